@@ -1,0 +1,73 @@
+"""Let ``pytest --nbval`` (typed as is) execute the book's MyST-markdown chapters.
+
+nbval only collects ``.ipynb`` files. The chapters are jupytext MyST notebooks, so this hook
+converts each chapter of ``book/`` to a notebook in memory, injects papermill-style parameters
+(``profile = "smoke"`` unless the environment variable ``QMLR_NBVAL_PROFILE`` says otherwise) and
+hands it to nbval, which runs it cell by cell in a fresh kernel (working directory ``book/``) and
+fails on any cell that raises. The chapters carry no stored outputs, so outputs are executed but
+not compared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+
+try:
+    import nbval.plugin as _nbval_plugin
+except ImportError:  # nbval is a test extra; without it --nbval does not exist either
+    _nbval_plugin = None
+
+NBVAL_PROFILE_ENV = "QMLR_NBVAL_PROFILE"
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    opt = parent.config.option
+    if _nbval_plugin is None or not (getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)):
+        return None
+    from qmlr.book import is_chapter_file
+
+    if not is_chapter_file(file_path):
+        return None
+    return MystChapter.from_parent(parent, path=file_path)
+
+
+@contextlib.contextmanager
+def _nbval_reads(notebook):
+    """Make nbval's ``nbformat.read`` return ``notebook`` for the duration of the block."""
+
+    class _Reader:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        @staticmethod
+        def read(*_args, **_kwargs):
+            return notebook
+
+    real = _nbval_plugin.nbformat
+    _nbval_plugin.nbformat = _Reader()
+    try:
+        yield
+    finally:
+        _nbval_plugin.nbformat = real
+
+
+if _nbval_plugin is not None:
+
+    class MystChapter(_nbval_plugin.IPyNbFile):
+        """An nbval collector reading a jupytext MyST chapter instead of an ``.ipynb``."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.compare_outputs = False
+
+        def collect(self):
+            from qmlr.book import load_chapter_notebook
+
+            profile = os.environ.get(NBVAL_PROFILE_ENV, "smoke")
+            notebook = load_chapter_notebook(Path(self.fspath), {"profile": profile})
+            with _nbval_reads(notebook):
+                yield from super().collect()

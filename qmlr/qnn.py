@@ -1,0 +1,475 @@
+"""The quantum neural network: an amplitude-encoded hardware-efficient ansatz.
+
+The data vector (complex, unit norm, length ``2**L``) is the initial state of ``L`` qubits. Each of
+``depth`` layers applies, on every qubit ``q``, ``RX(θ0) → RY(θ1) → RX(θ2)``, then
+``RZZ(θ3)`` on the ring pairs ``(i, i+1 mod L)`` for ``i = 0 … L-1``, with
+
+* ``RX(t) = exp(-i t X / 2)``, ``RY(t) = exp(-i t Y / 2)``, ``RZZ(t) = exp(-i t Z⊗Z / 2)``.
+
+Parameters have shape ``(depth, L, 4)``: ``[:, q, 0:3]`` are the three rotation angles of qubit
+``q``, ``[:, i, 3]`` is the RZZ angle on pair ``(i, i+1 mod L)``. The readout is
+``m = <Z>`` on qubit ``L-1`` and the logit is ``5 m``. Qubit 0 is the most significant bit of the
+amplitude index (tensorcircuit's convention).
+
+Two implementations live here:
+
+* the *reference* (the definition), :func:`reference_expectation`, built gate by gate with
+  ``tensorcircuit.Circuit`` on tensorcircuit-ng's torch backend;
+* the *fast path* used for training, :func:`expectation`, a batched torch statevector with a
+  leading ensemble dimension ``E``: each layer's one-qubit gates are fused per qubit and
+  Kronecker-multiplied into two factors applied as matrix products, and the RZZ ring is one
+  diagonal phase.
+
+:class:`QNN` wraps the fast path as a ``torch.nn.Module`` holding ``E`` independent models.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator, Sequence
+
+import torch
+
+LOGIT_SCALE = 5.0
+"""The logit is ``LOGIT_SCALE * <Z_{L-1}>``, so ``p = sigmoid(5 m)``."""
+
+INIT_STD = 0.01
+"""Standard deviation of the normal initialization of the circuit angles."""
+
+_REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+_COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
+
+
+# --------------------------------------------------------------------------------------------
+# tensorcircuit reference
+# --------------------------------------------------------------------------------------------
+
+
+def _dtype_name(dtype: torch.dtype | str) -> str:
+    """Map a torch dtype or dtype name to tensorcircuit's complex dtype string."""
+    names = {
+        torch.complex64: "complex64",
+        torch.complex128: "complex128",
+        "complex64": "complex64",
+        "complex128": "complex128",
+    }
+    if dtype not in names:
+        raise ValueError(
+            f"dtype must be torch.complex64 or torch.complex128 (or their names), got {dtype!r}"
+        )
+    return names[dtype]
+
+
+@contextlib.contextmanager
+def tc_torch_backend(dtype: torch.dtype | str = torch.complex128) -> Iterator[object]:
+    """Temporarily switch tensorcircuit-ng to the torch backend and a complex dtype.
+
+    tensorcircuit's backend and dtype are process-global; this context manager sets them on entry
+    and restores the previous backend (and tensornetwork's default backend) and dtype on every
+    exit path, exceptions included.
+
+    :param dtype: ``torch.complex64`` or ``torch.complex128`` (or ``"complex64"``/``"complex128"``).
+    :return: a context manager yielding tensorcircuit's backend object.
+
+    Example:
+        >>> import tensorcircuit as tc
+        >>> before = (tc.backend.name, tc.dtypestr)
+        >>> with tc_torch_backend(torch.complex128) as K:
+        ...     (K.name, tc.dtypestr)
+        ('pytorch', 'complex128')
+        >>> (tc.backend.name, tc.dtypestr) == before
+        True
+    """
+    import tensorcircuit as tc
+    import tensornetwork as tn
+
+    name = _dtype_name(dtype)
+    old_backend = tc.backend.name
+    old_tn_default = tn.backend_contextmanager.get_default_backend()
+    old_dtype = tc.dtypestr
+    try:
+        backend = tc.set_backend("pytorch")
+        tc.set_dtype(name)
+        yield backend
+    finally:
+        tc.set_dtype(old_dtype)
+        tc.set_backend(old_backend)
+        tn.set_default_backend(old_tn_default)
+
+
+def _reference_dtype(params: torch.Tensor, state: torch.Tensor) -> torch.dtype:
+    """Complex dtype of a reference simulation: the state's if complex, else from the params."""
+    if state.is_complex():
+        return state.dtype
+    return torch.complex128 if params.dtype == torch.float64 else torch.complex64
+
+
+def _check_circuit_shapes(params: torch.Tensor, dim: int, what: str) -> tuple[int, int]:
+    """Validate ``params (..., depth, L, 4)`` against a state length ``dim``; return (depth, L)."""
+    if params.ndim < 3 or params.shape[-1] != 4:
+        raise ValueError(
+            f"params must have shape (..., depth, n_qubits, 4), got {tuple(params.shape)}"
+        )
+    if params.is_complex() or not params.is_floating_point():
+        raise ValueError(f"params must be a real floating tensor, got dtype {params.dtype}")
+    depth, n_qubits = int(params.shape[-3]), int(params.shape[-2])
+    if n_qubits < 2:
+        raise ValueError(f"the RZZ ring needs at least 2 qubits, got n_qubits={n_qubits}")
+    if dim != 2**n_qubits:
+        raise ValueError(
+            f"{what} has length {dim} but params describe {n_qubits} qubits "
+            f"(expected length 2**{n_qubits} = {2**n_qubits})"
+        )
+    return depth, n_qubits
+
+
+def reference_expectation(params: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+    """``<Z_{L-1}>`` of the circuit, built gate by gate with tensorcircuit-ng (torch backend).
+
+    This is the definition of the model; it is differentiable with torch autograd.
+
+    :param params: angles of shape ``(depth, L, 4)``.
+    :param state: input amplitudes of shape ``(2**L,)`` (unit norm; complex or real).
+    :return: the real scalar ``m``.
+
+    Example:
+        >>> params = torch.zeros(1, 2, 4, dtype=torch.float64)
+        >>> state = torch.tensor([0, 1, 0, 0], dtype=torch.complex128)  # |01>
+        >>> float(reference_expectation(params, state))
+        -1.0
+    """
+    import tensorcircuit as tc
+
+    if state.ndim != 1:
+        raise ValueError(f"state must have shape (2**L,), got {tuple(state.shape)}")
+    depth, n_qubits = _check_circuit_shapes(params, int(state.shape[0]), "state")
+    if params.ndim != 3:
+        raise ValueError(f"params must have shape (depth, L, 4), got {tuple(params.shape)}")
+    cdtype = _reference_dtype(params, state)
+    # Angles must reach tc as tensors of the right precision: on the torch backend a Python
+    # float is turned into a float32 tensor first, even under complex128.
+    params = params.to(_REAL_OF[cdtype])
+    with tc_torch_backend(cdtype):
+        circuit = tc.Circuit(n_qubits, inputs=state.to(cdtype))
+        for layer in range(depth):
+            for q in range(n_qubits):
+                circuit.rx(q, theta=params[layer, q, 0])
+                circuit.ry(q, theta=params[layer, q, 1])
+                circuit.rx(q, theta=params[layer, q, 2])
+            for i in range(n_qubits):
+                circuit.rzz(i, (i + 1) % n_qubits, theta=params[layer, i, 3])
+        value = circuit.expectation_ps(z=[n_qubits - 1])
+    return torch.real(value)
+
+
+def reference_expectations(
+    params: torch.Tensor, states: torch.Tensor, method: str = "vmap"
+) -> torch.Tensor:
+    """:func:`reference_expectation` over a batch of input states.
+
+    :param params: angles of shape ``(depth, L, 4)``.
+    :param states: input amplitudes of shape ``(B, 2**L)``.
+    :param method: ``"vmap"`` (``torch.func.vmap`` over the batch) or ``"loop"``.
+    :return: real tensor of shape ``(B,)``.
+
+    Example:
+        >>> params = torch.zeros(1, 2, 4, dtype=torch.float64)
+        >>> states = torch.eye(4, dtype=torch.complex128)
+        >>> reference_expectations(params, states, method="loop").tolist()
+        [1.0, -1.0, 1.0, -1.0]
+    """
+    if states.ndim != 2:
+        raise ValueError(f"states must have shape (B, 2**L), got {tuple(states.shape)}")
+    if method == "vmap":
+        return torch.func.vmap(lambda s: reference_expectation(params, s))(states)
+    if method == "loop":
+        return torch.stack([reference_expectation(params, s) for s in states])
+    raise ValueError(f"method must be 'vmap' or 'loop', got {method!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# fast path
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _sign_tables(
+    n_qubits: int, device: torch.device, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cached ``(z, zz)``: ``z[i, k]`` = ±1 Z eigenvalue of qubit i at index k; ``zz`` = ring."""
+    # Built outside inference mode so cached tables can later be saved for backward.
+    with torch.inference_mode(False), torch.no_grad():
+        k = torch.arange(2**n_qubits, device=device)
+        shifts = torch.arange(n_qubits - 1, -1, -1, device=device)  # qubit 0 is the MSB
+        bits = (k[None, :] >> shifts[:, None]) & 1
+        z = (1 - 2 * bits).to(dtype)
+        zz = z * torch.roll(z, shifts=-1, dims=0)  # row i: s_i s_{i+1 mod L}
+    return z, zz
+
+
+def z_signs(
+    n_qubits: int, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float64
+) -> torch.Tensor:
+    """Table of Z eigenvalues: ``out[i, k] = +1`` if qubit ``i`` is 0 in basis index ``k``, else -1.
+
+    Qubit 0 is the most significant bit of ``k``. Tables are cached per (L, device, dtype).
+
+    :param n_qubits: number of qubits ``L``.
+    :param device: torch device.
+    :param dtype: real dtype of the table.
+    :return: tensor of shape ``(L, 2**L)``.
+
+    Example:
+        >>> z_signs(2).tolist()
+        [[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]]
+    """
+    return _sign_tables(n_qubits, torch.device(device), dtype)[0]
+
+
+def _rotation(angle: torch.Tensor, pauli: str, cdtype: torch.dtype) -> torch.Tensor:
+    """``exp(-i angle P / 2)`` for ``P`` in {X, Y}, batched: ``(...,) -> (..., 2, 2)``."""
+    c = torch.cos(angle / 2).to(cdtype)
+    s = torch.sin(angle / 2).to(cdtype)
+    if pauli == "x":
+        off = -1j * s
+        rows = (torch.stack([c, off], dim=-1), torch.stack([off, c], dim=-1))
+    elif pauli == "y":
+        rows = (torch.stack([c, -s], dim=-1), torch.stack([s, c], dim=-1))
+    else:
+        raise ValueError(f"pauli must be 'x' or 'y', got {pauli!r}")
+    return torch.stack(rows, dim=-2)
+
+
+def fused_rotations(angles: torch.Tensor, cdtype: torch.dtype = torch.complex128) -> torch.Tensor:
+    """Fused one-qubit unitaries ``RX(θ2) RY(θ1) RX(θ0)`` (θ0 acts first).
+
+    :param angles: real tensor of shape ``(..., 3)`` holding ``(θ0, θ1, θ2)``.
+    :param cdtype: complex dtype of the result.
+    :return: complex tensor of shape ``(..., 2, 2)``.
+
+    Example:
+        >>> u = fused_rotations(torch.tensor([torch.pi, 0.0, 0.0], dtype=torch.float64))
+        >>> torch.allclose(u, torch.tensor([[0, -1j], [-1j, 0]], dtype=torch.complex128))
+        True
+    """
+    if angles.shape[-1:] != (3,):
+        raise ValueError(f"angles must have shape (..., 3), got {tuple(angles.shape)}")
+    angles = angles.to(_REAL_OF[cdtype])
+    rx0 = _rotation(angles[..., 0], "x", cdtype)
+    ry1 = _rotation(angles[..., 1], "y", cdtype)
+    rx2 = _rotation(angles[..., 2], "x", cdtype)
+    return rx2 @ ry1 @ rx0
+
+
+def _kron_chain(unitaries: torch.Tensor) -> torch.Tensor:
+    """Batched Kronecker product of ``(E, n, 2, 2)`` → ``(E, 2**n, 2**n)``, first factor = MSB."""
+    out = unitaries[:, 0]
+    for j in range(1, unitaries.shape[1]):
+        u = unitaries[:, j]
+        e, d = out.shape[0], out.shape[1]
+        out = torch.einsum("eab,ecd->eacbd", out, u).reshape(e, 2 * d, 2 * d)
+    return out
+
+
+def _split(n_qubits: int) -> tuple[int, int]:
+    """Numbers of qubits in the (high, low) Kronecker factors; high gets the extra one if odd."""
+    high = (n_qubits + 1) // 2
+    return high, n_qubits - high
+
+
+def _prepare(params: torch.Tensor, states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validate the fast-path inputs and bring params/states to matching dtypes."""
+    if params.ndim != 4:
+        raise ValueError(
+            f"params must have shape (E, depth, n_qubits, 4), got {tuple(params.shape)}"
+        )
+    if states.ndim != 3:
+        raise ValueError(f"states must have shape (E, B, 2**L), got {tuple(states.shape)}")
+    _check_circuit_shapes(params, int(states.shape[-1]), "states' last axis")
+    if states.shape[0] != params.shape[0]:
+        raise ValueError(
+            f"ensemble sizes differ: params has E={params.shape[0]}, states has E={states.shape[0]}"
+        )
+    if states.is_complex():
+        cdtype = states.dtype
+    else:
+        cdtype = torch.complex128 if params.dtype == torch.float64 else torch.complex64
+        states = states.to(cdtype)
+    if cdtype not in _REAL_OF:
+        raise ValueError(f"states must be complex64 or complex128, got {cdtype}")
+    return params.to(_REAL_OF[cdtype]), states
+
+
+def _evolve_blocked(params: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+    """Run the circuit; return the final state in the blocked layout ``(E, 2**a, B, 2**b)``.
+
+    Index ``k = hi * 2**b + lo`` with ``hi`` over qubits ``0 … a-1``. Keeping the batch between
+    the two factors makes both Kronecker factors plain batched matrix products (``bmm``) with no
+    copies: ``A`` acts on ``(E, 2**a, B·2**b)``, ``Bᵀ`` on ``(E, 2**a·B, 2**b)``.
+    """
+    n_ens, depth, n_qubits, _ = params.shape
+    n_batch = states.shape[1]
+    high, low = _split(n_qubits)
+    da, db = 2**high, 2**low
+    cdtype = states.dtype
+    _, zz = _sign_tables(n_qubits, states.device, params.dtype)
+    psi = states.reshape(n_ens, n_batch, da, db).transpose(1, 2).contiguous()
+    for layer in range(depth):
+        theta = params[:, layer]
+        units = fused_rotations(theta[..., :3], cdtype)  # (E, L, 2, 2)
+        fac_a = _kron_chain(units[:, :high])  # (E, da, da)
+        fac_b = _kron_chain(units[:, high:])  # (E, db, db)
+        psi = torch.bmm(fac_a, psi.reshape(n_ens, da, n_batch * db))
+        psi = torch.bmm(psi.reshape(n_ens, da * n_batch, db), fac_b.transpose(1, 2))
+        angle = -0.5 * (theta[..., 3] @ zz)  # (E, 2**L)
+        phase = torch.complex(torch.cos(angle), torch.sin(angle)).reshape(n_ens, da, 1, db)
+        psi = psi.reshape(n_ens, da, n_batch, db) * phase
+    return psi.reshape(n_ens, da, n_batch, db)
+
+
+def evolve(params: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+    """Final statevectors of the circuit (fast path).
+
+    :param params: real angles of shape ``(E, depth, L, 4)``.
+    :param states: input amplitudes of shape ``(E, B, 2**L)``; real inputs are cast to complex.
+    :return: complex tensor of shape ``(E, B, 2**L)`` in the states' complex dtype.
+
+    Example:
+        >>> params = torch.zeros(1, 1, 2, 4, dtype=torch.float64)
+        >>> params[0, 0, 0, 0] = torch.pi  # RX(pi) on qubit 0, the most significant bit
+        >>> states = torch.tensor([[[1, 0, 0, 0]]], dtype=torch.complex128)
+        >>> evolve(params, states)[0, 0].abs().round(decimals=12).tolist()
+        [0.0, 0.0, 1.0, 0.0]
+    """
+    params, states = _prepare(params, states)
+    n_ens, n_batch, dim = states.shape
+    psi = _evolve_blocked(params, states)
+    return psi.transpose(1, 2).reshape(n_ens, n_batch, dim)
+
+
+def expectation(params: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+    """``<Z_{L-1}>`` for every ensemble member and input (fast path, autograd-friendly).
+
+    :param params: real angles of shape ``(E, depth, L, 4)``.
+    :param states: input amplitudes of shape ``(E, B, 2**L)``; the computation runs in the
+        states' complex dtype (real inputs: complex of the params' precision).
+    :return: real tensor of shape ``(E, B)``.
+
+    Example:
+        >>> params = torch.zeros(1, 1, 2, 4, dtype=torch.float64)
+        >>> states = torch.eye(4, dtype=torch.complex128)[None]
+        >>> expectation(params, states).tolist()
+        [[1.0, -1.0, 1.0, -1.0]]
+    """
+    params, states = _prepare(params, states)
+    n_qubits = params.shape[2]
+    _, low = _split(n_qubits)
+    psi = _evolve_blocked(params, states)  # (E, da, B, db)
+    probs = psi.real.square() + psi.imag.square()
+    z_last = _sign_tables(n_qubits, states.device, params.dtype)[0][n_qubits - 1, : 2**low]
+    # qubit L-1 lives in the low factor, so its sign depends on lo only
+    return (probs.sum(dim=1) * z_last).sum(dim=-1)
+
+
+# --------------------------------------------------------------------------------------------
+# module
+# --------------------------------------------------------------------------------------------
+
+
+def init_params(n_qubits: int, depth: int, seed: int) -> torch.Tensor:
+    """Angles of one model, ``N(0, INIT_STD**2)`` from ``torch.Generator().manual_seed(seed)``.
+
+    Drawn in float64, so the float32 initialization is the rounded float64 one.
+
+    :param n_qubits: number of qubits ``L``.
+    :param depth: number of layers.
+    :param seed: the model's seed.
+    :return: float64 tensor of shape ``(depth, L, 4)``.
+
+    Example:
+        >>> init_params(10, 6, seed=0).shape
+        torch.Size([6, 10, 4])
+    """
+    gen = torch.Generator().manual_seed(int(seed))
+    return INIT_STD * torch.randn(depth, n_qubits, 4, generator=gen, dtype=torch.float64)
+
+
+class QNN(torch.nn.Module):
+    """An ensemble of ``E = len(seeds)`` independent QNNs trained at once.
+
+    :param n_qubits: number of qubits ``L`` (inputs have length ``2**L``).
+    :param depth: number of layers.
+    :param seeds: one seed per ensemble member; member ``e`` is initialized from
+        ``torch.Generator().manual_seed(seeds[e])`` independently of the others.
+    :param dtype: simulation dtype, ``torch.complex64`` or ``torch.complex128``; the parameter
+        ``theta`` (shape ``(E, depth, L, 4)``) has the matching real dtype.
+
+    Example:
+        >>> model = QNN(n_qubits=3, depth=2, seeds=(0, 1))
+        >>> model.theta.shape
+        torch.Size([2, 2, 3, 4])
+        >>> model(torch.eye(8)[:5]).shape  # a (B, 2**L) input is shared by all members
+        torch.Size([2, 5])
+    """
+
+    def __init__(
+        self,
+        n_qubits: int,
+        depth: int,
+        seeds: Sequence[int] = (0,),
+        dtype: torch.dtype = torch.complex64,
+    ) -> None:
+        super().__init__()
+        if dtype not in _REAL_OF:
+            raise ValueError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
+        if n_qubits < 2:
+            raise ValueError(f"n_qubits must be at least 2, got {n_qubits}")
+        if depth < 1:
+            raise ValueError(f"depth must be at least 1, got {depth}")
+        seeds = tuple(int(s) for s in seeds)
+        if not seeds:
+            raise ValueError("seeds must hold at least one seed (one per ensemble member)")
+        self.n_qubits = int(n_qubits)
+        self.depth = int(depth)
+        self.seeds = seeds
+        self.dtype = dtype
+        init = torch.stack([init_params(n_qubits, depth, s) for s in seeds])
+        self.theta = torch.nn.Parameter(init.to(_REAL_OF[dtype]))
+
+    @property
+    def n_members(self) -> int:
+        """Ensemble size ``E``."""
+        return len(self.seeds)
+
+    def _states(self, x: torch.Tensor) -> torch.Tensor:
+        """Validate and broadcast inputs to ``(E, B, 2**L)`` in the model's complex dtype."""
+        dim = 2**self.n_qubits
+        if x.ndim == 2:
+            x = x.unsqueeze(0).expand(self.n_members, -1, -1)
+        if x.ndim != 3:
+            raise ValueError(
+                f"inputs must have shape (E, B, {dim}) or (B, {dim}), got {tuple(x.shape)}"
+            )
+        if x.shape[-1] != dim:
+            raise ValueError(
+                f"inputs have length {x.shape[-1]} but the model has {self.n_qubits} qubits "
+                f"(expected 2**{self.n_qubits} = {dim})"
+            )
+        if x.shape[0] != self.n_members:
+            raise ValueError(
+                f"inputs have ensemble size {x.shape[0]}, the model has E={self.n_members}"
+            )
+        return x.to(device=self.theta.device, dtype=self.dtype)
+
+    def expectation(self, x: torch.Tensor) -> torch.Tensor:
+        """``<Z_{L-1}>`` of every member on every input: ``(E, B, 2**L)`` → ``(E, B)``."""
+        return expectation(self.theta, self._states(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``5 <Z_{L-1}>``.
+
+        :param x: inputs of shape ``(E, B, 2**L)`` or ``(B, 2**L)`` (broadcast to all members).
+        :return: real logits of shape ``(E, B)``.
+        """
+        return LOGIT_SCALE * self.expectation(x)

@@ -1,0 +1,209 @@
+"""Compute cells: prepare each member's (corrupted) data, train ensembles, store results.
+
+Cells that share data, model and training hyperparameters are trained together as one
+ensemble (:mod:`qmlr.train`), in groups spread over worker processes with joblib (one torch
+thread each). Only the calling process writes result files, one atomic file per cell as its
+group finishes, so an interrupted sweep resumes from whatever finished.
+
+Example:
+    >>> from qmlr.experiments import study_cells
+    >>> from qmlr.runner import compute_cell
+    >>> result = compute_cell(study_cells("resilience", "smoke")[0])
+    >>> 0.0 <= result.metrics["val_accuracy"] <= 1.0
+    True
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
+
+import numpy as np
+import torch
+
+from qmlr.corrupt import corrupt
+from qmlr.data import Dataset, load_dataset, mlp_features
+from qmlr.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
+from qmlr.store import CellResult, ResultStore, environment_provenance
+from qmlr.train import fit
+
+#: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
+MAX_GROUP_SIZE = 25
+
+
+@lru_cache(maxsize=8)
+def clean_split(data: DataSpec, split: str) -> Dataset:
+    """The clean train or validation split of ``data`` (cached per process)."""
+    if data.name == "xxz":
+        return load_dataset("xxz", split, phase=data.phase, phase_seed=data.phase_seed)
+    return load_dataset(data.name, split)
+
+
+def dtypes(model: ModelSpec) -> tuple[torch.dtype, torch.dtype]:
+    """(real dtype, complex dtype) of a model's precision."""
+    if model.precision == "double":
+        return torch.float64, torch.complex128
+    return torch.float32, torch.complex64
+
+
+def model_inputs(x: np.ndarray, model: ModelSpec) -> torch.Tensor:
+    """Features as the model reads them: amplitudes for a QNN, [Re, Im] or pixels for an MLP."""
+    real, cplx = dtypes(model)
+    if model.kind == "qnn":
+        return torch.as_tensor(x).to(cplx)
+    return torch.as_tensor(mlp_features(x)).to(real)
+
+
+def build_model(model: ModelSpec, data: DataSpec, in_features: int, seeds: Sequence[int]) -> torch.nn.Module:
+    """An ensemble model with one member per seed."""
+    real, cplx = dtypes(model)
+    if model.kind == "mlp":
+        from qmlr.mlp import MLP
+
+        return MLP(in_features, hidden=model.hidden, seeds=tuple(seeds), dtype=real)
+    from qmlr.qnn import QNN
+
+    return QNN(N_QUBITS[data.name], model.depth, seeds=tuple(seeds), dtype=cplx)
+
+
+@dataclass(frozen=True)
+class PoisonedTraining:
+    """A cell's training set after corruption, and which rows were corrupted."""
+
+    data: Dataset
+    corrupted: np.ndarray
+
+
+def poisoned_training_set(spec: CellSpec) -> PoisonedTraining:
+    """Apply the cell's corruption to the clean training split with the cell's poison seed."""
+    clean = clean_split(spec.data, "train")
+    result = corrupt(clean, spec.corruption, spec.alpha, np.random.default_rng(spec.poison_seed()))
+    return PoisonedTraining(result.data, np.asarray(result.indices))
+
+
+def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellResult]:
+    """Train the cells (equal data, model and training config) as one ensemble.
+
+    :param cells: cells with equal :meth:`~qmlr.specs.CellSpec.group_key`.
+    :param progress: show an epoch progress bar.
+    :return: one result per cell, in order.
+    """
+    if len({c.group_key() for c in cells}) != 1:
+        raise ValueError("cells of one group must share data, model and training config")
+    first = cells[0]
+    start = time.perf_counter()
+    poisoned = [poisoned_training_set(c) for c in cells]
+    x = torch.stack([model_inputs(p.data.x, first.model) for p in poisoned])
+    y = torch.stack([torch.as_tensor(p.data.y) for p in poisoned])
+    val = clean_split(first.data, "val")
+    x_val, y_val = model_inputs(val.x, first.model), torch.as_tensor(val.y)
+    seeds = [c.model_seed() for c in cells]
+    model = build_model(first.model, first.data, x.shape[-1], seeds)
+    history = fit(model, x, y, first.train, seeds, x_val, y_val, progress=progress)
+    elapsed = time.perf_counter() - start
+    with torch.no_grad():
+        val_predictions = (model(x_val) > 0).long().numpy()
+        train_predictions = (model(x) > 0).long().numpy()
+    clean_train = clean_split(first.data, "train")
+    results = []
+    for i, (cell, pois) in enumerate(zip(cells, poisoned, strict=True)):
+        mask = np.zeros(len(pois.data.y), dtype=bool)
+        mask[pois.corrupted] = True
+        pred, pred_train = val_predictions[i], train_predictions[i]
+        metrics = {
+            "train_accuracy": float(history.train_accuracy[i]),
+            "val_accuracy": float(history.val_accuracy[i]),
+            "clean_train_accuracy": float(np.mean(pred_train == clean_train.y)),
+            "n_corrupted": int(mask.sum()),
+            "corrupted_memorized": float(np.mean(pred_train[mask] == pois.data.y[mask])) if mask.any() else float("nan"),
+            "final_train_loss": float(history.train_loss[i, -1]) if history.train_loss.shape[1] else float("nan"),
+            "val_predicted_1": float(pred.mean()),
+        }
+        provenance = {
+            **environment_provenance(),
+            "poison_seed": cell.poison_seed(),
+            "model_seed": cell.model_seed(),
+            "ensemble_size": len(cells),
+            "ensemble_wall_time_s": elapsed,
+            "wall_time_s": elapsed / len(cells),
+            "torch_threads": torch.get_num_threads(),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        results.append(CellResult(cell, metrics, provenance))
+    return results
+
+
+def compute_cell(spec: CellSpec) -> CellResult:
+    """Train one cell alone (an ensemble of one)."""
+    return train_group([spec])[0]
+
+
+def plan_groups(cells: Iterable[CellSpec], max_size: int = MAX_GROUP_SIZE) -> list[list[CellSpec]]:
+    """Split cells into ensembles of equal group key, each at most ``max_size`` large."""
+    ordered = sorted(cells, key=lambda c: (repr(c.group_key()), c.corruption, c.alpha, c.run))
+    groups: list[list[CellSpec]] = []
+    for _, members in groupby(ordered, key=lambda c: repr(c.group_key())):
+        members = list(members)
+        n_chunks = -(-len(members) // max_size)
+        size = -(-len(members) // n_chunks)
+        groups += [members[i : i + size] for i in range(0, len(members), size)]
+    return groups
+
+
+def _worker(cells: list[CellSpec], threads: int) -> list[CellResult]:
+    torch.set_num_threads(threads)
+    return train_group(cells)
+
+
+def run_cells(
+    cells: Sequence[CellSpec],
+    store: ResultStore,
+    n_jobs: int = 2,
+    max_group_size: int = MAX_GROUP_SIZE,
+    progress: bool = True,
+) -> list[CellResult]:
+    """Compute the missing cells into ``store`` and return every cell's verified result.
+
+    :param cells: the cells wanted.
+    :param store: where results are read from and written to.
+    :param n_jobs: worker processes (1 runs in this process).
+    :param max_group_size: largest ensemble per task.
+    :param progress: show a progress bar over cells.
+    :return: results in the order of ``cells``.
+    """
+    missing = [c for c in dict.fromkeys(cells) if not store.has(c)]
+    if missing:
+        groups = plan_groups(missing, max_group_size)
+        # Largest work first keeps both workers busy to the end.
+        groups.sort(key=lambda g: -_cost(g))
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(missing), desc="cells", unit="cell")
+        if n_jobs == 1 or len(groups) == 1:
+            finished = (train_group(g) for g in groups)
+        else:
+            from joblib import Parallel, delayed
+
+            finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(_worker)(g, 1) for g in groups
+            )
+        for results in finished:
+            for result in results:
+                store.save(result)
+            if bar is not None:
+                bar.update(len(results))
+        if bar is not None:
+            bar.close()
+    return [store.load(c) for c in cells]
+
+
+def _cost(group: Sequence[CellSpec]) -> float:
+    """Rough relative cost of a group, for scheduling the expensive ones first."""
+    c = group[0]
+    width = 2 ** N_QUBITS[c.data.name] * c.model.depth if c.model.kind == "qnn" else sum(c.model.hidden) * 8
+    return len(group) * c.train.epochs * width

@@ -1,0 +1,102 @@
+"""Run or load a whole study: the chapters' and the CLI's entry point to results.
+
+``paper`` results live in the repository's ``results/<study>/`` (committed, with provenance and
+a tidy ``records.csv``); ``smoke`` results are computed live into a throw-away folder.
+
+Example:
+    >>> from qmlr.study import load_records
+    >>> records = load_records("resilience", "smoke")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from qmlr.experiments import study_cells
+from qmlr.runner import run_cells
+from qmlr.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore, environment_provenance, export_records
+
+_SMOKE_DIR: Path | None = None
+
+
+def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStore:
+    """The store a profile reads and writes: ``results/`` for paper, a temporary one for smoke."""
+    global _SMOKE_DIR
+    if results_dir is not None:
+        return ResultStore(results_dir)
+    if profile == "paper":
+        return ResultStore(DEFAULT_RESULTS_DIR)
+    if _SMOKE_DIR is None:
+        _SMOKE_DIR = Path(tempfile.mkdtemp(prefix="qmlr-smoke-"))
+    return ResultStore(_SMOKE_DIR)
+
+
+def reproduce(
+    study: str,
+    profile: str = "paper",
+    n_jobs: int = 2,
+    results_dir: str | Path | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Compute every missing cell of ``study``, export ``records.csv`` and log the wall time.
+
+    :param study: study name (see :data:`qmlr.experiments.STUDIES`).
+    :param profile: ``"paper"`` or ``"smoke"``.
+    :param n_jobs: worker processes.
+    :param results_dir: override the store folder.
+    :param progress: show a progress bar.
+    :return: a short summary (cells total / computed now, wall time).
+    """
+    cells = study_cells(study, profile)
+    store = store_for(profile, results_dir)
+    missing = sum(not store.has(c) for c in cells)
+    start = time.perf_counter()
+    results = run_cells(cells, store, n_jobs=n_jobs, progress=progress)
+    elapsed = time.perf_counter() - start
+    folder = store.root / study
+    export_records(results, folder / "records.csv")
+    log_path = folder / "study.json"
+    log = json.loads(log_path.read_text()) if log_path.exists() else {"study": study, "sessions": []}
+    if missing:
+        log["sessions"].append(
+            {
+                "profile": profile,
+                "cells_computed": missing,
+                "wall_time_s": round(elapsed, 2),
+                "n_jobs": n_jobs,
+                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                **environment_provenance(),
+            }
+        )
+    log["profile"] = profile
+    log["cells"] = len(cells)
+    log["total_wall_time_s"] = round(sum(s["wall_time_s"] for s in log["sessions"]), 2)
+    log_path.write_text(json.dumps(log, indent=1))
+    return {"cells": len(cells), "computed": missing, "wall_time_s": round(elapsed, 1)}
+
+
+def load_results(study: str, profile: str = "paper", results_dir: str | Path | None = None) -> list[CellResult]:
+    """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar)."""
+    cells = study_cells(study, profile)
+    return run_cells(cells, store_for(profile, results_dir))
+
+
+def load_records(study: str, profile: str = "paper", results_dir: str | Path | None = None):
+    """The study as a tidy ``pandas.DataFrame`` (one row per cell)."""
+    import pandas as pd
+
+    from qmlr.store import flat_record
+
+    return pd.DataFrame([flat_record(r) for r in load_results(study, profile, results_dir)])
+
+
+def study_wall_time(study: str, results_dir: str | Path | None = None) -> float | None:
+    """Total recorded wall time (s) of the paper-profile computation of ``study``."""
+    path = store_for("paper", results_dir).root / study / "study.json"
+    if not path.exists():
+        return None
+    return float(json.loads(path.read_text()).get("total_wall_time_s", 0.0))

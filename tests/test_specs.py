@@ -1,0 +1,85 @@
+"""Cell specs: validation, stable keys, derived seeds, profiles."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmlr.experiments import PAPER_TRAINING, get_profile, study_cells, training_config
+from qmlr.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.train import TrainConfig
+
+
+def make_cell(**overrides) -> CellSpec:
+    fields = dict(
+        study="demo",
+        data=DataSpec("xxz"),
+        model=ModelSpec("qnn", depth=4),
+        train=TrainConfig(200, 32, 0.03),
+        corruption="label_flip",
+        alpha=0.2,
+        run=0,
+    )
+    fields.update(overrides)
+    return CellSpec(**fields)
+
+
+def test_round_trip_and_stable_key():
+    cell = make_cell()
+    assert CellSpec.from_dict(cell.to_dict()) == cell
+    assert make_cell().key() == cell.key()
+    assert make_cell(alpha=0.1 + 0.1).key() == cell.key()  # float noise does not change identity
+    assert make_cell(run=1).key() != cell.key()
+
+
+@pytest.mark.parametrize("alpha", [-0.1, 1.0, 1.5, float("nan")])
+def test_alpha_outside_unit_interval_is_refused(alpha):
+    with pytest.raises(ValueError, match="alpha"):
+        make_cell(alpha=alpha)
+
+
+@pytest.mark.parametrize("bad", [dict(corruption="gaussian"), dict(run=-1)])
+def test_bad_cells_are_refused(bad):
+    with pytest.raises(ValueError):
+        make_cell(**bad)
+
+
+def test_bad_parts_are_refused():
+    with pytest.raises(ValueError, match="unknown dataset"):
+        DataSpec("cifar")
+    with pytest.raises(ValueError, match="unknown phase"):
+        DataSpec("xxz", phase="gauge")
+    with pytest.raises(ValueError, match="unknown model kind"):
+        ModelSpec("cnn")
+    with pytest.raises(ValueError, match="hidden"):
+        ModelSpec("mlp", hidden=())
+    with pytest.raises(ValueError, match="depth"):
+        ModelSpec("qnn", depth=0)
+
+
+def test_poison_is_shared_between_models_and_model_seeds_differ():
+    qnn = make_cell()
+    mlp = make_cell(model=ModelSpec("mlp", hidden=(64, 16)), train=TrainConfig(400, 32, 0.01))
+    assert qnn.poison_seed() == mlp.poison_seed()
+    assert qnn.model_seed() != mlp.model_seed()
+    assert make_cell(run=1).poison_seed() != qnn.poison_seed()
+    assert make_cell(alpha=0.3).poison_seed() != qnn.poison_seed()
+    assert 0 <= qnn.poison_seed() < 2**63
+
+
+def test_profiles():
+    with pytest.raises(ValueError, match="unknown profile"):
+        get_profile("huge")
+    paper = get_profile("paper")
+    assert paper.alphas == (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    assert paper.runs == 5
+    assert training_config("xxz", "qnn", paper) == PAPER_TRAINING[("xxz", "qnn")]
+    assert training_config("mnist", "mlp", get_profile("smoke")).epochs < 100
+
+
+def test_paper_studies_have_the_papers_size():
+    cells = study_cells("resilience", "paper")
+    assert len(cells) == 2 * 2 * 2 * 10 * 5
+    assert len({c.key() for c in cells}) == len(cells)
+    assert len(study_cells("capacity", "paper")) == (5 + 3) * 10 * 5
+    with pytest.raises(ValueError, match="unknown study"):
+        study_cells("nope", "paper")

@@ -1,0 +1,82 @@
+"""Result store: atomic sealed files, refusal of tampered ones, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from qmlr.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.store import CellResult, CorruptResultError, ResultStore, export_records
+from qmlr.train import TrainConfig
+
+
+def make_result(run: int = 0, acc: float = 0.75) -> CellResult:
+    spec = CellSpec(
+        "demo", DataSpec("mnist"), ModelSpec("mlp", hidden=(16, 4)), TrainConfig(1, 8, 0.01),
+        "label_flip", 0.3, run,
+    )
+    return CellResult(spec, {"val_accuracy": acc, "train_accuracy": 1.0}, {"wall_time_s": 1.5})
+
+
+def test_save_load_round_trip(tmp_path):
+    store = ResultStore(tmp_path)
+    result = make_result()
+    path = store.save(result)
+    assert path.name == f"{result.spec.key()}.json"
+    assert store.has(result.spec)
+    loaded = store.load(result.spec)
+    assert loaded == result
+    assert store.keys("demo") == [result.spec.key()]
+    assert not list(path.parent.glob(".tmp-*"))
+
+
+def test_missing_result_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no result for cell"):
+        ResultStore(tmp_path).load(make_result().spec)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda d: d["metrics"].update(val_accuracy=0.99),
+        lambda d: d["spec"].update(alpha=0.4),
+        lambda d: d.update(schema=99),
+        lambda d: d.pop("sha256"),
+    ],
+)
+def test_tampered_file_is_refused(tmp_path, tamper):
+    store = ResultStore(tmp_path)
+    path = store.save(make_result())
+    document = json.loads(path.read_text())
+    tamper(document)
+    path.write_text(json.dumps(document))
+    with pytest.raises(CorruptResultError):
+        store.load(make_result().spec)
+
+
+def test_truncated_file_is_refused(tmp_path):
+    store = ResultStore(tmp_path)
+    path = store.save(make_result())
+    path.write_text(path.read_text()[:50])
+    with pytest.raises(CorruptResultError, match="not a readable result file"):
+        store.load_file(path)
+
+
+def test_renamed_file_is_refused(tmp_path):
+    store = ResultStore(tmp_path)
+    path = store.save(make_result())
+    other = path.with_name("0123456789abcdef.json")
+    path.rename(other)
+    with pytest.raises(CorruptResultError, match="file name"):
+        store.load_file(other)
+
+
+def test_export_records(tmp_path):
+    results = [make_result(run=1, acc=0.5), make_result(run=0, acc=0.75)]
+    path = export_records(results, tmp_path / "records.csv")
+    rows = list(csv.DictReader(path.open()))
+    assert [r["run"] for r in rows] == ["0", "1"]
+    assert rows[0]["val_accuracy"] == "0.75"
+    assert rows[0]["dataset"] == "mnist" and rows[0]["model_label"] == "MLP [16, 4]"
