@@ -26,7 +26,9 @@ NBVAL_PROFILE_ENV = "QMLR_NBVAL_PROFILE"
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     opt = parent.config.option
-    if _nbval_plugin is None or not (getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)):
+    if _nbval_plugin is None or not (
+        getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)
+    ):
         return None
     from qmlr.book import is_chapter_file
 

@@ -58,6 +58,7 @@ __all__ = [
     "check_grid",
     "dataset_hessian",
     "dataset_loss",
+    "express_in_p",
     "default_bounds",
     "derived_gradient",
     "derived_hessian",
@@ -292,6 +293,29 @@ def printed_hessian(model: Model) -> sp.Expr:
     return printed_term_a(model) - printed_term_b(model)
 
 
+def express_in_p(expr: sp.Expr, model: Model) -> sp.Expr:
+    """Re-express a derived expression in the probability symbol :data:`p` (for display).
+
+    Substitutes ``exp(-z) = (1 - p) / p`` (valid because ``p = 1 / (1 + exp(-z))``), cancels,
+    and groups the result by ``sin^2`` and ``cos`` of the QNN phase.
+
+    :param expr: an expression whose ``theta``-dependence through the sigmoid is ``exp(-z)``,
+        such as :func:`derived_hessian` (not the loss, which contains logarithms).
+    :param model: ``"mlp"`` or ``"qnn"``.
+    :return: the expression in ``p``, ``x``, ``theta``, ``y``.
+
+    Example:
+        >>> sp.expand(express_in_p(derived_hessian("mlp"), "mlp") - x**2 * p * (1 - p))
+        0
+    """
+    z = logit(model)
+    q = sp.cancel(sp.together(expr.subs(sp.exp(-z), (1 - p) / p)))
+    if model == "mlp":
+        return sp.factor(q)
+    phi = sp.pi * x + theta
+    return sp.collect(sp.expand(q), [sp.sin(phi) ** 2, sp.cos(phi), sp.sin(phi)], sp.factor)
+
+
 class IdentityError(AssertionError):
     """A derived expression differs from the form printed in the SI."""
 
@@ -332,7 +356,8 @@ def _simplify_residual(expr: sp.Expr, model: Model) -> sp.Expr:
     Fast path: every theta-dependence through the sigmoid is ``exp(+-z)``; with ``u = exp(-z)``
     the residual is a rational function of ``u`` whose coefficients are polynomials in
     ``x, y, sin, cos``, and :func:`sympy.cancel` decides it exactly.  Logarithms (loss-form
-    checks) are expanded first.  Falls back to :func:`sympy.simplify`.
+    checks) are expanded first.  If that is not zero, :func:`sympy.simplify` gets a second
+    try (trigonometric identities); a non-zero result is returned in terms of ``exp(-z)``.
     """
     u = sp.Dummy("u", positive=True)
     z = logit(model)
@@ -340,9 +365,9 @@ def _simplify_residual(expr: sp.Expr, model: Model) -> sp.Expr:
     e = e.subs(sp.exp(-z), u).subs(sp.exp(z), 1 / u)
     e = sp.expand_log(e, force=True)
     r = sp.cancel(sp.together(e))
-    if r == 0:
+    if r == 0 or sp.simplify(r) == 0:
         return sp.Integer(0)
-    return sp.simplify(sp.simplify(expr).rewrite(sp.exp))
+    return r.subs(u, sp.exp(-z))
 
 
 def _numeric_forms(model: Model) -> dict[str, sp.Expr]:
@@ -375,7 +400,12 @@ def _pairs(model: Model) -> list[tuple[str, str, sp.Expr, sp.Expr]]:
         ("gradient", "S6", derived_gradient(model), printed_gradient(model).subs(at_p)),
         ("hessian", s10_15, derived_hessian(model), printed_hessian(model).subs(at_p)),
         ("term_a", s10_15, derived_term_a(model), printed_term_a(model).subs(at_p)),
-        ("term_b", s10_15, derived_term_b(model), printed_term_b(model).subs(at_p)),
+        (
+            "term_b",
+            "S15" if model == "qnn" else "S8 (no Term B)",
+            derived_term_b(model),
+            printed_term_b(model).subs(at_p),
+        ),
         (
             "hessian = A - B",
             "S12",

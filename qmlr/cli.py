@@ -71,10 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = book_sub.add_parser("run", help="execute a chapter with parameters")
     run.add_argument("chapter", help="chapter name, e.g. analytic-curvature")
     run.add_argument(
-        "-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
         help="set a chapter parameter (repeatable), e.g. -p profile smoke",
     )
-    run.add_argument("-o", "--output-dir", default="_build/papermill", help="where executed notebooks go")
+    run.add_argument(
+        "-o", "--output-dir", default="_build/papermill", help="where executed notebooks go"
+    )
     book.set_defaults(func=_book)
 
     rep = sub.add_parser("reproduce", help="compute the studies' results into results/")

@@ -61,7 +61,9 @@ class Profile:
 def get_profile(name: str) -> Profile:
     """The named profile; an unknown name raises ``ValueError`` listing the profiles."""
     if name == "paper":
-        return Profile("paper", tuple(round(0.1 * i, 1) for i in range(10)), runs=5, epoch_scale=1.0)
+        return Profile(
+            "paper", tuple(round(0.1 * i, 1) for i in range(10)), runs=5, epoch_scale=1.0
+        )
     if name == "smoke":
         return Profile("smoke", (0.0, 0.4, 0.8), runs=2, epoch_scale=0.05)
     raise ValueError(f"unknown profile {name!r}; choose from {PROFILES}")
@@ -102,7 +104,9 @@ def resilience_cells(profile: Profile) -> list[CellSpec]:
     for dataset in ("mnist", "xxz"):
         for kind in ("mlp", "qnn"):
             for corruption in ("label_flip", "feature_random"):
-                cells += _grid("resilience", profile, DataSpec(dataset), paper_model(dataset, kind), corruption)
+                cells += _grid(
+                    "resilience", profile, DataSpec(dataset), paper_model(dataset, kind), corruption
+                )
     return cells
 
 

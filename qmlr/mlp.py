@@ -111,7 +111,8 @@ class MLP(torch.nn.Module):
         self.dtype = dtype
         per_member = [init_weights(in_features, self.hidden, s) for s in seeds]
         self.weights = torch.nn.ParameterList(
-            torch.nn.Parameter(torch.stack(layer).to(dtype)) for layer in zip(*per_member)
+            torch.nn.Parameter(torch.stack(layer).to(dtype))
+            for layer in zip(*per_member, strict=True)
         )
         sizes = layer_sizes(in_features, self.hidden)
         self.biases = torch.nn.ParameterList(

@@ -45,20 +45,23 @@ def plot_landscape(
     for conflicting, color in ((True, _COLORS["noisy"]), (False, _COLORS["clean"])):
         ds = analytic.pair_dataset(x0, conflicting=conflicting)
         m = analytic.minimize_dataset_loss(model, ds)
-        where = "at interval end" if m.at_boundary else f"$\\theta^*={m.theta:.2f}$"
-        ax.plot(
-            t,
-            analytic.dataset_loss(model, ds, t),
-            color=color,
-            label=f"{ds.name}: {where}, $H={m.hessian:.3g}$",
-        )
-        if lo <= m.theta <= hi:
-            ax.plot([m.theta], [m.loss], "o", color=color)
+        where = "at interval end" if m.at_boundary else f"$\\theta^*={_fmt(m.theta)}$"
+        loss = analytic.dataset_loss(model, ds, t)
+        ax.plot(t, loss, color=color, label=f"{ds.name}: {where}, $H={m.hessian:.3g}$")
+        if not m.at_boundary:  # mark every plotted minimum as deep as the global one
+            ties = t[loss <= m.loss + 1e-9]
+            keep = np.append(True, np.diff(ties) > 2 * (t[1] - t[0]))
+            ax.plot(ties[keep], np.full(keep.sum(), m.loss), "o", color=color)
     ax.set_xlabel(r"$\theta$")
     ax.set_ylabel(r"total loss $\mathcal{L}(\theta)$")
     ax.set_title(MODEL_LABELS[model], fontsize="medium")
-    ax.legend(fontsize="small", loc="upper center")
+    ax.legend(fontsize="small", loc="best")
     return ax
+
+
+def _fmt(v: float) -> str:
+    """Two decimals without a negative zero."""
+    return f"{v:.2f}".replace("-0.00", "0.00")
 
 
 def plot_phase_terms(ax: Axes, label: int, n: int = 721) -> Axes:
@@ -132,15 +135,28 @@ def plot_point_hessians(
     w = 0.38
     clean_vals = np.append(np.pad(h0, (0, n - clean.x.size)), h0.sum())
     noisy_vals = np.append(h1, h1.sum())
-    t0 = "interval end" if m0.at_boundary else f"{m0.theta:.2f}"
-    ax.bar(pos - w / 2, clean_vals, w, color=_COLORS["clean"], label=rf"clean, $\theta^*$={t0}")
+    t0 = "interval end" if m0.at_boundary else _fmt(m0.theta)
+    clean_bars = ax.bar(
+        pos - w / 2, clean_vals, w, color=_COLORS["clean"], label=rf"clean, $\theta^*$={t0}"
+    )
     bars = ax.bar(
         pos + w / 2,
         noisy_vals,
         w,
         color=_COLORS["noisy"],
-        label=rf"+ mislabeled, $\theta^*$={m1.theta:.2f}",
+        label=rf"+ mislabeled, $\theta^*$={_fmt(m1.theta)}",
     )
+    for group in (clean_bars, bars):
+        total = group[-1]
+        ax.annotate(
+            f"{total.get_height():.3g}",
+            (total.get_x() + total.get_width() / 2, max(total.get_height(), 0.0)),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
     for i in np.flatnonzero(noisy.mislabeled):
         bars[i].set_hatch("//")
         bars[i].set_edgecolor("k")

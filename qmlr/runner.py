@@ -31,7 +31,7 @@ from qmlr.store import CellResult, ResultStore, environment_provenance
 from qmlr.train import fit
 
 #: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
-MAX_GROUP_SIZE = 25
+MAX_GROUP_SIZE = 10
 
 
 @lru_cache(maxsize=8)
@@ -57,7 +57,9 @@ def model_inputs(x: np.ndarray, model: ModelSpec) -> torch.Tensor:
     return torch.as_tensor(mlp_features(x)).to(real)
 
 
-def build_model(model: ModelSpec, data: DataSpec, in_features: int, seeds: Sequence[int]) -> torch.nn.Module:
+def build_model(
+    model: ModelSpec, data: DataSpec, in_features: int, seeds: Sequence[int]
+) -> torch.nn.Module:
     """An ensemble model with one member per seed."""
     real, cplx = dtypes(model)
     if model.kind == "mlp":
@@ -118,8 +120,12 @@ def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellR
             "val_accuracy": float(history.val_accuracy[i]),
             "clean_train_accuracy": float(np.mean(pred_train == clean_train.y)),
             "n_corrupted": int(mask.sum()),
-            "corrupted_memorized": float(np.mean(pred_train[mask] == pois.data.y[mask])) if mask.any() else float("nan"),
-            "final_train_loss": float(history.train_loss[i, -1]) if history.train_loss.shape[1] else float("nan"),
+            "corrupted_memorized": float(np.mean(pred_train[mask] == pois.data.y[mask]))
+            if mask.any()
+            else float("nan"),
+            "final_train_loss": float(history.train_loss[i, -1])
+            if history.train_loss.shape[1]
+            else float("nan"),
             "val_predicted_1": float(pred.mean()),
         }
         provenance = {
@@ -205,5 +211,9 @@ def run_cells(
 def _cost(group: Sequence[CellSpec]) -> float:
     """Rough relative cost of a group, for scheduling the expensive ones first."""
     c = group[0]
-    width = 2 ** N_QUBITS[c.data.name] * c.model.depth if c.model.kind == "qnn" else sum(c.model.hidden) * 8
+    width = (
+        2 ** N_QUBITS[c.data.name] * c.model.depth
+        if c.model.kind == "qnn"
+        else sum(c.model.hidden) * 8
+    )
     return len(group) * c.train.epochs * width

@@ -150,13 +150,23 @@ class CellSpec:
     def poison_seed(self) -> int:
         """Seed of the corruption draw; shared by every model at the same (data, α, run), so
         MLP and QNN see the same poison and the comparison is paired."""
-        return _derive(self.base_seed, "poison", self.data.name, self.corruption, self.alpha, self.run)
+        return _derive(
+            self.base_seed, "poison", self.data.name, self.corruption, self.alpha, self.run
+        )
 
     def model_seed(self) -> int:
         """Seed of the model initialization and the minibatch order of this cell."""
         return _derive(
-            self.base_seed, "model", self.data.name, self.data.phase, self.model.kind,
-            self.model.hidden, self.model.depth, self.corruption, self.alpha, self.run,
+            self.base_seed,
+            "model",
+            self.data.name,
+            self.data.phase,
+            self.model.kind,
+            self.model.hidden,
+            self.model.depth,
+            self.corruption,
+            self.alpha,
+            self.run,
         )
 
     def group_key(self) -> tuple[Any, ...]:
@@ -167,4 +177,7 @@ class CellSpec:
 def _derive(base_seed: int, *parts: Any) -> int:
     """A 63-bit seed from the base seed and a stable description of what it is for."""
     words = [zlib.crc32(repr(p).encode()) for p in parts]
-    return int(np.random.SeedSequence([base_seed, *words]).generate_state(2, np.uint32).view(np.uint64)[0] >> 1)
+    return int(
+        np.random.SeedSequence([base_seed, *words]).generate_state(2, np.uint32).view(np.uint64)[0]
+        >> 1
+    )

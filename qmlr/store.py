@@ -169,8 +169,16 @@ def export_records(results: Iterable[CellResult], path: str | os.PathLike[str]) 
     """Write tidy records (one row per cell, sorted) to a CSV file."""
     rows = sorted(
         (flat_record(r) for r in results),
-        key=lambda r: (r["dataset"], r["phase"], r["model"], r["hidden"], str(r["depth"]),
-                       r["corruption"], r["alpha"], r["run"]),
+        key=lambda r: (
+            r["dataset"],
+            r["phase"],
+            r["model"],
+            r["hidden"],
+            str(r["depth"]),
+            r["corruption"],
+            r["alpha"],
+            r["run"],
+        ),
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +211,10 @@ def environment_provenance() -> dict[str, Any]:
         dirty = bool(
             subprocess.run(
                 ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
         )
     except (OSError, subprocess.CalledProcessError):

@@ -18,7 +18,13 @@ from typing import Any
 
 from qmlr.experiments import study_cells
 from qmlr.runner import run_cells
-from qmlr.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore, environment_provenance, export_records
+from qmlr.store import (
+    DEFAULT_RESULTS_DIR,
+    CellResult,
+    ResultStore,
+    environment_provenance,
+    export_records,
+)
 
 _SMOKE_DIR: Path | None = None
 
@@ -60,7 +66,9 @@ def reproduce(
     folder = store.root / study
     export_records(results, folder / "records.csv")
     log_path = folder / "study.json"
-    log = json.loads(log_path.read_text()) if log_path.exists() else {"study": study, "sessions": []}
+    log = (
+        json.loads(log_path.read_text()) if log_path.exists() else {"study": study, "sessions": []}
+    )
     if missing:
         log["sessions"].append(
             {
@@ -79,7 +87,9 @@ def reproduce(
     return {"cells": len(cells), "computed": missing, "wall_time_s": round(elapsed, 1)}
 
 
-def load_results(study: str, profile: str = "paper", results_dir: str | Path | None = None) -> list[CellResult]:
+def load_results(
+    study: str, profile: str = "paper", results_dir: str | Path | None = None
+) -> list[CellResult]:
     """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar)."""
     cells = study_cells(study, profile)
     return run_cells(cells, store_for(profile, results_dir))

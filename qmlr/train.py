@@ -11,7 +11,8 @@ Example:
     >>> from qmlr.mlp import MLP
     >>> from qmlr.train import TrainConfig, fit
     >>> x = torch.randn(1, 8, 3); y = (x[..., 0] > 0).long()
-    >>> hist = fit(MLP(3, (4,), seeds=(0,)), x, y, TrainConfig(epochs=2, batch_size=4, lr=0.01), seeds=(0,))
+    >>> config = TrainConfig(epochs=2, batch_size=4, lr=0.01)
+    >>> hist = fit(MLP(3, (4,), seeds=(0,)), x, y, config, seeds=(0,))
     >>> hist.train_accuracy.shape
     (1,)
 """
@@ -70,7 +71,9 @@ def per_member_bce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, chunk: int = 512) -> np.ndarray:
+def accuracy(
+    model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, chunk: int = 512
+) -> np.ndarray:
     """Fraction of correct predictions (class 1 iff logit > 0) of each member, float64.
 
     :param model: an ensemble model.
@@ -125,7 +128,9 @@ def fit(
     :return: the :class:`History` of the run.
     """
     if x.dim() != 3 or y.shape != x.shape[:2]:
-        raise ValueError(f"expected x (E, N, D) and y (E, N); got {tuple(x.shape)}, {tuple(y.shape)}")
+        raise ValueError(
+            f"expected x (E, N, D) and y (E, N); got {tuple(x.shape)}, {tuple(y.shape)}"
+        )
     n_members, n = y.shape
     if len(seeds) != n_members:
         raise ValueError(f"{len(seeds)} seeds for {n_members} ensemble members")

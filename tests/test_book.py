@@ -98,7 +98,7 @@ def test_parameters_are_injected_and_unknown_ones_refused(tmp_path):
     assert declared_parameters(nb) == {"profile": "paper"}
     nb = load_chapter_notebook(path, {"profile": "smoke"})
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and "profile = \"smoke\"" in injected[0].source
+    assert len(injected) == 1 and 'profile = "smoke"' in injected[0].source
     with pytest.raises(ValueError, match="has no parameter"):
         load_chapter_notebook(path, {"profiel": "smoke"})
 
@@ -119,7 +119,9 @@ def test_papermill_runs_a_chapter_with_parameters(tmp_path, monkeypatch):
     monkeypatch.setattr(book, "BOOK_DIR", tmp_path / "book")
     out = book.run_chapter("demo", {"profile": "smoke"}, output_dir=tmp_path / "out")
     executed = nbformat.read(out, as_version=4)
-    outputs = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    outputs = "".join(
+        o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs
+    )
     assert "smoke" in outputs
 
 
@@ -128,10 +130,25 @@ def test_nbval_fails_exactly_when_a_cell_raises(tmp_path, body, expect_ok):
     shutil.copy(REPO / "conftest.py", tmp_path / "conftest.py")
     write_chapter(tmp_path / "book", "chapter", body)
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "-p", "no:cacheprovider", "-p", "no:xdist", "book"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "book",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    assert "collected 3 items" in proc.stdout  # two cells + injected parameters, proc.stdout[-2000:]
+    assert (
+        "collected 3 items" in proc.stdout
+    )  # two cells + injected parameters, proc.stdout[-2000:]
     assert (proc.returncode == 0) is expect_ok, proc.stdout[-3000:]
 
 

@@ -207,6 +207,25 @@ def test_fast_path_matches_reference_values_and_gradients(n_qubits: int, depth: 
     assert np.abs(fast_grad.numpy()).max() > 1e-3
 
 
+def test_fast_path_hessian_vector_products_match_reference() -> None:
+    """The fast path is twice differentiable (curvature studies): HVPs equal the reference's."""
+    params = random_params((2, 5, 4), seed=30)
+    states = random_states((3,), 5, seed=31)
+    weights = random_params((3,), seed=32)
+    vector = random_params((2, 5, 4), seed=33)
+
+    def fast(p: torch.Tensor) -> torch.Tensor:
+        return (weights * qnn.expectation(p[None], states[None])[0]).sum()
+
+    def ref(p: torch.Tensor) -> torch.Tensor:
+        return (weights * qnn.reference_expectations(p, states, method="loop")).sum()
+
+    _, fast_hvp = torch.autograd.functional.hvp(fast, params, vector)
+    _, ref_hvp = torch.autograd.functional.hvp(ref, params, vector)
+    np.testing.assert_allclose(fast_hvp.numpy(), ref_hvp.numpy(), atol=1e-10)
+    assert np.abs(fast_hvp.numpy()).max() > 1e-3
+
+
 def test_reference_vmap_equals_loop() -> None:
     params = random_params((2, 6, 4), seed=5)
     states = random_states((3,), 6, seed=6)

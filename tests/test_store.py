@@ -14,8 +14,13 @@ from qmlr.train import TrainConfig
 
 def make_result(run: int = 0, acc: float = 0.75) -> CellResult:
     spec = CellSpec(
-        "demo", DataSpec("mnist"), ModelSpec("mlp", hidden=(16, 4)), TrainConfig(1, 8, 0.01),
-        "label_flip", 0.3, run,
+        "demo",
+        DataSpec("mnist"),
+        ModelSpec("mlp", hidden=(16, 4)),
+        TrainConfig(1, 8, 0.01),
+        "label_flip",
+        0.3,
+        run,
     )
     return CellResult(spec, {"val_accuracy": acc, "train_accuracy": 1.0}, {"wall_time_s": 1.5})
 
