@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from qmlr.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.train import TrainConfig
@@ -137,16 +138,40 @@ def phase_sensitivity_cells(profile: Profile) -> list[CellSpec]:
     return cells
 
 
-STUDIES: dict[str, Callable[[Profile], list[CellSpec]]] = {
-    "resilience": resilience_cells,
-    "capacity": capacity_cells,
-    "phase-sensitivity": phase_sensitivity_cells,
+@dataclass(frozen=True)
+class StudyDefinition:
+    """How to enumerate and compute one study.
+
+    :param name: the study's name (its folder under ``results/``).
+    :param specs: profile -> every spec of the study.
+    :param compute: a group of specs -> their results (module-level, so workers can run it).
+    :param plan: missing specs -> groups, most expensive first (``None``: one spec per group).
+    """
+
+    name: str
+    specs: Callable[[Profile], list[Any]]
+    compute: Callable[[list[Any]], list[Any]] | None = None
+    plan: Callable[[list[Any]], list[list[Any]]] | None = None
+
+
+#: Every study, by name. Sweep studies train ensembles through :mod:`qmlr.runner`; other
+#: modules add theirs with :func:`register_study`.
+STUDIES: dict[str, StudyDefinition] = {
+    "resilience": StudyDefinition("resilience", resilience_cells),
+    "capacity": StudyDefinition("capacity", capacity_cells),
+    "phase-sensitivity": StudyDefinition("phase-sensitivity", phase_sensitivity_cells),
 }
 
 
-def study_cells(study: str, profile: str | Profile) -> list[CellSpec]:
-    """All cells of ``study`` at ``profile``; unknown names raise ``ValueError``."""
+def register_study(definition: StudyDefinition) -> StudyDefinition:
+    """Add a study to :data:`STUDIES` (used by the unlearning and curvature modules)."""
+    STUDIES[definition.name] = definition
+    return definition
+
+
+def study_cells(study: str, profile: str | Profile) -> list[Any]:
+    """All specs of ``study`` at ``profile``; unknown names raise ``ValueError``."""
     if study not in STUDIES:
         raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    return STUDIES[study](prof)
+    return STUDIES[study].specs(prof)

@@ -16,10 +16,11 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,6 +33,10 @@ from qmlr.train import fit
 
 #: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
 MAX_GROUP_SIZE = 10
+#: A QNN ensemble's minibatch statevectors (members x batch x 2^L amplitudes) are kept below
+#: this many amplitudes: beyond it the simulation is bound by memory bandwidth and a larger
+#: ensemble is slower per model (measured with benchmarks/bench_qnn.py).
+QNN_GROUP_AMPLITUDES = 1_400_000
 
 
 @lru_cache(maxsize=8)
@@ -147,56 +152,70 @@ def compute_cell(spec: CellSpec) -> CellResult:
     return train_group([spec])[0]
 
 
+def group_limit(cell: CellSpec, max_size: int = MAX_GROUP_SIZE) -> int:
+    """Largest ensemble worth training at once for cells like ``cell``."""
+    if cell.model.kind != "qnn":
+        return max_size
+    per_member = cell.train.batch_size * 2 ** N_QUBITS[cell.data.name]
+    return max(1, min(max_size, QNN_GROUP_AMPLITUDES // per_member))
+
+
 def plan_groups(cells: Iterable[CellSpec], max_size: int = MAX_GROUP_SIZE) -> list[list[CellSpec]]:
-    """Split cells into ensembles of equal group key, each at most ``max_size`` large."""
+    """Split cells into ensembles of equal group key, each at most ``max_size`` large (fewer
+    for QNNs with large minibatch states, see :func:`group_limit`)."""
     ordered = sorted(cells, key=lambda c: (repr(c.group_key()), c.corruption, c.alpha, c.run))
     groups: list[list[CellSpec]] = []
     for _, members in groupby(ordered, key=lambda c: repr(c.group_key())):
         members = list(members)
-        n_chunks = -(-len(members) // max_size)
+        n_chunks = -(-len(members) // group_limit(members[0], max_size))
         size = -(-len(members) // n_chunks)
         groups += [members[i : i + size] for i in range(0, len(members), size)]
     return groups
 
 
-def _worker(cells: list[CellSpec], threads: int) -> list[CellResult]:
+def _worker(compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int):
     torch.set_num_threads(threads)
-    return train_group(cells)
+    return compute(specs)
 
 
-def run_cells(
-    cells: Sequence[CellSpec],
+def run_specs(
+    specs: Sequence[Any],
     store: ResultStore,
+    compute: Callable[[list[Any]], list[CellResult]],
+    plan: Callable[[list[Any]], list[list[Any]]] = lambda specs: [[s] for s in specs],
     n_jobs: int = 2,
-    max_group_size: int = MAX_GROUP_SIZE,
     progress: bool = True,
 ) -> list[CellResult]:
-    """Compute the missing cells into ``store`` and return every cell's verified result.
+    """Compute the specs missing from ``store`` and return every spec's verified result.
 
-    :param cells: the cells wanted.
+    Generic over the kind of spec: ``plan`` splits the missing specs into groups, ``compute``
+    turns one group into results. Groups run in ``n_jobs`` worker processes (one torch thread
+    each); only this process writes files, one atomic file per result as its group finishes, so
+    a killed run loses at most the groups in flight and resumes from the rest.
+
+    :param specs: the specs wanted (any registered spec type).
     :param store: where results are read from and written to.
-    :param n_jobs: worker processes (1 runs in this process).
-    :param max_group_size: largest ensemble per task.
-    :param progress: show a progress bar over cells.
-    :return: results in the order of ``cells``.
+    :param compute: group of specs -> their results (must be a module-level function).
+    :param plan: missing specs -> groups, most expensive first.
+    :param n_jobs: worker processes (1 computes in this process).
+    :param progress: show a progress bar over specs.
+    :return: results in the order of ``specs``.
     """
-    missing = [c for c in dict.fromkeys(cells) if not store.has(c)]
+    missing = [s for s in dict.fromkeys(specs) if not store.has(s)]
     if missing:
-        groups = plan_groups(missing, max_group_size)
-        # Largest work first keeps both workers busy to the end.
-        groups.sort(key=lambda g: -_cost(g))
+        groups = plan(missing)
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(missing), desc="cells", unit="cell")
+            bar = tqdm(total=len(missing), desc=specs[0].study, unit="cell")
         if n_jobs == 1 or len(groups) == 1:
-            finished = (train_group(g) for g in groups)
+            finished = (compute(g) for g in groups)
         else:
             from joblib import Parallel, delayed
 
             finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_worker)(g, 1) for g in groups
+                delayed(_worker)(compute, g, 1) for g in groups
             )
         for results in finished:
             for result in results:
@@ -205,7 +224,30 @@ def run_cells(
                 bar.update(len(results))
         if bar is not None:
             bar.close()
-    return [store.load(c) for c in cells]
+    return [store.load(s) for s in specs]
+
+
+def _plan_sweep(cells: list[CellSpec]) -> list[list[CellSpec]]:
+    groups = plan_groups(cells)
+    groups.sort(key=lambda g: -_cost(g))  # largest work first keeps both workers busy
+    return groups
+
+
+def run_cells(
+    cells: Sequence[CellSpec],
+    store: ResultStore,
+    n_jobs: int = 2,
+    progress: bool = True,
+) -> list[CellResult]:
+    """Compute the missing sweep cells into ``store`` (as ensembles) and return all results.
+
+    :param cells: the cells wanted.
+    :param store: where results are read from and written to.
+    :param n_jobs: worker processes (1 runs in this process).
+    :param progress: show a progress bar over cells.
+    :return: results in the order of ``cells``.
+    """
+    return run_specs(cells, store, train_group, _plan_sweep, n_jobs=n_jobs, progress=progress)
 
 
 def _cost(group: Sequence[CellSpec]) -> float:

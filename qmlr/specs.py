@@ -20,7 +20,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -89,6 +89,42 @@ class ModelSpec:
         return f"QNN depth {self.depth}"
 
 
+class Spec(Protocol):
+    """What the result store needs of a spec: a study, a kind, a stable key and a JSON form."""
+
+    kind: ClassVar[str]
+    study: str
+
+    def key(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+#: Spec classes by their ``kind``, so the store can rebuild a spec from its JSON form.
+SPEC_TYPES: dict[str, Any] = {}
+_S = TypeVar("_S")
+
+
+def register_spec(cls: _S) -> _S:
+    """Class decorator: make a spec class loadable by the store under its ``kind``."""
+    SPEC_TYPES[cls.kind] = cls  # type: ignore[attr-defined]
+    return cls
+
+
+def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
+    """Rebuild a registered spec from its JSON form."""
+    if kind not in SPEC_TYPES:
+        raise ValueError(f"unknown spec kind {kind!r}; known: {sorted(SPEC_TYPES)}")
+    return SPEC_TYPES[kind].from_dict(d)
+
+
+def spec_key(spec: Any) -> str:
+    """16-hex-digit SHA-256 prefix of a spec's canonical JSON form: its identity in a study."""
+    blob = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@register_spec
 @dataclass(frozen=True)
 class CellSpec:
     """One trained model of a sweep: everything that determines its result.
@@ -103,6 +139,7 @@ class CellSpec:
     :param base_seed: the study's seed; all draws of the cell derive from it.
     """
 
+    kind: ClassVar[str] = "sweep-cell"
     study: str
     data: DataSpec
     model: ModelSpec
@@ -144,8 +181,7 @@ class CellSpec:
 
     def key(self) -> str:
         """A 16-hex-digit SHA-256 prefix of the canonical JSON: the cell's identity."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return spec_key(self)
 
     def poison_seed(self) -> int:
         """Seed of the corruption draw; shared by every model at the same (data, α, run), so

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from qmlr.specs import CellSpec
+from qmlr.specs import SPEC_TYPES, CellSpec, Spec, spec_from_dict
 
 SCHEMA_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ class CellResult:
     :param provenance: versions, commit, machine, wall time, seeds.
     """
 
-    spec: CellSpec
+    spec: Spec
     metrics: dict[str, Any]
     provenance: dict[str, Any]
 
@@ -57,6 +57,7 @@ class CellResult:
         return {
             "schema": SCHEMA_VERSION,
             "key": self.spec.key(),
+            "kind": self.spec.kind,
             "spec": self.spec.to_dict(),
             "metrics": self.metrics,
             "provenance": self.provenance,
@@ -79,11 +80,11 @@ class ResultStore:
     def __init__(self, root: str | os.PathLike[str] = DEFAULT_RESULTS_DIR) -> None:
         self.root = Path(root)
 
-    def cell_path(self, spec: CellSpec) -> Path:
+    def cell_path(self, spec: Spec) -> Path:
         """Where the result of ``spec`` lives."""
         return self.root / spec.study / "cells" / f"{spec.key()}.json"
 
-    def has(self, spec: CellSpec) -> bool:
+    def has(self, spec: Spec) -> bool:
         """Whether a result file for ``spec`` exists (its integrity is checked on load)."""
         return self.cell_path(spec).exists()
 
@@ -122,12 +123,15 @@ class ResultStore:
                 f"{path}: content does not match its SHA-256 seal (edited or damaged); "
                 "delete it and recompute with `python -m qmlr reproduce`"
             )
-        spec = CellSpec.from_dict(document["spec"])
+        kind = document.get("kind", CellSpec.kind)
+        if kind not in SPEC_TYPES:
+            raise CorruptResultError(f"{path}: unknown spec kind {kind!r}")
+        spec = spec_from_dict(kind, document["spec"])
         if spec.key() != document["key"] or path.stem != spec.key():
             raise CorruptResultError(f"{path}: file name / key does not match the spec")
         return CellResult(spec=spec, metrics=document["metrics"], provenance=document["provenance"])
 
-    def load(self, spec: CellSpec) -> CellResult:
+    def load(self, spec: Spec) -> CellResult:
         """The verified result of ``spec``; ``FileNotFoundError`` if it was never computed."""
         path = self.cell_path(spec)
         if not path.exists():

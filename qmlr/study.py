@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qmlr.experiments import study_cells
-from qmlr.runner import run_cells
+from qmlr.experiments import STUDIES, study_cells
+from qmlr.runner import run_cells, run_specs
 from qmlr.store import (
     DEFAULT_RESULTS_DIR,
     CellResult,
@@ -61,7 +61,7 @@ def reproduce(
     store = store_for(profile, results_dir)
     missing = sum(not store.has(c) for c in cells)
     start = time.perf_counter()
-    results = run_cells(cells, store, n_jobs=n_jobs, progress=progress)
+    results = run_study_specs(study, cells, store, n_jobs=n_jobs, progress=progress)
     elapsed = time.perf_counter() - start
     folder = store.root / study
     export_records(results, folder / "records.csv")
@@ -92,7 +92,18 @@ def load_results(
 ) -> list[CellResult]:
     """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar)."""
     cells = study_cells(study, profile)
-    return run_cells(cells, store_for(profile, results_dir))
+    return run_study_specs(study, cells, store_for(profile, results_dir))
+
+
+def run_study_specs(
+    study: str, specs: list, store: ResultStore, n_jobs: int = 2, progress: bool = True
+):
+    """Compute the missing specs of ``study`` with the study's own compute and plan functions."""
+    definition = STUDIES[study]
+    if definition.compute is None:
+        return run_cells(specs, store, n_jobs=n_jobs, progress=progress)
+    plan = definition.plan or (lambda missing: [[s] for s in missing])
+    return run_specs(specs, store, definition.compute, plan, n_jobs=n_jobs, progress=progress)
 
 
 def load_records(study: str, profile: str = "paper", results_dir: str | Path | None = None):
