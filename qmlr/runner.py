@@ -138,6 +138,8 @@ def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellR
             "poison_seed": cell.poison_seed(),
             "model_seed": cell.model_seed(),
             "ensemble_size": len(cells),
+            "ensemble_index": i,
+            "ensemble_keys": [c.key() for c in cells],
             "ensemble_wall_time_s": elapsed,
             "wall_time_s": elapsed / len(cells),
             "torch_threads": torch.get_num_threads(),
