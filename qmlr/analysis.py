@@ -204,3 +204,143 @@ def plateau_and_transition(row: pd.Series) -> tuple[bool, bool, bool]:
     transition = 0.4 <= row["alpha_c"] <= 0.6 if not np.isnan(row["alpha_c"]) else False
     no_memorization = row["train_minus_1_minus_alpha"] <= 0.1
     return bool(plateau), bool(transition), bool(no_memorization)
+
+
+#: Profiles at which the paper's claims can be judged (smoke runs are too small and short).
+JUDGED_PROFILES = ("paper",)
+
+DATASET_NAMES = {"mnist": "MNIST 1 vs 9", "xxz": "XXZ"}
+
+
+def _judge(profile: str, ok: bool) -> bool | None:
+    return bool(ok) if profile in JUDGED_PROFILES else None
+
+
+def curve_row(summary: pd.DataFrame, **where) -> pd.Series:
+    """The single row of ``summary`` matching ``where`` (column=value pairs)."""
+    mask = np.ones(len(summary), dtype=bool)
+    for k, v in where.items():
+        mask &= (summary[k] == v).to_numpy()
+    rows = summary[mask]
+    if len(rows) != 1:
+        raise ValueError(f"expected one curve for {where}, found {len(rows)}")
+    return rows.iloc[0]
+
+
+def mlp_claim(row: pd.Series, name: str, profile: str) -> Verdict:
+    """Claim 1 for one MLP label-flipping curve (memorization + continuous compromise)."""
+    memorizes, decays = memorizes_and_decays(row)
+    evidence = (
+        f"{name}: lowest mean train accuracy {row['min_train']:.3f} "
+        f"({'memorizes' if memorizes else 'does not memorize'}); validation slope "
+        f"{row['val_slope']:+.2f} per unit α over α ≤ 0.5, within 0.05 of clean up to "
+        f"α = {row['plateau_end']:.1f}"
+    )
+    return Verdict(
+        f"{name}, MLP, label flipping: train ≈ 1 at every α, validation falls steadily from α = 0",
+        evidence,
+        _judge(profile, memorizes and decays),
+    )
+
+
+def qnn_claim(row: pd.Series, name: str, profile: str) -> Verdict:
+    """Claim 2 for one QNN label-flipping curve (plateau, transition near 0.5, no memorization)."""
+    plateau, transition, no_mem = plateau_and_transition(row)
+    evidence = (
+        f"{name}: validation within 0.05 of clean ({row['clean_val']:.3f}) up to "
+        f"α = {row['plateau_end']:.1f}; α_c = {row['alpha_c']:.3f} "
+        f"[{row['alpha_c_low']:.3f}, {row['alpha_c_high']:.3f}]; "
+        "largest deviation of train accuracy from 1 − α below α = 0.5: "
+        f"{row['train_minus_1_minus_alpha']:.3f}"
+    )
+    return Verdict(
+        f"{name}, QNN, label flipping: plateau up to α ≈ 0.4, sharp drop near α ≈ 0.5, "
+        "train ≈ 1 − α",
+        evidence,
+        _judge(profile, plateau and transition and no_mem),
+    )
+
+
+def corruption_claim(summary: pd.DataFrame, dataset: str, profile: str) -> Verdict:
+    """Claim 3: feature randomization hurts both models less than label flipping."""
+    name = DATASET_NAMES[dataset]
+    parts, ok = [], True
+    for model in ("mlp", "qnn"):
+        flip = curve_row(summary, dataset=dataset, model=model, corruption="label_flip")["val_area"]
+        feat = curve_row(summary, dataset=dataset, model=model, corruption="feature_random")[
+            "val_area"
+        ]
+        ok &= feat > flip
+        parts.append(
+            f"{model.upper()} area under validation curve {feat:.3f} (features) "
+            f"vs {flip:.3f} (labels)"
+        )
+    return Verdict(
+        f"{name}: feature randomization hurts both models far less than label flipping",
+        f"{name}: " + "; ".join(parts),
+        _judge(profile, ok),
+    )
+
+
+def resilience_verdicts(summary: pd.DataFrame, profile: str) -> list[Verdict]:
+    """Claims 1–3 for every dataset of a resilience summary (:func:`curve_summary` by
+    dataset, model, corruption)."""
+    verdicts = []
+    for dataset in sorted(summary["dataset"].unique()):
+        name = DATASET_NAMES[dataset]
+        verdicts.append(
+            mlp_claim(
+                curve_row(summary, dataset=dataset, model="mlp", corruption="label_flip"),
+                name,
+                profile,
+            )
+        )
+        verdicts.append(
+            qnn_claim(
+                curve_row(summary, dataset=dataset, model="qnn", corruption="label_flip"),
+                name,
+                profile,
+            )
+        )
+        verdicts.append(corruption_claim(summary, dataset, profile))
+    return verdicts
+
+
+def capacity_verdict(summary: pd.DataFrame, profile: str) -> Verdict:
+    """Claim 4: every MLP width decays continuously, every QNN depth shows plateau + transition.
+
+    :param summary: :func:`curve_summary` of the capacity study by model and ``model_label``.
+    """
+    mlps = summary[summary["model"] == "mlp"]
+    qnns = summary[summary["model"] == "qnn"]
+    mlp_ok = [all(memorizes_and_decays(r)[1:]) for _, r in mlps.iterrows()]
+    qnn_ok = [all(plateau_and_transition(r)[:2]) for _, r in qnns.iterrows()]
+    evidence = (
+        f"{sum(mlp_ok)}/{len(mlp_ok)} MLP widths decay from α = 0 (slopes "
+        + ", ".join(f"{r['val_slope']:+.2f}" for _, r in mlps.iterrows())
+        + f"); {sum(qnn_ok)}/{len(qnn_ok)} QNN depths show plateau + transition (α_c "
+        + ", ".join(f"{r['alpha_c']:.2f}" for _, r in qnns.iterrows())
+        + ")"
+    )
+    return Verdict(
+        "Capacity (Fig. S1): every MLP decays continuously, "
+        "every QNN depth has plateau + transition",
+        evidence,
+        _judge(profile, all(mlp_ok) and all(qnn_ok)),
+    )
+
+
+def mlp_decay_verdict(summary: pd.DataFrame, claim: str, profile: str) -> Verdict:
+    """Whether every MLP curve of ``summary`` decays continuously from α = 0 (claim 4's MLP half).
+
+    :param summary: :func:`curve_summary` rows of MLP curves (with ``model_label``).
+    :param claim: the claim's wording.
+    :param profile: the profile the curves came from.
+    """
+    decays = [memorizes_and_decays(r)[1] for _, r in summary.iterrows()]
+    evidence = (
+        f"{sum(decays)}/{len(decays)} MLP widths decay from α = 0 (slopes "
+        + ", ".join(f"{r['model_label']}: {r['val_slope']:+.2f}" for _, r in summary.iterrows())
+        + ")"
+    )
+    return Verdict(claim, evidence, _judge(profile, all(decays)))

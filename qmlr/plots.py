@@ -80,3 +80,48 @@ def accuracy_vs_alpha(
     ax.set_ylabel("accuracy")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
+
+
+MODEL_NAMES = {"mlp": "MLP", "qnn": "QNN"}
+CORRUPTION_NAMES = {"label_flip": "label flipping", "feature_random": "feature randomization"}
+MODEL_COLORS = {"mlp": "tab:red", "qnn": "tab:blue"}
+
+
+def resilience_panels(
+    axes, curve_table: pd.DataFrame, dataset: str, title_prefix: str = ""
+) -> None:
+    """Main Fig. 2 layout on a 2x2 grid of axes: rows {MLP, QNN}, columns {label flipping,
+    feature randomization}; train (solid) and validation (dashed), mean ± std over runs.
+
+    :param axes: 2x2 array of matplotlib axes.
+    :param curve_table: :func:`qmlr.analysis.curves` by ``dataset, model, corruption``.
+    :param dataset: ``"mnist"`` or ``"xxz"``.
+    :param title_prefix: text before each panel title.
+    """
+    for i, model in enumerate(("mlp", "qnn")):
+        for j, corruption in enumerate(("label_flip", "feature_random")):
+            ax = axes[i][j]
+            curve = curve_table.xs(
+                (dataset, model, corruption), level=("dataset", "model", "corruption")
+            )
+            accuracy_vs_alpha(ax, curve, label="", color=MODEL_COLORS[model])
+            ax.set_title(f"{title_prefix}{MODEL_NAMES[model]}, {CORRUPTION_NAMES[corruption]}")
+            ax.legend(loc="lower left", fontsize=8)
+
+
+def capacity_panels(axes, curve_table: pd.DataFrame, labels_by_kind: dict[str, list[str]]) -> None:
+    """SI Fig. S1 layout: MLP widths on the left axes, QNN depths on the right.
+
+    :param axes: two matplotlib axes (left, right).
+    :param curve_table: :func:`qmlr.analysis.curves` by ``model, model_label``.
+    :param labels_by_kind: ``{"mlp": [labels...], "qnn": [labels...]}`` in legend order.
+    """
+    import matplotlib.pyplot as plt
+
+    for ax, kind in zip(axes, ("mlp", "qnn"), strict=True):
+        colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(labels_by_kind[kind])))
+        for label, color in zip(labels_by_kind[kind], colors, strict=True):
+            curve = curve_table.xs((kind, label), level=("model", "model_label"))
+            accuracy_vs_alpha(ax, curve, label=label, color=color)
+        ax.set_title(f"{MODEL_NAMES[kind]}s, label flipping (XXZ)")
+        ax.legend(loc="lower left", fontsize=7, ncol=2)

@@ -208,7 +208,7 @@ def run_specs(
         groups = plan(missing)
         bar = None
         if progress:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             bar = tqdm(total=len(missing), desc=specs[0].study, unit="cell")
         if n_jobs == 1 or len(groups) == 1:
@@ -261,3 +261,25 @@ def _cost(group: Sequence[CellSpec]) -> float:
         else sum(c.model.hidden) * 8
     )
     return len(group) * c.train.epochs * width
+
+
+def recompute(result: CellResult, store: ResultStore) -> CellResult:
+    """Recompute a stored sweep cell exactly as it was computed: the same ensemble members in
+    the same order, with the same number of torch threads. (Training a member alone instead
+    gives the same forward pass but backward reductions that differ by ~1e-17, which Adam's
+    normalisation can amplify into a different final accuracy.)
+
+    :param result: a verified result from ``store``.
+    :param store: the store holding the other members of its ensemble.
+    :return: the freshly computed result of the same cell.
+    """
+    keys = result.provenance.get("ensemble_keys", [result.spec.key()])
+    folder = store.root / result.spec.study / "cells"
+    cells = [store.load_file(folder / f"{key}.json").spec for key in keys]
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(result.provenance.get("torch_threads", previous)))
+    try:
+        fresh = train_group(cells)
+    finally:
+        torch.set_num_threads(previous)
+    return fresh[keys.index(result.spec.key())]

@@ -140,7 +140,7 @@ def fit(
     losses = np.zeros((n_members, config.epochs))
     epochs = range(config.epochs)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         epochs = tqdm(epochs, desc="epochs", leave=False)
     for epoch in epochs:

@@ -1,0 +1,127 @@
+"""Sweeps end to end: computing cells, resuming an interrupted run, recomputing committed cells."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qmlr import runner
+from qmlr.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.store import CorruptResultError, ResultStore
+from qmlr.train import TrainConfig
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+def tiny_cells() -> list[CellSpec]:
+    cells = []
+    for model, train in [
+        (ModelSpec("mlp", hidden=(8, 4)), TrainConfig(2, 128, 0.01)),
+        (ModelSpec("qnn", depth=1), TrainConfig(1, 256, 0.005)),
+    ]:
+        for alpha in (0.0, 0.4):
+            for run in (0, 1):
+                cells.append(CellSpec("tiny", DataSpec("mnist"), model, train, "label_flip", alpha, run))
+    return cells
+
+
+def metrics_of(results) -> list[dict]:
+    return [r.metrics for r in results]
+
+
+def test_cells_are_computed_with_sane_metrics(tmp_path):
+    store = ResultStore(tmp_path)
+    results = runner.run_cells(tiny_cells(), store, n_jobs=1, progress=False)
+    assert len(results) == 8
+    for r in results:
+        assert 0.0 <= r.metrics["val_accuracy"] <= 1.0
+        assert r.metrics["n_corrupted"] == (200 if r.spec.alpha == 0.4 else 0)
+        assert r.provenance["ensemble_keys"][r.provenance["ensemble_index"]] == r.spec.key()
+    # an MLP and a QNN at the same (alpha, run) see the same poison
+    mlp, qnn = results[3], results[7]
+    assert mlp.spec.alpha == qnn.spec.alpha == 0.4 and mlp.spec.run == qnn.spec.run
+    np.testing.assert_array_equal(
+        runner.poisoned_training_set(mlp.spec).corrupted, runner.poisoned_training_set(qnn.spec).corrupted
+    )
+
+
+def test_interrupted_run_resumes_to_the_same_records(tmp_path, monkeypatch):
+    cells = tiny_cells()
+    reference = runner.run_cells(cells, ResultStore(tmp_path / "straight"), n_jobs=1, progress=False)
+
+    store = ResultStore(tmp_path / "resumed")
+    calls = {"n": 0}
+    real = runner.train_group
+
+    def dies_on_second_group(group):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed")
+        return real(group)
+
+    monkeypatch.setattr(runner, "train_group", dies_on_second_group)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_specs(cells, store, dies_on_second_group, runner._plan_sweep, n_jobs=1, progress=False)
+    done = len(store.keys("tiny"))
+    assert 0 < done < len(cells)
+    monkeypatch.setattr(runner, "train_group", real)
+    resumed = runner.run_cells(cells, store, n_jobs=1, progress=False)
+    assert metrics_of(resumed) == metrics_of(reference)
+
+
+def test_parallel_workers_give_the_same_records(tmp_path):
+    cells = tiny_cells()
+    serial = runner.run_cells(cells, ResultStore(tmp_path / "serial"), n_jobs=1, progress=False)
+    parallel = runner.run_cells(cells, ResultStore(tmp_path / "parallel"), n_jobs=2, progress=False)
+    assert metrics_of(parallel) == metrics_of(serial)
+
+
+def committed_cells(max_wall_time_s: float = 60.0) -> list[Path]:
+    """Committed sweep cells whose whole ensemble took at most ``max_wall_time_s`` to train."""
+    paths = []
+    for path in sorted(RESULTS.glob("*/cells/*.json")):
+        provenance = json.loads(path.read_text())["provenance"]
+        if "ensemble_keys" in provenance and provenance["ensemble_wall_time_s"] <= max_wall_time_s:
+            paths.append(path)
+    return paths
+
+
+def test_a_random_committed_cell_recomputes_to_the_same_accuracies():
+    """Pick a committed paper-scale cell at random (among the cheaper ensembles, to bound the
+    test's time) and recompute it from its recorded spec, seeds and ensemble."""
+    paths = committed_cells()
+    if not paths:
+        pytest.skip("no committed paper-scale results in results/ yet")
+    path = paths[np.random.default_rng().integers(len(paths))]
+    store = ResultStore(RESULTS)
+    committed = store.load_file(path)
+    fresh = runner.recompute(committed, store)
+    for metric in ("train_accuracy", "val_accuracy", "clean_train_accuracy", "n_corrupted"):
+        assert fresh.metrics[metric] == committed.metrics[metric], (path.name, metric)
+
+
+def test_a_tampered_committed_file_is_refused(tmp_path):
+    paths = sorted(RESULTS.glob("*/cells/*.json"))
+    if not paths:
+        pytest.skip("no committed results in results/ yet")
+    target = tmp_path / paths[0].parent.parent.name / "cells" / paths[0].name
+    target.parent.mkdir(parents=True)
+    shutil.copy(paths[0], target)
+    document = json.loads(target.read_text())
+    document["metrics"]["val_accuracy"] = 1.0 - document["metrics"]["val_accuracy"]
+    target.write_text(json.dumps(document))
+    with pytest.raises(CorruptResultError, match="SHA-256"):
+        ResultStore(tmp_path).load_file(target)
+
+
+def test_cli_reports_unknown_study_and_profile(capsys):
+    from qmlr.cli import main
+
+    assert main(["reproduce", "--profile", "smoke", "no-such-study"]) == 2
+    assert "unknown study" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--profile", "huge"])
