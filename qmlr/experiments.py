@@ -146,12 +146,15 @@ class StudyDefinition:
     :param specs: profile -> every spec of the study.
     :param compute: a group of specs -> their results (module-level, so workers can run it).
     :param plan: missing specs -> groups, most expensive first (``None``: one spec per group).
+    :param export: (results, study folder) -> writes the tidy ``records.csv`` (``None``: the
+        sweep exporter).
     """
 
     name: str
     specs: Callable[[Profile], list[Any]]
     compute: Callable[[list[Any]], list[Any]] | None = None
     plan: Callable[[list[Any]], list[list[Any]]] | None = None
+    export: Callable[[list[Any], Any], Any] | None = None
 
 
 #: Every study, by name. Sweep studies train ensembles through :mod:`qmlr.runner`; other
@@ -175,3 +178,8 @@ def study_cells(study: str, profile: str | Profile) -> list[Any]:
         raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
     prof = get_profile(profile) if isinstance(profile, str) else profile
     return STUDIES[study].specs(prof)
+
+
+# Studies defined in their own modules register themselves on import (kept last: they import
+# this module).
+import qmlr.unlearning_study  # noqa: E402,F401

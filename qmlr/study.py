@@ -64,7 +64,11 @@ def reproduce(
     results = run_study_specs(study, cells, store, n_jobs=n_jobs, progress=progress)
     elapsed = time.perf_counter() - start
     folder = store.root / study
-    export_records(results, folder / "records.csv")
+    exporter = STUDIES[study].export
+    if exporter is None:
+        export_records(results, folder / "records.csv")
+    else:
+        exporter(results, folder)
     log_path = folder / "study.json"
     log = (
         json.loads(log_path.read_text()) if log_path.exists() else {"study": study, "sessions": []}

@@ -1,0 +1,271 @@
+"""The unlearning study: specs, one run end to end, store round trip, records, verdicts."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import qmlr.unlearning_study as U
+from qmlr.experiments import STUDIES, Profile, get_profile, study_cells
+from qmlr.runner import poisoned_training_set
+from qmlr.specs import DataSpec, ModelSpec
+from qmlr.store import ResultStore
+from qmlr.train import TrainConfig, accuracy
+from qmlr.unlearn import METHODS, METRICS, fresh_like
+
+TINY = Profile("tiny", (0.3,), runs=1, epoch_scale=0.01)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small models: torch's thread pool only adds overhead (restored afterwards)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def mlp_spec(steps: int = 50, run: int = 0) -> U.UnlearningSpec:
+    """The MNIST MLP at the SI's unlearning setting, its base training scaled down."""
+    return U.make_spec(U.Series("mnist", "mlp", "si"), TINY, run=run, steps=steps)
+
+
+def small_qnn_spec(setting: str, lr: float, batch: int | None) -> U.UnlearningSpec:
+    """A depth-1 XXZ QNN: the QNN code path at a fraction of the paper model's cost."""
+    return U.UnlearningSpec(
+        study=U.STUDY,
+        data=DataSpec("xxz"),
+        model=ModelSpec("qnn", depth=1),
+        train=TrainConfig(epochs=2, batch_size=32, lr=0.03),
+        unlearn=U.UnlearnConfig(steps=2, lr=lr, batch_size=batch),
+        setting=setting,
+    )
+
+
+@functools.cache
+def mlp_result():
+    return U.compute_spec(mlp_spec())
+
+
+def test_paper_specs_cover_every_series_and_setting():
+    specs = U.unlearning_specs(get_profile("paper"))
+    assert len(specs) == len(U.SERIES) * 5 == 35
+    assert len({s.key() for s in specs}) == 35
+    assert all(s.unlearn.steps == 50 and s.alpha == 0.3 for s in specs)
+    by = {(s.data.name, s.data.phase, s.model.kind, s.setting): s for s in specs}
+    assert by[("mnist", "random", "qnn", "paper-figure")].unlearn == U.UnlearnConfig(50, 0.005, 256)
+    assert by[("xxz", "random", "qnn", "paper-figure")].unlearn == U.UnlearnConfig(50, 0.005)
+    assert by[("mnist", "random", "qnn", "si")].unlearn == U.UnlearnConfig(50, 0.001)
+    assert by[("mnist", "random", "mlp", "si")].unlearn == U.UnlearnConfig(50, 0.001)
+    assert by[("xxz", "canonical", "mlp", "si")].unlearn == U.UnlearnConfig(50, 0.01)
+    assert by[("xxz", "random", "qnn", "si")].train == TrainConfig(200, 32, 0.03)
+    # the two QNN settings share their base models: 25 base trainings for 35 specs
+    assert len(U.plan_groups(specs)) == 25
+    assert U.plan_groups(specs)[0][0].data.name == "mnist"  # the costly MNIST QNN first
+    assert "unlearning" in STUDIES
+    assert [s.key() for s in study_cells("unlearning", "paper")] == [s.key() for s in specs]
+    smoke = U.unlearning_specs(get_profile("smoke"))
+    assert all(s.unlearn.steps == U.SMOKE_STEPS for s in smoke)
+    assert len(smoke) == len(U.SERIES) * U.SMOKE_RUNS
+
+
+def test_poison_equals_the_resilience_sweeps_at_alpha_03():
+    spec = U.make_spec(U.Series("xxz", "qnn", "paper-figure"), get_profile("paper"), run=2)
+    sweep = [
+        c
+        for c in study_cells("resilience", "paper")
+        if c.data == spec.data
+        and c.model == spec.model
+        and c.corruption == "label_flip"
+        and c.alpha == 0.3
+        and c.run == 2
+    ]
+    assert len(sweep) == 1
+    assert sweep[0].poison_seed() == spec.cell().poison_seed()
+    assert sweep[0].model_seed() == spec.cell().model_seed()
+    np.testing.assert_array_equal(
+        poisoned_training_set(sweep[0]).corrupted, poisoned_training_set(spec.cell()).corrupted
+    )
+    assert spec.retrain_seed() not in (spec.cell().model_seed(), spec.order_seed())
+
+
+def test_one_run_has_every_method_with_51_point_curves():
+    result = mlp_result()
+    m = result.metrics
+    assert (m["n_retain"], m["n_forget"]) == (350, 150)
+    assert set(m["curves"]) == set(METHODS)
+    for curves in m["curves"].values():
+        assert set(curves) == set(METRICS)
+        assert all(len(c) == 51 for c in curves.values())
+        assert all(0.0 <= v <= 1.0 for v in curves["forget_accuracy"])
+    assert m["method_params"]["scrub"] == {"method": "scrub", "ce": 1.0, "kl": 0.0, "fo": 0.2}
+    for name in ("finetune", "scrub", "grad_asc", "scrub_kurmanji"):  # step 0 = the teacher
+        assert m["curves"][name]["val_accuracy"][0] == m["base_val_accuracy"]
+        assert m["curves"][name]["forget_accuracy"][0] == m["base_forget_accuracy"]
+    assert m["updates_per_step"] == 1
+    assert result.provenance["base_shared_by"] == 1
+
+
+def test_retrain_starts_from_a_fresh_initialization():
+    spec = mlp_spec()
+    base = U.train_base(spec)
+    curves = mlp_result().metrics["curves"]
+    fresh = fresh_like(base.model, [spec.retrain_seed()])
+    assert curves["retrain"]["val_accuracy"][0] == float(accuracy(fresh, *base.val)[0])
+    assert curves["retrain"]["forget_accuracy"][0] == float(accuracy(fresh, *base.forget)[0])
+    assert not torch.equal(fresh.weights[0], base.model.weights[0])
+    step0 = [curves["retrain"][m][0] for m in METRICS]
+    assert step0 != [curves["finetune"][m][0] for m in METRICS]
+
+
+def test_recompute_is_deterministic_and_independent_of_grouping():
+    again = U.compute_spec(mlp_spec())
+    assert again.metrics == mlp_result().metrics
+    a = small_qnn_spec("paper-figure", 0.005, 20)
+    b = small_qnn_spec("si", 0.01, None)
+    together = U.compute_group([a, b])
+    alone = U.compute_spec(b)
+    assert together[1].metrics == alone.metrics
+    assert together[0].metrics["updates_per_step"] == 3  # 58 retain samples in batches of 20
+    assert together[0].provenance["base_shared_by"] == 2
+    with pytest.raises(ValueError, match="share"):
+        U.compute_group([a, mlp_spec()])
+
+
+def test_smoke_sized_study_end_to_end_in_a_store(tmp_path):
+    from qmlr.study import run_study_specs
+
+    specs = [
+        U.make_spec(s, TINY, run, steps=2) for s in U.SERIES if s.kind == "mlp" for run in range(2)
+    ]
+    store = ResultStore(tmp_path)
+    results = run_study_specs("unlearning", specs, store, n_jobs=1, progress=False)
+    assert len(store.keys("unlearning")) == len(specs) == 6
+    loaded = store.load(specs[0])
+    assert loaded.spec == specs[0]  # spec round trip through the sealed JSON file
+    assert loaded.metrics == results[0].metrics
+    assert U.UnlearningSpec.from_dict(specs[0].to_dict()) == specs[0]
+    path = U.export(results, tmp_path / "unlearning")
+    records = pd.read_csv(path, keep_default_na=False)
+    assert len(records) == 6 * len(METHODS) * 3
+    assert set(records["method"]) == set(METHODS)
+    assert set(records["role"]) == {"main", "sensitivity"}
+    assert set(records["phase"]) == {"", "random", "canonical"}
+    stats = U.curve_stats(U.records_frame(results))
+    assert (stats["runs"] == 2).all()
+    summary = U.summary_table(U.records_frame(results))
+    assert len(summary) == 3 * len(METHODS)
+    assert not U.evaluable(summary)
+    verdicts = U.unlearning_verdicts(summary) + U.forgetting_verdicts(summary)
+    assert all(v.reproduced is None for v in verdicts)
+    assert any("not evaluated at this scale" in v.evidence for v in verdicts)
+    table = U.display_summary(summary, "xxz")
+    assert len(table) == 2 * len(METHODS)
+
+
+def test_base_model_equals_the_resilience_sweeps_cell(tmp_path):
+    import dataclasses
+
+    from qmlr.runner import train_group
+
+    result = mlp_result()
+    store = ResultStore(tmp_path)
+    assert U.sweep_cross_check([result], store).empty
+    cell = dataclasses.replace(result.spec.cell(), study="resilience")
+    store.save(train_group([cell])[0])
+    check = U.sweep_cross_check([result], store)
+    assert len(check) == 1
+    row = check.iloc[0]
+    assert row["base val. acc."] == row["sweep val. acc."]
+    assert row["base train acc."] == row["sweep train acc."]
+
+
+def synthetic_records(mlp_lags: bool, runs: int = 3, steps: int = 50) -> pd.DataFrame:
+    """Records where Retrain ends at 0.95; the MLP's approximate methods stay at 0.80 (or
+    reach 0.95 at step 5) with forgetting accuracy 0.6 (or 0.0); the QNN's reach it at step 3."""
+    rows = []
+    step = np.arange(steps + 1)
+    for model in ("mlp", "qnn"):
+        for method in METHODS:
+            if method == "retrain":
+                val = np.minimum(0.5 + 0.1 * step, 0.95)
+                forget = np.maximum(0.5 - 0.1 * step, 0.0)
+            elif model == "mlp" and mlp_lags:
+                val, forget = np.full(step.size, 0.80), np.full(step.size, 0.6)
+            else:
+                reach = 5 if model == "mlp" else 3
+                val = np.where(step >= reach, 0.95, 0.80)
+                forget = np.where(step >= reach, 0.0, 0.5)
+            for run in range(runs):
+                for s in step:
+                    rows.append(
+                        dict(
+                            dataset="mnist",
+                            phase="",
+                            model=model,
+                            setting="si" if model == "mlp" else "paper-figure",
+                            role="main",
+                            method=method,
+                            run=run,
+                            step=int(s),
+                            val_accuracy=val[s],
+                            forget_accuracy=forget[s],
+                            retain_accuracy=val[s],
+                            train_accuracy=val[s],
+                            forget_loss=1.0,
+                        )
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_summary_and_verdicts_on_synthetic_curves():
+    summary = U.summary_table(synthetic_records(mlp_lags=True))
+    assert U.evaluable(summary)
+    row = summary[(summary["model"] == "qnn") & (summary["method"] == "finetune")].iloc[0]
+    assert row["steps_to_retrain"] == 3 and row["retrain_val_final"] == pytest.approx(0.95)
+    assert row["forget_area_mean"] == pytest.approx(U.forgetting_area([0.5] * 3 + [0.0] * 48))
+    mlp = summary[(summary["model"] == "mlp") & (summary["method"] == "scrub")].iloc[0]
+    assert mlp["steps_to_retrain"] is None or pd.isna(mlp["steps_to_retrain"])
+    assert U.lag_verdict(summary, "mlp", "si").reproduced is True
+    assert U.quick_verdict(summary, "qnn", "paper-figure").reproduced is True
+    assert U.stubborn_verdict(summary, "mlp", "si").reproduced is True
+    assert U.easier_for_qnn_verdict(summary).reproduced is True
+    fast = U.fast_forgetting_verdict(summary, "qnn", "paper-figure")
+    assert fast.reproduced is True  # Retrain ≤ 0.1 at step 5, the others at step 3
+    caught_up = U.summary_table(synthetic_records(mlp_lags=False))
+    assert U.lag_verdict(caught_up, "mlp", "si").reproduced is False
+    assert U.stubborn_verdict(caught_up, "mlp", "si").reproduced is False
+    few = U.summary_table(synthetic_records(mlp_lags=True, runs=2))
+    assert U.lag_verdict(few, "mlp", "si").reproduced is None
+    # a series without results gives "no results", not an error
+    assert U.lag_verdict(summary, "mlp", "si", phase="canonical").evidence == "no results"
+
+
+def test_helpers():
+    assert U.steps_to_reach([0.1, 0.5, 0.93], 0.95, 0.02) == 2
+    assert U.steps_to_reach([0.1, 0.5], 0.95, 0.02) is None
+    assert U.forgetting_area([1.0, 1.0, 1.0]) == 1.0
+    assert U.forgetting_area([0.0, 1.0]) == 0.5
+    table = U.settings_table(get_profile("paper"))
+    assert len(table) == len(U.SERIES)
+    assert set(table["updates per step"]) == {1, 2}
+    assert len(U.method_table()) == len(METHODS)
+
+
+def test_bad_specs_are_refused():
+    spec = mlp_spec()
+    with pytest.raises(ValueError, match="alpha"):
+        U.UnlearningSpec(**{**spec.__dict__, "alpha": 0.0})
+    with pytest.raises(ValueError, match="unknown unlearning method"):
+        U.UnlearningSpec(**{**spec.__dict__, "methods": ("retrain", "sparse")})
+    with pytest.raises(ValueError, match="distinct"):
+        U.UnlearningSpec(**{**spec.__dict__, "methods": ("retrain", "retrain")})
+    with pytest.raises(ValueError, match="run"):
+        U.UnlearningSpec(**{**spec.__dict__, "run": -1})
+    for bad in (dict(steps=-1, lr=0.1), dict(steps=1, lr=0.0), dict(steps=1, lr=0.1, batch_size=0)):
+        with pytest.raises(ValueError, match="unlearning config"):
+            U.UnlearnConfig(**bad)
