@@ -71,7 +71,7 @@ XXZ_N_SITES = 12
 XXZ_GRID_SIZE = 293
 XXZ_DELTA_RANGE = (-3.0, 3.0)
 
-# Grid-index windows (start, stop inclusive) stepping by 2; see method-spec "XXZ quantum phases".
+# Grid-index windows (start, stop inclusive) stepping by 2 (the paper's train/validation split).
 _XXZ_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
     "train": ((107, 187), (200, 280)),
     "val": ((106, 188), (199, 281)),

@@ -15,7 +15,7 @@ The settings (the one source of truth, :data:`SETTINGS`):
 - ``"si"`` — SI IV.C literally: one update per step (batch = |D_r|), Adam lr 0.001 on MNIST and
   0.01 on XXZ. The MLPs' main setting; the QNNs' sensitivity row.
 - ``"paper-figure"`` — what produced the paper's Fig. 3 for the QNNs according to the authors'
-  code (method-spec, "code differences"): lr 0.005 on both datasets, MNIST batch 256 (two
+  code (the authors' public research code): lr 0.005 on both datasets, MNIST batch 256 (two
   updates per step), XXZ batch = |D_r|. The QNNs' main setting.
 
 The series (:data:`SERIES`): the four main-figure series (MLP "si", QNN "paper-figure", XXZ with
@@ -60,7 +60,7 @@ from qmlr.train import TrainConfig, accuracy, fit
 from qmlr.unlearn import METHOD_LABELS, METHODS, METRICS, get_method, unlearn
 
 STUDY = "unlearning"
-#: Label-flip ratio of the unlearning experiments (method-spec; MNIST |D_f| = 150, XXZ 24).
+#: Label-flip ratio of the unlearning experiments (MNIST |D_f| = 150, XXZ 24).
 ALPHA = 0.3
 #: Unlearning steps (SI IV.C). Profiles other than ``paper`` run SMOKE_STEPS steps and at most
 #: SMOKE_RUNS runs per series, so each chapter computes its smoke study in well under a minute.

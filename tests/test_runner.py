@@ -25,7 +25,9 @@ def tiny_cells() -> list[CellSpec]:
     ]:
         for alpha in (0.0, 0.4):
             for run in (0, 1):
-                cells.append(CellSpec("tiny", DataSpec("mnist"), model, train, "label_flip", alpha, run))
+                cells.append(
+                    CellSpec("tiny", DataSpec("mnist"), model, train, "label_flip", alpha, run)
+                )
     return cells
 
 
@@ -45,13 +47,16 @@ def test_cells_are_computed_with_sane_metrics(tmp_path):
     mlp, qnn = results[3], results[7]
     assert mlp.spec.alpha == qnn.spec.alpha == 0.4 and mlp.spec.run == qnn.spec.run
     np.testing.assert_array_equal(
-        runner.poisoned_training_set(mlp.spec).corrupted, runner.poisoned_training_set(qnn.spec).corrupted
+        runner.poisoned_training_set(mlp.spec).corrupted,
+        runner.poisoned_training_set(qnn.spec).corrupted,
     )
 
 
 def test_interrupted_run_resumes_to_the_same_records(tmp_path, monkeypatch):
     cells = tiny_cells()
-    reference = runner.run_cells(cells, ResultStore(tmp_path / "straight"), n_jobs=1, progress=False)
+    reference = runner.run_cells(
+        cells, ResultStore(tmp_path / "straight"), n_jobs=1, progress=False
+    )
 
     store = ResultStore(tmp_path / "resumed")
     calls = {"n": 0}
@@ -65,7 +70,9 @@ def test_interrupted_run_resumes_to_the_same_records(tmp_path, monkeypatch):
 
     monkeypatch.setattr(runner, "train_group", dies_on_second_group)
     with pytest.raises(KeyboardInterrupt):
-        runner.run_specs(cells, store, dies_on_second_group, runner._plan_sweep, n_jobs=1, progress=False)
+        runner.run_specs(
+            cells, store, dies_on_second_group, runner._plan_sweep, n_jobs=1, progress=False
+        )
     done = len(store.keys("tiny"))
     assert 0 < done < len(cells)
     monkeypatch.setattr(runner, "train_group", real)
