@@ -87,7 +87,7 @@ def test_parallel_workers_give_the_same_records(tmp_path):
     assert metrics_of(parallel) == metrics_of(serial)
 
 
-def committed_cells(max_wall_time_s: float = 60.0) -> list[Path]:
+def committed_cells(max_wall_time_s: float = 120.0) -> list[Path]:
     """Committed sweep cells whose whole ensemble took at most ``max_wall_time_s`` to train."""
     paths = []
     for path in sorted(RESULTS.glob("*/cells/*.json")):
