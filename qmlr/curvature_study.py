@@ -33,10 +33,9 @@ Example:
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -53,7 +52,16 @@ from qmlr.experiments import (
     training_config,
 )
 from qmlr.runner import build_model, clean_split, model_inputs, poisoned_training_set
-from qmlr.specs import CellSpec, DataSpec, ModelSpec, _derive, register_spec, spec_key
+from qmlr.specs import (
+    CellSpec,
+    DataSpec,
+    ModelSpec,
+    derive_seed,
+    json_form,
+    model_from_dict,
+    register_spec,
+    spec_key,
+)
 from qmlr.store import CellResult, environment_provenance
 from qmlr.train import TrainConfig, fit
 
@@ -338,15 +346,13 @@ class CurvatureSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return json.loads(json.dumps(asdict(self)))
+        return json_form(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CurvatureSpec:
         """Inverse of :meth:`to_dict`."""
-        model = dict(d["model"])
-        model["hidden"] = tuple(model.get("hidden", ()))
         rest = {k: v for k, v in d.items() if k not in ("model", "train")}
-        return cls(model=ModelSpec(**model), train=TrainConfig(**d["train"]), **rest)
+        return cls(model=model_from_dict(d["model"]), train=TrainConfig(**d["train"]), **rest)
 
     def key(self) -> str:
         """16-hex-digit identity in the store."""
@@ -361,15 +367,17 @@ class CurvatureSpec:
 
     def hessian_seed(self) -> int:
         """Seed of the Hessian sample draw (shared by MLP and QNN of a configuration, α, run)."""
-        return _derive(self.base_seed, "curvature-hessian", self.config, self.alpha, self.run)
+        return derive_seed(self.base_seed, "curvature-hessian", self.config, self.alpha, self.run)
 
     def split_seed(self) -> int:
         """Seed of the 70/30 split (``authors-code``), shared by MLP and QNN."""
-        return _derive(self.base_seed, "curvature-split", self.alpha, self.run)
+        return derive_seed(self.base_seed, "curvature-split", self.alpha, self.run)
 
     def probe_seed(self) -> int:
         """Seed of the SLQ / Hutchinson / ARPACK start vectors."""
-        return _derive(self.base_seed, "curvature-probes", self.config, self.model.kind, self.run)
+        return derive_seed(
+            self.base_seed, "curvature-probes", self.config, self.model.kind, self.run
+        )
 
 
 def config_model(config: str, kind: str) -> ModelSpec:

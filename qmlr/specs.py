@@ -118,6 +118,16 @@ def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
     return SPEC_TYPES[kind].from_dict(d)
 
 
+def json_form(spec: Any) -> dict[str, Any]:
+    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists)."""
+    return json.loads(json.dumps(asdict(spec)))
+
+
+def model_from_dict(d: dict[str, Any]) -> ModelSpec:
+    """Rebuild a :class:`ModelSpec` from its JSON form."""
+    return ModelSpec(**{**d, "hidden": tuple(d.get("hidden", ()))})
+
+
 def spec_key(spec: Any) -> str:
     """16-hex-digit SHA-256 prefix of a spec's canonical JSON form: its identity in a study."""
     blob = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -161,17 +171,15 @@ class CellSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (tuples become lists)."""
-        return json.loads(json.dumps(asdict(self)))
+        return json_form(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CellSpec:
         """Inverse of :meth:`to_dict`."""
-        model = dict(d["model"])
-        model["hidden"] = tuple(model.get("hidden", ()))
         return cls(
             study=d["study"],
             data=DataSpec(**d["data"]),
-            model=ModelSpec(**model),
+            model=model_from_dict(d["model"]),
             train=TrainConfig(**d["train"]),
             corruption=d["corruption"],
             alpha=d["alpha"],
@@ -186,13 +194,13 @@ class CellSpec:
     def poison_seed(self) -> int:
         """Seed of the corruption draw; shared by every model at the same (data, α, run), so
         MLP and QNN see the same poison and the comparison is paired."""
-        return _derive(
+        return derive_seed(
             self.base_seed, "poison", self.data.name, self.corruption, self.alpha, self.run
         )
 
     def model_seed(self) -> int:
         """Seed of the model initialization and the minibatch order of this cell."""
-        return _derive(
+        return derive_seed(
             self.base_seed,
             "model",
             self.data.name,
@@ -210,7 +218,7 @@ class CellSpec:
         return (self.data, self.model, self.train)
 
 
-def _derive(base_seed: int, *parts: Any) -> int:
+def derive_seed(base_seed: int, *parts: Any) -> int:
     """A 63-bit seed from the base seed and a stable description of what it is for."""
     words = [zlib.crc32(repr(p).encode()) for p in parts]
     return int(

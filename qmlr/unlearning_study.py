@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -54,7 +53,16 @@ from qmlr.experiments import (
     training_config,
 )
 from qmlr.runner import build_model, clean_split, model_inputs, poisoned_training_set
-from qmlr.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec, _derive, register_spec
+from qmlr.specs import (
+    N_QUBITS,
+    CellSpec,
+    DataSpec,
+    ModelSpec,
+    derive_seed,
+    json_form,
+    model_from_dict,
+    register_spec,
+)
 from qmlr.store import CellResult, ResultStore, environment_provenance
 from qmlr.train import TrainConfig, accuracy, fit
 from qmlr.unlearn import METHOD_LABELS, METHODS, METRICS, get_method, unlearn
@@ -204,17 +212,15 @@ class UnlearningSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return json.loads(json.dumps(asdict(self)))
+        return json_form(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> UnlearningSpec:
         """Inverse of :meth:`to_dict`."""
-        model = dict(d["model"])
-        model["hidden"] = tuple(model.get("hidden", ()))
         return cls(
             study=d["study"],
             data=DataSpec(**d["data"]),
-            model=ModelSpec(**model),
+            model=model_from_dict(d["model"]),
             train=TrainConfig(**d["train"]),
             unlearn=UnlearnConfig(**d["unlearn"]),
             setting=d["setting"],
@@ -249,7 +255,7 @@ class UnlearningSpec:
 
     def _seed(self, what: str) -> int:
         m = self.model
-        return _derive(
+        return derive_seed(
             self.base_seed, what, self.data.name, self.data.phase, m.kind, m.hidden, m.depth,
             self.alpha, self.run,
         )  # fmt: skip
