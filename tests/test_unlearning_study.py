@@ -269,3 +269,21 @@ def test_bad_specs_are_refused():
     for bad in (dict(steps=-1, lr=0.1), dict(steps=1, lr=0.0), dict(steps=1, lr=0.1, batch_size=0)):
         with pytest.raises(ValueError, match="unlearning config"):
             U.UnlearnConfig(**bad)
+
+
+def test_a_committed_paper_run_recomputes_to_the_same_curves():
+    """Pick a committed paper-scale MLP run at random and recompute it from its recorded spec
+    (base training, then all five methods): every curve must come out identical."""
+    store = ResultStore()
+    committed = [
+        s
+        for s in U.unlearning_specs(get_profile("paper"))
+        if s.model.kind == "mlp" and store.has(s)
+    ]
+    if not committed:
+        pytest.skip("no committed paper-scale unlearning results in results/ yet")
+    spec = committed[np.random.default_rng().integers(len(committed))]
+    stored = store.load(spec)
+    fresh = U.compute_spec(spec)
+    assert fresh.metrics["curves"] == stored.metrics["curves"], spec.key()
+    assert fresh.metrics["base_val_accuracy"] == stored.metrics["base_val_accuracy"]
