@@ -185,9 +185,6 @@ class _Base:
     def uses_forget(self) -> bool:
         return False
 
-    def max_loss(self, out: Logits) -> torch.Tensor:
-        raise NotImplementedError(f"{type(self).__name__} has no max-step")
-
     def params(self) -> dict[str, Any]:
         """The method's name and weights (for provenance)."""
         return {"method": self.name, **asdict(self)}  # type: ignore[attr-defined,call-overload]
