@@ -40,7 +40,7 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 import torch
 
-from qmlr.qnn import LOGIT_SCALE, QNN, init_params, reference_expectations
+from qmlr.qnn import LOGIT_SCALE, QNN, init_params, reference_expectations, tc_backend
 from qmlr.train import per_member_bce
 
 BENCH_THREADS = 2
@@ -279,27 +279,9 @@ def jax_available() -> bool:
     return importlib.util.find_spec("jax") is not None
 
 
-@contextlib.contextmanager
-def _tc_jax_backend(dtype: torch.dtype) -> Iterator[object]:
-    """Temporarily switch tensorcircuit-ng to the jax backend and ``dtype``; restore on exit.
-
-    Mirrors :func:`qmlr.qnn.tc_torch_backend`. ``tc.set_dtype`` also sets jax's x64 flag, which
-    the restored dtype sets back.
-    """
-    import tensorcircuit as tc
-    import tensornetwork as tn
-
-    old_backend = tc.backend.name
-    old_tn_default = tn.backend_contextmanager.get_default_backend()
-    old_dtype = tc.dtypestr
-    try:
-        backend = tc.set_backend("jax")
-        tc.set_dtype(_dtype_label(dtype))
-        yield backend
-    finally:
-        tc.set_dtype(old_dtype)
-        tc.set_backend(old_backend)
-        tn.set_default_backend(old_tn_default)
+def _tc_jax_backend(dtype: torch.dtype):
+    """tensorcircuit-ng on the jax backend in ``dtype`` for a block (restored on exit)."""
+    return tc_backend("jax", dtype)
 
 
 @contextlib.contextmanager
