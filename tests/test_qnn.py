@@ -377,3 +377,26 @@ def test_qnn_trains_members_independently() -> None:
     grad = model.theta.grad.numpy()
     assert np.abs(grad[1]).max() > 0
     np.testing.assert_array_equal(grad[[0, 2]], 0.0)
+
+
+def test_qubit_groups_cover_the_register() -> None:
+    for n_qubits in range(1, 17):
+        groups = qnn.qubit_groups(n_qubits)
+        assert sum(groups) == n_qubits
+        assert max(groups) <= qnn.GROUP_QUBITS and max(groups) - min(groups) <= 1
+
+
+def test_last_layer_outside_the_light_cone_gets_exactly_zero_gradient() -> None:
+    """Only the readout qubit's rotations of the last layer influence <Z_{L-1}>."""
+    n_qubits, depth = 6, 3
+    params = random_params((2, depth, n_qubits, 4), seed=40).requires_grad_()
+    states = random_states((2, 4), n_qubits, seed=41)
+    (grad,) = torch.autograd.grad(qnn.expectation(params, states).sum(), params)
+    last = grad[:, -1].clone()
+    assert torch.all(last[:, n_qubits - 1, :3].abs() > 1e-6)
+    last[:, n_qubits - 1, :3] = 0.0
+    assert torch.count_nonzero(last) == 0
+    # ... and the reference circuit agrees that those angles do not matter
+    ref = torch.stack([qnn.reference_expectations(params[e], states[e]) for e in range(2)])
+    (ref_grad,) = torch.autograd.grad(ref.sum(), params)
+    np.testing.assert_allclose(grad.numpy(), ref_grad.numpy(), atol=1e-12)

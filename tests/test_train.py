@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from qmlr import train
 from qmlr.mlp import MLP
 from qmlr.qnn import QNN
 from qmlr.train import TrainConfig, accuracy, fit, minibatch_orders
@@ -104,3 +105,20 @@ def test_bad_shapes_and_configs_are_refused():
         TrainConfig(epochs=1, batch_size=0, lr=0.1)
     with pytest.raises(ValueError):
         TrainConfig(epochs=1, batch_size=4, lr=0.0)
+
+
+def test_fused_adam_follows_torch_default_adam() -> None:
+    """The fused optimizer of :func:`fit` takes the same steps as torch's default Adam loop."""
+    torch.manual_seed(0)
+    target = torch.randn(50, dtype=torch.float64)
+    paths = []
+    for make in (lambda p: train.adam(p, lr=0.05), lambda p: torch.optim.Adam(p, lr=0.05)):
+        param = torch.nn.Parameter(torch.zeros(50, dtype=torch.float64))
+        optimizer = make([param])
+        for _ in range(30):
+            optimizer.zero_grad()
+            ((param - target) ** 4).sum().backward()
+            optimizer.step()
+        paths.append(param.detach().clone())
+    np.testing.assert_allclose(paths[0].numpy(), paths[1].numpy(), rtol=1e-12, atol=1e-14)
+    assert torch.linalg.norm(paths[0]) > 0.5  # the parameters moved
