@@ -196,7 +196,10 @@ def export_records(results: Iterable[CellResult], path: str | os.PathLike[str]) 
 
 @lru_cache(maxsize=1)
 def environment_provenance() -> dict[str, Any]:
-    """Versions, git commit and machine of this process (computed once)."""
+    """Versions, git commit and machine of this process (computed once).
+
+    ``git_dirty`` is true when tracked files outside ``results/`` differ from the commit.
+    """
     import numpy
     import torch
 
@@ -214,7 +217,8 @@ def environment_provenance() -> dict[str, Any]:
         ).stdout.strip()
         dirty = bool(
             subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
+                # results/ holds outputs, not code: regenerating it leaves the code clean
+                ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results"],
                 cwd=REPO_ROOT,
                 capture_output=True,
                 text=True,

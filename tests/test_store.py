@@ -85,3 +85,33 @@ def test_export_records(tmp_path):
     assert [r["run"] for r in rows] == ["0", "1"]
     assert rows[0]["val_accuracy"] == "0.75"
     assert rows[0]["dataset"] == "mnist" and rows[0]["model_label"] == "MLP [16, 4]"
+
+
+def test_provenance_dirty_flag_ignores_results(tmp_path, monkeypatch):
+    """Regenerating results/ leaves the code clean; editing code makes it dirty."""
+    import subprocess
+
+    from qmlr import store as store_module
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "a.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    monkeypatch.setattr(store_module, "REPO_ROOT", tmp_path)
+
+    def dirty() -> bool:
+        store_module.environment_provenance.cache_clear()
+        return store_module.environment_provenance()["git_dirty"]
+
+    try:
+        (tmp_path / "results" / "a.json").unlink()
+        assert dirty() is False
+        (tmp_path / "code.py").write_text("x = 2\n")
+        assert dirty() is True
+    finally:
+        store_module.environment_provenance.cache_clear()
