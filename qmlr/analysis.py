@@ -166,18 +166,31 @@ def curve_summary(records: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A claim, the measured evidence, and whether it reproduced."""
+    """A claim, the measured evidence, and whether it reproduced.
+
+    :param claim: what the paper claims, as tested.
+    :param evidence: the measured numbers the verdict rests on.
+    :param reproduced: ``True``, ``False``, or ``None`` (not evaluated at this scale).
+    :param partly: with ``reproduced=False``: the claim holds in part of the tested cases.
+
+    Example:
+        >>> Verdict("c", "e", False, partly=True).label
+        'partly reproduced'
+    """
 
     claim: str
     evidence: str
     reproduced: bool | None
+    partly: bool = False
 
     @property
     def label(self) -> str:
-        """``reproduced``, ``not reproduced`` or ``not evaluated``."""
+        """``reproduced``, ``partly reproduced``, ``not reproduced`` or ``not evaluated``."""
         if self.reproduced is None:
             return "not evaluated"
-        return "reproduced" if self.reproduced else "not reproduced"
+        if self.reproduced:
+            return "reproduced"
+        return "partly reproduced" if self.partly else "not reproduced"
 
 
 def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
@@ -344,3 +357,28 @@ def mlp_decay_verdict(summary: pd.DataFrame, claim: str, profile: str) -> Verdic
         + ")"
     )
     return Verdict(claim, evidence, _judge(profile, all(decays)))
+
+
+#: Claim 4 beyond the paper: the capacity sweep's MLP widths again, with canonical XXZ phases.
+CANONICAL_CAPACITY_CLAIM = (
+    "Beyond the paper: every MLP width, trained on canonical-phase XXZ states, decays continuously"
+)
+
+
+def capacity_verdicts(
+    summary: pd.DataFrame, canonical_summary: pd.DataFrame, profile: str
+) -> list[Verdict]:
+    """Claim 4 (:func:`capacity_verdict`) and its canonical-phase check
+    (:func:`mlp_decay_verdict` with :data:`CANONICAL_CAPACITY_CLAIM`), as the capacity chapter
+    tables them.
+
+    :param summary: :func:`curve_summary` of the capacity study by model and ``model_label``.
+    :param canonical_summary: the same for the canonical-phase MLPs of the phase-sensitivity
+        study (label flipping).
+    :param profile: the profile the curves came from.
+    :return: ``[claim 4, canonical-phase MLP decay]``.
+    """
+    return [
+        capacity_verdict(summary, profile),
+        mlp_decay_verdict(canonical_summary, CANONICAL_CAPACITY_CLAIM, profile),
+    ]

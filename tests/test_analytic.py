@@ -303,3 +303,49 @@ def test_outlier_lowers_qnn_curvature_and_raises_mlp_curvature() -> None:
 def test_misclassified_rule() -> None:
     assert A.misclassified("mlp", 0.5, 2.0, 0) and not A.misclassified("mlp", 0.5, 2.0, 1)
     assert A.misclassified("mlp", -0.5, 2.0, 1)
+
+
+# ------------------------------------------------------------------------------ claims
+
+
+def test_outlier_positions_per_profile() -> None:
+    assert len(A.outlier_positions("paper")) == A.SWEEP_POINTS["paper"]
+    assert A.outlier_positions("smoke").round(3).tolist() == [0.05, 0.275, 0.5, 0.725, 0.95]
+    with pytest.raises(ValueError, match="profile"):
+        A.outlier_positions("huge")
+
+
+def test_toy_summary_matches_the_minimisers() -> None:
+    for model in A.MODELS:
+        s = A.toy_summary(model)
+        m1 = A.minimize_dataset_loss(model, A.toy_dataset(A.TOY_OUTLIER))
+        assert s["θ* with outlier"] == m1.theta and s["H total, with outlier"] == m1.hessian
+        assert s["H of the outlier"] + s["H clean points at θ* with outlier"] == pytest.approx(
+            m1.hessian
+        )
+    assert A.toy_summary("mlp")["clean minimum at interval end"] is True
+
+
+def test_claim_verdicts_smoke() -> None:
+    verdicts = A.claim_verdicts("smoke")
+    assert [v.label for v in verdicts] == [
+        "reproduced",
+        "reproduced",
+        "reproduced",
+        "reproduced",
+        "partly reproduced",
+    ]
+    assert "5 outlier positions" in verdicts[4].evidence
+
+
+def test_claim_verdicts_fail_on_a_wrong_printed_formula(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = A.identity_checks
+
+    def broken(model: str) -> tuple:
+        checks = real(model)
+        return (A.IdentityCheck(**{**vars(checks[0]), "residual": sp.Integer(1)}), *checks[1:])
+
+    monkeypatch.setattr(A, "identity_checks", broken)
+    verdicts = A.claim_verdicts("smoke")
+    assert verdicts[0].reproduced is False and verdicts[1].reproduced is False
+    assert verdicts[0].evidence.startswith("58/60")

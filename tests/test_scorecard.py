@@ -1,0 +1,219 @@
+"""Tests of qmlr.scorecard: every claim appears, verdicts are the chapters', doctored data shows."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qmlr import analysis
+from qmlr import scorecard as S
+from qmlr.analysis import Verdict
+from qmlr.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+
+
+def _check(ok: bool | None, core: bool = True, partly: bool = False, claim: int = 1) -> S.Check:
+    return S.Check(claim, "c", "resilience", core, Verdict("claim", "evidence", ok, partly))
+
+
+@pytest.fixture(scope="module")
+def paper_checks() -> list[S.Check]:
+    return S.collect_checks("paper")
+
+
+# ------------------------------------------------------------------------------ headline rule
+
+
+@pytest.mark.parametrize(
+    ("core", "label"),
+    [
+        ([True, True], "reproduced"),
+        ([False, False], "not reproduced"),
+        ([True, False], "partly reproduced"),
+        ([None, True], "not evaluated"),
+        ([], "not evaluated"),
+    ],
+)
+def test_headline_combines_core_checks(core: list[bool | None], label: str) -> None:
+    checks = [_check(ok) for ok in core] + [_check(False, core=False)]
+    assert S.headline(checks).label == label
+
+
+def test_headline_counts_a_partly_reproduced_core_check_as_part() -> None:
+    checks = [_check(False, partly=True), _check(False)]
+    assert S.headline(checks).label == "partly reproduced"
+    assert S.headline(checks).evidence == "0 of 2 core checks reproduced"
+
+
+def test_beyond_checks_never_change_the_headline() -> None:
+    core = [_check(True)]
+    assert S.headline(core + [_check(False, core=False)]).label == "reproduced"
+    assert S.headline([_check(False)] + [_check(True, core=False)]).label == "not reproduced"
+
+
+def test_scorecard_requires_every_claim() -> None:
+    checks = [_check(True, claim=n) for n in range(1, 7)]  # claim 7 missing
+    with pytest.raises(ValueError, match="claim 7"):
+        S.scorecard(checks)
+
+
+def test_unknown_profile_is_refused() -> None:
+    with pytest.raises(ValueError, match="profile"):
+        S.collect_checks("huge")
+
+
+# ------------------------------------------------------------------------------ markdown
+
+
+def test_escape_markdown_protects_table_cells() -> None:
+    text = S.escape_markdown("max |tr H − tr A| / tr A, θ* at α_c [0, 1] $x$")
+    assert "|" not in text.replace("\\|", "")
+    assert "\\*" in text and "\\_" in text and "\\[" in text and "\\$" in text
+
+
+def test_summary_markdown_has_one_row_per_claim_and_resolvable_links() -> None:
+    cards = S.scorecard([_check(True, claim=n) for n in S.CLAIMS])
+    text = S.summary_markdown(cards, "paper")
+    rows = [line for line in text.splitlines() if re.match(r"^\| \d ", line)]
+    assert [row.split("|")[1].strip() for row in rows] == [str(n) for n in S.CLAIMS]
+    assert ":name: tab-scorecard" in text
+    labels = set()
+    for path in BOOK.glob("*.md"):
+        labels |= set(re.findall(r"^\(([\w-]+)\)=$", path.read_text(), flags=re.M))
+    targets = set(re.findall(r"\{ref\}`[^<`]*<([\w-]+)>`", S.summary_markdown(cards, "p")))
+    assert targets and targets <= labels
+    assert set(S.CHAPTERS) <= labels  # every chapter the scorecard can link to has its label
+
+
+def test_frame_markdown_escapes_and_names_the_table() -> None:
+    text = S.frame_markdown(pd.DataFrame({"a|b": ["x|y"]}), "Cap.", "tab-x")
+    assert text.startswith(":::{table} Cap.\n:name: tab-x\n")
+    assert "| a\\|b |" in text and "| x\\|y |" in text
+
+
+def test_summary_sentence_names_the_claims() -> None:
+    cards = S.scorecard(
+        [_check(True, claim=n) for n in S.CLAIMS if n != 5] + [_check(False, claim=5)]
+    )
+    sentence = S.summary_sentence(cards, "paper")
+    assert "**6** reproduce in full (claims 1, 2, 3, 4, 6, 7)" in sentence
+    assert "**1** not at all (claim 5)" in sentence
+    none = S.scorecard([_check(None, claim=n) for n in S.CLAIMS])
+    assert "none of the paper's 7 claims is evaluated" in S.summary_sentence(none, "smoke")
+
+
+# ------------------------------------------------------------------------------ paper results
+
+
+def test_every_claim_appears_with_core_checks(paper_checks: list[S.Check]) -> None:
+    cards = S.scorecard(paper_checks)
+    assert [c.number for c in cards] == [1, 2, 3, 4, 5, 6, 7]
+    for card in cards:
+        assert any(check.core for check in card.checks), card.number
+        assert card.verdict.reproduced is not None, card.number  # paper results are judged
+    frame = S.scorecard_frame(cards)
+    assert frame["claim"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    details = S.details_markdown(cards, "paper")
+    assert details.count("\n| ") == 1 + len(paper_checks)  # header + one row per check
+
+
+def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
+    """The scorecard holds exactly the verdicts the chapters' own pipelines produce."""
+    from qmlr import analytic as A
+    from qmlr import curvature_study as CS
+    from qmlr import unlearning_study as U
+    from qmlr.study import load_records, load_results
+
+    resilience = analysis.curve_summary(
+        load_records("resilience"), ["dataset", "model", "corruption"]
+    )
+    capacity = analysis.curve_summary(load_records("capacity"), ["model", "model_label"])
+    canonical = load_records("phase-sensitivity")
+    canonical = canonical[(canonical["model"] == "mlp") & (canonical["corruption"] == "label_flip")]
+    canonical = analysis.curve_summary(canonical, ["model", "model_label"])
+    unlearning = U.summary_table(U.records_frame(load_results("unlearning")))
+    expected = (
+        analysis.resilience_verdicts(resilience, "paper")
+        + [analysis.capacity_verdict(capacity, "paper")]
+        + [analysis.mlp_decay_verdict(canonical, analysis.CANONICAL_CAPACITY_CLAIM, "paper")]
+        + U.unlearning_verdicts(unlearning)
+        + U.forgetting_verdicts(unlearning)
+        + CS.claim_verdicts(CS.records_frame(load_results("curvature")))
+        + A.claim_verdicts("paper")
+    )
+    assert Counter(c.verdict for c in paper_checks) == Counter(expected)
+
+
+def test_chapters_call_the_functions_the_scorecard_calls() -> None:
+    """Guard against a chapter drifting to its own verdict logic."""
+    analytic = (BOOK / "analytic-curvature.md").read_text()
+    assert "A.claim_verdicts(profile)" in analytic
+    capacity = re.sub(r'"\s*\n\s*"', "", (BOOK / "capacity.md").read_text())
+    assert "capacity_verdicts(" in capacity or analysis.CANONICAL_CAPACITY_CLAIM in capacity
+    assert "resilience_verdicts(summary, profile)" in (BOOK / "resilience.md").read_text()
+    assert "U.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
+    assert "U.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
+    assert "CS.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
+    assert "S.collect_checks(profile)" in (BOOK / "intro.md").read_text()
+
+
+def test_core_unlearning_checks_are_the_main_figure_settings(paper_checks: list[S.Check]) -> None:
+    for check in (c for c in paper_checks if c.claim == 5):
+        main = ("[si]" in check.verdict.claim and "MLP" in check.verdict.claim) or (
+            "[paper-figure]" in check.verdict.claim
+        )
+        if "easier for the QNN" in check.verdict.claim:
+            main = True
+        assert check.core == main, check.verdict.claim
+
+
+def test_curvature_checks_split_claims_6_and_7(paper_checks: list[S.Check]) -> None:
+    curvature = [c for c in paper_checks if c.chapter == "curvature"]
+    assert {c.claim for c in curvature if c.core} == {6}
+    assert {c.claim for c in curvature if not c.core} == {7}
+    assert all(c.verdict.claim.startswith(f"{c.claim} (") for c in curvature)
+
+
+def test_unexpected_curvature_verdict_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qmlr import curvature_study as CS
+
+    monkeypatch.setattr(CS, "claim_verdicts", lambda records: [Verdict("8: new", "e", True)])
+    with pytest.raises(ValueError, match="unexpected curvature verdict"):
+        S.curvature_checks(pd.DataFrame())
+
+
+def test_doctored_result_changes_the_verdict(tmp_path: Path) -> None:
+    """Break the MNIST QNN's plateau in a copy of the committed results: claim 2 must fail."""
+    from qmlr.study import load_records
+
+    shutil.copytree(DEFAULT_RESULTS_DIR / "resilience", tmp_path / "resilience")
+    before = S.resilience_checks(load_records("resilience", "paper", tmp_path), "paper")
+    store = ResultStore(tmp_path)
+    doctored = 0
+    for result in store.iter_study("resilience"):
+        s = result.spec
+        if (s.data.name, s.model.kind, s.corruption) == ("mnist", "qnn", "label_flip") and (
+            0.0 < s.alpha <= 0.3
+        ):
+            metrics = {**result.metrics, "val_accuracy": 0.45}
+            store.save(CellResult(s, metrics, result.provenance))  # re-sealed
+            doctored += 1
+    assert doctored == 15
+    after = S.resilience_checks(load_records("resilience", "paper", tmp_path), "paper")
+
+    def claim_2(checks: list[S.Check]) -> dict[str, str]:
+        return {c.name: c.verdict.label for c in checks if c.claim == 2}
+
+    assert claim_2(before) == {"MNIST 1 vs 9": "reproduced", "XXZ": "reproduced"}
+    assert claim_2(after) == {"MNIST 1 vs 9": "not reproduced", "XXZ": "reproduced"}
+    assert S.headline([c for c in after if c.claim == 2]).label == "partly reproduced"
+    # claim 1 (MLPs) is untouched; claim 3's evidence moves (the QNN's area) but not its verdict
+    assert [c.verdict for c in before if c.claim == 1] == [c.verdict for c in after if c.claim == 1]
+    assert [c.verdict.label for c in before] != [c.verdict.label for c in after]
+    assert {c.verdict.label for c in after if c.claim == 3} == {"reproduced"}
