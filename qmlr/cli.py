@@ -5,6 +5,7 @@ Example::
     python -m qmlr book list
     python -m qmlr book run analytic-curvature -p profile smoke
     python -m qmlr reproduce --profile paper resilience capacity
+    python -m qmlr reproduce --profile paper --backend dask --scheduler tcp://HOST:8786
     python -m qmlr bench
 """
 
@@ -17,6 +18,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from qmlr.cluster import BACKENDS, MissingExtraError, check_backend
 
 
 def _literal(text: str) -> Any:
@@ -47,9 +50,17 @@ def _reproduce(args: argparse.Namespace) -> int:
     for study in studies:
         if study not in STUDIES:
             raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
+    check_backend(args.backend, args.scheduler)
     for study in studies:
         start = time.perf_counter()
-        summary = reproduce(study, args.profile, n_jobs=args.jobs, results_dir=args.results)
+        summary = reproduce(
+            study,
+            args.profile,
+            n_jobs=args.jobs,
+            results_dir=args.results,
+            backend=args.backend,
+            scheduler=args.scheduler,
+        )
         print(f"{study}: {summary} ({time.perf_counter() - start:.1f} s)")
     return 0
 
@@ -86,8 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("reproduce", help="compute the studies' results into results/")
     rep.add_argument("studies", nargs="*", help="studies to compute (default: all)")
     rep.add_argument("--profile", choices=("paper", "smoke"), default="paper")
-    rep.add_argument("--jobs", type=int, default=2, help="worker processes")
+    rep.add_argument("--jobs", type=int, default=2, help="local worker processes (loky backend)")
     rep.add_argument("--results", default=None, help="results folder (default depends on profile)")
+    rep.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="loky",
+        help="where groups run: local worker processes (loky) or a Dask cluster (dask)",
+    )
+    rep.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (with --backend dask)",
+    )
     rep.set_defaults(func=_reproduce)
 
     bench = sub.add_parser("bench", help="QNN training-step benchmark against tensorcircuit-ng")
@@ -101,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, ConnectionError, MissingExtraError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

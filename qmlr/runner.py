@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from qmlr.cluster import check_backend, map_on_cluster
 from qmlr.corrupt import corrupt
 from qmlr.data import Dataset, load_dataset, mlp_features
 from qmlr.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
@@ -187,22 +189,29 @@ def run_specs(
     plan: Callable[[list[Any]], list[list[Any]]] = lambda specs: [[s] for s in specs],
     n_jobs: int = 2,
     progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
 ) -> list[CellResult]:
     """Compute the specs missing from ``store`` and return every spec's verified result.
 
     Generic over the kind of spec: ``plan`` splits the missing specs into groups, ``compute``
-    turns one group into results. Groups run in ``n_jobs`` worker processes (one torch thread
-    each); only this process writes files, one atomic file per result as its group finishes, so
-    a killed run loses at most the groups in flight and resumes from the rest.
+    turns one group into results. Groups run in ``n_jobs`` worker processes, or on the workers
+    of a Dask cluster (one torch thread per group either way); only this process writes files,
+    one atomic file per result as its group finishes, so a killed run loses at most the groups
+    in flight and resumes from the rest, and a dead cluster worker's group is simply run again.
 
     :param specs: the specs wanted (any registered spec type).
     :param store: where results are read from and written to.
     :param compute: group of specs -> their results (must be a module-level function).
     :param plan: missing specs -> groups, most expensive first.
-    :param n_jobs: worker processes (1 computes in this process).
+    :param n_jobs: worker processes (1 computes in this process); loky backend only.
     :param progress: show a progress bar over specs.
+    :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (every worker thread of
+        the cluster at ``scheduler``; see :mod:`qmlr.cluster`).
+    :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
     :return: results in the order of ``specs``.
     """
+    check_backend(backend, scheduler)
     missing = [s for s in dict.fromkeys(specs) if not store.has(s)]
     if missing:
         groups = plan(missing)
@@ -211,7 +220,9 @@ def run_specs(
             from tqdm import tqdm
 
             bar = tqdm(total=len(missing), desc=specs[0].study, unit="cell")
-        if n_jobs == 1 or len(groups) == 1:
+        if backend == "dask":
+            finished = map_on_cluster(_worker, [(compute, g, 1) for g in groups], scheduler)
+        elif n_jobs == 1 or len(groups) == 1:
             finished = (compute(g) for g in groups)
         else:
             from joblib import Parallel, delayed
@@ -219,11 +230,12 @@ def run_specs(
             finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
                 delayed(_worker)(compute, g, 1) for g in groups
             )
-        for results in finished:
-            for result in results:
-                store.save(result)
-            if bar is not None:
-                bar.update(len(results))
+        with closing(finished):  # on an error, stop the groups still queued
+            for results in finished:
+                for result in results:
+                    store.save(result)
+                if bar is not None:
+                    bar.update(len(results))
         if bar is not None:
             bar.close()
     return [store.load(s) for s in specs]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.experiments import STUDIES, study_cells
-from qmlr.runner import run_cells, run_specs
+from qmlr.runner import _plan_sweep, run_specs, train_group
 from qmlr.store import (
     DEFAULT_RESULTS_DIR,
     CellResult,
@@ -47,21 +47,33 @@ def reproduce(
     n_jobs: int = 2,
     results_dir: str | Path | None = None,
     progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Compute every missing cell of ``study``, export ``records.csv`` and log the wall time.
 
     :param study: study name (see :data:`qmlr.experiments.STUDIES`).
     :param profile: ``"paper"`` or ``"smoke"``.
-    :param n_jobs: worker processes.
+    :param n_jobs: local worker processes (loky backend).
     :param results_dir: override the store folder.
     :param progress: show a progress bar.
+    :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (a Dask cluster).
+    :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
     :return: a short summary (cells total / computed now, wall time).
     """
     cells = study_cells(study, profile)
     store = store_for(profile, results_dir)
     missing = sum(not store.has(c) for c in cells)
     start = time.perf_counter()
-    results = run_study_specs(study, cells, store, n_jobs=n_jobs, progress=progress)
+    results = run_study_specs(
+        study,
+        cells,
+        store,
+        n_jobs=n_jobs,
+        progress=progress,
+        backend=backend,
+        scheduler=scheduler,
+    )
     elapsed = time.perf_counter() - start
     folder = store.root / study
     exporter = STUDIES[study].export
@@ -80,6 +92,7 @@ def reproduce(
                 "cells_computed": missing,
                 "wall_time_s": round(elapsed, 2),
                 "n_jobs": n_jobs,
+                "backend": backend,
                 "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 **environment_provenance(),
             }
@@ -100,14 +113,41 @@ def load_results(
 
 
 def run_study_specs(
-    study: str, specs: list, store: ResultStore, n_jobs: int = 2, progress: bool = True
-):
-    """Compute the missing specs of ``study`` with the study's own compute and plan functions."""
+    study: str,
+    specs: list,
+    store: ResultStore,
+    n_jobs: int = 2,
+    progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> list[CellResult]:
+    """Compute the missing specs of ``study`` with the study's own compute and plan functions.
+
+    :param study: study name (see :data:`qmlr.experiments.STUDIES`).
+    :param specs: the specs wanted.
+    :param store: where results are read from and written to.
+    :param n_jobs: local worker processes (loky backend).
+    :param progress: show a progress bar.
+    :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (a Dask cluster).
+    :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
+    :return: results in the order of ``specs``.
+    """
     definition = STUDIES[study]
-    if definition.compute is None:
-        return run_cells(specs, store, n_jobs=n_jobs, progress=progress)
-    plan = definition.plan or (lambda missing: [[s] for s in missing])
-    return run_specs(specs, store, definition.compute, plan, n_jobs=n_jobs, progress=progress)
+    if definition.compute is None:  # a sweep: cells trained as ensembles, as run_cells does
+        compute, plan = train_group, _plan_sweep
+    else:
+        compute = definition.compute
+        plan = definition.plan or (lambda missing: [[s] for s in missing])
+    return run_specs(
+        specs,
+        store,
+        compute,
+        plan,
+        n_jobs=n_jobs,
+        progress=progress,
+        backend=backend,
+        scheduler=scheduler,
+    )
 
 
 def load_records(study: str, profile: str = "paper", results_dir: str | Path | None = None):
