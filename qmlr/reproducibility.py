@@ -386,6 +386,64 @@ def metrics_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+def metric_differences(a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The metrics whose values differ between two results (``nan`` equals ``nan``).
+
+    Example:
+        >>> metric_differences({"x": 1.0, "y": 2}, {"x": 1.5, "y": 2})
+        {'x': (1.0, 1.5)}
+    """
+    keys = sorted(set(a) | set(b))
+    return {
+        k: (a.get(k), b.get(k))
+        for k in keys
+        if json.dumps(a.get(k), sort_keys=True) != json.dumps(b.get(k), sort_keys=True)
+    }
+
+
+def recompute_markdown(stored: Any, fresh: Any) -> str:
+    """A paragraph on a retrained cell: identical, or which metrics moved and by how much.
+
+    :param stored: the committed :class:`qmlr.store.CellResult`.
+    :param fresh: its recomputation (:func:`recompute_check`).
+    :return: Markdown text (a ``warning`` admonition when the two differ).
+    """
+    from qmlr.analysis import DATASET_NAMES
+    from qmlr.plots import CORRUPTION_NAMES
+    from qmlr.store import environment_provenance
+
+    s = stored.spec
+    what = (
+        f"committed cell `{s.key()}` ({DATASET_NAMES[s.data.name]}, {s.model.label}, "
+        f"{CORRUPTION_NAMES[s.corruption]}, α = {s.alpha}, run {s.run}) in its ensemble of "
+        f"{stored.provenance.get('ensemble_size', 1)}"
+    )
+    diff = metric_differences(stored.metrics, fresh.metrics)
+    if not diff:
+        return (
+            f"As a live check, the build just retrained {what}: all {len(stored.metrics)} stored "
+            "metrics came out identical, bit for bit."
+        )
+    parts = []
+    for k, (old, new) in diff.items():
+        if isinstance(old, int | float) and isinstance(new, int | float) and old:
+            rel = abs(new - old) / abs(old)
+            parts.append(f"`{k}` {old:.10g} → {new:.10g} (relative {rel:.1e})")
+        else:
+            parts.append(f"`{k}` {old!r} → {new!r}")
+    code = environment_provenance()["git_commit"][:12]
+    return (
+        ":::{warning}\n"
+        f"The build just retrained {what} and it did **not** come out bit for bit: "
+        + "; ".join(parts)
+        + f". The other {len(stored.metrics) - len(diff)} metrics are identical. The cell was "
+        f"computed at commit `{stored.provenance.get('git_commit', 'unknown')[:12]}`, the code is "
+        f"now at `{code}`: the numerics of training changed in between (code, library versions "
+        "or machine), and the committed results reproduce bit for bit again once regenerated "
+        "with `python -m qmlr reproduce --profile paper`.\n:::\n"
+    )
+
+
 def recompute_check(study: str = "resilience", results_dir: str | Path | None = None):
     """Retrain the committed sweep cell of ``study`` whose ensemble was fastest, and compare.
 

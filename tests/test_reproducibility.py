@@ -109,6 +109,11 @@ def test_recompute_check_reproduces_a_stored_cell(tmp_path: Path) -> None:
     stored, fresh = R.recompute_check("resilience", tmp_path)
     assert stored.spec == spec and R.metrics_equal(stored.metrics, fresh.metrics)
     assert not R.metrics_equal(stored.metrics, {**fresh.metrics, "val_accuracy": -1.0})
+    assert "identical, bit for bit" in R.recompute_markdown(stored, fresh)
+    moved = CellResult(spec, {**fresh.metrics, "final_train_loss": 1.0}, fresh.provenance)
+    assert R.metric_differences(stored.metrics, moved.metrics).keys() == {"final_train_loss"}
+    text = R.recompute_markdown(stored, moved)
+    assert text.startswith(":::{warning}") and "`final_train_loss`" in text
 
 
 def test_recompute_check_needs_results(tmp_path: Path) -> None:
