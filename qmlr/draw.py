@@ -1,6 +1,6 @@
 """Circuit diagrams drawn from a tensorcircuit-ng circuit's own gate list (no qiskit needed).
 
-:func:`ansatz_circuit` builds the QNN of :mod:`qmlr.qnn` gate by gate as a ``tc.Circuit``;
+:func:`qmlr.qnn.reference_circuit` builds the QNN gate by gate as a ``tc.Circuit``;
 :func:`circuit_gates` reads any circuit's gates back from ``circuit.to_qir()``;
 :func:`draw_gates` draws a list of gates with matplotlib. Nothing about the ansatz is typed into
 the drawing: boxes, wires and angle labels all come from the gate list.
@@ -9,7 +9,8 @@ Example:
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
-    >>> gates = circuit_gates(ansatz_circuit(parameter_indices(1, 3)))
+    >>> from qmlr.qnn import reference_circuit
+    >>> gates = circuit_gates(reference_circuit(parameter_indices(1, 3)))
     >>> [g.name for g in gates[:4]], len(gates)
     (['rx', 'ry', 'rx', 'rx'], 12)
     >>> fig, ax = plt.subplots()
@@ -30,7 +31,6 @@ __all__ = [
     "Gate",
     "angle_labels",
     "angle_slot",
-    "ansatz_circuit",
     "circuit_gates",
     "draw_gates",
     "gate_columns",
@@ -87,39 +87,6 @@ def parameter_indices(depth: int, n_qubits: int) -> np.ndarray:
     return np.arange(depth * n_qubits * 4, dtype=np.float64).reshape(depth, n_qubits, 4)
 
 
-def ansatz_circuit(params: Any, state: Any = None) -> Any:
-    """The QNN's circuit, built gate by gate as :func:`qmlr.qnn.reference_expectation` builds it.
-
-    Per layer ``l``: ``RX(θ[l,q,0]) → RY(θ[l,q,1]) → RX(θ[l,q,2])`` on every qubit ``q``, then
-    ``RZZ(θ[l,i,3])`` on the ring pairs ``(i, i+1 mod L)``. Runs on tensorcircuit's current
-    backend (numpy arrays by default; torch tensors inside :func:`qmlr.qnn.tc_torch_backend`).
-
-    :param params: angles of shape ``(depth, L, 4)``.
-    :param state: optional input amplitudes of length ``2**L`` (default ``|0…0⟩``).
-    :return: the ``tensorcircuit.Circuit``.
-
-    Example:
-        >>> len(ansatz_circuit(np.zeros((2, 3, 4))).to_qir())  # 2 layers x (3 x 3 + 3)
-        24
-    """
-    import tensorcircuit as tc
-
-    if len(params.shape) != 3 or params.shape[-1] != 4:
-        raise ValueError(f"params must have shape (depth, n_qubits, 4), got {tuple(params.shape)}")
-    depth, n_qubits = int(params.shape[0]), int(params.shape[1])
-    if n_qubits < 2:
-        raise ValueError(f"the RZZ ring needs at least 2 qubits, got {n_qubits}")
-    circuit = tc.Circuit(n_qubits) if state is None else tc.Circuit(n_qubits, inputs=state)
-    for layer in range(depth):
-        for q in range(n_qubits):
-            circuit.rx(q, theta=params[layer, q, 0])
-            circuit.ry(q, theta=params[layer, q, 1])
-            circuit.rx(q, theta=params[layer, q, 2])
-        for i in range(n_qubits):
-            circuit.rzz(i, (i + 1) % n_qubits, theta=params[layer, i, 3])
-    return circuit
-
-
 def circuit_gates(circuit: Any) -> list[Gate]:
     """The gates of a tensorcircuit-ng circuit, in application order, from ``to_qir()``.
 
@@ -150,7 +117,9 @@ def layers(gates: Sequence[Gate], depth: int) -> list[list[Gate]]:
         sequence (names and qubits).
 
     Example:
-        >>> [len(layer) for layer in layers(circuit_gates(ansatz_circuit(np.zeros((2, 3, 4)))), 2)]
+        >>> from qmlr.qnn import reference_circuit
+        >>> gates = circuit_gates(reference_circuit(np.zeros((2, 3, 4))))
+        >>> [len(layer) for layer in layers(gates, 2)]
         [12, 12]
     """
     if depth < 1 or len(gates) % depth:

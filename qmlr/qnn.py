@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import torch
 
@@ -140,6 +141,40 @@ def _check_circuit_shapes(params: torch.Tensor, dim: int, what: str) -> tuple[in
     return depth, n_qubits
 
 
+def reference_circuit(params: Any, state: Any = None) -> Any:
+    """The model's circuit, built gate by gate as a ``tensorcircuit.Circuit``: the definition.
+
+    Per layer ``l``: ``RX(θ[l,q,0]) → RY(θ[l,q,1]) → RX(θ[l,q,2])`` on every qubit ``q``, then
+    ``RZZ(θ[l,i,3])`` on the ring pairs ``(i, i+1 mod L)``. Runs on tensorcircuit's current
+    backend (numpy by default; torch inside :func:`tc_torch_backend`).
+
+    :param params: angles of shape ``(depth, L, 4)`` (a tensor or array of the backend).
+    :param state: input amplitudes of length ``2**L`` (default ``|0…0⟩``).
+    :return: the circuit.
+
+    Example:
+        >>> import numpy as np
+        >>> len(reference_circuit(np.zeros((2, 3, 4))).to_qir())  # 2 layers x (3 x 3 + 3)
+        24
+    """
+    import tensorcircuit as tc
+
+    if len(params.shape) != 3 or params.shape[-1] != 4:
+        raise ValueError(f"params must have shape (depth, n_qubits, 4), got {tuple(params.shape)}")
+    depth, n_qubits = int(params.shape[0]), int(params.shape[1])
+    if n_qubits < 2:
+        raise ValueError(f"the RZZ ring needs at least 2 qubits, got n_qubits={n_qubits}")
+    circuit = tc.Circuit(n_qubits) if state is None else tc.Circuit(n_qubits, inputs=state)
+    for layer in range(depth):
+        for q in range(n_qubits):
+            circuit.rx(q, theta=params[layer, q, 0])
+            circuit.ry(q, theta=params[layer, q, 1])
+            circuit.rx(q, theta=params[layer, q, 2])
+        for i in range(n_qubits):
+            circuit.rzz(i, (i + 1) % n_qubits, theta=params[layer, i, 3])
+    return circuit
+
+
 def reference_expectation(params: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
     """``<Z_{L-1}>`` of the circuit, built gate by gate with tensorcircuit-ng (torch backend).
 
@@ -155,8 +190,6 @@ def reference_expectation(params: torch.Tensor, state: torch.Tensor) -> torch.Te
         >>> float(reference_expectation(params, state))
         -1.0
     """
-    import tensorcircuit as tc
-
     if state.ndim != 1:
         raise ValueError(f"state must have shape (2**L,), got {tuple(state.shape)}")
     depth, n_qubits = _check_circuit_shapes(params, int(state.shape[0]), "state")
@@ -167,15 +200,7 @@ def reference_expectation(params: torch.Tensor, state: torch.Tensor) -> torch.Te
     # float is turned into a float32 tensor first, even under complex128.
     params = params.to(_REAL_OF[cdtype])
     with tc_torch_backend(cdtype):
-        circuit = tc.Circuit(n_qubits, inputs=state.to(cdtype))
-        for layer in range(depth):
-            for q in range(n_qubits):
-                circuit.rx(q, theta=params[layer, q, 0])
-                circuit.ry(q, theta=params[layer, q, 1])
-                circuit.rx(q, theta=params[layer, q, 2])
-            for i in range(n_qubits):
-                circuit.rzz(i, (i + 1) % n_qubits, theta=params[layer, i, 3])
-        value = circuit.expectation_ps(z=[n_qubits - 1])
+        value = reference_circuit(params, state.to(cdtype)).expectation_ps(z=[n_qubits - 1])
     return torch.real(value)
 
 

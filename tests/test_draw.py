@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from qmlr import draw  # noqa: E402
+from qmlr import draw, qnn  # noqa: E402
 from qmlr.experiments import PAPER_QNN_DEPTH  # noqa: E402
 from qmlr.qnn import expectation, reference_expectation, tc_torch_backend  # noqa: E402
 from qmlr.specs import N_QUBITS  # noqa: E402
@@ -23,7 +23,7 @@ def test_ansatz_circuit_is_the_models_circuit():
     state = torch.randn(8, generator=gen, dtype=torch.complex128)
     state = state / state.norm()
     with tc_torch_backend(torch.complex128):
-        circuit = draw.ansatz_circuit(params, state)
+        circuit = qnn.reference_circuit(params, state)
         value = torch.real(circuit.expectation_ps(z=[2]))
     assert torch.allclose(value, reference_expectation(params, state), atol=1e-12)
     assert torch.allclose(value, expectation(params[None], state[None, None])[0, 0], atol=1e-12)
@@ -31,7 +31,7 @@ def test_ansatz_circuit_is_the_models_circuit():
 
 def paper_gates(dataset: str) -> tuple[list[draw.Gate], int, int]:
     depth, n_qubits = PAPER_QNN_DEPTH[dataset], N_QUBITS[dataset]
-    circuit = draw.ansatz_circuit(draw.parameter_indices(depth, n_qubits))
+    circuit = qnn.reference_circuit(draw.parameter_indices(depth, n_qubits))
     return draw.circuit_gates(circuit), depth, n_qubits
 
 
