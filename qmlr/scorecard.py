@@ -145,14 +145,16 @@ def headline(checks: Sequence[Check], claim: str = "") -> Verdict:
 
     :param checks: the claim's checks (non-core ones are ignored).
     :param claim: the claim's text, copied into the verdict.
-    :return: a :class:`~qmlr.analysis.Verdict` whose evidence counts the core checks.
+    :return: a :class:`~qmlr.analysis.Verdict` whose evidence counts the core checks reproduced
+        (or, when not all are evaluated, those evaluated).
     """
     core = [c.verdict for c in checks if c.core]
-    judged = bool(core) and all(v.reproduced is not None for v in core)
+    n_judged = sum(v.reproduced is not None for v in core)
     n_ok = sum(bool(v.reproduced) for v in core)
-    evidence = f"{n_ok} of {len(core)} core {'check' if len(core) == 1 else 'checks'} reproduced"
-    if not judged:
-        return Verdict(claim, evidence, None)
+    noun = "check" if len(core) == 1 else "checks"
+    if not core or n_judged < len(core):
+        return Verdict(claim, f"{n_judged} of {len(core)} core {noun} evaluated", None)
+    evidence = f"{n_ok} of {len(core)} core {noun} reproduced"
     return Verdict(
         claim,
         evidence,
@@ -393,7 +395,10 @@ def _checks_cell(card: ClaimCard) -> str:
         text += " (not: " + "; ".join(failed) + ")"
     if beyond:
         n_beyond = sum(bool(c.verdict.reproduced) for c in beyond)
-        text += f"; beyond the paper {n_beyond} of {len(beyond)}"
+        n_open = sum(c.verdict.reproduced is None for c in beyond)
+        text += f"; beyond the paper {n_beyond} of {len(beyond)} reproduced"
+        if n_open:
+            text += f" ({n_open} not evaluated)"
     return escape_markdown(text)
 
 
@@ -462,11 +467,12 @@ def summary_sentence(cards: Sequence[ClaimCard], profile: str) -> str:
     for card in cards:
         by_label.setdefault(card.verdict.label, []).append(card.number)
 
-    def part(label: str, words: str) -> str:
+    def part(label: str, one: str, many: str) -> str:
         numbers = by_label.get(label, [])
         if not numbers:
-            return f"none {words}"
+            return f"none {many}"
         claims = ", ".join(str(n) for n in numbers)
+        words = one if len(numbers) == 1 else many
         return f"**{len(numbers)}** {words} (claim{'s' if len(numbers) > 1 else ''} {claims})"
 
     if set(by_label) == {"not evaluated"}:
@@ -476,14 +482,16 @@ def summary_sentence(cards: Sequence[ClaimCard], profile: str) -> str:
         )
     text = (
         f"At profile `{profile}`, of the paper's {len(cards)} claims "
-        + part("reproduced", "reproduce in full")
+        + part("reproduced", "reproduces in full", "reproduce in full")
         + ", "
-        + part("partly reproduced", "in part")
+        + part("partly reproduced", "in part", "in part")
         + " and "
-        + part("not reproduced", "not at all")
+        + part("not reproduced", "not at all", "not at all")
     )
     if "not evaluated" in by_label:
-        text += "; " + part("not evaluated", "are not evaluated at this scale")
+        text += "; " + part(
+            "not evaluated", "is not evaluated at this scale", "are not evaluated at this scale"
+        )
     return text + "."
 
 

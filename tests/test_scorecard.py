@@ -104,6 +104,11 @@ def test_summary_sentence_names_the_claims() -> None:
     sentence = S.summary_sentence(cards, "paper")
     assert "**6** reproduce in full (claims 1, 2, 3, 4, 6, 7)" in sentence
     assert "**1** not at all (claim 5)" in sentence
+    smoke = S.scorecard([_check(None, claim=n) for n in range(1, 7)] + [_check(True, claim=7)])
+    sentence = S.summary_sentence(smoke, "smoke")
+    assert "**1** reproduces in full (claim 7)" in sentence
+    assert "**6** are not evaluated at this scale (claims 1, 2, 3, 4, 5, 6)" in sentence
+    assert S.headline([_check(None), _check(True)]).evidence == "1 of 2 core checks evaluated"
     none = S.scorecard([_check(None, claim=n) for n in S.CLAIMS])
     assert "none of the paper's 7 claims is evaluated" in S.summary_sentence(none, "smoke")
 
