@@ -318,8 +318,8 @@ GROUP_QUBITS = 5
 
 A layer's one-qubit gates on ``g`` qubits form a ``2**g × 2**g`` Kronecker factor; applying it
 costs ``2**g`` multiply-adds per amplitude, in one efficient matrix product. Groups of at most
-five qubits (12 qubits: three 16 × 16 factors; 10 qubits: two 32 × 32 factors) were fastest
-per training step on this machine; two 64 × 64 factors at 12 qubits were 1.6× slower."""
+five qubits (12 qubits: three 16 × 16 factors; 10 qubits: two 32 × 32 factors) train 1.2×
+faster than two 64 × 64 factors at 12 qubits (``benchmarks/bench_training.py``)."""
 
 
 def qubit_groups(n_qubits: int) -> tuple[int, ...]:

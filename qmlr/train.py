@@ -61,9 +61,9 @@ class History:
 def adam(params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Adam:
     """torch's Adam with its default betas and eps, as the single fused CPU kernel.
 
-    The fused kernel updates all parameters in one pass; for the 8192-input XXZ MLPs it makes a
-    training step 2.3× faster than the default per-tensor loop, with the same update rule
-    (results differ from the loop's only in float rounding).
+    The fused kernel updates all parameters in one pass; it trains the 8192-input XXZ MLPs about
+    1.5× faster than the default per-tensor loop (``benchmarks/bench_training.py``), with the
+    same update rule (results differ from the loop's only in float rounding).
 
     :param params: the parameters to optimize.
     :param lr: learning rate.
