@@ -31,9 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check qmlr tests benchmarks conftest.py
 	$(BIN)/ruff format --check qmlr tests benchmarks conftest.py
 
-## Recompute every paper-scale study into results/ (hours on two cores; resumable).
+## Recompute every paper-scale study into results/ (resumable), then drop the book's execution
+## cache: it is keyed on the chapters' sources only, so it would keep showing the old results.
 reproduce: $(STAMP)
 	$(BIN)/python -m qmlr reproduce --profile paper
+	rm -rf _build/.jupyter_cache
 
 bench: $(STAMP)
 	$(BIN)/python -m qmlr bench
