@@ -22,6 +22,9 @@ import pandas as pd
 PLATEAU_TOLERANCE = 0.05
 #: Train accuracy at or above this counts as memorizing the (corrupted) training labels.
 MEMORIZATION_LEVEL = 0.95
+#: A lowest train accuracy this close to :data:`MEMORIZATION_LEVEL` is reported as borderline:
+#: float-rounding-level changes to training (another Adam kernel) move it by about 0.02.
+BORDERLINE_MARGIN = 0.03
 
 
 def curves(
@@ -243,9 +246,11 @@ def curve_row(summary: pd.DataFrame, **where) -> pd.Series:
 def mlp_claim(row: pd.Series, name: str, profile: str) -> Verdict:
     """Claim 1 for one MLP label-flipping curve (memorization + continuous compromise)."""
     memorizes, decays = memorizes_and_decays(row)
+    status = "memorizes" if memorizes else "does not memorize"
+    if abs(row["min_train"] - MEMORIZATION_LEVEL) < BORDERLINE_MARGIN:
+        status += f", borderline: within {BORDERLINE_MARGIN} of the {MEMORIZATION_LEVEL} threshold"
     evidence = (
-        f"{name}: lowest mean train accuracy {row['min_train']:.3f} "
-        f"({'memorizes' if memorizes else 'does not memorize'}); validation slope "
+        f"{name}: lowest mean train accuracy {row['min_train']:.3f} ({status}); validation slope "
         f"{row['val_slope']:+.2f} per unit α over α ≤ 0.5, within 0.05 of clean up to "
         f"α = {row['plateau_end']:.1f}"
     )
