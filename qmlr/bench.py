@@ -40,7 +40,14 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 import torch
 
-from qmlr.qnn import LOGIT_SCALE, QNN, init_params, reference_expectations, tc_backend
+from qmlr.qnn import (
+    LOGIT_SCALE,
+    QNN,
+    init_params,
+    reference_circuit,
+    reference_expectations,
+    tc_backend,
+)
 from qmlr.train import per_member_bce
 
 BENCH_THREADS = 2
@@ -326,7 +333,6 @@ def tc_jax_step(
     """
     import jax
     import jax.numpy as jnp
-    import tensorcircuit as tc
 
     _check_dtype(dtype)
     n_qubits, depth = case.n_qubits, case.depth
@@ -336,14 +342,7 @@ def tc_jax_step(
     x64 = dtype == torch.complex128
 
     def expectation(params, state):
-        circuit = tc.Circuit(n_qubits, inputs=state)
-        for layer in range(depth):
-            for q in range(n_qubits):
-                circuit.rx(q, theta=params[layer, q, 0])
-                circuit.ry(q, theta=params[layer, q, 1])
-                circuit.rx(q, theta=params[layer, q, 2])
-            for i in range(n_qubits):
-                circuit.rzz(i, (i + 1) % n_qubits, theta=params[layer, i, 3])
+        circuit = reference_circuit(params, state)  # on tensorcircuit's jax backend here
         return jnp.real(circuit.expectation_ps(z=[n_qubits - 1]))
 
     def loss_fn(params, states, labels):

@@ -172,7 +172,8 @@ def test_main_prints_a_table_ending_in_the_speedup_line(
     assert code == 0
     assert (tc.backend.name, tc.dtypestr) == (backend, dtype)
     assert bench.parse_speedup(out) > 0
-    assert out.count("| 4q/d2/b2 |") == 5  # tc torch + fast in two dtypes, one ensemble row
+    # tc torch + fast in two dtypes, one ensemble row, and tc jax in two dtypes where installed
+    assert out.count("| 4q/d2/b2 |") == 5 + 2 * bench.jax_available()
     assert "fast path, E=2, per model" in out
     if not bench.jax_available():
         assert "jax is not importable" in out

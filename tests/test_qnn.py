@@ -39,17 +39,8 @@ def tc_gate(gate: tc.gates.Gate) -> np.ndarray:
 
 def tc_state(params: torch.Tensor, state: torch.Tensor) -> np.ndarray:
     """Final state of the ansatz built gate by gate with tensorcircuit (complex128)."""
-    depth, n_qubits, _ = params.shape
     with qnn.tc_torch_backend(torch.complex128):
-        c = tc.Circuit(n_qubits, inputs=state)
-        for layer in range(depth):
-            for q in range(n_qubits):
-                c.rx(q, theta=params[layer, q, 0])
-                c.ry(q, theta=params[layer, q, 1])
-                c.rx(q, theta=params[layer, q, 2])
-            for i in range(n_qubits):
-                c.rzz(i, (i + 1) % n_qubits, theta=params[layer, i, 3])
-        return c.state().detach().numpy()
+        return qnn.reference_circuit(params, state).state().detach().numpy()
 
 
 # ------------------------------------------------------------------ backend context manager
