@@ -361,6 +361,14 @@ def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str
     return "\n".join(lines)
 
 
+def _myst_table(
+    caption: str, name: str, header: Sequence[str], rows: Sequence[Sequence[str]]
+) -> str:
+    """A numbered, captioned, left-aligned MyST table of already escaped cells."""
+    table = _markdown_table(header, rows)
+    return f":::{{table}} {caption}\n:name: {name}\n:align: left\n\n{table}\n:::\n"
+
+
 def frame_markdown(frame: pd.DataFrame, caption: str, name: str) -> str:
     """A data frame as a numbered, captioned MyST table (cells escaped, index dropped).
 
@@ -382,8 +390,7 @@ def frame_markdown(frame: pd.DataFrame, caption: str, name: str) -> str:
         <BLANKLINE>
     """
     rows = [[escape_markdown(str(v)) for v in row] for row in frame.itertuples(index=False)]
-    table = _markdown_table([escape_markdown(str(c)) for c in frame.columns], rows)
-    return f":::{{table}} {caption}\n:name: {name}\n:align: left\n\n{table}\n:::\n"
+    return _myst_table(caption, name, [escape_markdown(str(c)) for c in frame.columns], rows)
 
 
 def _checks_cell(card: ClaimCard) -> str:
@@ -419,12 +426,12 @@ def summary_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
         ]
         for card in cards
     ]
-    table = _markdown_table(["#", "claim of the paper", "tested in", "checks", "verdict"], rows)
-    return (
-        f":::{{table}} Reproduction scorecard (profile `{profile}`): each claim of the paper, "
-        "the chapters that test it, how many of its core checks reproduced, and the verdict.\n"
-        ":name: tab-scorecard\n:align: left\n\n" + table + "\n:::\n"
+    caption = (
+        f"Reproduction scorecard (profile `{profile}`): each claim of the paper, the chapters "
+        "that test it, how many of its core checks reproduced, and the verdict."
     )
+    header = ["#", "claim of the paper", "tested in", "checks", "verdict"]
+    return _myst_table(caption, "tab-scorecard", header, rows)
 
 
 def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
@@ -446,14 +453,12 @@ def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
         for card in cards
         for check in card.checks
     ]
-    table = _markdown_table(
-        ["#", "check", "scope", "chapter", "measured evidence", "verdict"], rows
+    caption = (
+        f"Every check behind {{numref}}`tab-scorecard` (profile `{profile}`), with the chapter "
+        "that computes it and its measured evidence."
     )
-    return (
-        f":::{{table}} Every check behind {{numref}}`tab-scorecard` (profile `{profile}`), "
-        "with the chapter that computes it and its measured evidence.\n"
-        ":name: tab-scorecard-checks\n:align: left\n\n" + table + "\n:::\n"
-    )
+    header = ["#", "check", "scope", "chapter", "measured evidence", "verdict"]
+    return _myst_table(caption, "tab-scorecard-checks", header, rows)
 
 
 def summary_sentence(cards: Sequence[ClaimCard], profile: str) -> str:
