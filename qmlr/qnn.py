@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -337,7 +338,9 @@ def qubit_groups(n_qubits: int) -> tuple[int, ...]:
     return tuple(base + (g < extra) for g in range(n_groups))
 
 
-def _apply_groups(psi: torch.Tensor, factors: list[torch.Tensor], dims: tuple[int, ...]):
+def _apply_groups(
+    psi: torch.Tensor, factors: list[torch.Tensor], dims: tuple[int, ...]
+) -> torch.Tensor:
     """Apply one Kronecker factor per qubit group to ``psi`` in the blocked layout.
 
     The layout is ``(E, d0, B, d1, …, d_{k-1})`` (batch after the first group, so the first and
@@ -351,9 +354,7 @@ def _apply_groups(psi: torch.Tensor, factors: list[torch.Tensor], dims: tuple[in
         elif g == n_groups - 1:
             psi = torch.bmm(psi.reshape(n_ens, -1, d), fac.transpose(1, 2))
         else:
-            post = 1
-            for later in dims[g + 1 :]:
-                post *= later
+            post = math.prod(dims[g + 1 :])
             psi = torch.matmul(fac[:, None], psi.reshape(n_ens, -1, d, post))
     return psi
 

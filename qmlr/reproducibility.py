@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -356,10 +357,9 @@ def seed_audit(
     store = ResultStore(_root(results_dir))
     rows = []
     for study in studies:
-        keys = store.keys(study)[:limit]
+        results = list(islice(store.iter_study(study), limit))
         checked, mismatches, names = 0, 0, set()
-        for key in keys:
-            result = store.load_file(store.root / study / "cells" / f"{key}.json")
+        for result in results:
             for name, (recorded, recomputed) in recorded_seeds(result).items():
                 names.add(name)
                 checked += 1
@@ -367,7 +367,7 @@ def seed_audit(
         rows.append(
             {
                 "study": study,
-                "result files": len(keys),
+                "result files": len(results),
                 "seeds checked": checked,
                 "seed names": ", ".join(sorted(names)),
                 "mismatches": mismatches,

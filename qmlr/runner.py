@@ -252,16 +252,29 @@ def run_cells(
     store: ResultStore,
     n_jobs: int = 2,
     progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
 ) -> list[CellResult]:
     """Compute the missing sweep cells into ``store`` (as ensembles) and return all results.
 
     :param cells: the cells wanted.
     :param store: where results are read from and written to.
-    :param n_jobs: worker processes (1 runs in this process).
+    :param n_jobs: worker processes (1 runs in this process); loky backend only.
     :param progress: show a progress bar over cells.
+    :param backend: ``"loky"`` or ``"dask"`` (see :func:`run_specs`).
+    :param scheduler: the Dask scheduler's address (dask backend only).
     :return: results in the order of ``cells``.
     """
-    return run_specs(cells, store, train_group, _plan_sweep, n_jobs=n_jobs, progress=progress)
+    return run_specs(
+        cells,
+        store,
+        train_group,
+        _plan_sweep,
+        n_jobs=n_jobs,
+        progress=progress,
+        backend=backend,
+        scheduler=scheduler,
+    )
 
 
 def _cost(group: Sequence[CellSpec]) -> float:

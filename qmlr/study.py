@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.experiments import STUDIES, study_cells
-from qmlr.runner import _plan_sweep, run_specs, train_group
+from qmlr.runner import run_cells, run_specs
 from qmlr.store import (
     DEFAULT_RESULTS_DIR,
     CellResult,
@@ -133,21 +133,11 @@ def run_study_specs(
     :return: results in the order of ``specs``.
     """
     definition = STUDIES[study]
-    if definition.compute is None:  # a sweep: cells trained as ensembles, as run_cells does
-        compute, plan = train_group, _plan_sweep
-    else:
-        compute = definition.compute
-        plan = definition.plan or (lambda missing: [[s] for s in missing])
-    return run_specs(
-        specs,
-        store,
-        compute,
-        plan,
-        n_jobs=n_jobs,
-        progress=progress,
-        backend=backend,
-        scheduler=scheduler,
-    )
+    options = dict(n_jobs=n_jobs, progress=progress, backend=backend, scheduler=scheduler)
+    if definition.compute is None:  # a sweep: cells trained as ensembles
+        return run_cells(specs, store, **options)
+    plan = definition.plan or (lambda missing: [[s] for s in missing])
+    return run_specs(specs, store, definition.compute, plan, **options)
 
 
 def load_records(study: str, profile: str = "paper", results_dir: str | Path | None = None):
