@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from qmlr.atomic import check_writable
+from qmlr.claims import CellClaims
 from qmlr.cluster import check_backend, map_on_cluster
 from qmlr.corrupt import corrupt
 from qmlr.data import Dataset, load_dataset, mlp_features
@@ -212,30 +214,40 @@ def run_specs(
     :return: results in the order of ``specs``.
     """
     check_backend(backend, scheduler)
-    missing = [s for s in dict.fromkeys(specs) if not store.has(s)]
+    wanted = list(dict.fromkeys(specs))
+    missing = [s for s in wanted if not store.has(s)]
     if missing:
-        groups = plan(missing)
+        for folder in sorted({store.cell_path(s).parent for s in missing}):
+            check_writable(folder)  # a read-only or full folder fails before any training
+        # planned over every wanted spec, so a resumed or shared run trains the same ensembles
+        todo = set(missing)
+        groups = [g for g in ([s for s in group if s in todo] for group in plan(wanted)) if g]
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(missing), desc=specs[0].study, unit="cell")
-        if backend == "dask":
-            finished = map_on_cluster(_worker, [(compute, g, 1) for g in groups], scheduler)
-        elif n_jobs == 1 or len(groups) == 1:
-            finished = (compute(g) for g in groups)
-        else:
-            from joblib import Parallel, delayed
+        with CellClaims(store) as claims:  # cells live processes compute are left to them
+            while groups:
+                mine = claims.claimed(groups, store.has)
+                if backend == "dask":
+                    finished = map_on_cluster(_worker, ((compute, g, 1) for g in mine), scheduler)
+                elif n_jobs == 1 or len(groups) == 1:
+                    finished = (compute(g) for g in mine)
+                else:
+                    from joblib import Parallel, delayed
 
-            finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_worker)(compute, g, 1) for g in groups
-            )
-        with closing(finished):  # on an error, stop the groups still queued
-            for results in finished:
-                for result in results:
-                    store.save(result)
-                if bar is not None:
-                    bar.update(len(results))
+                    finished = Parallel(
+                        n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="n_jobs"
+                    )(delayed(_worker)(compute, g, 1) for g in mine)
+                with closing(finished):  # on an error, stop the groups still queued
+                    for results in finished:
+                        for result in results:
+                            store.save(result)
+                        claims.release(r.spec for r in results)
+                        if bar is not None:
+                            bar.update(len(results))
+                groups = claims.wait(groups, store.has)  # those others held, once free
         if bar is not None:
             bar.close()
     return [store.load(s) for s in specs]

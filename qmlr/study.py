@@ -11,11 +11,16 @@ Example:
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qmlr.atomic import storage_error, write_atomic
+from qmlr.claims import folder_lock
 from qmlr.experiments import STUDIES, study_cells
 from qmlr.runner import run_cells, run_specs
 from qmlr.store import (
@@ -62,8 +67,8 @@ def reproduce(
     :return: a short summary (cells total / computed now, wall time).
     """
     cells = study_cells(study, profile)
-    store = store_for(profile, results_dir)
-    missing = sum(not store.has(c) for c in cells)
+    store = _CountingStore(store_for(profile, results_dir).root)
+    started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     start = time.perf_counter()
     results = run_study_specs(
         study,
@@ -75,33 +80,69 @@ def reproduce(
         scheduler=scheduler,
     )
     elapsed = time.perf_counter() - start
+    computed = store.saved  # by this process: a concurrent run on the folder saves the rest
     folder = store.root / study
-    exporter = STUDIES[study].export
-    if exporter is None:
-        export_records(results, folder / "records.csv")
-    else:
-        exporter(results, folder)
-    log_path = folder / "study.json"
-    log = (
-        json.loads(log_path.read_text()) if log_path.exists() else {"study": study, "sessions": []}
+    exporter = STUDIES[study].export or (
+        lambda results, into: export_records(results, Path(into) / "records.csv")
     )
-    if missing:
-        log["sessions"].append(
-            {
-                "profile": profile,
-                "cells_computed": missing,
-                "wall_time_s": round(elapsed, 2),
-                "n_jobs": n_jobs,
-                "backend": backend,
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                **environment_provenance(),
-            }
+    _export_atomically(exporter, results, folder)
+    log_path = folder / "study.json"
+    with folder_lock(folder):  # one read-modify-write at a time, so no session is lost
+        log = (
+            json.loads(log_path.read_text())
+            if log_path.exists()
+            else {"study": study, "sessions": []}
         )
-    log["profile"] = profile
-    log["cells"] = len(cells)
-    log["total_wall_time_s"] = round(sum(s["wall_time_s"] for s in log["sessions"]), 2)
-    log_path.write_text(json.dumps(log, indent=1))
-    return {"cells": len(cells), "computed": missing, "wall_time_s": round(elapsed, 1)}
+        if computed:
+            log["sessions"].append(
+                {
+                    "profile": profile,
+                    "cells_computed": computed,
+                    "wall_time_s": round(elapsed, 2),
+                    "n_jobs": n_jobs,
+                    "backend": backend,
+                    "started_at": started_at,
+                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    **environment_provenance(),
+                }
+            )
+        log["profile"] = profile
+        log["cells"] = len(cells)
+        log["total_wall_time_s"] = round(sum(s["wall_time_s"] for s in log["sessions"]), 2)
+        write_atomic(log_path, json.dumps(log, indent=1).encode())
+    return {"cells": len(cells), "computed": computed, "wall_time_s": round(elapsed, 1)}
+
+
+class _CountingStore(ResultStore):
+    """A store that counts the results this process saved into it."""
+
+    def __init__(self, root: str | Path) -> None:
+        super().__init__(root)
+        self.saved = 0
+
+    def save(self, result: CellResult) -> Path:
+        path = super().save(result)
+        self.saved += 1
+        return path
+
+
+def _export_atomically(
+    exporter: Callable[[list[CellResult], Path], Any], results: list[CellResult], folder: Path
+) -> None:
+    """Run a study's exporter into a private folder, then move each file it wrote into
+    ``folder`` with ``os.replace``: readers never see a half-written table."""
+    try:
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".export-"))
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    try:
+        exporter(results, staging)
+        for path in sorted(staging.iterdir()):
+            os.replace(path, folder / path.name)
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_results(
