@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -196,11 +197,16 @@ class CellClaims:
                 path.unlink(missing_ok=True)  # a dead owner's claim
                 try:
                     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-                    with os.fdopen(fd, "wb") as fh:
-                        fh.write(content)
                 except OSError as err:
                     raise storage_error(err, path.parent) from err
-                self._held.add(path)
+                self._held.add(path)  # released on exit, even if the write below fails
+                try:
+                    if os.write(fd, content) != len(content):
+                        raise OSError(errno.ENOSPC, "claim file written in part")
+                except OSError as err:
+                    raise storage_error(err, path.parent) from err
+                finally:
+                    os.close(fd)
             return True
 
     def owner(self, spec: Any) -> Owner | None:
@@ -214,7 +220,7 @@ class CellClaims:
         with self._locked(specs) as pairs:
             for _, path in pairs:
                 if path in self._held:
-                    if self._read(path) == self.me:
+                    if self._read(path) in (self.me, None):  # ours, or our failed write
                         path.unlink(missing_ok=True)
                     self._held.discard(path)
 
@@ -224,7 +230,7 @@ class CellClaims:
             held = list(self._held)
         for path in held:
             with self._mutex, folder_lock(path.parent.parent):
-                if self._read(path) == self.me:
+                if self._read(path) in (self.me, None):  # ours, or our failed write
                     path.unlink(missing_ok=True)
                 self._held.discard(path)
 
