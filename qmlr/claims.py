@@ -194,8 +194,8 @@ class CellClaims:
             for _, path in pairs:
                 if path in self._held:
                     continue
-                path.unlink(missing_ok=True)  # a dead owner's claim
                 try:
+                    path.unlink(missing_ok=True)  # a dead owner's claim
                     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
                 except OSError as err:
                     raise storage_error(err, path.parent) from err
