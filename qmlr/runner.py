@@ -201,6 +201,10 @@ def run_specs(
     of a Dask cluster (one torch thread per group either way); only this process writes files,
     one atomic file per result as its group finishes, so a killed run loses at most the groups
     in flight and resumes from the rest, and a dead cluster worker's group is simply run again.
+    Groups are planned over all of ``specs`` (so a resumed or shared run trains the same
+    ensembles) and each is claimed just before it is computed (:mod:`qmlr.claims`): groups
+    that another live process on the same folder holds are left to it and collected once they
+    land, and the claims of a process that died are taken over.
 
     :param specs: the specs wanted (any registered spec type).
     :param store: where results are read from and written to.
@@ -212,6 +216,7 @@ def run_specs(
         the cluster at ``scheduler``; see :mod:`qmlr.cluster`).
     :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
     :return: results in the order of ``specs``.
+    :raises StorageError: the results folder cannot be written (checked before any training).
     """
     check_backend(backend, scheduler)
     wanted = list(dict.fromkeys(specs))
