@@ -19,15 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qmlr.atomic import storage_error, write_atomic
-from qmlr.claims import folder_lock
+from qmlr.atomic import storage_error
 from qmlr.experiments import STUDIES, study_cells
 from qmlr.runner import run_cells, run_specs
+from qmlr.sessions import SessionLog
 from qmlr.store import (
     DEFAULT_RESULTS_DIR,
     CellResult,
     ResultStore,
-    environment_provenance,
     export_records,
 )
 
@@ -64,11 +63,13 @@ def reproduce(
     :param progress: show a progress bar.
     :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (a Dask cluster).
     :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
-    :return: a short summary (cells total / computed now, wall time).
+    :return: a short summary (cells total / computed now by this process, wall time).
     """
     cells = study_cells(study, profile)
-    store = _CountingStore(store_for(profile, results_dir).root)
-    started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    root = store_for(profile, results_dir).root
+    folder = root / study
+    session = SessionLog(folder, study, profile, len(cells), n_jobs=n_jobs, backend=backend)
+    store = session.store(root)  # logs the session in study.json as each cell lands
     start = time.perf_counter()
     results = run_study_specs(
         study,
@@ -80,50 +81,13 @@ def reproduce(
         scheduler=scheduler,
     )
     elapsed = time.perf_counter() - start
-    computed = store.saved  # by this process: a concurrent run on the folder saves the rest
-    folder = store.root / study
+    computed = session.cells_computed  # by this process: a concurrent run saves the rest
     exporter = STUDIES[study].export or (
         lambda results, into: export_records(results, Path(into) / "records.csv")
     )
     _export_atomically(exporter, results, folder)
-    log_path = folder / "study.json"
-    with folder_lock(folder):  # one read-modify-write at a time, so no session is lost
-        log = (
-            json.loads(log_path.read_text())
-            if log_path.exists()
-            else {"study": study, "sessions": []}
-        )
-        if computed:
-            log["sessions"].append(
-                {
-                    "profile": profile,
-                    "cells_computed": computed,
-                    "wall_time_s": round(elapsed, 2),
-                    "n_jobs": n_jobs,
-                    "backend": backend,
-                    "started_at": started_at,
-                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    **environment_provenance(),
-                }
-            )
-        log["profile"] = profile
-        log["cells"] = len(cells)
-        log["total_wall_time_s"] = round(sum(s["wall_time_s"] for s in log["sessions"]), 2)
-        write_atomic(log_path, json.dumps(log, indent=1).encode())
+    session.close(elapsed)
     return {"cells": len(cells), "computed": computed, "wall_time_s": round(elapsed, 1)}
-
-
-class _CountingStore(ResultStore):
-    """A store that counts the results this process saved into it."""
-
-    def __init__(self, root: str | Path) -> None:
-        super().__init__(root)
-        self.saved = 0
-
-    def save(self, result: CellResult) -> Path:
-        path = super().save(result)
-        self.saved += 1
-        return path
 
 
 def _export_atomically(
