@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qmlr.profiles import get_profile
+
 #: A model "holds" a plateau while its mean validation accuracy stays within this of α = 0.
 PLATEAU_TOLERANCE = 0.05
 #: Train accuracy at or above this counts as memorizing the (corrupted) training labels.
@@ -222,14 +224,11 @@ def plateau_and_transition(row: pd.Series) -> tuple[bool, bool, bool]:
     return bool(plateau), bool(transition), bool(no_memorization)
 
 
-#: Profiles at which the paper's claims can be judged (smoke runs are too small and short).
-JUDGED_PROFILES = ("paper",)
-
 DATASET_NAMES = {"mnist": "MNIST 1 vs 9", "xxz": "XXZ"}
 
 
 def _judge(profile: str, ok: bool) -> bool | None:
-    return bool(ok) if profile in JUDGED_PROFILES else None
+    return bool(ok) if get_profile(profile).judged else None
 
 
 def curve_row(summary: pd.DataFrame, **where) -> pd.Series:
