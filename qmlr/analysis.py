@@ -121,9 +121,19 @@ def plateau_end(
 
 
 def slope(alphas: np.ndarray, accuracy: np.ndarray, max_alpha: float = 0.5) -> float:
-    """Least-squares slope of accuracy vs α over ``α <= max_alpha``."""
+    """Least-squares slope of accuracy vs α over ``α <= max_alpha``; NaN when fewer than two
+    grid points lie there (a coarse profile's grid), since no slope is defined.
+
+    Example:
+        >>> round(slope(np.array([0.0, 0.2, 0.6]), np.array([1.0, 0.9, 0.4])), 6)
+        -0.5
+        >>> slope(np.array([0.0, 0.6]), np.array([1.0, 0.4]))
+        nan
+    """
     alphas, accuracy = np.asarray(alphas, float), np.asarray(accuracy, float)
     keep = alphas <= max_alpha + 1e-9
+    if keep.sum() < 2:
+        return float("nan")
     return float(np.polyfit(alphas[keep], accuracy[keep], 1)[0])
 
 
