@@ -21,6 +21,7 @@ from typing import Any
 
 from qmlr.atomic import storage_error
 from qmlr.experiments import STUDIES, study_cells
+from qmlr.profiles import get_profile
 from qmlr.runner import run_cells, run_specs
 from qmlr.sessions import SessionLog
 from qmlr.store import (
@@ -30,19 +31,19 @@ from qmlr.store import (
     export_records,
 )
 
-_SMOKE_DIR: Path | None = None
+_SMOKE_DIR: dict[str, Path] = {}
 
 
 def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStore:
-    """The store a profile reads and writes: ``results/`` for paper, a temporary one for smoke."""
-    global _SMOKE_DIR
+    """The store a profile reads and writes: ``results/`` for a stored profile (paper), a
+    temporary folder shared by the process otherwise (smoke, tiny)."""
     if results_dir is not None:
         return ResultStore(results_dir)
-    if profile == "paper":
+    if get_profile(profile).stored:
         return ResultStore(DEFAULT_RESULTS_DIR)
-    if _SMOKE_DIR is None:
-        _SMOKE_DIR = Path(tempfile.mkdtemp(prefix="qmlr-smoke-"))
-    return ResultStore(_SMOKE_DIR)
+    if profile not in _SMOKE_DIR:
+        _SMOKE_DIR[profile] = Path(tempfile.mkdtemp(prefix=f"qmlr-{profile}-"))
+    return ResultStore(_SMOKE_DIR[profile])
 
 
 def reproduce(
