@@ -177,6 +177,10 @@ def plan_groups(cells: Iterable[CellSpec], max_size: int = MAX_GROUP_SIZE) -> li
     return groups
 
 
+#: Torch intra-op threads of every worker process (the configuration ``qmlr bench`` times).
+WORKER_THREADS = 1
+
+
 def _worker(compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int):
     torch.set_num_threads(threads)
     return compute(specs)
@@ -221,14 +225,16 @@ def run_specs(
 
             bar = tqdm(total=len(missing), desc=specs[0].study, unit="cell")
         if backend == "dask":
-            finished = map_on_cluster(_worker, [(compute, g, 1) for g in groups], scheduler)
+            finished = map_on_cluster(
+                _worker, [(compute, g, WORKER_THREADS) for g in groups], scheduler
+            )
         elif n_jobs == 1 or len(groups) == 1:
             finished = (compute(g) for g in groups)
         else:
             from joblib import Parallel, delayed
 
             finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_worker)(compute, g, 1) for g in groups
+                delayed(_worker)(compute, g, WORKER_THREADS) for g in groups
             )
         with closing(finished):  # on an error, stop the groups still queued
             for results in finished:
