@@ -62,6 +62,7 @@ __all__ = [
     "Minimum",
     "NumericModel",
     "ToyDataset",
+    "autograd_discrepancy_report",
     "autograd_hessian",
     "check_grid",
     "claim_verdicts",
@@ -716,6 +717,47 @@ def discrepancy_table(profile: str | Profile = "paper", h: float = 5e-3) -> list
                 )
             )
     return rows
+
+
+def autograd_discrepancy_report(profile: str = "paper") -> str:
+    """Where, and under which numeric settings, the lambdified Hessians differ most from autograd.
+
+    The failure message of the chapter's autograd check: per model the grid point of the
+    largest ``|Δ|`` with both values, the discrepancy computed a second time in this process (a
+    value that changes between two calls points at run-time state such as threads or memory
+    layout, a stable one at the inputs or the kernels), and the settings in force: torch's
+    default dtype, intra-op threads and CPU capability, the numpy version and the processor.
+
+    :param profile: grid size, see :func:`check_grid`.
+    :return: a few lines of text.
+
+    Example:
+        >>> print(autograd_discrepancy_report("smoke").splitlines()[0][:42])
+        autograd vs lambdified Hessian, grid smoke
+    """
+    import platform
+
+    import torch
+
+    xg, tg, yg = check_grid(profile)
+    lines = [
+        f"autograd vs lambdified Hessian, grid {profile} ({xg.size} points), tolerance "
+        f"{AUTOGRAD_TOLERANCE:g}; torch {torch.__version__} default dtype "
+        f"{torch.get_default_dtype()}, {torch.get_num_threads()} threads, CPU capability "
+        f"{torch.backends.cpu.get_cpu_capability()}; numpy {np.__version__}; "
+        f"{platform.processor() or platform.machine()}"
+    ]
+    for model in MODELS:
+        ours = numeric_model(model).hessian(xg, tg, yg)
+        autos = [autograd_hessian(model, xg, tg, yg) for _ in range(2)]
+        deltas = [np.abs(ours - auto) for auto in autos]
+        i = int(np.argmax(deltas[0]))
+        lines.append(
+            f"{model}: max |Δ| {deltas[0][i]:.3e} (again: {deltas[1].max():.3e}) at "
+            f"x={float(xg[i])!r}, theta={float(tg[i])!r}, y={yg[i]:g}: lambdified "
+            f"{float(ours[i])!r}, autograd {float(autos[0][i])!r}"
+        )
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------

@@ -179,6 +179,10 @@ def plan_groups(cells: Iterable[CellSpec], max_size: int = MAX_GROUP_SIZE) -> li
     return groups
 
 
+#: Torch intra-op threads of every worker process (the configuration ``qmlr bench`` times).
+WORKER_THREADS = 1
+
+
 def _worker(compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int):
     torch.set_num_threads(threads)
     return compute(specs)
@@ -236,7 +240,7 @@ def run_specs(
             while groups:
                 mine = claims.claimed(groups, store.has)
                 if backend == "dask":
-                    finished = map_on_cluster(_worker, ((compute, g, 1) for g in mine), scheduler)
+                    finished = map_on_cluster(_worker, ((compute, g, WORKER_THREADS) for g in mine), scheduler)
                 elif n_jobs == 1 or len(groups) == 1:
                     finished = (compute(g) for g in mine)
                 else:
@@ -244,7 +248,7 @@ def run_specs(
 
                     finished = Parallel(
                         n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="n_jobs"
-                    )(delayed(_worker)(compute, g, 1) for g in mine)
+                    )(delayed(_worker)(compute, g, WORKER_THREADS) for g in mine)
                 with closing(finished):  # on an error, stop the groups still queued
                     for results in finished:
                         for result in results:

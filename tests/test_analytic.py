@@ -124,6 +124,45 @@ def test_gradient_and_loss_match_torch(model: str) -> None:
     np.testing.assert_allclose(m.gradient(xg, tg, yg), g.numpy(), rtol=0, atol=1e-13)
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_autograd_check_holds_under_other_global_numeric_settings(threads: int) -> None:
+    # Settings another chapter or library could leave behind in a shared kernel: a float32
+    # default dtype, another thread count, flushed denormals, and inputs that are misaligned
+    # views. The check is explicitly float64 and elementwise, so none may move it off rounding.
+    saved = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(torch.float32)
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    try:
+        rows = A.discrepancy_table("smoke")
+        xg, tg, yg = A.check_grid("smoke")
+        buffers = [np.empty(a.size + 1) for a in (xg, tg, yg)]
+        views = [b[1:] for b in buffers]  # 8 bytes off the allocation's alignment
+        for view, a in zip(views, (xg, tg, yg), strict=True):
+            view[:] = a
+        shifted = [
+            np.max(np.abs(A.numeric_model(m).hessian(*views) - A.autograd_hessian(m, *views)))
+            for m in A.MODELS
+        ]
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_default_dtype(saved[0])
+        torch.set_num_threads(saved[1])
+    auto = [r.max_abs for r in rows if r.reference == "torch autograd"]
+    assert len(auto) == 2 and max(auto + shifted) <= A.AUTOGRAD_TOLERANCE
+
+
+def test_autograd_discrepancy_report_names_the_worst_point_and_the_settings() -> None:
+    report = A.autograd_discrepancy_report("smoke")
+    lines = report.splitlines()
+    assert len(lines) == 1 + len(A.MODELS)
+    assert "242 points" in lines[0] and "threads" in lines[0] and "CPU capability" in lines[0]
+    for model, line in zip(A.MODELS, lines[1:], strict=True):
+        assert line.startswith(f"{model}: max |Δ| ") and "theta=" in line and "autograd" in line
+        worst = float(line.split("max |Δ| ")[1].split()[0])
+        assert worst <= A.AUTOGRAD_TOLERANCE
+
+
 @pytest.mark.parametrize("model", A.MODELS)
 def test_autograd_hessian_helper(model: str) -> None:
     xg, tg, yg = _grid()

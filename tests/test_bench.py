@@ -1,16 +1,22 @@
-"""Tests for qmlr.bench: the timed steps agree, the harness and the output format work.
+"""Tests for the QNN benchmark (benchmarks/qnn_steps.py, benchmarks/bench_qnn.py).
 
-No timings are asserted: the steps run once at a tiny size to show they compute the same thing.
+The timed steps agree, the harness and the output format work, the configuration is the
+studies' (one torch thread, the optimizer of ``fit``). No timings are asserted: the steps run a
+few times at a tiny size to show they compute the same thing.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pytest
 import tensorcircuit as tc
 import torch
 
-from qmlr import bench
+from benchmarks import bench_qnn as harness
+from benchmarks import qnn_steps as bench
+from qmlr import runner, train
 
 TINY = bench.BenchCase(n_qubits=4, depth=2, batch=2)
 # Adam moves a component by lr * g / (|g| + 1e-8). Components whose gradient is analytically zero
@@ -91,52 +97,98 @@ def test_bad_inputs_raise() -> None:
     with pytest.raises(ValueError, match="complex64 or torch.complex128"):
         bench.fast_step(TINY, torch.float64)
     with pytest.raises(ValueError, match="rounds >= 1"):
-        bench.round_robin_medians({"a": lambda: None}, warmup=0, rounds=0)
+        harness.round_robin_times({"a": lambda: None}, warmup=0, rounds=0)
     with pytest.raises(ValueError, match="headline"):
-        bench.main(quick=True, cases=(TINY,), headline=(bench.XXZ_CASE, torch.complex128))
+        harness.main(quick=True, cases=(TINY,), headline=(harness.XXZ_CASE, torch.complex128))
 
 
 def test_round_robin_warms_up_then_interleaves_and_rotates() -> None:
     calls: list[str] = []
     steps = {name: (lambda n=name: calls.append(n)) for name in "abc"}
-    medians = bench.round_robin_medians(steps, warmup=1, rounds=3, per_round={"b": 2})
+    timings = harness.round_robin_times(steps, warmup=1, rounds=3, per_round={"b": 2})
     assert calls[:3] == ["a", "b", "c"]
     assert calls[3:] == ["a", "b", "b", "c"] + ["b", "b", "c", "a"] + ["c", "a", "b", "b"]
-    assert set(medians) == {"a", "b", "c"} and all(t >= 0 for t in medians.values())
+    assert set(timings) == {"a", "b", "c"}
+    assert (
+        [len(timings[n].cpu) for n in "abc"] == [len(timings[n].wall) for n in "abc"] == [3, 6, 3]
+    )
+    assert all(t >= 0 for n in "abc" for t in timings[n].cpu + timings[n].wall)
 
 
-def test_build_rows_reports_per_model_times_and_speedups() -> None:
+def test_round_robin_times_cpu_time_not_waiting() -> None:
+    def busy() -> None:  # burns CPU
+        sum(i * i for i in range(20_000))
+
+    def idle() -> None:  # waits without CPU
+        time.sleep(0.02)
+
+    timings = harness.round_robin_times({"busy": busy, "idle": idle}, warmup=0, rounds=2)
+    idle_t = timings["idle"]
+    assert idle_t.wall_median >= 0.02 and idle_t.cpu_min < 0.5 * idle_t.wall_median
+    assert timings["busy"].cpu_min > 0
+
+
+def test_build_rows_reports_per_model_times_and_cpu_speedups() -> None:
     c64, c128 = torch.complex64, torch.complex128
-    seconds = {
-        (TINY, c64, bench.TC_TORCH): 2.0,
-        (TINY, c64, bench.FAST): 0.5,
-        (TINY, c64, "fast path, E=4, per model"): 1.0,  # the whole ensemble step
-        (TINY, c128, bench.TC_TORCH): 3.0,
-        (TINY, c128, bench.FAST): 0.2,
-        (TINY, c128, bench.TC_JAX): 0.1,
+
+    def timing(cpu: float) -> harness.Timing:  # wall = 3 x the CPU time, CPU min = cpu
+        return harness.Timing(wall=(3 * cpu, 2 * cpu, 4 * cpu), cpu=(cpu, 1.5 * cpu, 2 * cpu))
+
+    timings = {
+        (TINY, c64, bench.TC_TORCH): timing(2.0),
+        (TINY, c64, bench.FAST): timing(0.5),
+        (TINY, c64, "fast path, E=4, per model"): timing(1.0),  # the whole ensemble step
+        (TINY, c128, bench.TC_TORCH): timing(3.0),
+        (TINY, c128, bench.FAST): timing(0.2),
+        (TINY, c128, bench.TC_JAX): timing(0.1),
     }
-    ensemble = bench.EnsembleCase(TINY, c64, 4)
-    rows = bench.build_rows(seconds, [TINY], [c64, c128], ensemble)
-    got = [(r.dtype, r.method, r.ms, r.speedup) for r in rows]
+    ensemble = harness.EnsembleCase(TINY, c64, 4)
+    rows = harness.build_rows(timings, [TINY], [c64, c128], ensemble)
+    got = [(r.dtype, r.method, r.cpu_ms, r.wall_ms, r.speedup) for r in rows]
     expected = [
-        ("complex64", bench.TC_TORCH, 2000.0, 1.0),
-        ("complex64", bench.FAST, 500.0, 4.0),
-        ("complex64", "fast path, E=4, per model", 250.0, 8.0),
-        ("complex128", bench.TC_TORCH, 3000.0, 1.0),
-        ("complex128", bench.FAST, 200.0, 15.0),
-        ("complex128", bench.TC_JAX, 100.0, 30.0),
+        ("complex64", bench.TC_TORCH, 2000.0, 6000.0, 1.0),
+        ("complex64", bench.FAST, 500.0, 1500.0, 4.0),
+        ("complex64", "fast path, E=4, per model", 250.0, 750.0, 8.0),
+        ("complex128", bench.TC_TORCH, 3000.0, 9000.0, 1.0),
+        ("complex128", bench.FAST, 200.0, 600.0, 15.0),
+        ("complex128", bench.TC_JAX, 100.0, 300.0, 30.0),
     ]
     assert [g[:2] for g in got] == [e[:2] for e in expected]
     np.testing.assert_allclose([g[2:] for g in got], [e[2:] for e in expected])
-    table = bench.format_table(rows)
+    assert harness.headline_speedup(timings, (TINY, c128)) == pytest.approx(15.0)
+    table = harness.format_table(rows)
     assert table.count("\n") == len(rows) + 1 and "| 4q/d2/b2 | complex128 |" in table
 
 
+def test_the_benchmark_times_the_studies_configuration() -> None:
+    assert harness.BENCH_THREADS == runner.WORKER_THREADS == 1
+    seen = []
+    threads = torch.get_num_threads()
+    with harness.one_thread():
+        seen.append(torch.get_num_threads())
+    assert seen == [runner.WORKER_THREADS] and torch.get_num_threads() == threads
+    # the optimizer is the one fit builds: train.adam (fused), with its learning rate
+    calls = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bench, "adam", lambda params, lr: calls.append(lr) or train.adam(params, lr))
+        bench.fast_step(TINY, torch.complex64, lr=0.5)
+        bench.tc_torch_step(TINY, torch.complex64, lr=0.25)
+    assert calls == [0.5, 0.25]
+    assert bench.adam is train.adam
+
+
+def test_watch_load_reports_cpu_per_wall() -> None:
+    with harness.watch_load() as seen:
+        time.sleep(0.05)
+    assert len(seen) == 1 and 0 <= seen[0].cpu_per_wall < 0.5
+    assert "CPU-s per wall-s" in harness.format_load(seen[0], 2)
+
+
 def test_parse_speedup_reads_the_last_line() -> None:
-    text = "header\n| table |\n\n" + bench.format_speedup(12.345) + "\n\n"
-    assert bench.format_speedup(12.345) == "qnn_speedup_vs_tensorcircuit_torch: 12.35"
-    assert bench.parse_speedup(text) == 12.35
-    assert bench.parse_speedup("qnn_speedup_vs_tensorcircuit_torch: 7") == 7.0
+    text = "header\n| table |\n\n" + harness.format_speedup(12.345) + "\n\n"
+    assert harness.format_speedup(12.345) == "qnn_speedup_vs_tensorcircuit_torch: 12.35"
+    assert harness.parse_speedup(text) == 12.35
+    assert harness.parse_speedup("qnn_speedup_vs_tensorcircuit_torch: 7") == 7.0
 
 
 @pytest.mark.parametrize(
@@ -150,30 +202,31 @@ def test_parse_speedup_reads_the_last_line() -> None:
 )
 def test_parse_speedup_rejects_other_output(text: str) -> None:
     with pytest.raises(ValueError, match="qnn_speedup_vs_tensorcircuit_torch"):
-        bench.parse_speedup(text)
+        harness.parse_speedup(text)
 
 
 def test_main_prints_a_table_ending_in_the_speedup_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     threads, backend, dtype = torch.get_num_threads(), tc.backend.name, tc.dtypestr
-    torch.set_num_threads(1)
+    torch.set_num_threads(2)
     try:
-        code = bench.main(
+        code = harness.main(
             quick=True,
             cases=(TINY,),
             headline=(TINY, torch.complex128),
-            ensemble=bench.EnsembleCase(TINY, torch.complex64, 2),
+            ensemble=harness.EnsembleCase(TINY, torch.complex64, 2),
         )
-        assert torch.get_num_threads() == 1  # restored
+        assert torch.get_num_threads() == 2  # restored
     finally:
         torch.set_num_threads(threads)
     out = capsys.readouterr().out
     assert code == 0
     assert (tc.backend.name, tc.dtypestr) == (backend, dtype)
-    assert bench.parse_speedup(out) > 0
+    assert harness.parse_speedup(out) > 0
     # tc torch + fast in two dtypes, one ensemble row, and tc jax in two dtypes where installed
     assert out.count("| 4q/d2/b2 |") == 5 + 2 * bench.jax_available()
     assert "fast path, E=2, per model" in out
+    assert "1 torch thread(s)" in out and "CPU-s per wall-s" in out
     if not bench.jax_available():
         assert "jax is not importable" in out

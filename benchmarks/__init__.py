@@ -1,0 +1,1 @@
+"""Speed benchmarks, outside the library: ratios against baselines run in the same process."""
