@@ -240,7 +240,9 @@ def run_specs(
             while groups:
                 mine = claims.claimed(groups, store.has)
                 if backend == "dask":
-                    finished = map_on_cluster(_worker, ((compute, g, WORKER_THREADS) for g in mine), scheduler)
+                    finished = map_on_cluster(
+                        _worker, ((compute, g, WORKER_THREADS) for g in mine), scheduler
+                    )
                 elif n_jobs == 1 or len(groups) == 1:
                     finished = (compute(g) for g in mine)
                 else:
