@@ -18,7 +18,8 @@ the script:
 Run from the repository root (about 15 minutes on one idle core)::
 
     python benchmarks/cpu_drift.py            # every configuration, the table on stdout
-    python benchmarks/cpu_drift.py --quick    # kernel hashes only (seconds)
+    python benchmarks/cpu_drift.py --quick    # kernel hashes only (a minute)
+    python benchmarks/cpu_drift.py --timing 3 # time short trainings in each configuration
     python benchmarks/cpu_drift.py --json drift.json   # also keep the raw rows
 """
 
@@ -177,21 +178,43 @@ def validation_curves(metrics: dict) -> dict[str, list[float]]:
     return {"final": [metrics["val_accuracy"]]}
 
 
-def worker(pin: str, tasks: list[str]) -> None:
+def training_seconds(repeats: int) -> dict[str, float]:
+    """Median CPU seconds of the short MLP and QNN trainings of ``bench_training.py``."""
+    import importlib.util
+
+    import torch
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_training", ROOT / "benchmarks" / "bench_training.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    torch.set_num_threads(1)
+    runs = {
+        "MLP [64,16]/8192": bench.mlp_training(fused=True),  # qmlr.train.adam, pinned or not
+        "QNN 12q/d4": bench.qnn_training(bench.qnn.GROUP_QUBITS),
+    }
+    return bench.round_robin(runs, repeats)
+
+
+def worker(pin: str, tasks: list[str], timing: int) -> None:
     import torch
 
     _apply_pin(pin)
     row = {"capability": torch.backends.cpu.get_cpu_capability(), "kernels": kernel_hashes()}
     row["tasks"] = {name: recompute_task(*TASKS[name]) for name in tasks}
+    if timing:
+        row["timing"] = training_seconds(timing)
     print(json.dumps(row))
 
 
 # ----------------------------------------------------------------------------- parent side
-def run_config(name: str, tasks: tuple[str, ...]) -> dict:
+def run_config(name: str, tasks: tuple[str, ...], timing: int = 0) -> dict:
     """Run one configuration in a fresh process (so its environment selects the kernels)."""
     config = CONFIGS[name]
     env = {**os.environ, **config.env, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, __file__, "--worker", config.pin, "--tasks", json.dumps(tasks)]
+    cmd += ["--timing", str(timing)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         raise RuntimeError(f"{name}: worker failed\n{done.stderr[-3000:]}")
@@ -229,6 +252,16 @@ def report(rows: dict[str, dict]) -> None:
     for name, row in rows.items():
         moved = [k for k, v in row["kernels"].items() if v != native[k]]
         print(f"  {name:42s} [{row['capability']:7s}] {', '.join(moved) or '(none)'}")
+
+    timed = {name: row["timing"] for name, row in rows.items() if "timing" in row}
+    if timed:
+        first = next(iter(timed.values()))
+        print("\nMedian CPU seconds of a short training (one thread), and the ratio to the first:")
+        for name, seconds in timed.items():
+            cells = "  ".join(f"{k} {v:6.2f} s ({v / first[k]:4.2f}x)" for k, v in seconds.items())
+            print(f"  {name:42s} {cells}")
+    if not any(row["tasks"] for row in rows.values()):
+        return
 
     store = ResultStore(ROOT / "results")
     print(
@@ -277,12 +310,19 @@ def main() -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--tasks", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="kernel hashes only")
+    parser.add_argument(
+        "--timing",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of recomputing, time short trainings (median of N) in each configuration",
+    )
     parser.add_argument("--configs", nargs="*", default=list(CONFIGS), help="subset of configs")
     parser.add_argument("--json", help="keep the raw rows in this file (written as they come)")
     parser.add_argument("--from-json", help="print the tables of rows kept by --json")
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, json.loads(args.tasks))
+        worker(args.worker, json.loads(args.tasks), args.timing)
         return
     if args.from_json:
         report(json.loads(Path(args.from_json).read_text()))
@@ -293,7 +333,8 @@ def main() -> None:
     print("machine:", json.dumps(cpu_fingerprint()))
     rows = {}
     for name in args.configs:
-        rows[name] = run_config(name, () if args.quick else CONFIGS[name].tasks)
+        tasks = () if args.quick or args.timing else CONFIGS[name].tasks
+        rows[name] = run_config(name, tasks, args.timing)
         print(f"  ran {name} (capability {rows[name]['capability']})", file=sys.stderr)
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1))
