@@ -305,6 +305,42 @@ def report(rows: dict[str, dict]) -> None:
     )
 
 
+MATMUL = """
+g = torch.Generator().manual_seed(0)
+x = torch.randn(64, 8192, generator=g, dtype=torch.float64).float()
+w = torch.randn(8192, 16, generator=g, dtype=torch.float64).float()
+print(hashlib.sha256((x @ w).numpy().tobytes()).hexdigest())
+"""
+
+
+def late_settings() -> list[str]:
+    """Is each variable obeyed when a process sets it after ``import torch``?"""
+
+    def run(code: str, env: dict[str, str] | None = None) -> str:
+        code = "import hashlib, os, torch\n" + code
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    set_aten = "os.environ['ATEN_CPU_CAPABILITY'] = 'default'\n"
+    capability = "print(torch.backends.cpu.get_cpu_capability())"
+    before_op = run(set_aten + capability)
+    after_op = run("torch.ones(64).add_(1)\n" + set_aten + capability)
+    late = run("os.environ['MKL_CBWR'] = 'COMPATIBLE'\n" + MATMUL)
+    at_launch, native = run(MATMUL, COMPATIBLE), run(MATMUL)
+    mkl = "obeyed" if late == at_launch != native else "not obeyed"
+    return [
+        "ATEN_CPU_CAPABILITY=default set after `import torch`, before any kernel ran: "
+        f"capability {before_op}; after one kernel ran: capability {after_op}",
+        f"MKL_CBWR=COMPATIBLE set after `import torch`, before the first matmul: {mkl}",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -331,6 +367,7 @@ def main() -> None:
     from qmlr.fingerprint import cpu_fingerprint
 
     print("machine:", json.dumps(cpu_fingerprint()))
+    print("\n".join(late_settings()))
     rows = {}
     for name in args.configs:
         tasks = () if args.quick or args.timing else CONFIGS[name].tasks
