@@ -152,10 +152,12 @@ class Agreement:
         where = "; ".join(
             f"{k} {a!r} → {b!r}" for k, (a, b) in self.fingerprint.differences.items()
         )
+        head = f"{self.key}: {CROSS_CPU} check (fingerprint differs: {where}) {verdict}"
+        if not self.differing:
+            return f"{head}; every metric identical"
         any_step, last = self.max_moved()
         text = (
-            f"{self.key}: {CROSS_CPU} check (fingerprint differs: {where}) {verdict}; at most "
-            f"{any_step} samples moved at any step and {last} at the last (allowed "
+            f"{head}; at most {any_step} samples moved at any step and {last} at the last (allowed "
             f"{CROSS_CPU_SAMPLES_ANY_STEP} and {CROSS_CPU_SAMPLES_LAST_STEP})"
         )
         return text + (f"; broken: {', '.join(self.broken[:6])}" if self.broken else "")
