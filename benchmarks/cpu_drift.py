@@ -15,7 +15,7 @@ the script:
    samples whose prediction moved, against the committed file and against the same pin under the
    machine's native kernels, at any step of a curve and at its last step.
 
-Run from the repository root (about 15 minutes on one idle core)::
+Run from the repository root (all configurations took 57 minutes on a loaded 2-core machine)::
 
     python benchmarks/cpu_drift.py            # every configuration, the table on stdout
     python benchmarks/cpu_drift.py --quick    # kernel hashes only (a minute)
