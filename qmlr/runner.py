@@ -311,23 +311,41 @@ def _cost(group: Sequence[CellSpec]) -> float:
     return len(group) * c.train.epochs * width
 
 
-def recompute(result: CellResult, store: ResultStore) -> CellResult:
+def recompute(result: CellResult, store: ResultStore, check: bool = True) -> CellResult:
     """Recompute a stored sweep cell exactly as it was computed: the same ensemble members in
     the same order, with the same number of torch threads. (Training a member alone instead
     gives the same forward pass but backward reductions that differ by ~1e-17, which Adam's
     normalisation can amplify into a different final accuracy.)
 
+    The fresh result is compared with the stored one by :func:`qmlr.agreement.agree`: bit for
+    bit where the two CPU fingerprints match, within the measured cross-CPU drift elsewhere
+    (results stored before fingerprints were recorded count as another CPU). Which of the two
+    was checked, and the verdict, are recorded in the fresh result's
+    ``provenance["recompute_check"]``.
+
     :param result: a verified result from ``store``.
     :param store: the store holding the other members of its ensemble.
+    :param check: raise ``AssertionError`` (naming the cell and the mode) when the fresh
+        result does not agree.
     :return: the freshly computed result of the same cell.
     """
+    from qmlr.agreement import agree
+
     keys = result.provenance.get("ensemble_keys", [result.spec.key()])
     folder = store.root / result.spec.study / "cells"
     cells = [store.load_file(folder / f"{key}.json").spec for key in keys]
     previous = torch.get_num_threads()
     torch.set_num_threads(int(result.provenance.get("torch_threads", previous)))
     try:
-        fresh = train_group(cells)
+        fresh = train_group(cells)[keys.index(result.spec.key())]
     finally:
         torch.set_num_threads(previous)
-    return fresh[keys.index(result.spec.key())]
+    agreement = agree(result, fresh)
+    fresh.provenance["recompute_check"] = {
+        "mode": agreement.mode,
+        "ok": agreement.ok,
+        "summary": str(agreement),
+    }
+    if check:
+        agreement.check()
+    return fresh

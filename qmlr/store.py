@@ -187,12 +187,20 @@ def export_records(results: Iterable[CellResult], path: str | os.PathLike[str]) 
     return write_atomic(path, text.getvalue().encode())
 
 
-@lru_cache(maxsize=1)
 def environment_provenance() -> dict[str, Any]:
-    """Versions, git commit and machine of this process (computed once).
+    """Versions, git commit, machine and CPU fingerprint of this process.
 
     ``git_dirty`` is true when tracked files outside ``results/`` differ from the commit.
+    ``cpu`` is :func:`qmlr.fingerprint.cpu_fingerprint`, read at the call (it holds the current
+    torch thread count); the rest is computed once per process.
     """
+    from qmlr.fingerprint import cpu_fingerprint
+
+    return {**_code_provenance(), "cpu": cpu_fingerprint()}
+
+
+@lru_cache(maxsize=1)
+def _code_provenance() -> dict[str, Any]:
     import numpy
     import torch
 
@@ -230,3 +238,6 @@ def environment_provenance() -> dict[str, Any]:
         "git_dirty": dirty,
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
     }
+
+
+environment_provenance.cache_clear = _code_provenance.cache_clear  # type: ignore[attr-defined]

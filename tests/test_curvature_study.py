@@ -273,5 +273,5 @@ def test_recompute_matches_stored_paper_result():
     stored = store.load(spec).metrics
     fresh = S.compute_run(spec).metrics
     for key in ("trace", "lam_max", "lam_min", "val_accuracy", "train_accuracy"):
-        assert fresh[key] == pytest.approx(stored[key], rel=1e-6, abs=1e-9), key
-    assert fresh["dead"] == stored["dead"]
+        assert fresh[key] == pytest.approx(stored[key], rel=1e-6, abs=1e-9), (spec.key(), key)
+    assert fresh["dead"] == stored["dead"], spec.key()

@@ -97,18 +97,24 @@ def committed_cells(max_wall_time_s: float = 120.0) -> list[Path]:
     return paths
 
 
+#: Seeds the pick of the committed cell that is recomputed (change it to try another cell).
+RECOMPUTE_PICK_SEED = 11
+
+
 def test_a_random_committed_cell_recomputes_to_the_same_accuracies():
-    """Pick a committed paper-scale cell at random (among the cheaper ensembles, to bound the
-    test's time) and recompute it from its recorded spec, seeds and ensemble."""
+    """Pick a committed paper-scale cell (seeded, among the cheaper ensembles, to bound the
+    test's time) and recompute it from its recorded spec, seeds and ensemble: bit for bit on the
+    CPU fingerprint that computed it, within the cross-CPU tolerance elsewhere."""
     paths = committed_cells()
     if not paths:
         pytest.skip("no committed paper-scale results in results/ yet")
-    path = paths[np.random.default_rng().integers(len(paths))]
+    path = paths[np.random.default_rng(RECOMPUTE_PICK_SEED).integers(len(paths))]
     store = ResultStore(RESULTS)
     committed = store.load_file(path)
-    fresh = runner.recompute(committed, store)
-    for metric in ("train_accuracy", "val_accuracy", "clean_train_accuracy", "n_corrupted"):
-        assert fresh.metrics[metric] == committed.metrics[metric], (path.name, metric)
+    fresh = runner.recompute(committed, store, check=False)
+    check = fresh.provenance["recompute_check"]
+    print(check["summary"])  # says which check ran: bit-identical or cross-CPU tolerance
+    assert check["ok"], f"committed cell {path.relative_to(RESULTS)}: {check['summary']}"
 
 
 def test_a_tampered_committed_file_is_refused(tmp_path):

@@ -1,0 +1,131 @@
+"""Recompute checks: bit identity on the same CPU fingerprint, the cross-CPU tolerance elsewhere."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from qmlr import fingerprint as F
+from qmlr import runner
+from qmlr.agreement import (
+    BIT_IDENTICAL,
+    CROSS_CPU,
+    CROSS_CPU_SAMPLES_ANY_STEP,
+    CROSS_CPU_SAMPLES_LAST_STEP,
+    agree,
+)
+from qmlr.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.store import CellResult, ResultStore
+from qmlr.train import TrainConfig
+
+SPEC = CellSpec(
+    "tiny", DataSpec("mnist"), ModelSpec("mlp", hidden=(8, 4)), TrainConfig(2, 128, 0.01),
+    "label_flip", 0.4, 0,
+)  # fmt: skip
+
+
+@functools.cache
+def stored_on_this_machine() -> tuple[CellResult, int]:
+    """A result computed here, just now (so its fingerprint is this machine's), and n_val."""
+    result = runner.compute_cell(SPEC)
+    return result, len(runner.clean_split(SPEC.data, "val").y)
+
+
+def moved_by(result: CellResult, samples: int, n_val: int, **provenance) -> CellResult:
+    """``result`` with its validation accuracy moved by ``samples`` samples."""
+    metrics = {**result.metrics, "val_accuracy": result.metrics["val_accuracy"] - samples / n_val}
+    return CellResult(result.spec, metrics, {**result.provenance, **provenance})
+
+
+def fake_other_cpu(monkeypatch) -> None:
+    """Make this process report another CPU's fingerprint."""
+    real = F._static_fingerprint()
+    monkeypatch.setattr(
+        F, "_static_fingerprint", lambda: {**real, "cpu_model": "Other CPU", "cpu_capability": "X"}
+    )
+
+
+def test_a_fresh_result_recomputes_bit_identically_on_the_same_cpu(tmp_path):
+    stored, n_val = stored_on_this_machine()
+    store = ResultStore(tmp_path)
+    store.save(stored)
+    fresh = runner.recompute(store.load(SPEC), store)
+    check = fresh.provenance["recompute_check"]
+    assert check["mode"] == BIT_IDENTICAL and check["ok"], check
+    assert json.dumps(fresh.metrics) == json.dumps(stored.metrics)
+    # one validation sample moved is within the cross-CPU tolerance, but not on the same CPU
+    with pytest.raises(AssertionError, match=f"{SPEC.key()}: {BIT_IDENTICAL} check .* FAILED"):
+        runner.recompute(moved_by(stored, 1, n_val), store)
+
+
+def test_another_cpu_is_checked_with_the_tolerance(tmp_path, monkeypatch):
+    stored, n_val = stored_on_this_machine()
+    store = ResultStore(tmp_path)
+    store.save(stored)
+    fake_other_cpu(monkeypatch)
+    fresh = runner.recompute(moved_by(stored, CROSS_CPU_SAMPLES_LAST_STEP, n_val), store)
+    check = fresh.provenance["recompute_check"]
+    assert check["mode"] == CROSS_CPU and check["ok"], check
+    assert "cpu_model" in check["summary"] and "'Other CPU'" in check["summary"]
+    beyond = moved_by(stored, CROSS_CPU_SAMPLES_LAST_STEP + 1, n_val)
+    with pytest.raises(AssertionError, match=f"{SPEC.key()}: {CROSS_CPU} check .* FAILED"):
+        runner.recompute(beyond, store)
+    unchecked = runner.recompute(beyond, store, check=False)
+    assert unchecked.provenance["recompute_check"]["ok"] is False
+
+
+def test_a_result_stored_before_fingerprints_counts_as_another_cpu():
+    stored, n_val = stored_on_this_machine()
+    old = CellResult(
+        SPEC, stored.metrics, {k: v for k, v in stored.provenance.items() if k != "cpu"}
+    )
+    agreement = agree(old, moved_by(stored, 1, n_val))
+    assert agreement.mode == CROSS_CPU and agreement.ok
+    assert agreement.moved == {"val_accuracy": (1, 1)}
+    assert "fingerprint 'not recorded'" in str(agreement)
+
+
+def test_counts_must_agree_exactly_across_cpus():
+    stored, _ = stored_on_this_machine()
+    other = {**stored.provenance, "cpu": {**stored.provenance["cpu"], "cpu_model": "Other"}}
+    fresh = CellResult(
+        SPEC, {**stored.metrics, "n_corrupted": stored.metrics["n_corrupted"] + 1}, other
+    )
+    agreement = agree(stored, fresh)
+    assert agreement.mode == CROSS_CPU and not agreement.ok
+    assert agreement.broken == ("n_corrupted",)
+    with pytest.raises(AssertionError, match=SPEC.key()):
+        agreement.check()
+
+
+def curve_result(curve: list[float], cpu: str) -> CellResult:
+    metrics = {"curves": {"finetune": {"val_accuracy": curve, "forget_loss": [0.1] * len(curve)}}}
+    return CellResult(SPEC, metrics, {"cpu": {"cpu_model": cpu}})
+
+
+@pytest.mark.parametrize(
+    ("any_step", "last", "ok"),
+    [
+        (CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP, True),
+        (CROSS_CPU_SAMPLES_ANY_STEP + 1, 0, False),
+        (0, CROSS_CPU_SAMPLES_LAST_STEP + 1, False),
+    ],
+)
+def test_curves_may_move_a_few_samples_at_any_step_and_fewer_at_the_last(any_step, last, ok):
+    n = 100
+    stored = curve_result([0.5, 0.5, 0.5], "A")
+    fresh = curve_result([0.5, 0.5 + any_step / n, 0.5 - last / n], "B")
+    agreement = agree(stored, fresh, sizes={"n_val": n})
+    assert agreement.mode == CROSS_CPU and agreement.ok is ok
+    assert agreement.max_moved() == (max(any_step, last), last)
+    same_cpu = agree(stored, curve_result(fresh.metrics["curves"]["finetune"]["val_accuracy"], "A"))
+    assert same_cpu.mode == BIT_IDENTICAL and same_cpu.ok is (any_step == last == 0)
+
+
+def test_results_of_different_specs_are_not_compared():
+    stored, _ = stored_on_this_machine()
+    other = CellResult(CellSpec(**{**SPEC.__dict__, "run": 1}), stored.metrics, stored.provenance)
+    with pytest.raises(ValueError, match="not the same result"):
+        agree(stored, other)
