@@ -131,3 +131,39 @@ def compute(cells: list[Any]) -> list[Any]:
 
 #: The study, registered on import (``qmlr.experiments`` imports this module).
 DEFINITION = register_study(StudyDefinition(STUDY, controls_cells, compute, plan))
+
+
+@cache
+def paper_n_params(dataset: str, kind: str) -> int:
+    """Trained parameters of the paper's ``"mlp"`` or ``"qnn"`` on ``dataset``.
+
+    Example:
+        >>> paper_n_params("mnist", "mlp"), paper_n_params("xxz", "mlp")
+        (16473, 525409)
+    """
+    from qmlr.runner import clean_split
+
+    model = paper_model(dataset, kind)
+    data = DataSpec(dataset)
+    in_features = get_kind(kind).inputs(clean_split(data, "train").x[:1], model).shape[-1]
+    net = get_kind(kind).build(model, data, in_features, [0])
+    return get_kind(kind).n_params(net)[0]
+
+
+def model_records(profile: str = "paper", results_dir: Any = None) -> Any:
+    """The resilience study's MLP and QNN rows and every controls row, one
+    ``pandas.DataFrame``, each row with ``n_params`` (the paired comparison of the chapter).
+
+    :param profile: ``"paper"`` (committed results) or ``"smoke"`` (computed live).
+    :param results_dir: override the results folder.
+    :return: the records (columns of :func:`qmlr.store.flat_record`, plus ``n_params``).
+    """
+    import pandas as pd
+
+    from qmlr.study import load_records
+
+    paper = load_records("resilience", profile, results_dir)
+    pairs = zip(paper.dataset, paper.model, strict=True)
+    paper["n_params"] = [paper_n_params(d, k) for d, k in pairs]
+    controls = load_records(STUDY, profile, results_dir)
+    return pd.concat([paper, controls], ignore_index=True)
