@@ -371,7 +371,7 @@ def _build(spec: Any, in_features: int) -> Any:
 
 
 def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.DataFrame:
-    """One row per distinct model the profile trains, with its parameter count.
+    """One row per distinct paper model (MLP, QNN) the profile trains, with its parameter count.
 
     Parameters are counted on the model itself, built as the study builds it (one member).
 
@@ -393,6 +393,8 @@ def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.Data
     for study, specs in all_specs(profile).items():
         for spec in specs:
             c = cell_of(spec)
+            if c.model.kind not in ("mlp", "qnn"):
+                continue  # the classical controls are described by their own study
             m, ansatz = c.model, _ansatz(spec) if c.model.kind == "qnn" else ""
             key = (c.data.name, m.kind, m.hidden, m.depth, ansatz, m.precision)
             if key in found:
