@@ -33,7 +33,7 @@ import qmlr.experiments  # noqa: F401  (registers every study's spec kind with t
 from qmlr.store import DEFAULT_RESULTS_DIR, ResultStore
 
 #: The committed studies, in the book's order.
-STUDIES = ("resilience", "phase-sensitivity", "capacity", "unlearning", "curvature")
+STUDIES = ("resilience", "phase-sensitivity", "capacity", "controls", "unlearning", "curvature")
 
 
 def _root(results_dir: str | Path | None) -> Path:
