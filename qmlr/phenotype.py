@@ -29,8 +29,12 @@ MEMORIZES_LEVEL = 0.8
 #: chapter's claim-2 check used. Validation must stay within :data:`PLATEAU_TOLERANCE`
 #: (:mod:`qmlr.analysis`) of its α = 0 value up to the given α.
 PLATEAU_ALPHAS = (0.3, 0.4)
-#: The α at which the phenotype's plateau is required (the paper's "up to α ≈ 0.4").
-PHENOTYPE_PLATEAU_ALPHA = 0.4
+#: The α at which the phenotype comparison requires the plateau. The paper states 0.4, but the
+#: resilience study's QNNs themselves hold it only to 0.3 on both datasets (their validation
+#: drops by more than the tolerance at 0.4), so a "QNN phenotype" demanding 0.4 would exclude
+#: the QNN. Set to 0.3 after reading the published resilience curves and before any control
+#: result existed; the 0.4 check is still run and reported on every model.
+PHENOTYPE_PLATEAU_ALPHA = 0.3
 #: α_c (validation crossing 0.5) inside this window is the paper's "transition near 0.5".
 TRANSITION_WINDOW = (0.4, 0.6)
 #: Sharpness is the steepest fall of the run-mean validation accuracy, per this step of α.
