@@ -1,0 +1,221 @@
+"""Phenotype measures, checks that can fail for the wrong model, and the class-means algebra."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import sympy as sp
+
+from qmlr import phenotype as P
+
+ALPHAS = np.round(np.arange(10) * 0.1, 1)
+#: Validation curves of the two phenotypes, and a centroid-like one (clean up to 0.4).
+MLP_VAL = 1.0 - ALPHAS
+QNN_VAL = np.where(ALPHAS <= 0.35, 0.98, np.where(ALPHAS < 0.55, 0.5, 0.05))
+CENTROID_VAL = np.where(ALPHAS <= 0.45, 0.98, np.where(ALPHAS < 0.55, 0.45, 0.02))
+
+
+def curve_records(
+    model: str,
+    val: np.ndarray,
+    memorized: float,
+    dataset: str = "mnist",
+    corruption: str = "label_flip",
+    runs: int = 3,
+    n_params: float = np.nan,
+) -> pd.DataFrame:
+    """Synthetic records: ``runs`` runs of one curve, run r offset by (r − 1)·0.005."""
+    rows = []
+    for run in range(runs):
+        for a, v in zip(ALPHAS, val, strict=True):
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "model": model,
+                    "corruption": corruption,
+                    "alpha": a,
+                    "run": run,
+                    "train_accuracy": 1.0,
+                    "val_accuracy": float(np.clip(v + (run - 1) * 0.005, 0, 1)),
+                    "corrupted_memorized": np.nan if a == 0 else memorized,
+                    "n_params": n_params,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def study(centroid_val: np.ndarray = CENTROID_VAL, centroid_mem: float = 0.02) -> pd.DataFrame:
+    """MLP, QNN and a centroid control on one dataset, both corruptions."""
+    parts = [
+        curve_records("mlp", MLP_VAL, 0.97),
+        curve_records("qnn", QNN_VAL, 0.05),
+        curve_records("centroid", centroid_val, centroid_mem, n_params=0),
+    ]
+    flat = np.full_like(ALPHAS, 0.97)
+    parts += [
+        curve_records(m, flat, 0.5, corruption="feature_random") for m in ("mlp", "qnn", "centroid")
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_steepest_drop_per_step_of_alpha() -> None:
+    np.testing.assert_allclose(P.steepest_drop(ALPHAS, MLP_VAL), 0.1)
+    np.testing.assert_allclose(P.steepest_drop(ALPHAS, QNN_VAL), 0.48)
+    # a wider grid: a fall of 0.4 over 0.4 of α is 0.1 per 0.1
+    np.testing.assert_allclose(P.steepest_drop([0.0, 0.4, 0.8], [1.0, 0.6, 0.2]), 0.1)
+    assert P.steepest_drop([0.0, 0.5], [0.2, 0.9]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("alphas", "acc"), [([0.0], [1.0]), ([0.0, 0.1], [1.0]), ([0.1, 0.1], [1.0, 0.5])]
+)
+def test_steepest_drop_rejects_bad_input(alphas, acc) -> None:
+    with pytest.raises(ValueError):
+        P.steepest_drop(alphas, acc)
+
+
+def test_memorization_ignores_alpha_zero_and_the_majority_inversion() -> None:
+    rec = curve_records("mlp", MLP_VAL, 0.3)
+    rec.loc[rec["alpha"] > 0.5, "corrupted_memorized"] = 1.0
+    np.testing.assert_allclose(P.memorization(rec), 0.3)
+    assert np.isnan(P.memorization(rec[rec["alpha"] == 0]))
+
+
+def test_paper_parameter_counts() -> None:
+    assert P.paper_n_params("mnist", "mlp") == 1024 * 16 + 16 + 16 * 4 + 4 + 4 + 1
+    assert P.paper_n_params("xxz", "qnn") == 4 * 12 * 4
+    with pytest.raises(ValueError):
+        P.paper_n_params("mnist", "centroid")
+
+
+def test_phenotype_table_measures() -> None:
+    table = P.phenotype_table(study())
+    assert list(table["model"][table["corruption"] == "label_flip"]) == ["mlp", "qnn", "centroid"]
+    row = table[(table["model"] == "centroid") & (table["corruption"] == "label_flip")].iloc[0]
+    assert row["n_params"] == 0 and row["plateau_end"] == 0.4
+    np.testing.assert_allclose(row["memorization"], 0.02)
+    np.testing.assert_allclose(row["alpha_c"], 0.4 + 0.1 * 0.48 / 0.53)  # crossing of 0.5
+    assert row["alpha_c_low"] <= row["alpha_c"] <= row["alpha_c_high"]
+    np.testing.assert_allclose(row["steepest_drop"], 0.53, atol=1e-12)
+    mlp = table[(table["model"] == "mlp") & (table["corruption"] == "label_flip")].iloc[0]
+    assert mlp["n_params"] == P.paper_n_params("mnist", "mlp")  # filled in for the paper's MLP
+    np.testing.assert_allclose(
+        mlp["val_area"], np.trapezoid(MLP_VAL, ALPHAS), atol=1e-4
+    )  # clip at 1
+
+
+def test_phenotype_table_needs_its_columns() -> None:
+    with pytest.raises(ValueError, match="corrupted_memorized"):
+        P.phenotype_table(study().drop(columns="corrupted_memorized"))
+
+
+def test_checks_fail_for_the_mlp_and_pass_for_the_qnn() -> None:
+    checks = P.phenotype_checks(P.phenotype_table(study()))
+    passed = checks.set_index(["model", "check_id"])["passed"]
+    for check in ("no-memorization", "plateau-0.3", "sharp-drop"):
+        assert passed["qnn", check] and not passed["mlp", check]
+    assert passed["mlp", "alpha-c-window"] and passed["qnn", "alpha-c-window"]  # cannot separate
+    assert not passed["qnn", "plateau-0.4"] and passed["centroid", "plateau-0.4"]
+    kinds = P.phenotypes(checks).set_index("model")["phenotype"]
+    assert kinds.to_dict() == {"mlp": "MLP", "qnn": "QNN", "centroid": "QNN"}
+
+
+def test_phenotype_flips_when_the_curves_flip() -> None:
+    """Give the QNN the MLP's curve and memorization: every QNN-side check now fails for it."""
+    rec = study()
+    swap = (rec["model"] == "qnn") & (rec["corruption"] == "label_flip")
+    mlp = (rec["model"] == "mlp") & (rec["corruption"] == "label_flip")
+    rec.loc[swap, ["val_accuracy", "corrupted_memorized"]] = rec.loc[
+        mlp, ["val_accuracy", "corrupted_memorized"]
+    ].to_numpy()
+    checks = P.phenotype_checks(P.phenotype_table(rec))
+    assert P.phenotype_of(checks, "mnist", "qnn") == "MLP"
+    verdicts = P.phenotype_verdicts(P.phenotype_table(rec), "paper")
+    assert verdicts["sharp-drop/mnist"].reproduced is False
+    assert verdicts[P.INTERPRETATION_ID].reproduced is False
+
+
+def test_discrimination_and_verdict_ids() -> None:
+    table = P.phenotype_table(study())
+    disc = P.discrimination(P.phenotype_checks(table)).set_index("check_id")
+    assert disc.loc["sharp-drop", "qnn_specific"]
+    assert not disc.loc["alpha-c-window", "qnn_specific"]
+    assert disc.loc["sharp-drop", "controls_passing"] == ("centroid",)
+    verdicts = P.phenotype_verdicts(table, "paper")
+    assert list(verdicts) == [f"{c}/mnist" for c in P.QNN_CHECK_IDS] + [P.INTERPRETATION_ID]
+    assert verdicts["sharp-drop/mnist"].reproduced is True
+    assert verdicts["alpha-c-window/mnist"].reproduced is False
+    # the centroid shows the QNN's phenotype: the interpretation fails
+    assert verdicts[P.INTERPRETATION_ID].reproduced is False
+    assert "nearest centroid" in verdicts[P.INTERPRETATION_ID].evidence
+    assert all(v.reproduced is None for v in P.phenotype_verdicts(table, "smoke").values())
+
+
+def test_interpretation_holds_when_no_control_shares_the_phenotype() -> None:
+    table = P.phenotype_table(study(centroid_val=MLP_VAL, centroid_mem=0.9))
+    verdict = P.phenotype_verdicts(table, "paper")[P.INTERPRETATION_ID]
+    assert verdict.reproduced is True
+    assert "besides the MLP: nearest centroid" in verdict.evidence
+
+
+def test_discrimination_needs_both_paper_models() -> None:
+    checks = P.phenotype_checks(P.phenotype_table(study()))
+    with pytest.raises(ValueError, match="MLP and the QNN"):
+        P.discrimination(checks[checks["model"] != "mlp"])
+
+
+def test_shared_behaviour_names_the_controls() -> None:
+    shared = P.shared_behaviour(P.phenotype_table(study()))
+    assert sorted(shared) == [1, 2, 3, 4, 5, 6]
+    assert shared[1] == "no memorization — MNIST 1 vs 9: nearest centroid"
+    assert shared[2] == "QNN phenotype — MNIST 1 vs 9: nearest centroid"
+    assert "MLP, nearest centroid" in shared[3]
+    shared = P.shared_behaviour(P.phenotype_table(study(centroid_val=MLP_VAL, centroid_mem=0.9)))
+    assert shared[2] == "QNN phenotype — MNIST 1 vs 9: none"
+
+
+def test_model_names_and_order() -> None:
+    assert P.model_order(["svc-rbf", "qnn", "centroid", "mlp"]) == [
+        "mlp",
+        "qnn",
+        "centroid",
+        "svc-rbf",
+    ]
+    assert P.model_name("mlp-small") == "MLP, QNN-sized"
+
+
+def test_flipped_class_means() -> None:
+    d = P.flipped_class_means(3)
+    a = d["alpha"]
+    expected = (1 - a) * d["mu1"] + a * d["mu0"]
+    assert sp.simplify(d["mu1_tilde"] - expected) == sp.zeros(3, 1)
+    assert sp.simplify(d["difference_factor"] - (1 - 2 * a)) == 0
+    assert sp.simplify(d["centroid_factor"] - (1 - 2 * a)) == 0
+    assert d["midpoint_shift"] == sp.zeros(3, 1)
+    with pytest.raises(ValueError):
+        P.flipped_class_means(0)
+
+
+def test_flipped_means_match_a_numeric_flip() -> None:
+    """Exact expected means against flipping real samples (the identity holds for any subset
+    whose mean is its class mean; here the flipped rows are chosen so that it is)."""
+    rng = np.random.default_rng(0)
+    x0, x1 = rng.normal(0, 1, (10, 2)), rng.normal(2, 1, (10, 2))
+    n_flip = 5  # rows 0..4 of each class are flipped
+    for x in (x0, x1):  # flipped and kept parts get the same mean, hence the class mean
+        x[:n_flip] += x[n_flip:].mean(axis=0) - x[:n_flip].mean(axis=0)
+    poisoned1 = np.vstack([x1[n_flip:], x0[:n_flip]]).mean(axis=0)
+    d = P.flipped_class_means(2)
+    subs = {d["alpha"]: sp.Rational(n_flip, 10)}
+    subs |= {s: v for s, v in zip(d["mu0"], x0.mean(axis=0), strict=True)}
+    subs |= {s: v for s, v in zip(d["mu1"], x1.mean(axis=0), strict=True)}
+    np.testing.assert_allclose(np.array(d["mu1_tilde"].subs(subs), float).ravel(), poisoned1)
+
+
+def test_centroid_accuracy_after_flipping() -> None:
+    assert P.centroid_accuracy_after_flipping(0.9, 0.49) == 0.9
+    np.testing.assert_allclose(P.centroid_accuracy_after_flipping(0.9, 0.51), 0.1)
+    assert P.centroid_accuracy_after_flipping(0.9, 0.5) == 0.5
+    with pytest.raises(ValueError):
+        P.centroid_accuracy_after_flipping(0.9, 1.5)
