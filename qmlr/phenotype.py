@@ -515,6 +515,124 @@ def shared_behaviour(table: pd.DataFrame) -> dict[int, str]:
     }
 
 
+# --------------------------------------------------------------------------------------------
+# Display
+# --------------------------------------------------------------------------------------------
+
+
+def _mark(passed: bool) -> str:
+    return "✓" if passed else "✗"
+
+
+def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """One dataset's label-flipping measures, one row per model, as the chapter tables them.
+
+    :param table: :func:`phenotype_table` output (both corruptions).
+    :param dataset: the dataset.
+    :return: columns model, parameters, memorization, plateau up to α, α_c [95% CI], steepest
+        drop per 0.1 of α, area under validation (label flipping and, where present, feature
+        randomization) and phenotype (:func:`phenotype_of`).
+    """
+    from qmlr.analysis import Interval
+
+    mine = table[table["dataset"] == dataset]
+    flip = mine[mine["corruption"] == "label_flip"].set_index("model")
+    feature = mine[mine["corruption"] == "feature_random"].set_index("model")["val_area"]
+    checks = phenotype_checks(table)
+    rows = []
+    for model in model_order(list(flip.index)):
+        r = flip.loc[model]
+        n = r["n_params"]
+        rows.append(
+            {
+                "model": model_name(model),
+                "parameters": "–" if pd.isna(n) else f"{int(n):,}",
+                "memorization": f"{r['memorization']:.3f}",
+                "plateau up to α": f"{r['plateau_end']:.1f}",
+                "α_c [95% CI]": str(Interval(r["alpha_c"], r["alpha_c_low"], r["alpha_c_high"])),
+                f"steepest drop per {DROP_STEP} of α": f"{r['steepest_drop']:.3f}",
+                "area, labels": f"{r['val_area']:.3f}",
+                "area, features": f"{feature[model]:.3f}" if model in feature.index else "–",
+                "phenotype": phenotype_of(checks, dataset, model),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def check_matrix(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Every check on every model of one dataset (label flipping): ✓ / ✗ with the measured
+    value, one row per check, one column per model, and whether the check separates the QNN
+    from the MLP.
+
+    :param table: :func:`phenotype_table` output.
+    :param dataset: the dataset.
+    """
+    checks = phenotype_checks(table)
+    checks = checks[checks["dataset"] == dataset]
+    disc = discrimination(checks).set_index("check_id")
+    models = model_order(list(checks["model"]))
+    rows = []
+    for check_id, check in CHECKS.items():
+        sel = checks[checks["check_id"] == check_id].set_index("model")
+        row = {"check": check.text}
+        for m in models:
+            row[model_name(m)] = f"{_mark(sel.loc[m, 'passed'])} {sel.loc[m, 'value']:.2f}"
+        row["QNN passes, MLP fails"] = "yes" if disc.loc[check_id, "qnn_specific"] else "no"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdict_paragraph(table: pd.DataFrame, profile: str) -> str:
+    """The chapter's verdict in words, per dataset: who shows the QNN's phenotype, who the
+    MLP's, which checks separate the QNN from the MLP, and what that means for the paper's
+    interpretation.
+
+    :param table: :func:`phenotype_table` output.
+    :param profile: the profile (at an unjudged profile the text says so).
+    :return: Markdown.
+    """
+    checks = phenotype_checks(table)
+    kinds = phenotypes(checks)
+    disc = discrimination(checks)
+    verdict = phenotype_verdicts(table, profile)[INTERPRETATION_ID]
+    parts = []
+    for dataset, g in kinds.groupby("dataset", sort=True):
+        by = dict(zip(g["model"], g["phenotype"], strict=True))
+        order = model_order(list(by))
+        qnn_like = [m for m in order if m != "qnn" and by[m] == "QNN"]
+        mlp_like = [m for m in order if m != "mlp" and by[m] == "MLP"]
+        neither = [m for m in order if by[m] == "neither"]
+        separating = disc[(disc["dataset"] == dataset) & disc["qnn_specific"]]
+        separating = [CHECKS[c].check_id for c in separating["check_id"] if c in QNN_CHECK_IDS]
+        parts.append(
+            f"**{DATASET_NAMES.get(dataset, dataset)}.** The QNN "
+            + ("shows" if by.get("qnn") == "QNN" else "does not show")
+            + f" the phenotype. Classical models with the QNN's phenotype: {_names(qnn_like)}. "
+            f"With the MLP's phenotype: {_names(mlp_like)}. Neither: {_names(neither)}. "
+            "Checks the QNN passes and the MLP fails: "
+            + (", ".join(f"`{c}`" for c in separating) if separating else "none")
+            + "."
+        )
+    if verdict.reproduced is None:
+        ending = (
+            f"At profile `{profile}` the runs are too small and short to judge the paper's "
+            'interpretation; rerun with `profile = "paper"`.'
+        )
+    elif verdict.reproduced:
+        ending = (
+            "**On this evidence the paper's interpretation holds:** no classical model tested "
+            "here shows the QNN's phenotype."
+        )
+    else:
+        ending = (
+            "**On this evidence the paper's interpretation does not hold"
+            + (" on every dataset" if verdict.partly else "")
+            + ":** the QNN's phenotype is not specific to the quantum model — classical models "
+            "without any quantum ingredient show it too, or the QNN itself lacks it."
+        )
+    return "\n\n".join([*parts, ending])
+
+
 def load_records(profile: str = "paper", results_dir: str | Path | None = None) -> pd.DataFrame:
     """The MLP and QNN of the resilience study with every control of the controls study.
 

@@ -219,3 +219,21 @@ def test_centroid_accuracy_after_flipping() -> None:
     assert P.centroid_accuracy_after_flipping(0.9, 0.5) == 0.5
     with pytest.raises(ValueError):
         P.centroid_accuracy_after_flipping(0.9, 1.5)
+
+
+def test_display_tables_and_verdict_paragraph() -> None:
+    table = P.phenotype_table(study())
+    shown = P.display_table(table, "mnist")
+    assert list(shown["model"]) == ["MLP", "QNN", "nearest centroid"]
+    assert list(shown["phenotype"]) == ["MLP", "QNN", "QNN"]
+    assert shown["parameters"].tolist()[:2] == ["16,473", "240"]
+    matrix = P.check_matrix(table, "mnist").set_index("check")
+    sharp = P.CHECKS["sharp-drop"].text
+    assert (
+        matrix.loc[sharp, "MLP"] == "✗ 0.10" and matrix.loc[sharp, "QNN passes, MLP fails"] == "yes"
+    )
+    text = P.verdict_paragraph(table, "paper")
+    assert "QNN's phenotype: nearest centroid" in text and "does not hold" in text
+    held = P.verdict_paragraph(P.phenotype_table(study(MLP_VAL, 0.9)), "paper")
+    assert "interpretation holds" in held and "MLP's phenotype: nearest centroid" in held
+    assert "too small" in P.verdict_paragraph(table, "smoke")
