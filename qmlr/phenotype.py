@@ -458,6 +458,32 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     return verdicts
 
 
+def models_with_phenotype(table: pd.DataFrame, phenotype: str = "QNN") -> dict[str, list[str]]:
+    """Per dataset, the models other than the phenotype's owner that show ``phenotype``.
+
+    :param table: :func:`phenotype_table` output.
+    :param phenotype: ``"QNN"`` or ``"MLP"`` (:func:`phenotype_of`).
+    :return: ``{dataset: [model kinds in display order]}``.
+    """
+    kinds = phenotypes(phenotype_checks(table))
+    owner = phenotype.lower()
+    out = {}
+    for dataset, g in kinds.groupby("dataset", sort=True):
+        by = dict(zip(g["model"], g["phenotype"], strict=True))
+        out[dataset] = [m for m in model_order(list(by)) if m != owner and by[m] == phenotype]
+    return out
+
+
+def per_dataset_text(models: dict[str, list[str]]) -> str:
+    """``"MNIST 1 vs 9: nearest centroid, logistic; XXZ: none"`` from ``{dataset: kinds}``.
+
+    Example:
+        >>> per_dataset_text({"mnist": ["centroid"], "xxz": []})
+        'MNIST 1 vs 9: nearest centroid; XXZ: none'
+    """
+    return "; ".join(f"{DATASET_NAMES.get(d, d)}: {_names(m)}" for d, m in sorted(models.items()))
+
+
 def shared_behaviour(table: pd.DataFrame) -> dict[int, str]:
     """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim.
 
@@ -470,11 +496,10 @@ def shared_behaviour(table: pd.DataFrame) -> dict[int, str]:
     :return: ``{claim: text}`` for claims 1–6.
     """
     checks = phenotype_checks(table)
-    kinds = phenotypes(checks)
+    qnn_like = models_with_phenotype(table, "QNN")
 
     def per_dataset(pick: Callable[[str], list[str]]) -> str:
-        datasets = sorted(table["dataset"].unique())
-        return "; ".join(f"{DATASET_NAMES.get(d, d)}: {_names(pick(d))}" for d in datasets)
+        return per_dataset_text({d: pick(d) for d in sorted(table["dataset"].unique())})
 
     def passing(check_id: str) -> Callable[[str], list[str]]:
         def pick(dataset: str) -> list[str]:
@@ -486,14 +511,6 @@ def shared_behaviour(table: pd.DataFrame) -> dict[int, str]:
             ]
 
         return pick
-
-    def qnn_like(dataset: str) -> list[str]:
-        sel = kinds[kinds["dataset"] == dataset]
-        return [
-            m
-            for m in model_order(list(sel["model"]))
-            if m != "qnn" and (sel[sel["model"] == m]["phenotype"].iloc[0] == "QNN")
-        ]
 
     def feature_milder(dataset: str) -> list[str]:
         sel = table[table["dataset"] == dataset].pivot_table(
@@ -507,7 +524,7 @@ def shared_behaviour(table: pd.DataFrame) -> dict[int, str]:
     untested = "not measured on the controls"
     return {
         1: "no memorization — " + per_dataset(passing("no-memorization")),
-        2: "QNN phenotype — " + per_dataset(qnn_like),
+        2: "QNN phenotype — " + per_dataset_text(qnn_like),
         3: "feature randomization milder — " + per_dataset(feature_milder),
         4: "no controls in the capacity sweep; at the paper's sizes as claim 2",
         5: untested,

@@ -563,7 +563,9 @@ def interpretation_summary(table: pd.DataFrame, profile: str) -> str:
     from qmlr import phenotype as P
 
     verdict = P.phenotype_verdicts(table, profile)[P.INTERPRETATION_ID]
-    return interpretation_sentence(verdict, P.shared_behaviour(table)[2].split(" — ", 1)[-1])
+    return interpretation_sentence(
+        verdict, P.per_dataset_text(P.models_with_phenotype(table, "QNN"))
+    )
 
 
 def summary_sentence(

@@ -3,65 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import sympy as sp
 
 from qmlr import phenotype as P
 
-ALPHAS = np.round(np.arange(10) * 0.1, 1)
-#: Validation curves of the two phenotypes, and a centroid-like one (clean up to 0.4).
-MLP_VAL = 1.0 - ALPHAS
-QNN_VAL = np.where(ALPHAS <= 0.35, 0.98, np.where(ALPHAS < 0.55, 0.5, 0.05))
-CENTROID_VAL = np.where(ALPHAS <= 0.45, 0.98, np.where(ALPHAS < 0.55, 0.45, 0.02))
 
-
-def curve_records(
-    model: str,
-    val: np.ndarray,
-    memorized: float,
-    dataset: str = "mnist",
-    corruption: str = "label_flip",
-    runs: int = 3,
-    n_params: float = np.nan,
-) -> pd.DataFrame:
-    """Synthetic records: ``runs`` runs of one curve, run r offset by (r − 1)·0.005."""
-    rows = []
-    for run in range(runs):
-        for a, v in zip(ALPHAS, val, strict=True):
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "model": model,
-                    "corruption": corruption,
-                    "alpha": a,
-                    "run": run,
-                    "train_accuracy": 1.0,
-                    "val_accuracy": float(np.clip(v + (run - 1) * 0.005, 0, 1)),
-                    "corrupted_memorized": np.nan if a == 0 else memorized,
-                    "n_params": n_params,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def study(centroid_val: np.ndarray = CENTROID_VAL, centroid_mem: float = 0.02) -> pd.DataFrame:
-    """MLP, QNN and a centroid control on one dataset, both corruptions."""
-    parts = [
-        curve_records("mlp", MLP_VAL, 0.97),
-        curve_records("qnn", QNN_VAL, 0.05),
-        curve_records("centroid", centroid_val, centroid_mem, n_params=0),
-    ]
-    flat = np.full_like(ALPHAS, 0.97)
-    parts += [
-        curve_records(m, flat, 0.5, corruption="feature_random") for m in ("mlp", "qnn", "centroid")
-    ]
-    return pd.concat(parts, ignore_index=True)
-
-
-def test_steepest_drop_per_step_of_alpha() -> None:
-    np.testing.assert_allclose(P.steepest_drop(ALPHAS, MLP_VAL), 0.1)
-    np.testing.assert_allclose(P.steepest_drop(ALPHAS, QNN_VAL), 0.48)
+def test_steepest_drop_per_step_of_alpha(syn) -> None:
+    np.testing.assert_allclose(P.steepest_drop(syn.ALPHAS, syn.MLP_VAL), 0.1)
+    np.testing.assert_allclose(P.steepest_drop(syn.ALPHAS, syn.QNN_VAL), 0.48)
     # a wider grid: a fall of 0.4 over 0.4 of α is 0.1 per 0.1
     np.testing.assert_allclose(P.steepest_drop([0.0, 0.4, 0.8], [1.0, 0.6, 0.2]), 0.1)
     assert P.steepest_drop([0.0, 0.5], [0.2, 0.9]) == 0.0
@@ -75,8 +25,8 @@ def test_steepest_drop_rejects_bad_input(alphas, acc) -> None:
         P.steepest_drop(alphas, acc)
 
 
-def test_memorization_ignores_alpha_zero_and_the_majority_inversion() -> None:
-    rec = curve_records("mlp", MLP_VAL, 0.3)
+def test_memorization_ignores_alpha_zero_and_the_majority_inversion(syn) -> None:
+    rec = syn.curve_records("mlp", syn.MLP_VAL, 0.3)
     rec.loc[rec["alpha"] > 0.5, "corrupted_memorized"] = 1.0
     np.testing.assert_allclose(P.memorization(rec), 0.3)
     assert np.isnan(P.memorization(rec[rec["alpha"] == 0]))
@@ -89,8 +39,8 @@ def test_paper_parameter_counts() -> None:
         P.paper_n_params("mnist", "centroid")
 
 
-def test_phenotype_table_measures() -> None:
-    table = P.phenotype_table(study())
+def test_phenotype_table_measures(syn) -> None:
+    table = P.phenotype_table(syn.study())
     assert list(table["model"][table["corruption"] == "label_flip"]) == ["mlp", "qnn", "centroid"]
     row = table[(table["model"] == "centroid") & (table["corruption"] == "label_flip")].iloc[0]
     assert row["n_params"] == 0 and row["plateau_end"] == 0.4
@@ -101,17 +51,17 @@ def test_phenotype_table_measures() -> None:
     mlp = table[(table["model"] == "mlp") & (table["corruption"] == "label_flip")].iloc[0]
     assert mlp["n_params"] == P.paper_n_params("mnist", "mlp")  # filled in for the paper's MLP
     np.testing.assert_allclose(
-        mlp["val_area"], np.trapezoid(MLP_VAL, ALPHAS), atol=1e-4
+        mlp["val_area"], np.trapezoid(syn.MLP_VAL, syn.ALPHAS), atol=1e-4
     )  # clip at 1
 
 
-def test_phenotype_table_needs_its_columns() -> None:
+def test_phenotype_table_needs_its_columns(syn) -> None:
     with pytest.raises(ValueError, match="corrupted_memorized"):
-        P.phenotype_table(study().drop(columns="corrupted_memorized"))
+        P.phenotype_table(syn.study().drop(columns="corrupted_memorized"))
 
 
-def test_checks_fail_for_the_mlp_and_pass_for_the_qnn() -> None:
-    checks = P.phenotype_checks(P.phenotype_table(study()))
+def test_checks_fail_for_the_mlp_and_pass_for_the_qnn(syn) -> None:
+    checks = P.phenotype_checks(P.phenotype_table(syn.study()))
     passed = checks.set_index(["model", "check_id"])["passed"]
     for check in ("no-memorization", "plateau-0.3", "sharp-drop"):
         assert passed["qnn", check] and not passed["mlp", check]
@@ -121,9 +71,9 @@ def test_checks_fail_for_the_mlp_and_pass_for_the_qnn() -> None:
     assert kinds.to_dict() == {"mlp": "MLP", "qnn": "QNN", "centroid": "QNN"}
 
 
-def test_phenotype_flips_when_the_curves_flip() -> None:
+def test_phenotype_flips_when_the_curves_flip(syn) -> None:
     """Give the QNN the MLP's curve and memorization: every QNN-side check now fails for it."""
-    rec = study()
+    rec = syn.study()
     swap = (rec["model"] == "qnn") & (rec["corruption"] == "label_flip")
     mlp = (rec["model"] == "mlp") & (rec["corruption"] == "label_flip")
     rec.loc[swap, ["val_accuracy", "corrupted_memorized"]] = rec.loc[
@@ -136,8 +86,8 @@ def test_phenotype_flips_when_the_curves_flip() -> None:
     assert verdicts[P.INTERPRETATION_ID].reproduced is False
 
 
-def test_discrimination_and_verdict_ids() -> None:
-    table = P.phenotype_table(study())
+def test_discrimination_and_verdict_ids(syn) -> None:
+    table = P.phenotype_table(syn.study())
     disc = P.discrimination(P.phenotype_checks(table)).set_index("check_id")
     assert disc.loc["sharp-drop", "qnn_specific"]
     assert not disc.loc["alpha-c-window", "qnn_specific"]
@@ -152,26 +102,28 @@ def test_discrimination_and_verdict_ids() -> None:
     assert all(v.reproduced is None for v in P.phenotype_verdicts(table, "smoke").values())
 
 
-def test_interpretation_holds_when_no_control_shares_the_phenotype() -> None:
-    table = P.phenotype_table(study(centroid_val=MLP_VAL, centroid_mem=0.9))
+def test_interpretation_holds_when_no_control_shares_the_phenotype(syn) -> None:
+    table = P.phenotype_table(syn.study(centroid_val=syn.MLP_VAL, centroid_mem=0.9))
     verdict = P.phenotype_verdicts(table, "paper")[P.INTERPRETATION_ID]
     assert verdict.reproduced is True
     assert "besides the MLP: nearest centroid" in verdict.evidence
 
 
-def test_discrimination_needs_both_paper_models() -> None:
-    checks = P.phenotype_checks(P.phenotype_table(study()))
+def test_discrimination_needs_both_paper_models(syn) -> None:
+    checks = P.phenotype_checks(P.phenotype_table(syn.study()))
     with pytest.raises(ValueError, match="MLP and the QNN"):
         P.discrimination(checks[checks["model"] != "mlp"])
 
 
-def test_shared_behaviour_names_the_controls() -> None:
-    shared = P.shared_behaviour(P.phenotype_table(study()))
+def test_shared_behaviour_names_the_controls(syn) -> None:
+    shared = P.shared_behaviour(P.phenotype_table(syn.study()))
     assert sorted(shared) == [1, 2, 3, 4, 5, 6]
     assert shared[1] == "no memorization — MNIST 1 vs 9: nearest centroid"
     assert shared[2] == "QNN phenotype — MNIST 1 vs 9: nearest centroid"
     assert "MLP, nearest centroid" in shared[3]
-    shared = P.shared_behaviour(P.phenotype_table(study(centroid_val=MLP_VAL, centroid_mem=0.9)))
+    shared = P.shared_behaviour(
+        P.phenotype_table(syn.study(centroid_val=syn.MLP_VAL, centroid_mem=0.9))
+    )
     assert shared[2] == "QNN phenotype — MNIST 1 vs 9: none"
 
 
@@ -221,8 +173,8 @@ def test_centroid_accuracy_after_flipping() -> None:
         P.centroid_accuracy_after_flipping(0.9, 1.5)
 
 
-def test_display_tables_and_verdict_paragraph() -> None:
-    table = P.phenotype_table(study())
+def test_display_tables_and_verdict_paragraph(syn) -> None:
+    table = P.phenotype_table(syn.study())
     shown = P.display_table(table, "mnist")
     assert list(shown["model"]) == ["MLP", "QNN", "nearest centroid"]
     assert list(shown["phenotype"]) == ["MLP", "QNN", "QNN"]
@@ -234,6 +186,12 @@ def test_display_tables_and_verdict_paragraph() -> None:
     )
     text = P.verdict_paragraph(table, "paper")
     assert "QNN's phenotype: nearest centroid" in text and "does not hold" in text
-    held = P.verdict_paragraph(P.phenotype_table(study(MLP_VAL, 0.9)), "paper")
+    held = P.verdict_paragraph(P.phenotype_table(syn.study(syn.MLP_VAL, 0.9)), "paper")
     assert "interpretation holds" in held and "MLP's phenotype: nearest centroid" in held
     assert "too small" in P.verdict_paragraph(table, "smoke")
+
+
+def test_models_with_phenotype(syn) -> None:
+    table = P.phenotype_table(syn.study())
+    assert P.models_with_phenotype(table, "QNN") == {"mnist": ["centroid"]}
+    assert P.models_with_phenotype(table, "MLP") == {"mnist": []}
