@@ -73,7 +73,7 @@ MODEL_NAMES: dict[str, str] = {
     "qnn": "QNN",
     "centroid": "nearest centroid",
     "logistic": "logistic",
-    "logistic-quadratic": "logistic on |x_i|²",
+    "logistic-quadratic": "logistic, quadratic features",
     "mlp-tanh": "MLP, 5·tanh logit",
     "mlp-early-stop": "MLP, early stopping",
     "mlp-weight-decay": "MLP, weight decay",
@@ -641,11 +641,28 @@ def verdict_paragraph(table: pd.DataFrame, profile: str) -> str:
             "here shows the QNN's phenotype."
         )
     else:
+        shared = {d: m for d, m in models_with_phenotype(table, "QNN").items() if m}
+        lacking = sorted(
+            set(kinds[(kinds["model"] == "qnn") & (kinds["phenotype"] != "QNN")]["dataset"])
+        )
+        reasons = []
+        if shared:
+            reasons.append(
+                "classical models without any quantum ingredient show the QNN's phenotype ("
+                + per_dataset_text(shared)
+                + ")"
+            )
+        if lacking:
+            reasons.append(
+                "the QNN itself does not show it on "
+                + ", ".join(DATASET_NAMES.get(d, d) for d in lacking)
+            )
         ending = (
             "**On this evidence the paper's interpretation does not hold"
             + (" on every dataset" if verdict.partly else "")
-            + ":** the QNN's phenotype is not specific to the quantum model — classical models "
-            "without any quantum ingredient show it too, or the QNN itself lacks it."
+            + ":** "
+            + "; ".join(reasons)
+            + "."
         )
     return "\n\n".join([*parts, ending])
 
