@@ -85,6 +85,12 @@ def accuracy_vs_alpha(
 MODEL_NAMES = {"mlp": "MLP", "qnn": "QNN"}
 CORRUPTION_NAMES = {"label_flip": "label flipping", "feature_random": "feature randomization"}
 MODEL_COLORS = {"mlp": "tab:red", "qnn": "tab:blue"}
+#: Axis labels of the sweep metrics.
+METRIC_LABELS = {
+    "val_accuracy": "validation accuracy",
+    "train_accuracy": "train accuracy",
+    "corrupted_memorized": "flipped labels reproduced",
+}
 #: Colours of the classical controls (issue 13), chosen apart from the MLP's and the QNN's.
 CONTROL_COLORS = {
     "centroid": "tab:green",
@@ -156,9 +162,11 @@ def phenotype_panels(
     corruptions: Sequence[str],
     models: Sequence[str],
     names: dict[str, str] | None = None,
+    metric: str = "val_accuracy",
 ) -> None:
-    """Fig. 2-style panels of many models: one panel per (dataset, corruption), validation
-    accuracy of every model against α, mean ± std over runs; the MLP and the QNN drawn thick.
+    """Fig. 2-style panels of many models: one panel per (dataset, corruption), one metric
+    (validation accuracy by default) of every model against α, mean ± std over runs; the MLP
+    and the QNN drawn thick.
 
     :param axes: array of axes, rows = datasets, columns = corruptions.
     :param curve_table: :func:`qmlr.analysis.curves` by ``dataset, model, corruption``.
@@ -166,6 +174,7 @@ def phenotype_panels(
     :param corruptions: column order.
     :param models: model kinds, in legend order (missing curves are skipped).
     :param names: display names of the kinds (default: the kinds).
+    :param metric: the metric of ``curve_table`` drawn (its ``<metric>_mean`` / ``_std``).
     """
     from qmlr.analysis import DATASET_NAMES
 
@@ -182,8 +191,8 @@ def phenotype_panels(
                 band(
                     ax,
                     curve.index.to_numpy(float),
-                    curve["val_accuracy_mean"],
-                    curve["val_accuracy_std"],
+                    curve[f"{metric}_mean"],
+                    curve[f"{metric}_std"],
                     label=names.get(model, model),
                     color=model_color(model),
                     alpha=0.15,
@@ -193,6 +202,6 @@ def phenotype_panels(
                 )
             ax.set_title(f"{DATASET_NAMES.get(dataset, dataset)}, {CORRUPTION_NAMES[corruption]}")
             ax.set_xlabel(r"noise ratio $\alpha$")
-            ax.set_ylabel("validation accuracy")
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
             ax.set_ylim(-0.02, 1.02)
             ax.grid(alpha=0.3)

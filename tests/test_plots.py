@@ -34,3 +34,20 @@ def test_phenotype_panels_draw_every_model_present() -> None:
     np.testing.assert_allclose(axes[0][0].lines[0].get_ydata(), [1.0, 0.5])
     assert axes[0][0].lines[0].get_linewidth() > axes[0][0].lines[2].get_linewidth()
     plt.close(fig)
+
+
+def test_phenotype_panels_draw_any_metric() -> None:
+    rows = [
+        {"dataset": "xxz", "model": m, "corruption": "label_flip", "alpha": a, "run": 0,
+         "corrupted_memorized": np.nan if a == 0 else v}
+        for m, v in (("mlp", 0.9), ("qnn", 0.1))
+        for a in (0.0, 0.4, 0.8)
+    ]  # fmt: skip
+    table = analysis.curves(pd.DataFrame(rows), ["dataset", "model", "corruption"],
+                            metrics=("corrupted_memorized",))  # fmt: skip
+    fig, ax = plt.subplots()
+    plots.phenotype_panels([[ax]], table, ["xxz"], ["label_flip"], ["mlp", "qnn"],
+                           metric="corrupted_memorized")  # fmt: skip
+    np.testing.assert_allclose(ax.lines[1].get_ydata()[1:], [0.1, 0.1])
+    assert ax.get_ylabel() == plots.METRIC_LABELS["corrupted_memorized"]
+    plt.close(fig)
