@@ -182,5 +182,6 @@ def study_cells(study: str, profile: str | Profile) -> list[Any]:
 
 # Studies defined in their own modules register themselves on import (kept last: they import
 # this module).
+import qmlr.controls_study  # noqa: E402,F401
 import qmlr.curvature_study  # noqa: E402,F401
 import qmlr.unlearning_study  # noqa: E402,F401

@@ -28,10 +28,10 @@ import torch
 
 from qmlr.cluster import check_backend, map_on_cluster
 from qmlr.corrupt import corrupt
-from qmlr.data import Dataset, load_dataset, mlp_features
+from qmlr.data import Dataset, load_dataset
+from qmlr.models import get_kind
 from qmlr.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
 from qmlr.store import CellResult, ResultStore, environment_provenance
-from qmlr.train import fit
 
 #: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
 MAX_GROUP_SIZE = 10
@@ -49,33 +49,19 @@ def clean_split(data: DataSpec, split: str) -> Dataset:
     return load_dataset(data.name, split)
 
 
-def dtypes(model: ModelSpec) -> tuple[torch.dtype, torch.dtype]:
-    """(real dtype, complex dtype) of a model's precision."""
-    if model.precision == "double":
-        return torch.float64, torch.complex128
-    return torch.float32, torch.complex64
-
-
 def model_inputs(x: np.ndarray, model: ModelSpec) -> torch.Tensor:
-    """Features as the model reads them: amplitudes for a QNN, [Re, Im] or pixels for an MLP."""
-    real, cplx = dtypes(model)
-    if model.kind == "qnn":
-        return torch.as_tensor(x).to(cplx)
-    return torch.as_tensor(mlp_features(x)).to(real)
+    """Features as the model reads them (its registered kind's
+    :meth:`~qmlr.models.base.ModelKind.inputs`): amplitudes for a QNN, [Re, Im] or pixels for
+    an MLP."""
+    return get_kind(model.kind).inputs(x, model)
 
 
 def build_model(
     model: ModelSpec, data: DataSpec, in_features: int, seeds: Sequence[int]
 ) -> torch.nn.Module:
-    """An ensemble model with one member per seed."""
-    real, cplx = dtypes(model)
-    if model.kind == "mlp":
-        from qmlr.mlp import MLP
-
-        return MLP(in_features, hidden=model.hidden, seeds=tuple(seeds), dtype=real)
-    from qmlr.qnn import QNN
-
-    return QNN(N_QUBITS[data.name], model.depth, seeds=tuple(seeds), dtype=cplx)
+    """An untrained ensemble model with one member per seed (a gradient-trained kind's
+    :meth:`~qmlr.models.base.ModelKind.build`)."""
+    return get_kind(model.kind).build(model, data, in_features, seeds)
 
 
 @dataclass(frozen=True)
@@ -110,12 +96,15 @@ def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellR
     val = clean_split(first.data, "val")
     x_val, y_val = model_inputs(val.x, first.model), torch.as_tensor(val.y)
     seeds = [c.model_seed() for c in cells]
-    model = build_model(first.model, first.data, x.shape[-1], seeds)
-    history = fit(model, x, y, first.train, seeds, x_val, y_val, progress=progress)
+    kind = get_kind(first.model.kind)
+    model, history = kind.fit(
+        first.model, first.data, first.train, x, y, seeds, x_val, y_val, progress=progress
+    )
     elapsed = time.perf_counter() - start
     with torch.no_grad():
         val_predictions = (model(x_val) > 0).long().numpy()
         train_predictions = (model(x) > 0).long().numpy()
+    extra = kind.extra_metrics(model)
     clean_train = clean_split(first.data, "train")
     results = []
     for i, (cell, pois) in enumerate(zip(cells, poisoned, strict=True)):
@@ -134,6 +123,7 @@ def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellR
             if history.train_loss.shape[1]
             else float("nan"),
             "val_predicted_1": float(pred.mean()),
+            **extra[i],
         }
         provenance = {
             **environment_provenance(),

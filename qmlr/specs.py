@@ -27,7 +27,20 @@ import numpy as np
 from qmlr.train import TrainConfig
 
 DATASETS = ("mnist", "xxz")
-MODEL_KINDS = ("mlp", "qnn")
+#: Names of the registered model kinds (:data:`qmlr.models.KINDS`; a test keeps them equal).
+MODEL_KINDS = (
+    "mlp",
+    "qnn",
+    "centroid",
+    "logistic",
+    "logistic-quadratic",
+    "mlp-tanh",
+    "mlp-early-stop",
+    "mlp-weight-decay",
+    "mlp-small",
+    "svc-rbf",
+    "knn",
+)
 CORRUPTIONS = ("label_flip", "feature_random")
 PHASES = ("random", "canonical")
 PRECISIONS = ("single", "double")
@@ -57,15 +70,16 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """An MLP (hidden widths) or a QNN (circuit depth; qubits follow from the dataset).
+    """A model of a registered kind (:mod:`qmlr.models`): an MLP (hidden widths), a QNN (circuit
+    depth; qubits follow from the dataset) or a classical control.
 
-    :param kind: ``"mlp"`` or ``"qnn"``.
+    :param kind: a name of :data:`MODEL_KINDS`, e.g. ``"mlp"`` or ``"qnn"``.
     :param hidden: MLP hidden-layer widths, e.g. ``(64, 16)``.
     :param depth: QNN layers.
     :param precision: ``"single"`` (float32 / complex64) or ``"double"`` (float64 / complex128).
     """
 
-    kind: Literal["mlp", "qnn"]
+    kind: str
     hidden: tuple[int, ...] = ()
     depth: int = 0
     precision: Literal["single", "double"] = "single"
@@ -75,18 +89,17 @@ class ModelSpec:
             raise ValueError(f"unknown model kind {self.kind!r}; choose from {MODEL_KINDS}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; choose from {PRECISIONS}")
-        if self.kind == "mlp" and (not self.hidden or min(self.hidden) < 1):
-            raise ValueError("an MLP needs positive hidden widths")
-        if self.kind == "qnn" and self.depth < 1:
-            raise ValueError("a QNN needs depth >= 1")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        from qmlr.models import get_kind  # the registry imports this module
+
+        get_kind(self.kind).validate(self)
 
     @property
     def label(self) -> str:
         """Short human-readable name, e.g. ``"MLP [64, 16]"`` or ``"QNN depth 4"``."""
-        if self.kind == "mlp":
-            return f"MLP {list(self.hidden)}"
-        return f"QNN depth {self.depth}"
+        from qmlr.models import get_kind
+
+        return get_kind(self.kind).label(self)
 
 
 class Spec(Protocol):

@@ -19,7 +19,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +58,9 @@ class History:
     train_loss: np.ndarray
 
 
-def adam(params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Adam:
+def adam(
+    params: Iterable[torch.nn.Parameter], lr: float, weight_decay: float = 0.0
+) -> torch.optim.Adam:
     """torch's Adam with its default betas and eps, as the single fused CPU kernel.
 
     The fused kernel updates all parameters in one pass; it trains the 8192-input XXZ MLPs about
@@ -67,6 +69,8 @@ def adam(params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Adam:
 
     :param params: the parameters to optimize.
     :param lr: learning rate.
+    :param weight_decay: L2 penalty coefficient, added to the gradient as ``weight_decay * w``
+        (torch's Adam ``weight_decay``; 0, the default, is plain Adam).
     :return: the optimizer.
 
     Example:
@@ -74,7 +78,7 @@ def adam(params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Adam:
         >>> opt.defaults["fused"], opt.defaults["betas"]
         (True, (0.9, 0.999))
     """
-    return torch.optim.Adam(params, lr=lr, fused=True)
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
 
 
 def per_member_bce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -133,6 +137,8 @@ def fit(
     x_val: torch.Tensor | None = None,
     y_val: torch.Tensor | None = None,
     progress: bool = False,
+    weight_decay: float = 0.0,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> History:
     """Train every member of ``model`` on its own data with Adam and minibatch BCE.
 
@@ -144,6 +150,8 @@ def fit(
     :param x_val: clean validation inputs, (V, D) or (E, V, D).
     :param y_val: validation labels, (V,) or (E, V).
     :param progress: show a tqdm bar over epochs.
+    :param weight_decay: Adam's L2 penalty (see :func:`adam`).
+    :param on_epoch: called with the epoch index after each epoch (e.g. for early stopping).
     :return: the :class:`History` of the run.
     """
     if x.dim() != 3 or y.shape != x.shape[:2]:
@@ -153,7 +161,7 @@ def fit(
     n_members, n = y.shape
     if len(seeds) != n_members:
         raise ValueError(f"{len(seeds)} seeds for {n_members} ensemble members")
-    optimizer = adam(model.parameters(), lr=config.lr)
+    optimizer = adam(model.parameters(), lr=config.lr, weight_decay=weight_decay)
     orders = minibatch_orders(n, config.epochs, seeds)
     members = torch.arange(n_members)[:, None]
     losses = np.zeros((n_members, config.epochs))
@@ -172,6 +180,8 @@ def fit(
             optimizer.step()
             batch_losses.append(loss.detach().to(torch.float64))
         losses[:, epoch] = torch.stack(batch_losses).mean(dim=0).numpy()
+        if on_epoch is not None:
+            on_epoch(epoch)
     train_acc = accuracy(model, x, y)
     val_acc = (
         accuracy(model, x_val, y_val)
