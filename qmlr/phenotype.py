@@ -191,7 +191,8 @@ def phenotype_table(records: pd.DataFrame) -> pd.DataFrame:
     """Per (dataset, corruption, model): the measures the phenotypes are judged on.
 
     :param records: tidy sweep records with :data:`RECORD_COLUMNS` and, optionally,
-        ``n_params`` (filled from :func:`paper_n_params` for the paper's models where missing).
+        ``n_params`` (its mean over the curve's cells; filled from :func:`paper_n_params` for
+        the paper's models where missing).
     :return: one row per curve with ``n_params``, ``memorization`` (:func:`memorization`),
         ``clean_val``, ``plateau_end`` (:func:`qmlr.analysis.plateau_end`), ``alpha_c`` /
         ``alpha_c_low`` / ``alpha_c_high`` (:func:`qmlr.analysis.bootstrap_critical_alpha`),
@@ -208,7 +209,8 @@ def phenotype_table(records: pd.DataFrame) -> pd.DataFrame:
         alphas, val = run_matrix(group, "val_accuracy")
         mean_val = val.mean(axis=0)
         ac = bootstrap_critical_alpha(alphas, val)
-        n_params = group["n_params"].iloc[0] if "n_params" in group else np.nan
+        # mean over cells: constant for most kinds, the support-vector count varies for an SVC
+        n_params = float(group["n_params"].mean()) if "n_params" in group else np.nan
         if pd.isna(n_params) and model in PAPER_MODELS:
             n_params = paper_n_params(dataset, model)
         rows.append(
@@ -563,7 +565,7 @@ def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
         rows.append(
             {
                 "model": model_name(model),
-                "parameters": "–" if pd.isna(n) else f"{int(n):,}",
+                "parameters": "–" if pd.isna(n) else f"{round(n):,}",
                 "memorization": f"{r['memorization']:.3f}",
                 "plateau up to α": f"{r['plateau_end']:.1f}",
                 "α_c [95% CI]": str(Interval(r["alpha_c"], r["alpha_c_low"], r["alpha_c_high"])),
