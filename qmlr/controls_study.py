@@ -30,7 +30,7 @@ from qmlr.experiments import (
 )
 from qmlr.models import CONTROL_KINDS, get_kind
 from qmlr.models.small import matched_width
-from qmlr.runner import MAX_GROUP_SIZE, plan_groups, train_group
+from qmlr.runner import plan_groups, train_group
 from qmlr.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
 from qmlr.train import TrainConfig
 
@@ -41,9 +41,8 @@ CORRUPTIONS = ("label_flip", "feature_random")
 #: The training config recorded for controls fitted without gradient training (unused by
 #: their fit; a cell needs one).
 NO_TRAINING = TrainConfig(epochs=0, batch_size=1, lr=1.0)
-#: Largest ensemble of a controls group. The controls are small and cheap per member, so
-#: larger groups than the sweep's :data:`qmlr.runner.MAX_GROUP_SIZE` amortize start-up.
-CONTROLS_GROUP_SIZE = 25
+#: Largest ensemble of a controls group (a killed run loses at most the groups in flight).
+CONTROLS_GROUP_SIZE = 10
 
 #: Kinds that use the paper's MLP hidden widths.
 _PAPER_WIDTH_KINDS = ("mlp-tanh", "mlp-early-stop", "mlp-weight-decay")
@@ -118,9 +117,10 @@ def cost(group: list[CellSpec]) -> float:
 
 
 def plan(cells: list[CellSpec]) -> list[list[CellSpec]]:
-    """Ensembles of up to :data:`CONTROLS_GROUP_SIZE` cells, most expensive first."""
-    groups = plan_groups(cells, max(MAX_GROUP_SIZE, CONTROLS_GROUP_SIZE))
-    groups.sort(key=cost, reverse=True)
+    """Ensembles of up to :data:`CONTROLS_GROUP_SIZE` cells, cheapest first: a run cut short
+    (on a shared machine) then holds every cheap kind whole, and resumes with the rest."""
+    groups = plan_groups(cells, CONTROLS_GROUP_SIZE)
+    groups.sort(key=cost)
     return groups
 
 
@@ -131,3 +131,39 @@ def compute(cells: list[Any]) -> list[Any]:
 
 #: The study, registered on import (``qmlr.experiments`` imports this module).
 DEFINITION = register_study(StudyDefinition(STUDY, controls_cells, compute, plan))
+
+
+@cache
+def paper_n_params(dataset: str, kind: str) -> int:
+    """Trained parameters of the paper's ``"mlp"`` or ``"qnn"`` on ``dataset``.
+
+    Example:
+        >>> paper_n_params("mnist", "mlp"), paper_n_params("xxz", "mlp")
+        (16473, 525409)
+    """
+    from qmlr.runner import clean_split
+
+    model = paper_model(dataset, kind)
+    data = DataSpec(dataset)
+    in_features = get_kind(kind).inputs(clean_split(data, "train").x[:1], model).shape[-1]
+    net = get_kind(kind).build(model, data, in_features, [0])
+    return get_kind(kind).n_params(net)[0]
+
+
+def model_records(profile: str = "paper", results_dir: Any = None) -> Any:
+    """The resilience study's MLP and QNN rows and every controls row, one
+    ``pandas.DataFrame``, each row with ``n_params`` (the paired comparison of the chapter).
+
+    :param profile: ``"paper"`` (committed results) or ``"smoke"`` (computed live).
+    :param results_dir: override the results folder.
+    :return: the records (columns of :func:`qmlr.store.flat_record`, plus ``n_params``).
+    """
+    import pandas as pd
+
+    from qmlr.study import load_records
+
+    paper = load_records("resilience", profile, results_dir)
+    pairs = zip(paper.dataset, paper.model, strict=True)
+    paper["n_params"] = [paper_n_params(d, k) for d, k in pairs]
+    controls = load_records(STUDY, profile, results_dir)
+    return pd.concat([paper, controls], ignore_index=True)

@@ -138,7 +138,7 @@ def fit(
     y_val: torch.Tensor | None = None,
     progress: bool = False,
     weight_decay: float = 0.0,
-    on_epoch: Callable[[int], None] | None = None,
+    on_epoch: Callable[[int], bool | None] | None = None,
 ) -> History:
     """Train every member of ``model`` on its own data with Adam and minibatch BCE.
 
@@ -151,7 +151,8 @@ def fit(
     :param y_val: validation labels, (V,) or (E, V).
     :param progress: show a tqdm bar over epochs.
     :param weight_decay: Adam's L2 penalty (see :func:`adam`).
-    :param on_epoch: called with the epoch index after each epoch (e.g. for early stopping).
+    :param on_epoch: called with the epoch index after each epoch; training stops after this
+        epoch when it returns true (early stopping), and ``train_loss`` then ends there.
     :return: the :class:`History` of the run.
     """
     if x.dim() != 3 or y.shape != x.shape[:2]:
@@ -180,8 +181,9 @@ def fit(
             optimizer.step()
             batch_losses.append(loss.detach().to(torch.float64))
         losses[:, epoch] = torch.stack(batch_losses).mean(dim=0).numpy()
-        if on_epoch is not None:
-            on_epoch(epoch)
+        if on_epoch is not None and on_epoch(epoch):
+            losses = losses[:, : epoch + 1]
+            break
     train_acc = accuracy(model, x, y)
     val_acc = (
         accuracy(model, x_val, y_val)
