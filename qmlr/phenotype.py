@@ -149,7 +149,8 @@ def memorization(records: pd.DataFrame, max_alpha: float = MEMORIZATION_MAX_ALPH
 
 
 def paper_n_params(dataset: str, kind: str) -> int:
-    """Trainable parameters of the paper's MLP or QNN for ``dataset`` (SI IV.A).
+    """Trainable parameters of the paper's MLP or QNN for ``dataset`` (SI IV.A), counted on the
+    model as built (:func:`qmlr.controls_study.paper_n_params`).
 
     :param dataset: ``"mnist"`` or ``"xxz"``.
     :param kind: ``"mlp"`` or ``"qnn"``.
@@ -159,19 +160,11 @@ def paper_n_params(dataset: str, kind: str) -> int:
         >>> [paper_n_params(d, k) for d in ("mnist", "xxz") for k in ("mlp", "qnn")]
         [16473, 240, 525409, 192]
     """
-    from qmlr.data import MNIST_PAD_DIM, XXZ_N_SITES
-    from qmlr.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH
-    from qmlr.mlp import layer_sizes
+    from qmlr.controls_study import paper_n_params as count
 
-    amplitudes = {"mnist": MNIST_PAD_DIM, "xxz": 2**XXZ_N_SITES}
-    if dataset not in amplitudes or kind not in PAPER_MODELS:
+    if dataset not in ("mnist", "xxz") or kind not in PAPER_MODELS:
         raise ValueError(f"no paper model {kind!r} for dataset {dataset!r}")
-    if kind == "qnn":
-        n_qubits = int(np.log2(amplitudes[dataset]))
-        return PAPER_QNN_DEPTH[dataset] * n_qubits * 4
-    width = amplitudes[dataset] * (2 if dataset == "xxz" else 1)  # [Re ψ, Im ψ] for XXZ
-    sizes = layer_sizes(width, PAPER_MLP_HIDDEN[dataset])
-    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    return int(count(dataset, kind))
 
 
 #: Columns every phenotype record needs.
