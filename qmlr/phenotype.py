@@ -73,11 +73,11 @@ MODEL_NAMES: dict[str, str] = {
     "qnn": "QNN",
     "centroid": "nearest centroid",
     "logistic": "logistic",
-    "logistic-quadratic": "logistic, quadratic features",
-    "mlp-tanh": "MLP, 5·tanh logit",
-    "mlp-early-stop": "MLP, early stopping",
-    "mlp-weight-decay": "MLP, weight decay",
-    "mlp-small": "MLP, QNN-sized",
+    "logistic-quadratic": "logistic (quadratic features)",
+    "mlp-tanh": "MLP (5·tanh logit)",
+    "mlp-early-stop": "MLP (early stopping)",
+    "mlp-weight-decay": "MLP (weight decay)",
+    "mlp-small": "MLP (QNN-sized)",
     "svc-rbf": "SVC (RBF)",
     "knn": "k nearest neighbours",
 }
@@ -572,9 +572,9 @@ def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
 
 def check_matrix(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
-    """Every check on every model of one dataset (label flipping): ✓ / ✗ with the measured
-    value, one row per check, one column per model, and whether the check separates the QNN
-    from the MLP.
+    """Every check on every model of one dataset (label flipping): one row per model, one
+    column per check (by its id), each cell ✓ / ✗ with the measured value; a last row says
+    whether the check separates the QNN from the MLP (the QNN passes, the MLP fails).
 
     :param table: :func:`phenotype_table` output.
     :param dataset: the dataset.
@@ -582,16 +582,28 @@ def check_matrix(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
     checks = phenotype_checks(table)
     checks = checks[checks["dataset"] == dataset]
     disc = discrimination(checks).set_index("check_id")
-    models = model_order(list(checks["model"]))
     rows = []
-    for check_id, check in CHECKS.items():
-        sel = checks[checks["check_id"] == check_id].set_index("model")
-        row = {"check": check.text}
-        for m in models:
-            row[model_name(m)] = f"{_mark(sel.loc[m, 'passed'])} {sel.loc[m, 'value']:.2f}"
-        row["QNN passes, MLP fails"] = "yes" if disc.loc[check_id, "qnn_specific"] else "no"
+    for model in model_order(list(checks["model"])):
+        sel = checks[checks["model"] == model].set_index("check_id")
+        row = {"model": model_name(model)}
+        for check_id in CHECKS:
+            row[check_id] = f"{_mark(sel.loc[check_id, 'passed'])} {sel.loc[check_id, 'value']:.2f}"
         rows.append(row)
+    rows.append(
+        {"model": "QNN passes, MLP fails"}
+        | {c: "yes" if disc.loc[c, "qnn_specific"] else "no" for c in CHECKS}
+    )
     return pd.DataFrame(rows)
+
+
+def check_legend() -> str:
+    """The checks of :data:`CHECKS` as a Markdown list: ``id``: what it requires.
+
+    Example:
+        >>> check_legend().splitlines()[0]
+        '- `no-memorization`: reproduces ≤ 0.2 of the flipped training labels (0 < α ≤ 0.4)'
+    """
+    return "\n".join(f"- `{c.check_id}`: {c.text}" for c in CHECKS.values())
 
 
 def verdict_paragraph(table: pd.DataFrame, profile: str) -> str:

@@ -134,7 +134,7 @@ def test_model_names_and_order() -> None:
         "centroid",
         "svc-rbf",
     ]
-    assert P.model_name("mlp-small") == "MLP, QNN-sized"
+    assert P.model_name("mlp-small") == "MLP (QNN-sized)"
 
 
 def test_flipped_class_means() -> None:
@@ -179,11 +179,12 @@ def test_display_tables_and_verdict_paragraph(syn) -> None:
     assert list(shown["model"]) == ["MLP", "QNN", "nearest centroid"]
     assert list(shown["phenotype"]) == ["MLP", "QNN", "QNN"]
     assert shown["parameters"].tolist()[:2] == ["16,473", "240"]
-    matrix = P.check_matrix(table, "mnist").set_index("check")
-    sharp = P.CHECKS["sharp-drop"].text
-    assert (
-        matrix.loc[sharp, "MLP"] == "✗ 0.10" and matrix.loc[sharp, "QNN passes, MLP fails"] == "yes"
-    )
+    matrix = P.check_matrix(table, "mnist").set_index("model")
+    assert list(matrix.columns) == list(P.CHECKS)
+    assert matrix.loc["MLP", "sharp-drop"] == "✗ 0.10"
+    assert matrix.loc["QNN passes, MLP fails", "sharp-drop"] == "yes"
+    assert matrix.loc["QNN passes, MLP fails", "alpha-c-window"] == "no"
+    assert P.check_legend().count("\n- `") == len(P.CHECKS) - 1
     text = P.verdict_paragraph(table, "paper")
     assert "QNN's phenotype: nearest centroid" in text and "does not hold" in text
     held = P.verdict_paragraph(P.phenotype_table(syn.study(syn.MLP_VAL, 0.9)), "paper")
