@@ -196,3 +196,26 @@ def test_models_with_phenotype(syn) -> None:
     table = P.phenotype_table(syn.study())
     assert P.models_with_phenotype(table, "QNN") == {"mnist": ["centroid"]}
     assert P.models_with_phenotype(table, "MLP") == {"mnist": []}
+
+
+def test_load_records_joins_the_paper_models_and_the_controls(syn, monkeypatch) -> None:
+    import qmlr.study
+
+    rec = syn.study()
+    frames = {
+        "resilience": rec[rec["model"].isin(P.PAPER_MODELS)].drop(columns="n_params"),
+        "controls": rec[~rec["model"].isin(P.PAPER_MODELS)].assign(extra=1),
+    }
+    asked = []
+
+    def fake(study, profile, results_dir=None):
+        asked.append((study, profile))
+        return frames[study]
+
+    monkeypatch.setattr(qmlr.study, "load_records", fake)
+    joined = P.load_records("smoke")
+    assert asked == [("resilience", "smoke"), ("controls", "smoke")]
+    assert list(joined.columns) == [*P.RECORD_COLUMNS, "n_params"]
+    assert len(joined) == len(rec) and set(joined["model"]) == {"mlp", "qnn", "centroid"}
+    table = P.phenotype_table(joined)
+    assert set(table[table["model"] == "qnn"]["n_params"]) == {P.paper_n_params("mnist", "qnn")}
