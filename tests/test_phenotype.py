@@ -219,3 +219,16 @@ def test_load_records_joins_the_paper_models_and_the_controls(syn, monkeypatch) 
     assert len(joined) == len(rec) and set(joined["model"]) == {"mlp", "qnn", "centroid"}
     table = P.phenotype_table(joined)
     assert set(table[table["model"] == "qnn"]["n_params"]) == {P.paper_n_params("mnist", "qnn")}
+
+
+def test_a_model_at_chance_has_no_phenotype(syn) -> None:
+    """A centroid at chance keeps a trivial 'plateau' at 0.5: it must not count as the QNN's."""
+    chance = np.full_like(syn.ALPHAS, 0.5)
+    table = P.phenotype_table(syn.study(centroid_val=chance, centroid_mem=0.02))
+    checks = P.phenotype_checks(table)
+    passed = checks.set_index(["model", "check_id"])["passed"]
+    assert passed["centroid", "plateau-0.4"] and not passed["centroid", "learns"]
+    assert P.phenotype_of(checks, "mnist", "centroid") == "does not learn"
+    assert P.models_with_phenotype(table, "QNN") == {"mnist": []}
+    assert "Not learning the clean task" in P.verdict_paragraph(table, "paper")
+    assert P.phenotype_verdicts(table, "paper")[P.INTERPRETATION_ID].reproduced is True
