@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 
-# --------------------------------------------------------------------------------------------
-
 
 def flipped_class_means(dim: int = 2) -> dict[str, Any]:
     """Class means of a class-balanced, label-flipped training set, derived with sympy.
