@@ -84,3 +84,13 @@ def test_one_cell_of_every_kind_computes_to_records_with_the_contract_columns(tm
     for r in rows:
         assert 0.0 <= float(r["val_accuracy"]) <= 1.0
         assert 0.0 <= float(r["corrupted_memorized"]) <= 1.0
+
+
+def test_committed_paper_records_hold_every_model_with_its_parameter_count():
+    records = C.model_records("paper")
+    assert set(records.model) == {"mlp", "qnn", *CONTROL_KINDS}
+    assert len(records) == 400 + len(study_cells("controls", "paper"))
+    counts = records.groupby(["dataset", "model"]).n_params.max()
+    assert counts["mnist", "qnn"] == 240 and counts["xxz", "qnn"] == 192
+    assert counts["mnist", "mlp"] == 16473 and counts["xxz", "mlp"] == 525409
+    assert counts["xxz", "mlp-small"] == 193 and counts["mnist", "centroid"] == 0
