@@ -524,28 +524,33 @@ def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
     return _myst_table(caption, "tab-scorecard-checks", header, rows)
 
 
-def interpretation_sentence(verdict: Verdict, shared_phenotype: str) -> str:
+def interpretation_sentence(verdict: Verdict, shared_phenotype: str | None) -> str:
     """One sentence on the paper's interpretation (the QNN's resilience is quantum).
 
     :param verdict: the controls chapter's interpretation verdict
         (:data:`qmlr.phenotype.INTERPRETATION_ID`).
     :param shared_phenotype: which classical models show the QNN's phenotype, per dataset
-        (claim 2 of :func:`qmlr.phenotype.shared_behaviour`).
+        (:func:`qmlr.phenotype.per_dataset_text`); ``None`` if none does.
     :return: Markdown text.
 
     Example:
-        >>> interpretation_sentence(Verdict("c", "e", None), "x")[:44]
-        "Whether the paper's interpretation holds — t"
+        >>> interpretation_sentence(Verdict("c", "e", None), "x")[-33:]
+        '— is not evaluated at this scale.'
     """
     lead = (
-        "Whether the paper's interpretation holds — that the QNN's resilience is a feature of "
-        "the quantum model, not of its size or of classical inductive biases"
+        "The paper's interpretation — that the QNN's resilience is a feature of the quantum "
+        "model, not of its size or of classical inductive biases"
     )
     if verdict.reproduced is None:
         return f"{lead} — is not evaluated at this scale."
-    shared = escape_markdown(shared_phenotype)
     if verdict.reproduced:
         return f"{lead} — **holds on this evidence**: no classical control shows its phenotype."
+    if shared_phenotype is None:
+        return (
+            f"{lead} — **does not hold on this evidence**: the QNN itself does not show its "
+            f"phenotype on every dataset ({chapter_link('controls')})."
+        )
+    shared = escape_markdown(shared_phenotype)
     return (
         f"{lead} — **does not hold on this evidence**: the QNN's phenotype "
         f"(no memorization, plateau, sharp transition) is shared by classical models "
@@ -563,9 +568,9 @@ def interpretation_summary(table: pd.DataFrame, profile: str) -> str:
     from qmlr import phenotype as P
 
     verdict = P.phenotype_verdicts(table, profile)[P.INTERPRETATION_ID]
-    return interpretation_sentence(
-        verdict, P.per_dataset_text(P.models_with_phenotype(table, "QNN"))
-    )
+    shared = P.models_with_phenotype(table, "QNN")
+    text = P.per_dataset_text(shared) if any(shared.values()) else None
+    return interpretation_sentence(verdict, text)
 
 
 def summary_sentence(

@@ -266,3 +266,13 @@ def test_shared_column_and_interpretation_sentence(syn) -> None:
     sentence = S.summary_sentence(cards, "paper", fails)
     assert sentence.startswith("At profile `paper`") and sentence.endswith(fails)
     assert S.summary_sentence(cards, "paper") + " " + fails == sentence
+
+
+def test_interpretation_fails_without_sharers_when_the_qnn_lacks_its_phenotype(syn) -> None:
+    from qmlr import phenotype as P
+
+    rec = syn.study(centroid_val=syn.MLP_VAL, centroid_mem=0.9)
+    qnn = (rec["model"] == "qnn") & (rec["corruption"] == "label_flip")
+    rec.loc[qnn, "corrupted_memorized"] = 0.9  # the QNN now memorizes
+    text = S.interpretation_summary(P.phenotype_table(rec), "paper")
+    assert "does not hold" in text and "the QNN itself does not show" in text
