@@ -85,6 +85,34 @@ def accuracy_vs_alpha(
 MODEL_NAMES = {"mlp": "MLP", "qnn": "QNN"}
 CORRUPTION_NAMES = {"label_flip": "label flipping", "feature_random": "feature randomization"}
 MODEL_COLORS = {"mlp": "tab:red", "qnn": "tab:blue"}
+#: Axis labels of the sweep metrics.
+METRIC_LABELS = {
+    "val_accuracy": "validation accuracy",
+    "train_accuracy": "train accuracy",
+    "corrupted_memorized": "flipped labels reproduced",
+}
+#: Colours of the classical controls (issue 13), chosen apart from the MLP's and the QNN's.
+CONTROL_COLORS = {
+    "centroid": "tab:green",
+    "logistic": "tab:orange",
+    "logistic-quadratic": "tab:brown",
+    "mlp-tanh": "tab:pink",
+    "mlp-early-stop": "tab:purple",
+    "mlp-weight-decay": "tab:olive",
+    "mlp-small": "tab:gray",
+    "svc-rbf": "tab:cyan",
+    "knn": "black",
+}
+
+
+def model_color(kind: str) -> str:
+    """Colour of a model kind: :data:`MODEL_COLORS`, then :data:`CONTROL_COLORS`, else grey.
+
+    Example:
+        >>> model_color("qnn"), model_color("centroid"), model_color("unknown")
+        ('tab:blue', 'tab:green', 'lightgray')
+    """
+    return MODEL_COLORS.get(kind, CONTROL_COLORS.get(kind, "lightgray"))
 
 
 def resilience_panels(
@@ -125,3 +153,55 @@ def capacity_panels(axes, curve_table: pd.DataFrame, labels_by_kind: dict[str, l
             accuracy_vs_alpha(ax, curve, label=label, color=color)
         ax.set_title(f"{MODEL_NAMES[kind]}s, label flipping (XXZ)")
         ax.legend(loc="lower left", fontsize=7, ncol=2)
+
+
+def phenotype_panels(
+    axes,
+    curve_table: pd.DataFrame,
+    datasets: Sequence[str],
+    corruptions: Sequence[str],
+    models: Sequence[str],
+    names: dict[str, str] | None = None,
+    metric: str = "val_accuracy",
+) -> None:
+    """Fig. 2-style panels of many models: one panel per (dataset, corruption), one metric
+    (validation accuracy by default) of every model against α, mean ± std over runs; the MLP
+    and the QNN drawn thick.
+
+    :param axes: array of axes, rows = datasets, columns = corruptions.
+    :param curve_table: :func:`qmlr.analysis.curves` by ``dataset, model, corruption``.
+    :param datasets: row order.
+    :param corruptions: column order.
+    :param models: model kinds, in legend order (missing curves are skipped).
+    :param names: display names of the kinds (default: the kinds).
+    :param metric: the metric of ``curve_table`` drawn (its ``<metric>_mean`` / ``_std``).
+    """
+    from qmlr.analysis import DATASET_NAMES
+
+    names = names or {}
+    for i, dataset in enumerate(datasets):
+        for j, corruption in enumerate(corruptions):
+            ax = axes[i][j]
+            for model in models:
+                key = (dataset, model, corruption)
+                if key not in curve_table.index.droplevel("alpha"):
+                    continue
+                curve = curve_table.xs(key, level=("dataset", "model", "corruption"))
+                paper = model in MODEL_COLORS
+                band(
+                    ax,
+                    curve.index.to_numpy(float),
+                    curve[f"{metric}_mean"],
+                    curve[f"{metric}_std"],
+                    label=names.get(model, model),
+                    color=model_color(model),
+                    alpha=0.15,
+                    linewidth=2.4 if paper else 1.1,
+                    linestyle="-" if paper else "--",
+                    zorder=3 if paper else 2,
+                )
+            ax.set_title(f"{DATASET_NAMES.get(dataset, dataset)}, {CORRUPTION_NAMES[corruption]}")
+            ax.set_xlabel(r"noise ratio $\alpha$")
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+            ax.set_ylim(-0.02, 1.02)
+            ax.grid(alpha=0.3)

@@ -5,8 +5,11 @@ chapter does (:func:`qmlr.study.load_records` / :func:`qmlr.study.load_results`:
 results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
 chapters table — :func:`qmlr.analysis.resilience_verdicts`,
 :func:`qmlr.analysis.capacity_verdicts`, :func:`qmlr.unlearning_study.unlearning_verdicts`,
-:func:`qmlr.unlearning_study.forgetting_verdicts`, :func:`qmlr.curvature_study.claim_verdicts`
-and :func:`qmlr.analytic.claim_verdicts` — so a chapter and the scorecard cannot disagree.
+:func:`qmlr.unlearning_study.forgetting_verdicts`, :func:`qmlr.curvature_study.claim_verdicts`,
+:func:`qmlr.analytic.claim_verdicts` and :func:`qmlr.phenotype.phenotype_verdicts` — so a
+chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
+the classical controls) that share the QNN's behaviour, and says whether the paper's
+interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).
 
 Each verdict becomes a :class:`Check` of one of the paper's seven claims (method-spec,
 "Paper claims the book must test"). A check is *core* when it tests the claim as the paper
@@ -59,6 +62,7 @@ CHAPTERS: dict[str, str] = {
     "forgetting": "Forgetting",
     "curvature": "Curvature (trained models)",
     "analytic-curvature": "Curvature (minimal models)",
+    "controls": "Is the resilience quantum?",
 }
 
 #: Names of the unlearning chapter's verdicts (:func:`qmlr.unlearning_study.unlearning_verdicts`
@@ -279,6 +283,53 @@ def analytic_checks(profile: str) -> list[Check]:
     ]
 
 
+#: The controls chapter's verdicts (:func:`qmlr.phenotype.phenotype_verdicts`) that the
+#: scorecard files, by stable check id (``<check>/<dataset>``, or the interpretation's id):
+#: all under claim 2, beyond the paper (they test whether a check can tell the QNN from the MLP
+#: and whether any classical model shares the QNN's phenotype, not the claim as stated).
+PHENOTYPE_CHECK_NAMES = {
+    "no-memorization": "no memorization separates QNN from MLP",
+    "plateau-0.3": "plateau to α = 0.3 separates QNN from MLP",
+    "plateau-0.4": "plateau to α = 0.4 (as stated) separates QNN from MLP",
+    "alpha-c-window": "α_c window separates QNN from MLP",
+    "sharp-drop": "sharp drop separates QNN from MLP",
+}
+#: Name of the interpretation's check (:data:`qmlr.phenotype.INTERPRETATION_ID`).
+INTERPRETATION_NAME = "no classical control shows the QNN's phenotype"
+
+
+def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:
+    """The controls chapter's :func:`qmlr.phenotype.phenotype_table` (MLP, QNN, controls).
+
+    :param profile: ``"paper"`` or ``"smoke"``.
+    :param results_dir: results folder override.
+    """
+    from qmlr import phenotype as P
+
+    return P.phenotype_table(P.load_records(profile, results_dir))
+
+
+def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
+    """The controls chapter's verdicts as checks of claim 2, beyond the paper.
+
+    :param table: :func:`load_phenotype` output.
+    :param profile: the profile the records came from.
+    :return: one check per verdict of :func:`qmlr.phenotype.phenotype_verdicts`, named through
+        :data:`PHENOTYPE_CHECK_NAMES` and :data:`INTERPRETATION_NAME` by the verdict's id.
+    """
+    from qmlr import phenotype as P
+
+    checks = []
+    for check_id, verdict in P.phenotype_verdicts(table, profile).items():
+        if check_id == P.INTERPRETATION_ID:
+            name = INTERPRETATION_NAME
+        else:
+            check, dataset = check_id.split("/")
+            name = f"{DATASET_NAMES.get(dataset, dataset)}: {PHENOTYPE_CHECK_NAMES[check]}"
+        checks.append(Check(2, name, "controls", False, verdict))
+    return checks
+
+
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:
     """Every check of every chapter at ``profile``.
 
@@ -306,6 +357,7 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
     checks += unlearning_checks(U.records_frame(load_results("unlearning", profile, results_dir)))
     checks += curvature_checks(CS.records_frame(load_results("curvature", profile, results_dir)))
     checks += analytic_checks(profile)
+    checks += phenotype_checks(load_phenotype(profile, results_dir), profile)
     return sorted(checks, key=lambda c: c.claim)
 
 
@@ -407,11 +459,15 @@ def _checks_cell(card: ClaimCard) -> str:
     return escape_markdown(text)
 
 
-def summary_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
+def summary_markdown(
+    cards: Sequence[ClaimCard], profile: str, shared: dict[int, str] | None = None
+) -> str:
     """The scorecard as a numbered MyST table (``tab-scorecard``): one row per claim.
 
     :param cards: :func:`scorecard` output.
     :param profile: the profile the verdicts came from (named in the caption).
+    :param shared: per claim, which other models share the QNN's behaviour
+        (:func:`qmlr.phenotype.shared_behaviour`); adds a column when given.
     :return: MyST markdown, to be displayed with ``IPython.display.Markdown``.
     """
     rows = [
@@ -422,6 +478,7 @@ def summary_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
             _checks_cell(card),
             verdict_text(card.verdict),
         ]
+        + ([] if shared is None else [escape_markdown(shared.get(card.number, "–"))])
         for card in cards
     ]
     caption = (
@@ -429,6 +486,12 @@ def summary_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
         "that test it, how many of its core checks reproduced, and the verdict."
     )
     header = ["#", "claim of the paper", "tested in", "checks", "verdict"]
+    if shared is not None:
+        caption += (
+            " The last column names the other models — the MLP and the classical controls of "
+            f"{chapter_link('controls')} — that share the QNN's behaviour."
+        )
+        header.append("shares the QNN's behaviour")
     return _myst_table(caption, "tab-scorecard", header, rows)
 
 
@@ -459,11 +522,64 @@ def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
     return _myst_table(caption, "tab-scorecard-checks", header, rows)
 
 
-def summary_sentence(cards: Sequence[ClaimCard], profile: str) -> str:
+def interpretation_sentence(verdict: Verdict, shared_phenotype: str | None) -> str:
+    """One sentence on the paper's interpretation (the QNN's resilience is quantum).
+
+    :param verdict: the controls chapter's interpretation verdict
+        (:data:`qmlr.phenotype.INTERPRETATION_ID`).
+    :param shared_phenotype: which classical models show the QNN's phenotype, per dataset
+        (:func:`qmlr.phenotype.per_dataset_text`); ``None`` if none does.
+    :return: Markdown text.
+
+    Example:
+        >>> interpretation_sentence(Verdict("c", "e", None), "x")[-33:]
+        '— is not evaluated at this scale.'
+    """
+    lead = (
+        "The paper's interpretation — that the QNN's resilience is a feature of the quantum "
+        "model, not of its size or of classical inductive biases"
+    )
+    if verdict.reproduced is None:
+        return f"{lead} — is not evaluated at this scale."
+    if verdict.reproduced:
+        return f"{lead} — **holds on this evidence**: no classical control shows its phenotype."
+    if shared_phenotype is None:
+        return (
+            f"{lead} — **does not hold on this evidence**: the QNN itself does not show its "
+            f"phenotype on every dataset ({chapter_link('controls')})."
+        )
+    shared = escape_markdown(shared_phenotype)
+    return (
+        f"{lead} — **does not hold on this evidence**: the QNN's phenotype "
+        f"(no memorization, plateau, sharp transition) is shared by classical models "
+        f"({shared}; {chapter_link('controls')})."
+    )
+
+
+def interpretation_summary(table: pd.DataFrame, profile: str) -> str:
+    """:func:`interpretation_sentence` for a :func:`load_phenotype` table.
+
+    :param table: :func:`load_phenotype` output.
+    :param profile: the profile the records came from.
+    :return: Markdown text.
+    """
+    from qmlr import phenotype as P
+
+    verdict = P.phenotype_verdicts(table, profile)[P.INTERPRETATION_ID]
+    shared = P.models_with_phenotype(table, "QNN")
+    text = P.per_dataset_text(shared) if any(shared.values()) else None
+    return interpretation_sentence(verdict, text)
+
+
+def summary_sentence(
+    cards: Sequence[ClaimCard], profile: str, interpretation: str | None = None
+) -> str:
     """One sentence counting the claims by headline verdict, e.g. for the book's first page.
 
     :param cards: :func:`scorecard` output.
     :param profile: the profile the verdicts came from.
+    :param interpretation: a sentence on the paper's interpretation
+        (:func:`interpretation_sentence`), appended when given.
     :return: Markdown text.
     """
     by_label: dict[str, list[int]] = {}
@@ -478,10 +594,11 @@ def summary_sentence(cards: Sequence[ClaimCard], profile: str) -> str:
         words = one if len(numbers) == 1 else many
         return f"**{len(numbers)}** {words} (claim{'s' if len(numbers) > 1 else ''} {claims})"
 
+    tail = "" if interpretation is None else " " + interpretation
     if set(by_label) == {"not evaluated"}:
         return (
             f"At profile `{profile}` none of the paper's {len(cards)} claims is evaluated: the "
-            'runs are too small to judge. Rerun with `profile = "paper"`.'
+            'runs are too small to judge. Rerun with `profile = "paper"`.' + tail
         )
     text = (
         f"At profile `{profile}`, of the paper's {len(cards)} claims "
@@ -495,7 +612,7 @@ def summary_sentence(cards: Sequence[ClaimCard], profile: str) -> str:
         text += "; " + part(
             "not evaluated", "is not evaluated at this scale", "are not evaluated at this scale"
         )
-    return text + "."
+    return text + "." + tail
 
 
 def scorecard_frame(cards: Sequence[ClaimCard]) -> pd.DataFrame:

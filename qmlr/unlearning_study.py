@@ -680,8 +680,10 @@ def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None
                 "val. acc. step 0": f"{r['val_start']:.3f}",
                 f"val. acc. step {r['steps']}": f"{r['val_final_mean']:.3f} ± "
                 f"{r['val_final_std']:.3f}",
-                f"steps to Retrain − {RETRAIN_TOLERANCE}": _steps_text(
-                    r["steps_to_retrain"], r["steps"]
+                f"steps to Retrain − {RETRAIN_TOLERANCE}": (
+                    STARTS_AT_RETRAIN
+                    if starts_at_retrain(r["steps_to_retrain"]) and r["method"] != "retrain"
+                    else _steps_text(r["steps_to_retrain"], r["steps"])
                 ),
                 "forget acc. step 0": f"{r['forget_start']:.3f}",
                 f"forget acc. step {r['steps']}": f"{r['forget_final_mean']:.3f} ± "
@@ -792,25 +794,57 @@ def lag_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "r
     return _verdict(claim + setting_note, parts, ok, summary)
 
 
+#: How :func:`quick_verdict` reports a method already at Retrain's level at step 0.
+STARTS_AT_RETRAIN = "starts at Retrain's level"
+
+
+def starts_at_retrain(steps: int | None) -> bool:
+    """Whether a method's validation curve is at Retrain's level already at step 0.
+
+    ``steps`` is its ``steps_to_retrain`` (:func:`summary_table`); 0 means the poisoned model
+    starts at the level, so it has nothing to reach.
+
+    Example:
+        >>> starts_at_retrain(0), starts_at_retrain(3), starts_at_retrain(None)
+        (True, False, False)
+    """
+    return steps is not None and not pd.isna(steps) and int(steps) == 0
+
+
+def reaches_retrain_quickly(steps: int | None) -> bool:
+    """Whether a method reaches Retrain's level within :data:`QUICK_STEPS` steps *from a start
+    below it* (a start at the level, :func:`starts_at_retrain`, does not count).
+
+    Example:
+        >>> [reaches_retrain_quickly(s) for s in (0, 3, QUICK_STEPS + 1, None)]
+        [False, True, False, False]
+    """
+    if steps is None or pd.isna(steps) or starts_at_retrain(steps):
+        return False
+    return int(steps) <= QUICK_STEPS
+
+
 def quick_verdict(
     summary: pd.DataFrame, model: str, setting: str, phase: str = "random"
 ) -> Verdict:
-    """Claim 5, QNN half: approximate methods reach Retrain level within QUICK_STEPS steps."""
+    """Claim 5, QNN half: approximate methods reach Retrain level within QUICK_STEPS steps,
+    from a start below it (:func:`reaches_retrain_quickly`); a method at Retrain's level at
+    step 0 is reported as :data:`STARTS_AT_RETRAIN` and does not count."""
     parts, ok = [], []
     for dataset, rows in _rows(summary, model, setting, phase).groupby("dataset", sort=True):
         texts = []
         for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
             steps = r["steps_to_retrain"]
-            reached = steps is not None and not pd.isna(steps) and steps <= QUICK_STEPS
-            ok.append(bool(reached))
-            texts.append(f"{METHOD_LABELS[r['method']]} {_steps_text(steps, r['steps'])}")
+            ok.append(reaches_retrain_quickly(steps))
+            when = STARTS_AT_RETRAIN if starts_at_retrain(steps) else _steps_text(steps, r["steps"])
+            texts.append(f"{METHOD_LABELS[r['method']]} {when}")
         parts.append(
             f"{dataset.upper()}: steps to Retrain ({rows['retrain_val_final'].iloc[0]:.3f}) − "
             f"{RETRAIN_TOLERANCE}: " + ", ".join(texts)
         )
     claim = (
         f"5: {model.upper()} approximate methods reach Retrain-level validation accuracy "
-        f"quickly (≤ {QUICK_STEPS} steps) [{setting}]"
+        f"quickly (≤ {QUICK_STEPS} steps) from a start below it [{setting}]"
     )
     return _verdict(claim, parts, ok, summary)
 
@@ -1011,11 +1045,12 @@ def describe_validation(summary: pd.DataFrame, series: Series) -> str:
         if r is None:
             continue
         reach = r["steps_to_retrain"]
-        when = (
-            f"never within {RETRAIN_TOLERANCE} of it"
-            if reach is None or pd.isna(reach)
-            else f"Retrain level at step {int(reach)}"
-        )
+        if reach is None or pd.isna(reach):
+            when = f"never within {RETRAIN_TOLERANCE} of it"
+        elif starts_at_retrain(reach):
+            when = STARTS_AT_RETRAIN
+        else:
+            when = f"Retrain level at step {int(reach)}"
         parts.append(
             f"{METHOD_LABELS[method]} {r['val_final_mean']:.3f} ± {r['val_final_std']:.3f} ({when})"
         )

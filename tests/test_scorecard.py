@@ -132,6 +132,7 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     """The scorecard holds exactly the verdicts the chapters' own pipelines produce."""
     from qmlr import analytic as A
     from qmlr import curvature_study as CS
+    from qmlr import phenotype as P
     from qmlr import unlearning_study as U
     from qmlr.study import load_records, load_results
 
@@ -151,6 +152,7 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
         + U.forgetting_verdicts(unlearning)
         + CS.claim_verdicts(CS.records_frame(load_results("curvature")))
         + A.claim_verdicts("paper")
+        + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
     )
     assert Counter(c.verdict for c in paper_checks) == Counter(expected)
 
@@ -166,6 +168,7 @@ def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     assert "U.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
     assert "CS.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
     assert "S.collect_checks(profile)" in (BOOK / "intro.md").read_text()
+    assert "P.phenotype_verdicts(table, profile)" in (BOOK / "controls.md").read_text()
 
 
 def test_core_unlearning_checks_are_the_main_figure_settings(paper_checks: list[S.Check]) -> None:
@@ -222,3 +225,54 @@ def test_doctored_result_changes_the_verdict(tmp_path: Path) -> None:
     assert [c.verdict for c in before if c.claim == 1] == [c.verdict for c in after if c.claim == 1]
     assert [c.verdict.label for c in before] != [c.verdict.label for c in after]
     assert {c.verdict.label for c in after if c.claim == 3} == {"reproduced"}
+
+
+# ------------------------------------------------------------------------------ controls
+
+
+def test_phenotype_checks_are_filed_by_id_under_claim_2(syn) -> None:
+    from qmlr import phenotype as P
+
+    table = P.phenotype_table(syn.study())
+    checks = S.phenotype_checks(table, "paper")
+    assert {(c.claim, c.chapter, c.core) for c in checks} == {(2, "controls", False)}
+    by_name = {c.name: c.verdict for c in checks}
+    assert by_name[S.INTERPRETATION_NAME] == P.phenotype_verdicts(table, "paper")["interpretation"]
+    sharp = by_name["MNIST 1 vs 9: " + S.PHENOTYPE_CHECK_NAMES["sharp-drop"]]
+    assert sharp.reproduced is True
+    window = by_name["MNIST 1 vs 9: " + S.PHENOTYPE_CHECK_NAMES["alpha-c-window"]]
+    assert window.reproduced is False  # the MLP passes it too
+    # beyond the paper: the headline of claim 2 is untouched by them
+    core = _check(True, claim=2)
+    assert S.headline([core, *checks]).label == "reproduced"
+
+
+def test_shared_column_and_interpretation_sentence(syn) -> None:
+    from qmlr import phenotype as P
+
+    table = P.phenotype_table(syn.study())
+    cards = S.scorecard([_check(True, claim=n) for n in range(1, 8)])
+    plain = S.summary_markdown(cards, "paper")
+    shared = S.summary_markdown(cards, "paper", P.shared_behaviour(table))
+    assert "shares the QNN" not in plain and "shares the QNN's behaviour |" in shared
+    assert "nearest centroid" in shared and shared.count("\n| ") == plain.count("\n| ")
+    fails = S.interpretation_summary(table, "paper")
+    assert "does not hold" in fails and "MNIST 1 vs 9: nearest centroid" in fails
+    holds = S.interpretation_summary(
+        P.phenotype_table(syn.study(centroid_val=syn.MLP_VAL, centroid_mem=0.9)), "paper"
+    )
+    assert "holds on this evidence" in holds
+    assert "not evaluated" in S.interpretation_summary(table, "smoke")
+    sentence = S.summary_sentence(cards, "paper", fails)
+    assert sentence.startswith("At profile `paper`") and sentence.endswith(fails)
+    assert S.summary_sentence(cards, "paper") + " " + fails == sentence
+
+
+def test_interpretation_fails_without_sharers_when_the_qnn_lacks_its_phenotype(syn) -> None:
+    from qmlr import phenotype as P
+
+    rec = syn.study(centroid_val=syn.MLP_VAL, centroid_mem=0.9)
+    qnn = (rec["model"] == "qnn") & (rec["corruption"] == "label_flip")
+    rec.loc[qnn, "corrupted_memorized"] = 0.9  # the QNN now memorizes
+    text = S.interpretation_summary(P.phenotype_table(rec), "paper")
+    assert "does not hold" in text and "the QNN itself does not show" in text

@@ -300,3 +300,22 @@ def test_a_committed_paper_run_recomputes_to_the_same_curves():
     agreement = agree(stored, fresh)
     print(agreement)  # says which check ran: bit-identical or cross-CPU tolerance
     assert agreement.ok, f"committed unlearning run {spec.key()}: {agreement}"
+
+
+def test_reaching_retrain_counts_only_from_a_start_below_it():
+    """A QNN whose approximate methods sit at Retrain's level from step 0 has nothing to reach:
+    the quick verdict fails and says so; the same curves reached at step 3 pass."""
+    records = synthetic_records(mlp_lags=True)
+    starts = (records["model"] == "qnn") & (records["method"] != "retrain")
+    assert U.quick_verdict(U.summary_table(records), "qnn", "paper-figure").reproduced is True
+    records.loc[starts, "val_accuracy"] = 0.95
+    summary = U.summary_table(records)
+    row = summary[(summary["model"] == "qnn") & (summary["method"] == "finetune")].iloc[0]
+    assert row["steps_to_retrain"] == 0 and U.starts_at_retrain(row["steps_to_retrain"])
+    verdict = U.quick_verdict(summary, "qnn", "paper-figure")
+    assert verdict.reproduced is False
+    assert verdict.evidence.count(U.STARTS_AT_RETRAIN) == len(U.APPROXIMATE)
+    shown = U.display_summary(summary, "mnist")
+    assert (shown["steps to Retrain − 0.02"] == U.STARTS_AT_RETRAIN).sum() == len(U.METHODS) - 1
+    # the MLP verdicts are unchanged by the QNN's start
+    assert U.lag_verdict(summary, "mlp", "si").reproduced is True
