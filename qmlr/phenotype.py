@@ -27,13 +27,13 @@ import pandas as pd
 
 from qmlr.analysis import (
     DATASET_NAMES,
-    JUDGED_PROFILES,
     PLATEAU_TOLERANCE,
     Verdict,
     bootstrap_critical_alpha,
     plateau_end,
     run_matrix,
 )
+from qmlr.profiles import get_profile
 
 #: Memorization is measured under label flipping at the grid points with 0 < α ≤ this. Above
 #: α = 0.5 the flipped labels are the majority of each input region, so a model that follows
@@ -415,7 +415,7 @@ def discrimination(checks: pd.DataFrame) -> pd.DataFrame:
 
 
 def _judge(profile: str, ok: bool) -> bool | None:
-    return bool(ok) if profile in JUDGED_PROFILES else None
+    return bool(ok) if get_profile(profile).judged else None
 
 
 def _names(models: Sequence[str]) -> str:
@@ -435,7 +435,7 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     (:data:`QNN_PHENOTYPE`) on every dataset and no classical model (MLP or control) does.
 
     :param table: :func:`phenotype_table` output.
-    :param profile: the profile the records came from (only :data:`JUDGED_PROFILES` are judged).
+    :param profile: the profile the records came from (only a ``judged`` profile is judged).
     :return: ordered ``{check id: verdict}``; the interpretation last.
     """
     checks = phenotype_checks(table)
