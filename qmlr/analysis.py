@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qmlr.profiles import get_profile
+
 #: A model "holds" a plateau while its mean validation accuracy stays within this of α = 0.
 PLATEAU_TOLERANCE = 0.05
 #: Train accuracy at or above this counts as memorizing the (corrupted) training labels.
@@ -119,9 +121,19 @@ def plateau_end(
 
 
 def slope(alphas: np.ndarray, accuracy: np.ndarray, max_alpha: float = 0.5) -> float:
-    """Least-squares slope of accuracy vs α over ``α <= max_alpha``."""
+    """Least-squares slope of accuracy vs α over ``α <= max_alpha``; NaN when fewer than two
+    grid points lie there (a coarse profile's grid), since no slope is defined.
+
+    Example:
+        >>> round(slope(np.array([0.0, 0.2, 0.6]), np.array([1.0, 0.9, 0.4])), 6)
+        -0.5
+        >>> slope(np.array([0.0, 0.6]), np.array([1.0, 0.4]))
+        nan
+    """
     alphas, accuracy = np.asarray(alphas, float), np.asarray(accuracy, float)
     keep = alphas <= max_alpha + 1e-9
+    if keep.sum() < 2:
+        return float("nan")
     return float(np.polyfit(alphas[keep], accuracy[keep], 1)[0])
 
 
@@ -222,14 +234,11 @@ def plateau_and_transition(row: pd.Series) -> tuple[bool, bool, bool]:
     return bool(plateau), bool(transition), bool(no_memorization)
 
 
-#: Profiles at which the paper's claims can be judged (smoke runs are too small and short).
-JUDGED_PROFILES = ("paper",)
-
 DATASET_NAMES = {"mnist": "MNIST 1 vs 9", "xxz": "XXZ"}
 
 
 def _judge(profile: str, ok: bool) -> bool | None:
-    return bool(ok) if profile in JUDGED_PROFILES else None
+    return bool(ok) if get_profile(profile).judged else None
 
 
 def curve_row(summary: pd.DataFrame, **where) -> pd.Series:

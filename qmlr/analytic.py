@@ -48,13 +48,12 @@ import sympy as sp
 from scipy import optimize, special
 
 from qmlr.analysis import Verdict
+from qmlr.profiles import Profile, get_profile
 
 __all__ = [
     "AUTOGRAD_TOLERANCE",
     "FINITE_DIFFERENCE_TOLERANCE",
     "MODELS",
-    "PHASE_POINTS",
-    "SWEEP_POINTS",
     "TOY_OUTLIER",
     "DiscrepancyRow",
     "SweepRow",
@@ -663,13 +662,13 @@ class DiscrepancyRow:
     n_points: int
 
 
-def check_grid(profile: str = "paper") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_grid(profile: str | Profile = "paper") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (x, theta, y) grid of the numeric checks, flattened.
 
-    ``x`` in [-1, 1], ``theta`` in [-2 pi, 2 pi], both labels.  ``"paper"``: 41 x 41 x 2
-    points; ``"smoke"``: 11 x 11 x 2.
+    ``x`` in [-1, 1], ``theta`` in [-2 pi, 2 pi], both labels; ``n x n x 2`` points with ``n``
+    the profile's ``analytic_grid`` (paper 41, smoke 11).
 
-    :param profile: ``"paper"`` or ``"smoke"``.
+    :param profile: a profile or its name (:mod:`qmlr.profiles`).
     :return: flat arrays ``(x, theta, y)``.
     :raises ValueError: for an unknown profile.
 
@@ -677,16 +676,14 @@ def check_grid(profile: str = "paper") -> tuple[np.ndarray, np.ndarray, np.ndarr
         >>> [a.shape for a in check_grid("smoke")]
         [(242,), (242,), (242,)]
     """
-    n = {"paper": 41, "smoke": 11}.get(profile)
-    if n is None:
-        raise ValueError(f"profile must be 'paper' or 'smoke', got {profile!r}")
+    n = get_profile(profile).analytic_grid
     xg, tg, yg = np.meshgrid(
         np.linspace(-1.0, 1.0, n), np.linspace(-2 * np.pi, 2 * np.pi, n), [0.0, 1.0]
     )
     return xg.ravel(), tg.ravel(), yg.ravel()
 
 
-def discrepancy_table(profile: str = "paper", h: float = 5e-3) -> list[DiscrepancyRow]:
+def discrepancy_table(profile: str | Profile = "paper", h: float = 5e-3) -> list[DiscrepancyRow]:
     """Compare the lambdified Hessians with autograd and with 5-point finite differences.
 
     :param profile: grid size, see :func:`check_grid`.
@@ -978,10 +975,6 @@ def outlier_sweep(outliers: Sequence[float]) -> list[SweepRow]:
 # Claims
 # --------------------------------------------------------------------------------------------
 
-#: Positions of the mislabeled point in the outlier sweep, per profile.
-SWEEP_POINTS = {"paper": 19, "smoke": 5}
-#: Phase samples of the sign scan of Term B, per profile.
-PHASE_POINTS = {"paper": 2001, "smoke": 201}
 #: Largest accepted discrepancy of the lambdified Hessians from torch autograd (rounding level).
 AUTOGRAD_TOLERANCE = 1e-12
 #: Largest accepted discrepancy from the 5-point finite differences (the stencil's error budget).
@@ -990,23 +983,17 @@ FINITE_DIFFERENCE_TOLERANCE = 1e-9
 TOY_OUTLIER = 0.5
 
 
-def _per_profile(table: dict[str, int], profile: str) -> int:
-    if profile not in table:
-        raise ValueError(f"profile must be one of {sorted(table)}, got {profile!r}")
-    return table[profile]
-
-
-def outlier_positions(profile: str = "paper") -> np.ndarray:
+def outlier_positions(profile: str | Profile = "paper") -> np.ndarray:
     """Features of the mislabeled point in the outlier sweep: equispaced in [0.05, 0.95].
 
-    :param profile: ``"paper"`` (19 positions) or ``"smoke"`` (5).
+    :param profile: a profile or its name; its ``analytic_sweep`` positions (paper 19, smoke 5).
     :return: the positions.
 
     Example:
         >>> outlier_positions("smoke").round(3).tolist()
         [0.05, 0.275, 0.5, 0.725, 0.95]
     """
-    return np.linspace(0.05, 0.95, _per_profile(SWEEP_POINTS, profile))
+    return np.linspace(0.05, 0.95, get_profile(profile).analytic_sweep)
 
 
 def toy_summary(model: Model, outlier: float = TOY_OUTLIER) -> dict[str, float | bool]:
@@ -1040,7 +1027,7 @@ def toy_summary(model: Model, outlier: float = TOY_OUTLIER) -> dict[str, float |
     }
 
 
-def claim_verdicts(profile: str = "paper") -> list[Verdict]:
+def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
     """The analytic chapter's verdicts: the SI §I formulas (claim 7) and their consequences.
 
     In order: the derivation (every identity of :func:`identity_checks` exact and the numeric
@@ -1050,7 +1037,7 @@ def claim_verdicts(profile: str = "paper") -> list[Verdict]:
     MLP's curvature (seven-point dataset and every :func:`outlier_positions`); SI §I.C, it lowers
     the QNN's (``partly`` when it does at some positions only).
 
-    :param profile: ``"paper"`` or ``"smoke"`` (grid and sweep sizes; every verdict is judged).
+    :param profile: a profile or its name (grid and sweep sizes; every verdict is judged).
     :return: five :class:`qmlr.analysis.Verdict`.
 
     Example:

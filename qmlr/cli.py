@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.cluster import BACKENDS, MissingExtraError, check_backend
+from qmlr.profiles import PROFILES
 
 
 def _literal(text: str) -> Any:
@@ -96,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("reproduce", help="compute the studies' results into results/")
     rep.add_argument("studies", nargs="*", help="studies to compute (default: all)")
-    rep.add_argument("--profile", choices=("paper", "smoke"), default="paper")
+    rep.add_argument("--profile", choices=tuple(PROFILES), default="paper")
     rep.add_argument("--jobs", type=int, default=2, help="local worker processes (loky backend)")
     rep.add_argument("--results", default=None, help="results folder (default depends on profile)")
     rep.add_argument(

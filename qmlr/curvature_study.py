@@ -69,18 +69,6 @@ STUDY = "curvature"
 CONFIGS = ("si", "authors-code")
 MODEL_KINDS = ("mlp", "qnn")
 
-#: Label-noise grid: the clean model and the paper's three noise levels.
-ALPHAS = {"paper": (0.0, 0.2, 0.3, 0.4), "smoke": (0.0, 0.4)}
-#: Independent runs per (configuration, model, α).
-RUNS = {"paper": 5, "smoke": 1}
-#: Samples the Hessian is computed on (SI IV.D: 100).
-HESSIAN_SAMPLES = {"paper": 100, "smoke": 6}
-#: Stochastic Lanczos quadrature: probes and Lanczos steps per probe.
-SLQ_PROBES = {"paper": 16, "smoke": 4}
-SLQ_STEPS = {"paper": 80, "smoke": 16}
-#: Epochs are the paper's times this factor in the smoke profile (smaller than the sweeps'
-#: smoke scale: the smoke chapter must run live in well under a minute).
-SMOKE_EPOCH_SCALE = 0.02
 #: Rademacher probes of the Hutchinson cross-check.
 HUTCHINSON_PROBES = 30
 
@@ -398,19 +386,13 @@ def config_model(config: str, kind: str) -> ModelSpec:
 
 def config_training(config: str, kind: str, profile: Profile) -> TrainConfig:
     """SI Table I (``si``) or the authors' 50 / 32 / 0.01 (``authors-code``), epochs scaled by
-    the profile (smoke: by :data:`SMOKE_EPOCH_SCALE`)."""
-    if profile.name == "smoke":
-        profile = replace(profile, epoch_scale=SMOKE_EPOCH_SCALE)
+    the profile's ``curvature_epoch_scale`` (the grid, the runs and the Hessian estimators'
+    sizes are the profile's too: :mod:`qmlr.profiles`)."""
+    profile = replace(profile, epoch_scale=profile.curvature_epoch_scale)
     if config == "si":
         return training_config("mnist", kind, profile)
     epochs = max(1, round(AUTHORS_TRAINING.epochs * profile.epoch_scale))
     return TrainConfig(epochs, AUTHORS_TRAINING.batch_size, AUTHORS_TRAINING.lr)
-
-
-def _scale(table: dict[str, Any], profile: Profile) -> Any:
-    if profile.name not in table:
-        raise ValueError(f"the curvature study has no profile {profile.name!r}; use {list(table)}")
-    return table[profile.name]
 
 
 def curvature_specs(profile: Profile) -> list[CurvatureSpec]:
@@ -418,8 +400,8 @@ def curvature_specs(profile: Profile) -> list[CurvatureSpec]:
     specs = []
     for config in CONFIGS:
         for kind in MODEL_KINDS:
-            for alpha in _scale(ALPHAS, profile):
-                for run in range(_scale(RUNS, profile)):
+            for alpha in profile.curvature_alphas:
+                for run in range(profile.curvature_runs):
                     specs.append(
                         CurvatureSpec(
                             STUDY,
@@ -428,9 +410,9 @@ def curvature_specs(profile: Profile) -> list[CurvatureSpec]:
                             config_training(config, kind, profile),
                             alpha,
                             run,
-                            hessian_samples=_scale(HESSIAN_SAMPLES, profile),
-                            slq_probes=_scale(SLQ_PROBES, profile),
-                            slq_steps=_scale(SLQ_STEPS, profile),
+                            hessian_samples=profile.hessian_samples,
+                            slq_probes=profile.slq_probes,
+                            slq_steps=profile.slq_steps,
                         )
                     )
     return specs
@@ -1303,8 +1285,8 @@ def methods_table(profile: Profile):
                 f"{spec.train.lr:g}",
                 "trained on": split,
                 "Hessian on": f"{spec.hessian_samples} random samples of the {where}",
-                "α": ", ".join(f"{a:g}" for a in _scale(ALPHAS, profile)),
-                "runs": _scale(RUNS, profile),
+                "α": ", ".join(f"{a:g}" for a in profile.curvature_alphas),
+                "runs": profile.curvature_runs,
             }
         )
     return pd.DataFrame(rows)

@@ -1,8 +1,10 @@
 """The studies of the paper and their hyperparameters: the one source of truth.
 
-Two profiles exist. ``paper`` holds the values of the paper's Supplementary Information (SI IV,
-Table I); ``smoke`` keeps every code path but shrinks epochs, grids and runs so a chapter runs in
-seconds. A study is a tuple of :class:`~qmlr.specs.CellSpec`; :func:`study_cells` builds it.
+The scale of a study comes from a :class:`~qmlr.profiles.Profile` (:mod:`qmlr.profiles`, the one
+place every scale knob lives): ``paper`` holds the values of the paper's Supplementary
+Information (SI IV, Table I); ``smoke`` and ``tiny`` keep every code path but shrink epochs,
+grids and runs so a chapter runs in seconds. A study is a tuple of
+:class:`~qmlr.specs.CellSpec`; :func:`study_cells` builds it.
 
 Example:
     >>> from qmlr.experiments import study_cells
@@ -16,10 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from qmlr.profiles import PROFILES, Profile, get_profile  # noqa: F401 (re-exported)
 from qmlr.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.train import TrainConfig
-
-PROFILES = ("paper", "smoke")
 
 #: SI Table I: (dataset, model kind) -> initial-training hyperparameters.
 PAPER_TRAINING: dict[tuple[str, str], TrainConfig] = {
@@ -41,33 +42,6 @@ CAPACITY_QNN_DEPTHS = (5, 6, 7)
 #: about 1.7x faster than in double, and accuracies of these small classifiers are far coarser
 #: than float32 rounding. Equivalence tests against tensorcircuit-ng run in double.
 TRAINING_PRECISION = "single"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Scale of a study.
-
-    :param name: ``"paper"`` or ``"smoke"``.
-    :param alphas: noise-ratio grid.
-    :param runs: independent repetitions per cell.
-    :param epoch_scale: multiplies the paper's epochs (1.0 for ``paper``).
-    """
-
-    name: str
-    alphas: tuple[float, ...]
-    runs: int
-    epoch_scale: float
-
-
-def get_profile(name: str) -> Profile:
-    """The named profile; an unknown name raises ``ValueError`` listing the profiles."""
-    if name == "paper":
-        return Profile(
-            "paper", tuple(round(0.1 * i, 1) for i in range(10)), runs=5, epoch_scale=1.0
-        )
-    if name == "smoke":
-        return Profile("smoke", (0.0, 0.4, 0.8), runs=2, epoch_scale=0.05)
-    raise ValueError(f"unknown profile {name!r}; choose from {PROFILES}")
 
 
 def training_config(dataset: str, kind: str, profile: Profile) -> TrainConfig:
@@ -176,7 +150,7 @@ def study_cells(study: str, profile: str | Profile) -> list[Any]:
     """All specs of ``study`` at ``profile``; unknown names raise ``ValueError``."""
     if study not in STUDIES:
         raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = get_profile(profile)
     return STUDIES[study].specs(prof)
 
 

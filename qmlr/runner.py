@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from qmlr.atomic import check_writable
+from qmlr.claims import CellClaims
 from qmlr.cluster import check_backend, map_on_cluster
 from qmlr.corrupt import corrupt
 from qmlr.data import Dataset, load_dataset
@@ -189,6 +191,10 @@ def run_specs(
     of a Dask cluster (one torch thread per group either way); only this process writes files,
     one atomic file per result as its group finishes, so a killed run loses at most the groups
     in flight and resumes from the rest, and a dead cluster worker's group is simply run again.
+    Groups are planned over all of ``specs`` (so a resumed or shared run trains the same
+    ensembles) and each is claimed just before it is computed (:mod:`qmlr.claims`): groups
+    that another live process on the same folder holds are left to it and collected once they
+    land, and the claims of a process that died are taken over.
 
     :param specs: the specs wanted (any registered spec type).
     :param store: where results are read from and written to.
@@ -200,32 +206,43 @@ def run_specs(
         the cluster at ``scheduler``; see :mod:`qmlr.cluster`).
     :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
     :return: results in the order of ``specs``.
+    :raises StorageError: the results folder cannot be written (checked before any training).
     """
     check_backend(backend, scheduler)
-    missing = [s for s in dict.fromkeys(specs) if not store.has(s)]
+    wanted = list(dict.fromkeys(specs))
+    missing = [s for s in wanted if not store.has(s)]
     if missing:
-        groups = plan(missing)
+        for folder in sorted({store.cell_path(s).parent for s in missing}):
+            check_writable(folder)  # a read-only or full folder fails before any training
+        # planned over every wanted spec, so a resumed or shared run trains the same ensembles
+        todo = set(missing)
+        groups = [g for g in ([s for s in group if s in todo] for group in plan(wanted)) if g]
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(missing), desc=specs[0].study, unit="cell")
-        if backend == "dask":
-            finished = map_on_cluster(_worker, [(compute, g, 1) for g in groups], scheduler)
-        elif n_jobs == 1 or len(groups) == 1:
-            finished = (compute(g) for g in groups)
-        else:
-            from joblib import Parallel, delayed
+        with CellClaims(store) as claims:  # cells live processes compute are left to them
+            while groups:
+                mine = claims.claimed(groups, store.has)
+                if backend == "dask":
+                    finished = map_on_cluster(_worker, ((compute, g, 1) for g in mine), scheduler)
+                elif n_jobs == 1 or len(groups) == 1:
+                    finished = (compute(g) for g in mine)
+                else:
+                    from joblib import Parallel, delayed
 
-            finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_worker)(compute, g, 1) for g in groups
-            )
-        with closing(finished):  # on an error, stop the groups still queued
-            for results in finished:
-                for result in results:
-                    store.save(result)
-                if bar is not None:
-                    bar.update(len(results))
+                    finished = Parallel(
+                        n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="n_jobs"
+                    )(delayed(_worker)(compute, g, 1) for g in mine)
+                with closing(finished):  # on an error, stop the groups still queued
+                    for results in finished:
+                        for result in results:
+                            store.save(result)
+                        claims.release(r.spec for r in results)
+                        if bar is not None:
+                            bar.update(len(results))
+                groups = claims.wait(groups, store.has)  # those others held, once free
         if bar is not None:
             bar.close()
     return [store.load(s) for s in specs]

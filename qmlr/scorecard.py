@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from qmlr.analysis import DATASET_NAMES, Verdict
+from qmlr.profiles import get_profile
 
 #: The paper's claims (method-spec, "Paper claims the book must test"), shortened.
 CLAIMS: dict[int, str] = {
@@ -59,8 +60,6 @@ CHAPTERS: dict[str, str] = {
     "curvature": "Curvature (trained models)",
     "analytic-curvature": "Curvature (minimal models)",
 }
-
-PROFILES = ("paper", "smoke")
 
 #: Names of the unlearning chapter's verdicts (:func:`qmlr.unlearning_study.unlearning_verdicts`
 #: order) and whether each is core (the main-figure settings).
@@ -266,7 +265,7 @@ def curvature_checks(records: pd.DataFrame) -> list[Check]:
 def analytic_checks(profile: str) -> list[Check]:
     """Claim 7 from the minimal models (SI §I), as the analytic chapter judges it.
 
-    :param profile: ``"paper"`` or ``"smoke"``.
+    :param profile: a profile name (:mod:`qmlr.profiles`).
     :return: five checks (three core: the formulas and the sign of Term B).
     """
     from qmlr import analytic as A
@@ -297,8 +296,7 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
     from qmlr import unlearning_study as U
     from qmlr.study import load_records, load_results
 
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    get_profile(profile)  # an unknown profile raises, listing the profiles
     checks = resilience_checks(load_records("resilience", profile, results_dir), profile)
     checks += capacity_checks(
         load_records("capacity", profile, results_dir),

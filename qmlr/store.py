@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import platform
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from qmlr.atomic import write_atomic
 from qmlr.specs import SPEC_TYPES, CellSpec, Spec, spec_from_dict
 
 SCHEMA_VERSION = 1
@@ -89,20 +90,14 @@ class ResultStore:
         return self.cell_path(spec).exists()
 
     def save(self, result: CellResult) -> Path:
-        """Write one result atomically and return its path."""
-        path = self.cell_path(result.spec)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write one result atomically and return its path.
+
+        :raises StorageError: the folder cannot be written (nothing half-written is left).
+        """
         payload = result.payload()
         document = {**payload, "sha256": seal(payload)}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(document, fh, indent=1, sort_keys=True)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        text = json.dumps(document, indent=1, sort_keys=True)
+        return write_atomic(self.cell_path(result.spec), text.encode())
 
     def load_file(self, path: str | os.PathLike[str]) -> CellResult:
         """Read and verify one result file.
@@ -184,14 +179,12 @@ def export_records(results: Iterable[CellResult], path: str | os.PathLike[str]) 
             r["run"],
         ),
     )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fields = list(dict.fromkeys(k for row in rows for k in row))
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return write_atomic(path, text.getvalue().encode())
 
 
 @lru_cache(maxsize=1)

@@ -11,34 +11,39 @@ Example:
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qmlr.atomic import storage_error
 from qmlr.experiments import STUDIES, study_cells
+from qmlr.profiles import get_profile
 from qmlr.runner import run_cells, run_specs
+from qmlr.sessions import SessionLog
 from qmlr.store import (
     DEFAULT_RESULTS_DIR,
     CellResult,
     ResultStore,
-    environment_provenance,
     export_records,
 )
 
-_SMOKE_DIR: Path | None = None
+_SMOKE_DIR: dict[str, Path] = {}
 
 
 def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStore:
-    """The store a profile reads and writes: ``results/`` for paper, a temporary one for smoke."""
-    global _SMOKE_DIR
+    """The store a profile reads and writes: ``results/`` for a stored profile (paper), a
+    temporary folder shared by the process otherwise (smoke, tiny)."""
     if results_dir is not None:
         return ResultStore(results_dir)
-    if profile == "paper":
+    if get_profile(profile).stored:
         return ResultStore(DEFAULT_RESULTS_DIR)
-    if _SMOKE_DIR is None:
-        _SMOKE_DIR = Path(tempfile.mkdtemp(prefix="qmlr-smoke-"))
-    return ResultStore(_SMOKE_DIR)
+    if profile not in _SMOKE_DIR:
+        _SMOKE_DIR[profile] = Path(tempfile.mkdtemp(prefix=f"qmlr-{profile}-"))
+    return ResultStore(_SMOKE_DIR[profile])
 
 
 def reproduce(
@@ -59,11 +64,13 @@ def reproduce(
     :param progress: show a progress bar.
     :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (a Dask cluster).
     :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
-    :return: a short summary (cells total / computed now, wall time).
+    :return: a short summary (cells total / computed now by this process, wall time).
     """
     cells = study_cells(study, profile)
-    store = store_for(profile, results_dir)
-    missing = sum(not store.has(c) for c in cells)
+    root = store_for(profile, results_dir).root
+    folder = root / study
+    session = SessionLog(folder, study, profile, len(cells), n_jobs=n_jobs, backend=backend)
+    store = session.store(root)  # logs the session in study.json as each cell lands
     start = time.perf_counter()
     results = run_study_specs(
         study,
@@ -75,33 +82,32 @@ def reproduce(
         scheduler=scheduler,
     )
     elapsed = time.perf_counter() - start
-    folder = store.root / study
-    exporter = STUDIES[study].export
-    if exporter is None:
-        export_records(results, folder / "records.csv")
-    else:
-        exporter(results, folder)
-    log_path = folder / "study.json"
-    log = (
-        json.loads(log_path.read_text()) if log_path.exists() else {"study": study, "sessions": []}
+    computed = session.cells_computed  # by this process: a concurrent run saves the rest
+    exporter = STUDIES[study].export or (
+        lambda results, into: export_records(results, Path(into) / "records.csv")
     )
-    if missing:
-        log["sessions"].append(
-            {
-                "profile": profile,
-                "cells_computed": missing,
-                "wall_time_s": round(elapsed, 2),
-                "n_jobs": n_jobs,
-                "backend": backend,
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                **environment_provenance(),
-            }
-        )
-    log["profile"] = profile
-    log["cells"] = len(cells)
-    log["total_wall_time_s"] = round(sum(s["wall_time_s"] for s in log["sessions"]), 2)
-    log_path.write_text(json.dumps(log, indent=1))
-    return {"cells": len(cells), "computed": missing, "wall_time_s": round(elapsed, 1)}
+    _export_atomically(exporter, results, folder)
+    session.close(elapsed)
+    return {"cells": len(cells), "computed": computed, "wall_time_s": round(elapsed, 1)}
+
+
+def _export_atomically(
+    exporter: Callable[[list[CellResult], Path], Any], results: list[CellResult], folder: Path
+) -> None:
+    """Run a study's exporter into a private folder, then move each file it wrote into
+    ``folder`` with ``os.replace``: readers never see a half-written table."""
+    try:
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".export-"))
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    try:
+        exporter(results, staging)
+        for path in sorted(staging.iterdir()):
+            os.replace(path, folder / path.name)
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_results(

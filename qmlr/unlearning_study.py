@@ -70,11 +70,8 @@ from qmlr.unlearn import METHOD_LABELS, METHODS, METRICS, get_method, unlearn
 STUDY = "unlearning"
 #: Label-flip ratio of the unlearning experiments (MNIST |D_f| = 150, XXZ 24).
 ALPHA = 0.3
-#: Unlearning steps (SI IV.C). Profiles other than ``paper`` run SMOKE_STEPS steps and at most
-#: SMOKE_RUNS runs per series, so each chapter computes its smoke study in well under a minute.
+#: Unlearning steps of the paper (SI IV.C); a profile's ``unlearning_steps`` says how many run.
 PAPER_STEPS = 50
-SMOKE_STEPS = 3
-SMOKE_RUNS = 1
 #: The approximate methods of the paper (claim 5), and the published SCRUB beyond the paper.
 APPROXIMATE = ("finetune", "scrub", "grad_asc")
 
@@ -270,13 +267,13 @@ class UnlearningSpec:
 
 
 def unlearning_steps(profile: Profile) -> int:
-    """50 steps at paper scale, :data:`SMOKE_STEPS` otherwise."""
-    return PAPER_STEPS if profile.name == "paper" else SMOKE_STEPS
+    """The profile's unlearning steps (50 at paper scale)."""
+    return profile.unlearning_steps
 
 
 def unlearning_runs(profile: Profile) -> int:
-    """``profile.runs`` at paper scale (5), at most :data:`SMOKE_RUNS` otherwise."""
-    return profile.runs if profile.name == "paper" else min(profile.runs, SMOKE_RUNS)
+    """The profile's unlearning runs per series, at most its sweep runs (5 at paper scale)."""
+    return min(profile.runs, profile.unlearning_runs)
 
 
 def make_spec(

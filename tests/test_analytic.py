@@ -8,6 +8,7 @@ import sympy as sp
 import torch
 
 from qmlr import analytic as A
+from qmlr.profiles import get_profile
 
 LABELS = ("y", "0", "1")
 
@@ -309,7 +310,7 @@ def test_misclassified_rule() -> None:
 
 
 def test_outlier_positions_per_profile() -> None:
-    assert len(A.outlier_positions("paper")) == A.SWEEP_POINTS["paper"]
+    assert len(A.outlier_positions("paper")) == get_profile("paper").analytic_sweep
     assert A.outlier_positions("smoke").round(3).tolist() == [0.05, 0.275, 0.5, 0.725, 0.95]
     with pytest.raises(ValueError, match="profile"):
         A.outlier_positions("huge")

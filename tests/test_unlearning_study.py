@@ -69,8 +69,9 @@ def test_paper_specs_cover_every_series_and_setting():
     assert "unlearning" in STUDIES
     assert [s.key() for s in study_cells("unlearning", "paper")] == [s.key() for s in specs]
     smoke = U.unlearning_specs(get_profile("smoke"))
-    assert all(s.unlearn.steps == U.SMOKE_STEPS for s in smoke)
-    assert len(smoke) == len(U.SERIES) * U.SMOKE_RUNS
+    prof = get_profile("smoke")
+    assert all(s.unlearn.steps == prof.unlearning_steps for s in smoke)
+    assert len(smoke) == len(U.SERIES) * prof.unlearning_runs
 
 
 def test_poison_equals_the_resilience_sweeps_at_alpha_03():
