@@ -18,15 +18,18 @@ The settings (the one source of truth, :data:`SETTINGS`):
   code (the authors' public research code): lr 0.005 on both datasets, MNIST batch 256 (two
   updates per step), XXZ batch = |D_r|. The QNNs' main setting.
 
-The series (:data:`SERIES`): the four main-figure series (MLP "si", QNN "paper-figure", XXZ with
-the ``random`` global phase of the resilience figure) and three sensitivity series (both QNNs at
-"si"; the XXZ MLP with ``canonical`` phases).
+The series (:data:`SERIES`): the paper's (:data:`PAPER_SERIES`: four main-figure series — MLP
+"si", QNN "paper-figure", XXZ with the ``random`` global phase of the resilience figure — and
+three sensitivity series: both QNNs at "si", the XXZ MLP with ``canonical`` phases), and the
+extensions of :data:`COMPUTED_EXTENSIONS` that separate amenability to unlearning from
+resilience: a QNN made to memorize its poison (:data:`MEMORIZING_SERIES`, :mod:`qmlr.memorizing`)
+and the classical controls that train by gradient (:data:`CONTROL_SERIES`).
 
 Example:
     >>> from qmlr.experiments import get_profile
     >>> specs = unlearning_specs(get_profile("paper"))
-    >>> len(specs), specs[0].unlearn.steps
-    (35, 50)
+    >>> len(specs) == 5 * len(SERIES), len(PAPER_SERIES) * 5, specs[0].unlearn.steps
+    (True, 35, 50)
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from qmlr.controls_study import control_model, control_training
 from qmlr.experiments import (
     Profile,
     StudyDefinition,
+    get_profile,
     paper_model,
     register_study,
     training_config,
@@ -791,6 +795,106 @@ def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None
             }
         )
     return pd.DataFrame(out)
+
+
+def series_n_params(series: Series) -> int:
+    """Trained parameters of a series' model (``mlp-small``: its MLP after the fixed PCA map).
+
+    Example:
+        >>> series_n_params(Series("xxz", "qnn", "si"))
+        192
+    """
+    from qmlr.models.small import PCA_COMPONENTS
+
+    spec = make_spec(series, get_profile("paper"), 0, steps=0)
+    model = spec.model
+    if model.kind == "mlp-small":
+        model, in_features = ModelSpec("mlp", hidden=model.hidden), PCA_COMPONENTS
+    else:
+        in_features = model_inputs(clean_split(spec.data, "train").x[:1], model).shape[-1]
+    net = build_model(model, spec.data, in_features, [0])
+    return int(get_kind(model.kind).n_params(net)[0])
+
+
+def steps_from_below(row: pd.Series, tolerance: float = RETRAIN_TOLERANCE) -> int | str | None:
+    """Steps until a method's run-mean validation accuracy reaches Retrain's level, counted only
+    from a start below it.
+
+    :param row: a :func:`summary_table` row.
+    :param tolerance: "Retrain's level" is its final mean minus this.
+    :return: ``"at step 0"`` if the poisoned model already starts at that level, else the step
+        (``None`` = never).
+
+    Example:
+        >>> row = pd.Series({"val_start": 0.5, "retrain_val_final": 0.9, "steps_to_retrain": 7})
+        >>> steps_from_below(row), steps_from_below(row.replace(0.5, 0.95))
+        (7, 'at step 0')
+    """
+    if row["val_start"] >= row["retrain_val_final"] - tolerance:
+        return "at step 0"
+    steps = row["steps_to_retrain"]
+    return None if steps is None or pd.isna(steps) else int(steps)
+
+
+def amenability_table(summary: pd.DataFrame, series: Sequence[Series]) -> pd.DataFrame:
+    """Per series: where its poisoned model starts, Retrain's level, and the steps each
+    approximate method needs to reach that level from below (:func:`steps_from_below`).
+
+    :param summary: :func:`summary_table` output.
+    :param series: the series to show (those without results are skipped).
+    :return: one row per series.
+    """
+    rows = []
+    for s in series:
+        start = _row(summary, s, "finetune")
+        if start is None:
+            continue
+        row = {
+            "series": s.label,
+            "parameters": series_n_params(s),
+            "poison reproduced, step 0": f"{start['forget_start']:.3f}",
+            "val. acc. step 0": f"{start['val_start']:.3f}",
+            f"Retrain level (step {int(start['steps'])})": f"{start['retrain_val_final']:.3f}",
+        }
+        for method in (*APPROXIMATE, "scrub_kurmanji"):
+            r = _row(summary, s, method)
+            if r is not None:
+                reach = steps_from_below(r)
+                row[METHOD_LABELS[method]] = (
+                    reach if isinstance(reach, str) else _steps_text(reach, int(r["steps"]))
+                )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
+    """One sentence on whether a series' approximate methods reach Retrain's level from below
+    within :data:`QUICK_STEPS` steps.
+
+    :param summary: :func:`summary_table` output.
+    :param series: the series.
+    :return: Markdown text (``""`` without results).
+    """
+    start = _row(summary, series, "finetune")
+    if start is None:
+        return ""
+    level = start["retrain_val_final"] - RETRAIN_TOLERANCE
+    head = (
+        f"**{series.label}**: poisoned model at validation accuracy {start['val_start']:.3f} "
+        f"(reproducing {start['forget_start']:.0%} of the flipped labels), Retrain's level "
+        f"{start['retrain_val_final']:.3f}"
+    )
+    if start["val_start"] >= level:
+        return head + " — it starts at that level, so the speed of unlearning is not tested."
+    reach = {m: steps_from_below(_row(summary, series, m)) for m in APPROXIMATE}
+    quick = [METHOD_LABELS[m] for m, n in reach.items() if n is not None and n <= QUICK_STEPS]
+    slow = [METHOD_LABELS[m] for m, n in reach.items() if n is None or n > QUICK_STEPS]
+    parts = []
+    if quick:
+        parts.append(f"{', '.join(quick)} reach it within {QUICK_STEPS} steps")
+    if slow:
+        parts.append(f"{', '.join(slow)} do not")
+    return head + " — " + "; ".join(parts) + "."
 
 
 def settings_table(profile: Profile) -> pd.DataFrame:
