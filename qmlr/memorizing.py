@@ -5,8 +5,15 @@ step 0 near zero), so "the QNN unlearns quickly" cannot be told apart from "the 
 learned the poison". A *memorizing* QNN separates the two: its base training weights the loss
 of every flipped sample by ``w`` (every other sample by 1, :func:`forget_weights`), and ``w`` is
 the smallest value of :data:`FORGET_WEIGHT_GRID` whose model reproduces at least
-:data:`MEMORIZATION_TARGET` of the flipped labels on a quick trial (:func:`memorization_trial`,
-run 0 at paper scale). The chosen weights are :data:`FORGET_WEIGHT`.
+:data:`MEMORIZATION_TARGET` of the flipped labels in each run of a quick trial
+(:func:`memorization_trial` on :data:`TRIAL_RUNS` at paper scale). The chosen weights are
+:data:`FORGET_WEIGHT`.
+
+Measured (XXZ, depth-4 QNN, α = 0.3: 24 flipped of 82): the QNN does not memorize the flipped
+samples one by one; once their total weight outgrows the clean samples' (``w`` ≈ 58 / 24) it
+learns the inverted rule instead, so forgetting accuracy rises as retain and validation accuracy
+fall. Run 0: w = 2.25 → forget 0.33, val 0.67; 2.5 → 0.79, 0.20; 2.75 → 0.83, 0.15; 3 and above →
+1.0, 0.0. Run 1: 2.5 → 1.0, 0.01; 2.75 and above → 1.0, 0.0.
 
 Example:
     >>> forget_weights(5, [1, 3], 4.0).tolist()
@@ -22,12 +29,15 @@ import pandas as pd
 import torch
 
 #: Weights tried on the quick trial, smallest first.
-FORGET_WEIGHT_GRID: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+FORGET_WEIGHT_GRID: tuple[float, ...] = (1.0, 2.0, 2.25, 2.5, 2.75, 3.0, 3.5, 4.0, 8.0, 16.0, 32.0)
+#: The runs of the quick trial (the weight must reach the target in each).
+TRIAL_RUNS: tuple[int, ...] = (0, 1)
 #: Forgetting accuracy at step 0 (the poisoned labels reproduced) a memorizing QNN must reach.
 MEMORIZATION_TARGET = 0.8
 #: The chosen weight per dataset: the smallest of :data:`FORGET_WEIGHT_GRID` reaching
-#: :data:`MEMORIZATION_TARGET` on :func:`memorization_trial` (paper scale, run 0).
-FORGET_WEIGHT: dict[str, float] = {"xxz": 4.0}
+#: :data:`MEMORIZATION_TARGET` in every run of :data:`TRIAL_RUNS` (paper scale; measured values
+#: in the module docstring).
+FORGET_WEIGHT: dict[str, float] = {"xxz": 2.75}
 
 
 def forget_weights(n: int, corrupted: Sequence[int], weight: float) -> np.ndarray:
@@ -96,4 +106,6 @@ if __name__ == "__main__":  # the trial behind FORGET_WEIGHT: python -m qmlr.mem
     import sys
 
     torch.set_num_threads(1)
-    print(memorization_trial(sys.argv[1] if len(sys.argv) > 1 else "xxz").to_string())
+    for trial_run in TRIAL_RUNS:
+        trial = memorization_trial(sys.argv[1] if len(sys.argv) > 1 else "xxz", run=trial_run)
+        print(f"run {trial_run}\n{trial.to_string()}")
