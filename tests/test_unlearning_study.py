@@ -424,3 +424,20 @@ def dataclasses_replace(spec: U.UnlearningSpec, **changes) -> U.UnlearningSpec:
     import dataclasses
 
     return dataclasses.replace(spec, **changes)
+
+
+def test_amenability_counts_steps_only_from_a_start_below_retrain():
+    records = synthetic_records(mlp_lags=True)
+    mlp, qnn = U.Series("mnist", "mlp", "si"), U.Series("mnist", "qnn", "paper-figure")
+    summary = U.summary_table(records)
+    table = U.amenability_table(summary, [mlp, qnn, U.Series("xxz", "qnn", "si")])
+    assert table["series"].tolist() == [mlp.label, qnn.label]  # no results: skipped
+    assert table["parameters"].tolist() == [16473, 240]
+    assert table["Finetune"].tolist() == ["never in 50", "3"]
+    assert "within 10 steps" in U.describe_amenability(summary, qnn)
+    assert U.describe_amenability(summary, mlp).endswith("do not.")
+    at_level = records.copy()
+    at_level.loc[(at_level["model"] == "qnn") & (at_level["step"] == 0), "val_accuracy"] = 0.95
+    summary = U.summary_table(at_level)
+    assert U.amenability_table(summary, [qnn])["Finetune"].tolist() == ["at step 0"]
+    assert "not tested" in U.describe_amenability(summary, qnn)
