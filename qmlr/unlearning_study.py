@@ -892,15 +892,20 @@ def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
     )
     if start["val_start"] >= level:
         return head + " — it starts at that level, so the speed of unlearning is not tested."
+    steps = int(start["steps"])
     reach = {m: steps_from_below(_row(summary, series, m)) for m in APPROXIMATE}
-    quick = [METHOD_LABELS[m] for m, n in reach.items() if n is not None and n <= QUICK_STEPS]
-    slow = [METHOD_LABELS[m] for m, n in reach.items() if n is None or n > QUICK_STEPS]
+    quick = [m for m, n in reach.items() if n is not None and n <= QUICK_STEPS]
+    slow = [m for m, n in reach.items() if n is None or n > QUICK_STEPS]
+
+    def listed(methods: list[str]) -> str:
+        return ", ".join(f"{METHOD_LABELS[m]} {_steps_text(reach[m], steps)}" for m in methods)
+
     parts = []
     if quick:
-        parts.append(f"{', '.join(quick)} reach it within {QUICK_STEPS} steps")
+        parts.append(f"within {QUICK_STEPS} steps: {listed(quick)}")
     if slow:
-        parts.append(f"{', '.join(slow)} do not")
-    return head + " — " + "; ".join(parts) + "."
+        parts.append(f"later or never: {listed(slow)}")
+    return head + "; steps to reach it from below — " + "; ".join(parts) + "."
 
 
 def settings_table(profile: Profile) -> pd.DataFrame:

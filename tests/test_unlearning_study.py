@@ -434,8 +434,8 @@ def test_amenability_counts_steps_only_from_a_start_below_retrain():
     assert table["series"].tolist() == [mlp.label, qnn.label]  # no results: skipped
     assert table["parameters"].tolist() == [16473, 240]
     assert table["Finetune"].tolist() == ["never in 50", "3"]
-    assert "within 10 steps" in U.describe_amenability(summary, qnn)
-    assert U.describe_amenability(summary, mlp).endswith("do not.")
+    assert "within 10 steps: Finetune 3, Scrub (paper) 3" in U.describe_amenability(summary, qnn)
+    assert "later or never: Finetune never in 50" in U.describe_amenability(summary, mlp)
     at_level = records.copy()
     at_level.loc[(at_level["model"] == "qnn") & (at_level["step"] == 0), "val_accuracy"] = 0.95
     summary = U.summary_table(at_level)
