@@ -81,16 +81,22 @@ def adam(
     return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
 
 
-def per_member_bce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def per_member_bce(
+    logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor | None = None
+) -> torch.Tensor:
     """Mean binary cross-entropy of each ensemble member.
 
     :param logits: shape (E, B).
     :param labels: shape (E, B), values in {0, 1}.
+    :param weights: optional per-sample weights, shape (E, B): the mean of ``weight · BCE``.
     :return: shape (E,).
     """
-    return torch.nn.functional.binary_cross_entropy_with_logits(
+    losses = torch.nn.functional.binary_cross_entropy_with_logits(
         logits, labels.to(logits.dtype), reduction="none"
-    ).mean(dim=-1)
+    )
+    if weights is not None:
+        losses = losses * weights.to(losses.dtype)
+    return losses.mean(dim=-1)
 
 
 @torch.no_grad()
@@ -139,6 +145,7 @@ def fit(
     progress: bool = False,
     weight_decay: float = 0.0,
     on_epoch: Callable[[int], bool | None] | None = None,
+    sample_weight: torch.Tensor | None = None,
 ) -> History:
     """Train every member of ``model`` on its own data with Adam and minibatch BCE.
 
@@ -153,6 +160,8 @@ def fit(
     :param weight_decay: Adam's L2 penalty (see :func:`adam`).
     :param on_epoch: called with the epoch index after each epoch; training stops after this
         epoch when it returns true (early stopping), and ``train_loss`` then ends there.
+    :param sample_weight: optional per-sample loss weights, shape (E, N) (default: all 1): the
+        minibatch loss is the mean of ``weight · BCE``.
     :return: the :class:`History` of the run.
     """
     if x.dim() != 3 or y.shape != x.shape[:2]:
@@ -162,6 +171,8 @@ def fit(
     n_members, n = y.shape
     if len(seeds) != n_members:
         raise ValueError(f"{len(seeds)} seeds for {n_members} ensemble members")
+    if sample_weight is not None and sample_weight.shape != y.shape:
+        raise ValueError(f"sample_weight {tuple(sample_weight.shape)} != y {tuple(y.shape)}")
     optimizer = adam(model.parameters(), lr=config.lr, weight_decay=weight_decay)
     orders = minibatch_orders(n, config.epochs, seeds)
     members = torch.arange(n_members)[:, None]
@@ -175,7 +186,8 @@ def fit(
         batch_losses = []
         for start in range(0, n, config.batch_size):
             idx = orders[epoch, :, start : start + config.batch_size]
-            loss = per_member_bce(model(x[members, idx]), y[members, idx])
+            weights = None if sample_weight is None else sample_weight[members, idx]
+            loss = per_member_bce(model(x[members, idx]), y[members, idx], weights)
             optimizer.zero_grad(set_to_none=True)
             loss.sum().backward()
             optimizer.step()

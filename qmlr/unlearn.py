@@ -347,12 +347,16 @@ def get_method(name: str) -> Method:
 def fresh_like(model: torch.nn.Module, seeds: Sequence[int]) -> torch.nn.Module:
     """A freshly initialized model of the same architecture and dtype, one member per seed.
 
-    :param model: a :class:`~qmlr.mlp.MLP` or :class:`~qmlr.qnn.QNN` ensemble.
+    :param model: a :class:`~qmlr.mlp.MLP` or :class:`~qmlr.qnn.QNN` ensemble, or a module
+        with a ``reinitialized(seeds)`` method (the classical controls of :mod:`qmlr.models`).
     :param seeds: initialization seeds.
     :return: the new model.
     """
     from qmlr.mlp import MLP
     from qmlr.qnn import QNN
+
+    if hasattr(model, "reinitialized"):
+        return model.reinitialized(tuple(seeds))
 
     if isinstance(model, MLP):
         return MLP(model.in_features, model.hidden, seeds=tuple(seeds), dtype=model.dtype)

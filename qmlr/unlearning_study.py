@@ -18,15 +18,18 @@ The settings (the one source of truth, :data:`SETTINGS`):
   code (the authors' public research code): lr 0.005 on both datasets, MNIST batch 256 (two
   updates per step), XXZ batch = |D_r|. The QNNs' main setting.
 
-The series (:data:`SERIES`): the four main-figure series (MLP "si", QNN "paper-figure", XXZ with
-the ``random`` global phase of the resilience figure) and three sensitivity series (both QNNs at
-"si"; the XXZ MLP with ``canonical`` phases).
+The series (:data:`SERIES`): the paper's (:data:`PAPER_SERIES`: four main-figure series — MLP
+"si", QNN "paper-figure", XXZ with the ``random`` global phase of the resilience figure — and
+three sensitivity series: both QNNs at "si", the XXZ MLP with ``canonical`` phases), and the
+extensions of :data:`COMPUTED_EXTENSIONS` that separate amenability to unlearning from
+resilience: a QNN made to memorize its poison (:data:`MEMORIZING_SERIES`, :mod:`qmlr.memorizing`)
+and the classical controls that train by gradient (:data:`CONTROL_SERIES`).
 
 Example:
     >>> from qmlr.experiments import get_profile
     >>> specs = unlearning_specs(get_profile("paper"))
-    >>> len(specs), specs[0].unlearn.steps
-    (35, 50)
+    >>> len(specs) == 5 * len(SERIES), len(PAPER_SERIES) * 5, specs[0].unlearn.steps
+    (True, 35, 50)
 """
 
 from __future__ import annotations
@@ -45,13 +48,18 @@ import pandas as pd
 import torch
 
 from qmlr.analysis import Verdict
+from qmlr.controls_study import control_model, control_training
 from qmlr.experiments import (
     Profile,
     StudyDefinition,
+    get_profile,
     paper_model,
     register_study,
     training_config,
 )
+from qmlr.memorizing import FORGET_WEIGHT, forget_weights
+from qmlr.models import get_kind
+from qmlr.models.base import ModelKind
 from qmlr.runner import build_model, clean_split, model_inputs, poisoned_training_set
 from qmlr.specs import (
     N_QUBITS,
@@ -115,6 +123,21 @@ SETTINGS: dict[str, dict[tuple[str, str], UnlearnConfig]] = {
     },
 }
 
+#: The controls trained by gradient that the study unlearns (see :data:`CONTROL_SERIES`).
+UNLEARNED_CONTROLS: tuple[str, ...] = (
+    "logistic",
+    "mlp-tanh",
+    "mlp-weight-decay",
+    "mlp-small",
+    "mlp-early-stop",
+)
+# A control is unlearned with the "si" setting of the paper model whose base training it uses
+# (its kind's ``training``: the MLP's for the MLP variants, the QNN's for logistic regression);
+# on both datasets the two "si" settings are the same (lr 0.001 MNIST / 0.01 XXZ, full batch).
+for _dataset in ("mnist", "xxz"):
+    for _kind in UNLEARNED_CONTROLS:
+        SETTINGS["si"][(_dataset, _kind)] = SETTINGS["si"][(_dataset, get_kind(_kind).training)]
+
 SETTING_LABELS = {"si": "SI literal", "paper-figure": "paper-figure (authors' code)"}
 
 
@@ -126,7 +149,9 @@ class Series:
     :param kind: ``"mlp"`` or ``"qnn"``.
     :param setting: a key of :data:`SETTINGS`.
     :param phase: XXZ global-phase convention (``"random"`` for MNIST too, where it is unused).
-    :param role: ``"main"`` (Fig. 3) or ``"sensitivity"``.
+    :param role: ``"main"`` (Fig. 3), ``"sensitivity"``, ``"memorizing"`` (a QNN trained to
+        memorize its poison, :mod:`qmlr.memorizing`) or ``"control"`` (a classical control).
+    :param forget_weight: loss weight of the flipped samples in the base training (1 = plain).
     """
 
     dataset: str
@@ -134,6 +159,12 @@ class Series:
     setting: str
     phase: str = "random"
     role: str = "main"
+    forget_weight: float = 1.0
+
+    @property
+    def model_name(self) -> str:
+        """The records' ``model``: the kind, ``"<kind>-memorizing"`` with a forget weight."""
+        return model_name(self.kind, self.forget_weight)
 
     @property
     def coords(self) -> dict[str, str]:
@@ -141,7 +172,7 @@ class Series:
         return {
             "dataset": self.dataset,
             "phase": self.phase if self.dataset == "xxz" else "",
-            "model": self.kind,
+            "model": self.model_name,
             "setting": self.setting,
         }
 
@@ -149,11 +180,22 @@ class Series:
     def label(self) -> str:
         """E.g. ``"XXZ QNN, paper-figure"``."""
         phase = f", {self.phase} phase" if self.dataset == "xxz" and self.phase != "random" else ""
-        return f"{self.dataset.upper()} {self.kind.upper()}, {self.setting}{phase}"
+        weight = f" (flipped ×{self.forget_weight:g})" if self.forget_weight != 1.0 else ""
+        return f"{self.dataset.upper()} {self.model_name.upper()}{weight}, {self.setting}{phase}"
 
 
-#: Every series of the study, main figure first.
-SERIES: tuple[Series, ...] = (
+def model_name(kind: str, forget_weight: float = 1.0) -> str:
+    """The records' ``model`` of a kind trained with ``forget_weight``.
+
+    Example:
+        >>> model_name("qnn"), model_name("qnn", 8.0)
+        ('qnn', 'qnn-memorizing')
+    """
+    return kind if forget_weight == 1.0 else f"{kind}-memorizing"
+
+
+#: The paper's series (Fig. 3 and its sensitivity rows), main figure first.
+PAPER_SERIES: tuple[Series, ...] = (
     Series("mnist", "mlp", "si"),
     Series("xxz", "mlp", "si"),
     Series("mnist", "qnn", "paper-figure"),
@@ -162,6 +204,32 @@ SERIES: tuple[Series, ...] = (
     Series("xxz", "qnn", "si", role="sensitivity"),
     Series("xxz", "mlp", "si", phase="canonical", role="sensitivity"),
 )
+#: QNNs made to memorize their poison (:data:`qmlr.memorizing.FORGET_WEIGHT`), unlearned with
+#: both QNN settings from one base model.
+MEMORIZING_SERIES: tuple[Series, ...] = tuple(
+    Series(dataset, "qnn", setting, role="memorizing", forget_weight=FORGET_WEIGHT[dataset])
+    for dataset in ("xxz", "mnist")
+    if dataset in FORGET_WEIGHT
+    for setting in ("paper-figure", "si")
+)
+#: The gradient-trained controls, unlearned at "si" from their poisoned models.
+CONTROL_SERIES: tuple[Series, ...] = tuple(
+    Series(dataset, kind, "si", role="control")
+    for dataset in ("xxz", "mnist")
+    for kind in UNLEARNED_CONTROLS
+)
+#: Datasets whose memorizing QNN is computed and committed at paper scale (a series added here
+#: is computed by ``python -m qmlr reproduce --profile paper unlearning``, which computes only
+#: what is missing).
+MEMORIZING_COMPUTED: tuple[str, ...] = ("xxz", "mnist")
+#: The extension series computed and committed at paper scale (part of the study): the
+#: memorizing QNNs of the datasets in :data:`MEMORIZING_COMPUTED`, and every control series.
+COMPUTED_EXTENSIONS: tuple[Series, ...] = (
+    *(s for s in MEMORIZING_SERIES if s.dataset in MEMORIZING_COMPUTED),
+    *CONTROL_SERIES,
+)
+#: Every series of the study, main figure first.
+SERIES: tuple[Series, ...] = (*PAPER_SERIES, *COMPUTED_EXTENSIONS)
 
 
 @register_spec
@@ -179,6 +247,8 @@ class UnlearningSpec:
     :param run: repetition index.
     :param base_seed: the study's seed; every draw derives from it.
     :param methods: the unlearning methods run from the base model (default weights).
+    :param forget_weight: loss weight of the flipped samples in the base training (1 = plain
+        training; left out of :meth:`to_dict` at 1, so the paper series' keys are unchanged).
     """
 
     kind: ClassVar[str] = "unlearning-run"
@@ -192,8 +262,12 @@ class UnlearningSpec:
     run: int = 0
     base_seed: int = 2508_02422
     methods: tuple[str, ...] = METHODS
+    forget_weight: float = 1.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "forget_weight", float(self.forget_weight))
+        if not self.forget_weight > 0:
+            raise ValueError(f"forget_weight must be positive, got {self.forget_weight!r}")
         alpha = float(self.alpha)
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must lie in (0, 1) (a forget set is needed), got {alpha!r}")
@@ -208,8 +282,16 @@ class UnlearningSpec:
         object.__setattr__(self, "methods", methods)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form."""
-        return json_form(self)
+        """Plain-JSON form (``forget_weight`` only where it is not 1)."""
+        d = json_form(self)
+        if self.forget_weight == 1.0:
+            del d["forget_weight"]
+        return d
+
+    @property
+    def model_name(self) -> str:
+        """The records' ``model`` (see :func:`model_name`)."""
+        return model_name(self.model.kind, self.forget_weight)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> UnlearningSpec:
@@ -225,6 +307,7 @@ class UnlearningSpec:
             run=d["run"],
             base_seed=d["base_seed"],
             methods=tuple(d["methods"]),
+            forget_weight=d.get("forget_weight", 1.0),
         )
 
     def key(self) -> str:
@@ -248,7 +331,10 @@ class UnlearningSpec:
 
     def base_key(self) -> tuple[Any, ...]:
         """Specs with equal base keys share one poisoned base model."""
-        return (self.data, self.model, self.train, self.alpha, self.run, self.base_seed)
+        return (
+            self.data, self.model, self.train, self.alpha, self.run, self.base_seed,
+            self.forget_weight,
+        )  # fmt: skip
 
     def _seed(self, what: str) -> int:
         m = self.model
@@ -282,14 +368,18 @@ def make_spec(
     """The spec of one run of ``series`` at ``profile`` (``steps`` overrides the profile's)."""
     config = SETTINGS[series.setting][(series.dataset, series.kind)]
     steps = unlearning_steps(profile) if steps is None else steps
+    paper = series.kind in ("mlp", "qnn")
     return UnlearningSpec(
         study=STUDY,
         data=DataSpec(series.dataset, phase=series.phase),
-        model=paper_model(series.dataset, series.kind),
-        train=training_config(series.dataset, series.kind, profile),
+        model=(paper_model if paper else control_model)(series.dataset, series.kind),
+        train=(training_config if paper else control_training)(
+            series.dataset, series.kind, profile
+        ),
         unlearn=UnlearnConfig(steps, config.lr, config.batch_size),
         setting=series.setting,
         run=run,
+        forget_weight=series.forget_weight,
     )
 
 
@@ -313,6 +403,8 @@ class BaseModel:
     :param forget: (x, y) of D_f with poisoned labels, shapes (1, F, D), (1, F).
     :param val: clean validation (x, y), shapes (V, D), (V,).
     :param train_accuracy: accuracy on the poisoned training labels.
+    :param sample_weight: the base training's per-sample loss weights, shape (N,) (all 1
+        unless the spec has a ``forget_weight``).
     :param wall_time_s: seconds spent drawing the poison and training.
     """
 
@@ -322,6 +414,7 @@ class BaseModel:
     val: tuple[torch.Tensor, torch.Tensor]
     train_accuracy: float
     wall_time_s: float
+    sample_weight: np.ndarray | None = None
 
 
 def train_base(spec: UnlearningSpec) -> BaseModel:
@@ -339,8 +432,19 @@ def train_base(spec: UnlearningSpec) -> BaseModel:
     val = clean_split(spec.data, "val")
     x_val, y_val = model_inputs(val.x, spec.model), torch.as_tensor(val.y)
     seed = cell.model_seed()
-    model = build_model(spec.model, spec.data, x.shape[-1], [seed])
-    history = fit(model, x[None], y[None], spec.train, [seed])
+    kind = get_kind(spec.model.kind)
+    weights = forget_weights(len(y), poisoned.corrupted, spec.forget_weight)
+    if spec.forget_weight == 1.0 and type(kind).fit is not ModelKind.fit:
+        # a control with its own fitting (weight decay, early stopping, a fitted projection)
+        model, history = kind.fit(spec.model, spec.data, spec.train, x[None], y[None], [seed])
+    else:
+        if spec.forget_weight != 1.0 and type(kind).fit is not ModelKind.fit:
+            raise ValueError(f"a forget weight needs a plainly fitted kind, not {kind.name!r}")
+        model = build_model(spec.model, spec.data, x.shape[-1], [seed])
+        sample_weight = None if spec.forget_weight == 1.0 else torch.as_tensor(weights)[None]
+        history = fit(model, x[None], y[None], spec.train, [seed], sample_weight=sample_weight)
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model kind {kind.name!r} is not trained by gradient; cannot unlearn")
     keep, drop = torch.as_tensor(~forget_mask), torch.as_tensor(forget_mask)
     return BaseModel(
         model=model,
@@ -349,6 +453,7 @@ def train_base(spec: UnlearningSpec) -> BaseModel:
         val=(x_val, y_val),
         train_accuracy=float(history.train_accuracy[0]),
         wall_time_s=time.perf_counter() - start,
+        sample_weight=weights,
     )
 
 
@@ -431,7 +536,7 @@ def _cost(spec: UnlearningSpec) -> float:
     width = (
         2 ** N_QUBITS[spec.data.name] * spec.model.depth
         if spec.model.kind == "qnn"
-        else sum(spec.model.hidden) * 8
+        else (sum(spec.model.hidden) + 1) * 8
     )
     n_train, n_val = {"mnist": (500, 500), "xxz": (82, 84)}[spec.data.name]
     per_step = 3 * n_train + n_train + n_val  # update passes + the metrics of every step
@@ -454,7 +559,9 @@ def plan_groups(specs: Iterable[UnlearningSpec]) -> list[list[UnlearningSpec]]:
 
 #: Columns that identify a series in the records.
 SERIES_COLUMNS = ["dataset", "phase", "model", "setting"]
-_ROLES = {tuple(s.coords.values()): s.role for s in SERIES}
+_ROLES = {
+    tuple(s.coords.values()): s.role for s in (*PAPER_SERIES, *MEMORIZING_SERIES, *CONTROL_SERIES)
+}
 
 
 def record_rows(result: CellResult) -> list[dict[str, Any]]:
@@ -463,7 +570,7 @@ def record_rows(result: CellResult) -> list[dict[str, Any]]:
     coords = {
         "dataset": s.data.name,
         "phase": s.data.phase if s.data.name == "xxz" else "",
-        "model": s.model.kind,
+        "model": s.model_name,
         "setting": s.setting,
     }
     head = {
@@ -696,6 +803,111 @@ def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None
             }
         )
     return pd.DataFrame(out)
+
+
+def series_n_params(series: Series) -> int:
+    """Trained parameters of a series' model (``mlp-small``: its MLP after the fixed PCA map).
+
+    Example:
+        >>> series_n_params(Series("xxz", "qnn", "si"))
+        192
+    """
+    from qmlr.models.small import PCA_COMPONENTS
+
+    spec = make_spec(series, get_profile("paper"), 0, steps=0)
+    model = spec.model
+    if model.kind == "mlp-small":
+        model, in_features = ModelSpec("mlp", hidden=model.hidden), PCA_COMPONENTS
+    else:
+        in_features = model_inputs(clean_split(spec.data, "train").x[:1], model).shape[-1]
+    net = build_model(model, spec.data, in_features, [0])
+    return int(get_kind(model.kind).n_params(net)[0])
+
+
+def steps_from_below(row: pd.Series, tolerance: float = RETRAIN_TOLERANCE) -> int | str | None:
+    """Steps until a method's run-mean validation accuracy reaches Retrain's level, counted only
+    from a start below it.
+
+    :param row: a :func:`summary_table` row.
+    :param tolerance: "Retrain's level" is its final mean minus this.
+    :return: ``"at step 0"`` if the poisoned model already starts at that level, else the step
+        (``None`` = never).
+
+    Example:
+        >>> row = pd.Series({"val_start": 0.5, "retrain_val_final": 0.9, "steps_to_retrain": 7})
+        >>> steps_from_below(row), steps_from_below(row.replace(0.5, 0.95))
+        (7, 'at step 0')
+    """
+    if row["val_start"] >= row["retrain_val_final"] - tolerance:
+        return "at step 0"
+    steps = row["steps_to_retrain"]
+    return None if steps is None or pd.isna(steps) else int(steps)
+
+
+def amenability_table(summary: pd.DataFrame, series: Sequence[Series]) -> pd.DataFrame:
+    """Per series: where its poisoned model starts, Retrain's level, and the steps each
+    approximate method needs to reach that level from below (:func:`steps_from_below`).
+
+    :param summary: :func:`summary_table` output.
+    :param series: the series to show (those without results are skipped).
+    :return: one row per series.
+    """
+    rows = []
+    for s in series:
+        start = _row(summary, s, "finetune")
+        if start is None:
+            continue
+        row = {
+            "series": s.label,
+            "parameters": series_n_params(s),
+            "poison reproduced, step 0": f"{start['forget_start']:.3f}",
+            "val. acc. step 0": f"{start['val_start']:.3f}",
+            f"Retrain level (step {int(start['steps'])})": f"{start['retrain_val_final']:.3f}",
+        }
+        for method in (*APPROXIMATE, "scrub_kurmanji"):
+            r = _row(summary, s, method)
+            if r is not None:
+                reach = steps_from_below(r)
+                row[METHOD_LABELS[method]] = (
+                    reach if isinstance(reach, str) else _steps_text(reach, int(r["steps"]))
+                )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
+    """One sentence on whether a series' approximate methods reach Retrain's level from below
+    within :data:`QUICK_STEPS` steps.
+
+    :param summary: :func:`summary_table` output.
+    :param series: the series.
+    :return: Markdown text (``""`` without results).
+    """
+    start = _row(summary, series, "finetune")
+    if start is None:
+        return ""
+    level = start["retrain_val_final"] - RETRAIN_TOLERANCE
+    head = (
+        f"**{series.label}**: poisoned model at validation accuracy {start['val_start']:.3f} "
+        f"(reproducing {start['forget_start']:.0%} of the flipped labels), Retrain's level "
+        f"{start['retrain_val_final']:.3f}"
+    )
+    if start["val_start"] >= level:
+        return head + " — it starts at that level, so the speed of unlearning is not tested."
+    steps = int(start["steps"])
+    reach = {m: steps_from_below(_row(summary, series, m)) for m in APPROXIMATE}
+    quick = [m for m, n in reach.items() if n is not None and n <= QUICK_STEPS]
+    slow = [m for m, n in reach.items() if n is None or n > QUICK_STEPS]
+
+    def listed(methods: list[str]) -> str:
+        return ", ".join(f"{METHOD_LABELS[m]} {_steps_text(reach[m], steps)}" for m in methods)
+
+    parts = []
+    if quick:
+        parts.append(f"within {QUICK_STEPS} steps: {listed(quick)}")
+    if slow:
+        parts.append(f"later or never: {listed(slow)}")
+    return head + "; steps to reach it from below — " + "; ".join(parts) + "."
 
 
 def settings_table(profile: Profile) -> pd.DataFrame:

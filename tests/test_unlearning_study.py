@@ -53,8 +53,9 @@ def mlp_result():
 
 
 def test_paper_specs_cover_every_series_and_setting():
-    specs = U.unlearning_specs(get_profile("paper"))
-    assert len(specs) == len(U.SERIES) * 5 == 35
+    specs = [s for s in U.unlearning_specs(get_profile("paper")) if s.forget_weight == 1.0]
+    specs = [s for s in specs if s.model.kind in ("mlp", "qnn")]
+    assert len(specs) == len(U.PAPER_SERIES) * 5 == 35
     assert len({s.key() for s in specs}) == 35
     assert all(s.unlearn.steps == 50 and s.alpha == 0.3 for s in specs)
     by = {(s.data.name, s.data.phase, s.model.kind, s.setting): s for s in specs}
@@ -68,7 +69,9 @@ def test_paper_specs_cover_every_series_and_setting():
     assert len(U.plan_groups(specs)) == 25
     assert U.plan_groups(specs)[0][0].data.name == "mnist"  # the costly MNIST QNN first
     assert "unlearning" in STUDIES
-    assert [s.key() for s in study_cells("unlearning", "paper")] == [s.key() for s in specs]
+    every = U.unlearning_specs(get_profile("paper"))
+    assert len(every) == len(U.SERIES) * 5
+    assert [s.key() for s in study_cells("unlearning", "paper")] == [s.key() for s in every]
     smoke = U.unlearning_specs(get_profile("smoke"))
     prof = get_profile("smoke")
     assert all(s.unlearn.steps == prof.unlearning_steps for s in smoke)
@@ -319,3 +322,153 @@ def test_reaching_retrain_counts_only_from_a_start_below_it():
     assert (shown["steps to Retrain − 0.02"] == U.STARTS_AT_RETRAIN).sum() == len(U.METHODS) - 1
     # the MLP verdicts are unchanged by the QNN's start
     assert U.lag_verdict(summary, "mlp", "si").reproduced is True
+
+
+# --------------------------------------------------------------------------------------------
+# The extension series: a memorizing QNN and the gradient-trained controls
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_committed_unlearning_cell_keeps_its_key():
+    """The new spec field is left out of the JSON form at its default: each committed cell's
+    spec rebuilds to the key it was filed under, and the paper series still make those keys."""
+    import json
+    from pathlib import Path
+
+    from qmlr.specs import spec_from_dict
+
+    files = sorted(Path("results/unlearning/cells").glob("*.json"))
+    if not files:
+        pytest.skip("no committed unlearning results")
+    committed = set()
+    for f in files:
+        blob = json.loads(f.read_text())
+        spec = spec_from_dict(blob["kind"], blob["spec"])
+        assert spec.key() == blob["key"] == f.stem
+        assert spec.to_dict() == blob["spec"]
+        committed.add(spec.key())
+    paper = {
+        U.make_spec(s, get_profile("paper"), run).key() for s in U.PAPER_SERIES for run in range(5)
+    }
+    assert paper <= committed
+
+
+def test_forget_weight_is_part_of_the_spec_only_when_set():
+    plain = mlp_spec()
+    assert "forget_weight" not in plain.to_dict()
+    heavy = U.UnlearningSpec(**{**plain.__dict__, "forget_weight": 4})
+    assert heavy.to_dict()["forget_weight"] == 4.0
+    assert U.UnlearningSpec.from_dict(heavy.to_dict()) == heavy
+    assert heavy.key() != plain.key() and heavy.base_key() != plain.base_key()
+    assert (plain.model_name, heavy.model_name) == ("mlp", "mlp-memorizing")
+    assert heavy.cell() == plain.cell()  # the same poison and seeds
+    with pytest.raises(ValueError, match="forget_weight"):
+        U.UnlearningSpec(**{**plain.__dict__, "forget_weight": 0.0})
+
+
+def test_memorizing_training_upweights_exactly_the_flipped_samples(monkeypatch):
+    spec = dataclasses_replace(small_qnn_spec("si", 0.01, None), forget_weight=8.0)
+    seen = {}
+    real_fit = U.fit
+
+    def spy(model, x, y, config, seeds, **kwargs):
+        seen["weight"] = kwargs.get("sample_weight")
+        seen["y"] = y
+        return real_fit(model, x, y, config, seeds, **kwargs)
+
+    monkeypatch.setattr(U, "fit", spy)
+    base = U.train_base(spec)
+    flipped = poisoned_training_set(spec.cell()).corrupted
+    expected = np.ones(len(seen["y"][0]))
+    expected[flipped] = 8.0
+    np.testing.assert_allclose(seen["weight"][0].numpy(), expected)
+    np.testing.assert_allclose(base.sample_weight, expected)
+    assert (seen["weight"][0] == 8.0).sum() == base.forget[1].shape[1] == len(flipped) > 0
+    U.train_base(small_qnn_spec("si", 0.01, None))  # a plain spec trains without weights
+    assert seen["weight"] is None
+
+
+def test_sample_weights_weight_the_training_loss():
+    from qmlr.train import per_member_bce
+
+    logits = torch.tensor([[2.0, -1.0, 0.5]])
+    labels = torch.tensor([[0, 0, 1]])
+    single = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, labels.float(), reduction="none"
+    )
+    weights = torch.tensor([[3.0, 1.0, 1.0]])
+    np.testing.assert_allclose(
+        per_member_bce(logits, labels, weights).numpy(), (single * weights).mean(-1).numpy()
+    )
+    np.testing.assert_allclose(
+        per_member_bce(logits, labels, torch.ones(1, 3)).numpy(),
+        per_member_bce(logits, labels).numpy(),
+    )
+
+
+def test_memorization_weights():
+    from qmlr.memorizing import FORGET_WEIGHT, FORGET_WEIGHT_GRID, forget_weights
+
+    assert all(w in FORGET_WEIGHT_GRID for w in FORGET_WEIGHT.values())
+    np.testing.assert_allclose(forget_weights(4, [0, 2], 2.5), [2.5, 1.0, 2.5, 1.0])
+    with pytest.raises(ValueError, match="positive"):
+        forget_weights(4, [0], 0.0)
+    assert {s.role for s in U.MEMORIZING_SERIES} == {"memorizing"}
+    assert all(s.forget_weight == FORGET_WEIGHT[s.dataset] for s in U.MEMORIZING_SERIES)
+
+
+@pytest.mark.parametrize("kind", U.UNLEARNED_CONTROLS)
+def test_controls_are_unlearned_from_their_poisoned_models(kind):
+    from qmlr.controls_study import control_model, control_training
+
+    series = U.Series("xxz", kind, "si", role="control")
+    spec = U.make_spec(series, TINY, run=0, steps=1)
+    assert spec.model == control_model("xxz", kind)
+    assert spec.train == control_training("xxz", kind, TINY)
+    assert spec.unlearn == U.UnlearnConfig(1, 0.01)  # the "si" setting of both paper models
+    assert spec.cell().poison_seed() == U.make_spec(U.PAPER_SERIES[1], TINY, 0).cell().poison_seed()
+    result = U.compute_spec(spec)
+    curves = result.metrics["curves"]
+    assert set(curves) == set(METHODS)
+    assert curves["finetune"]["val_accuracy"][0] == result.metrics["base_val_accuracy"]
+    frame = U.records_frame([result])
+    assert set(frame["model"]) == {kind} and set(frame["role"]) == {"control"}
+
+
+def test_fresh_controls_keep_their_architecture():
+    from qmlr.models.bounded import BoundedMLP
+    from qmlr.models.small import ProjectedMLP
+
+    bounded = BoundedMLP(3, (4,), seeds=(0,))
+    fresh = fresh_like(bounded, [1])
+    assert isinstance(fresh, BoundedMLP) and fresh.mlp.hidden == (4,)
+    assert not torch.equal(fresh.mlp.weights[0], bounded.mlp.weights[0])
+    means, directions = torch.randn(1, 5), torch.randn(1, 5, 2)
+    small = ProjectedMLP(means, directions, (3,), seeds=(0,))
+    fresh = fresh_like(small, [1])
+    assert isinstance(fresh, ProjectedMLP)
+    assert torch.equal(fresh.directions, small.directions)  # the fixed map is kept
+    assert not torch.equal(fresh.mlp.weights[0], small.mlp.weights[0])
+
+
+def dataclasses_replace(spec: U.UnlearningSpec, **changes) -> U.UnlearningSpec:
+    import dataclasses
+
+    return dataclasses.replace(spec, **changes)
+
+
+def test_amenability_counts_steps_only_from_a_start_below_retrain():
+    records = synthetic_records(mlp_lags=True)
+    mlp, qnn = U.Series("mnist", "mlp", "si"), U.Series("mnist", "qnn", "paper-figure")
+    summary = U.summary_table(records)
+    table = U.amenability_table(summary, [mlp, qnn, U.Series("xxz", "qnn", "si")])
+    assert table["series"].tolist() == [mlp.label, qnn.label]  # no results: skipped
+    assert table["parameters"].tolist() == [16473, 240]
+    assert table["Finetune"].tolist() == ["never in 50", "3"]
+    assert "within 10 steps: Finetune 3, Scrub (paper) 3" in U.describe_amenability(summary, qnn)
+    assert "later or never: Finetune never in 50" in U.describe_amenability(summary, mlp)
+    at_level = records.copy()
+    at_level.loc[(at_level["model"] == "qnn") & (at_level["step"] == 0), "val_accuracy"] = 0.95
+    summary = U.summary_table(at_level)
+    assert U.amenability_table(summary, [qnn])["Finetune"].tolist() == ["at step 0"]
+    assert "not tested" in U.describe_amenability(summary, qnn)

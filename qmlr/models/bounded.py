@@ -42,6 +42,11 @@ class BoundedMLP(torch.nn.Module):
         self.mlp = MLP(in_features, hidden=hidden, seeds=seeds, dtype=dtype)
         self.n_members = self.mlp.n_members
 
+    def reinitialized(self, seeds: Sequence[int]) -> BoundedMLP:
+        """A freshly initialized bounded MLP of the same shape, one member per seed."""
+        mlp = self.mlp
+        return BoundedMLP(mlp.in_features, mlp.hidden, seeds, dtype=mlp.dtype)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Bounded logits ``(E, B)``."""
         return LOGIT_SCALE * torch.tanh(self.mlp(x))

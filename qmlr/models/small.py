@@ -81,6 +81,14 @@ class ProjectedMLP(torch.nn.Module):
         self.mlp = MLP(directions.shape[-1], hidden=hidden, seeds=seeds, dtype=dtype)
         self.n_members = self.mlp.n_members
 
+    def reinitialized(self, seeds: Sequence[int]) -> ProjectedMLP:
+        """The same fixed projection (of member 0 for every new member) and a freshly
+        initialized MLP, one member per seed."""
+        n = len(seeds)
+        means = self.means[:1].expand(n, -1).clone()
+        directions = self.directions[:1].expand(n, -1, -1).clone()
+        return ProjectedMLP(means, directions, self.mlp.hidden, seeds, dtype=self.mlp.dtype)
+
     def project(self, x: torch.Tensor) -> torch.Tensor:
         """Reduced inputs ``(E, B, k)`` of inputs ``(E, B, D)`` or ``(B, D)``."""
         if x.ndim == 2:
