@@ -333,11 +333,11 @@ def test_every_committed_unlearning_cell_keeps_its_key():
     """The new spec field is left out of the JSON form at its default: each committed cell's
     spec rebuilds to the key it was filed under, and the paper series still make those keys."""
     import json
-    from pathlib import Path
 
     from qmlr.specs import spec_from_dict
+    from qmlr.store import DEFAULT_RESULTS_DIR
 
-    files = sorted(Path("results/unlearning/cells").glob("*.json"))
+    files = sorted((DEFAULT_RESULTS_DIR / "unlearning" / "cells").glob("*.json"))
     if not files:
         pytest.skip("no committed unlearning results")
     committed = set()
