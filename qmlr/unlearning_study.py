@@ -48,7 +48,6 @@ import pandas as pd
 import torch
 
 from qmlr.analysis import Verdict
-from qmlr.controls_study import control_model, control_training
 from qmlr.experiments import (
     Profile,
     StudyDefinition,
@@ -366,6 +365,10 @@ def make_spec(
     series: Series, profile: Profile, run: int, steps: int | None = None
 ) -> UnlearningSpec:
     """The spec of one run of ``series`` at ``profile`` (``steps`` overrides the profile's)."""
+    # imported here: the controls study registers itself through qmlr.experiments, which
+    # imports this module, so a top-level import would be circular
+    from qmlr.controls_study import control_model, control_training
+
     config = SETTINGS[series.setting][(series.dataset, series.kind)]
     steps = unlearning_steps(profile) if steps is None else steps
     paper = series.kind in ("mlp", "qnn")
