@@ -96,7 +96,7 @@ def all_specs(profile: str | Profile) -> dict[str, list[Any]]:
 
     Example:
         >>> {k: len(v) for k, v in all_specs("paper").items()}["unlearning"]
-        35
+        105
     """
     prof = _profile(profile)
     order = [s for s in STUDY_CHAPTERS if s in STUDIES]
@@ -523,7 +523,8 @@ def unlearning_settings_table(train: Mapping[str, Dataset], profile: str | Profi
 
     :param train: dataset name → training set.
     :param profile: the profile.
-    :return: columns ``data``, ``model``, ``setting``, ``α``, ``forget set D_f``,
+    :return: columns ``data``, ``model``, ``setting``, ``α``, ``flipped-sample weight`` (in
+        the base training's loss; above 1 for the memorizing QNN), ``forget set D_f``,
         ``retain set D_r``, ``steps``, ``lr``, ``batch``, ``updates per step``, ``runs``.
 
     Example:
@@ -534,10 +535,10 @@ def unlearning_settings_table(train: Mapping[str, Dataset], profile: str | Profi
     """
     groups: dict[tuple[Any, ...], list[Any]] = {}
     for spec in all_specs(profile).get("unlearning", []):
-        key = (spec.data, spec.model, spec.setting, spec.alpha, spec.unlearn)
+        key = (spec.data, spec.model, spec.setting, spec.alpha, spec.unlearn, spec.forget_weight)
         groups.setdefault(key, []).append(spec)
     rows = []
-    for (data, model, setting, alpha, config), specs in groups.items():
+    for (data, model, setting, alpha, config, weight), specs in groups.items():
         n = len(train[data.name])
         forget = corruption_count(n, alpha, "label_flip")
         retain = n - forget
@@ -548,6 +549,7 @@ def unlearning_settings_table(train: Mapping[str, Dataset], profile: str | Profi
                 "model": model.label,
                 "setting": setting,
                 "α": alpha,
+                "flipped-sample weight": weight,
                 "forget set D_f": forget,
                 "retain set D_r": retain,
                 "steps": config.steps,

@@ -181,7 +181,7 @@ def test_unlearning_settings_follow_the_specs(train, profile):
     mnist = table[table["data"] == "MNIST 1 vs 9"]
     assert set(mnist["forget set D_f"]) == {150} and set(mnist["retain set D_r"]) == {350}
     batched = table[table["batch"] == 256]
-    assert batched["updates per step"].tolist() == [2]  # ceil(350 / 256)
+    assert set(batched["updates per step"]) == {2}  # ceil(350 / 256)
 
 
 def test_curvature_table_has_every_configuration():
