@@ -30,7 +30,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
         getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)
     ):
         return None
-    from qmlr.book import is_chapter_file
+    from qmlr.tools.book import is_chapter_file
 
     if not is_chapter_file(file_path):
         return None
@@ -67,7 +67,7 @@ if _nbval_plugin is not None:
             self.compare_outputs = False
 
         def collect(self):
-            from qmlr.book import load_chapter_notebook
+            from qmlr.tools.book import load_chapter_notebook
 
             profile = os.environ.get(NBVAL_PROFILE_ENV, "smoke")
             notebook = load_chapter_notebook(Path(self.fspath), {"profile": profile})

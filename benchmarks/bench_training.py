@@ -1,13 +1,13 @@
 """Time the two choices that set the paper-scale training cost, against their baselines.
 
 Both sides of each ratio run in this process, interleaved (round robin), one torch thread,
-timed in CPU seconds; each timed call is a short :func:`qmlr.train.fit` (10 epochs on 82
+timed in CPU seconds; each timed call is a short :func:`qmlr.core.train.fit` (10 epochs on 82
 samples, batch 32, an ensemble of 10, as in the XXZ sweeps):
 
 * QNN (12 qubits, depth 4, complex64): the fast path with qubit groups of at most
   ``qnn.GROUP_QUBITS`` qubits against two half-register factors (``GROUP_QUBITS = 6``: two
   64 × 64 matrices); both cut the last layer to the readout's light cone;
-* MLP ([64, 16] on 8192 inputs, float32): the fused Adam of :func:`qmlr.train.adam` against
+* MLP ([64, 16] on 8192 inputs, float32): the fused Adam of :func:`qmlr.core.train.adam` against
   torch's default per-tensor Adam.
 
 Prints one line per comparison with the median times and their ratio. Run with::
@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-from qmlr import qnn, train
-from qmlr.mlp import MLP
-from qmlr.train import TrainConfig, fit
+from qmlr.core import qnn, train
+from qmlr.core.mlp import MLP
+from qmlr.core.train import TrainConfig, fit
 
 N_MEMBERS, N_TRAIN = 10, 82  # an XXZ training set (82 states), ensembles as in the sweeps
 CONFIG = TrainConfig(epochs=10, batch_size=32, lr=0.01)

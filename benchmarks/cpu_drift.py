@@ -78,10 +78,10 @@ CONFIGS: dict[str, Config] = {
 def _apply_pin(pin: str) -> None:
     import torch
 
-    import qmlr.train
+    import qmlr.core.train
 
     if pin == "unfused-adam":
-        qmlr.train.adam = lambda params, lr: torch.optim.Adam(
+        qmlr.core.train.adam = lambda params, lr: torch.optim.Adam(
             params, lr=lr, fused=False, foreach=False
         )
     elif pin == "deterministic":
@@ -145,16 +145,16 @@ def recompute_task(study: str, key: str) -> dict:
     """Recompute one committed result in this process: its validation curves and metrics."""
     import torch
 
-    import qmlr.unlearning_study  # noqa: F401  (registers the unlearning spec kind)
-    from qmlr.runner import clean_split, recompute
-    from qmlr.store import ResultStore
+    import qmlr.studies.unlearning_study  # noqa: F401  (registers the unlearning spec kind)
+    from qmlr.studies.runner import clean_split, recompute
+    from qmlr.studies.store import ResultStore
 
     torch.set_num_threads(1)
     store = ResultStore(ROOT / "results")
     stored = store.load_file(ROOT / "results" / study / "cells" / f"{key}.json")
     start, cpu_start = time.perf_counter(), time.process_time()
     if study == "unlearning":
-        from qmlr.unlearning_study import compute_spec
+        from qmlr.studies.unlearning_study import compute_spec
 
         fresh = compute_spec(stored.spec)
     else:
@@ -191,7 +191,7 @@ def training_seconds(repeats: int) -> dict[str, float]:
     spec.loader.exec_module(bench)
     torch.set_num_threads(1)
     runs = {
-        "MLP [64,16]/8192": bench.mlp_training(fused=True),  # qmlr.train.adam, pinned or not
+        "MLP [64,16]/8192": bench.mlp_training(fused=True),  # qmlr.core.train.adam, pinned or not
         "QNN 12q/d4": bench.qnn_training(bench.qnn.GROUP_QUBITS),
     }
     return bench.round_robin(runs, repeats)
@@ -223,9 +223,9 @@ def run_config(name: str, tasks: tuple[str, ...], timing: int = 0) -> dict:
 
 def drift(stored, metrics: dict) -> tuple[str, tuple[int, int], tuple[int, int]]:
     """(verdict, (val samples moved any step, last step), (any accuracy's, same)) of a
-    recomputation against ``stored``, counted by :func:`qmlr.agreement.agree`."""
-    from qmlr.agreement import agree
-    from qmlr.store import CellResult
+    recomputation against ``stored``, counted by :func:`qmlr.studies.agreement.agree`."""
+    from qmlr.studies.agreement import agree
+    from qmlr.studies.store import CellResult
 
     # no fingerprint on either side: always the cross-CPU comparison, which counts samples
     got = agree(CellResult(stored.spec, stored.metrics, {}), CellResult(stored.spec, metrics, {}))
@@ -242,9 +242,9 @@ def drift(stored, metrics: dict) -> tuple[str, tuple[int, int], tuple[int, int]]
 
 def report(rows: dict[str, dict]) -> None:
     """Print the kernel table and the drift table of the rows of :func:`run_config`."""
-    import qmlr.unlearning_study  # noqa: F401  (registers the unlearning spec kind)
-    from qmlr.agreement import CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP
-    from qmlr.store import CellResult, ResultStore
+    import qmlr.studies.unlearning_study  # noqa: F401  (registers the unlearning spec kind)
+    from qmlr.studies.agreement import CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP
+    from qmlr.studies.store import CellResult, ResultStore
 
     names = list(rows)
     native = rows[names[0]]["kernels"]
@@ -301,7 +301,7 @@ def report(rows: dict[str, dict]) -> None:
             )
     print(
         f"\nLargest drift without a pin: {worst[0]} samples at any step, {worst[1]} at the last; "
-        f"qmlr.agreement allows {CROSS_CPU_SAMPLES_ANY_STEP} and {CROSS_CPU_SAMPLES_LAST_STEP}."
+        f"qmlr.studies.agreement allows {CROSS_CPU_SAMPLES_ANY_STEP} and {CROSS_CPU_SAMPLES_LAST_STEP}."
     )
 
 
@@ -364,7 +364,7 @@ def main() -> None:
         report(json.loads(Path(args.from_json).read_text()))
         return
 
-    from qmlr.fingerprint import cpu_fingerprint
+    from qmlr.studies.fingerprint import cpu_fingerprint
 
     print("machine:", json.dumps(cpu_fingerprint()))
     print("\n".join(late_settings()))

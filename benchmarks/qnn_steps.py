@@ -1,18 +1,18 @@
 """The QNN training steps that :mod:`benchmarks.bench_qnn` times, one per method.
 
-One *step* is what :func:`qmlr.train.fit` does per minibatch: forward pass, BCE-with-logits,
-backward pass and one update of the optimizer ``fit`` builds (:func:`qmlr.train.adam`, torch's
+One *step* is what :func:`qmlr.core.train.fit` does per minibatch: forward pass, BCE-with-logits,
+backward pass and one update of the optimizer ``fit`` builds (:func:`qmlr.core.train.adam`, torch's
 fused Adam), for a single model (``E = 1``) unless said otherwise. The methods are
 
-* the fast path (:class:`qmlr.qnn.QNN`) with the loss of ``fit``
-  (:func:`qmlr.train.per_member_bce`);
+* the fast path (:class:`qmlr.core.qnn.QNN`) with the loss of ``fit``
+  (:func:`qmlr.core.train.per_member_bce`);
 * tensorcircuit-ng on its torch backend, the circuit built gate by gate and vectorized over the
-  batch with ``torch.func.vmap`` (:func:`qmlr.qnn.reference_expectations`);
+  batch with ``torch.func.vmap`` (:func:`qmlr.core.qnn.reference_expectations`);
 * tensorcircuit-ng on its jax backend, ``jax.jit`` of ``jax.vmap`` with an Adam update written
   like torch's (only when ``jax`` is importable);
 * the fast path training an ensemble of ``E`` models at once.
 
-Every method starts from the same angles (:func:`qmlr.qnn.init_params`) and sees the same data
+Every method starts from the same angles (:func:`qmlr.core.qnn.init_params`) and sees the same data
 (:func:`bench_data`), so their losses and updates agree (``tests/test_bench.py``).
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from qmlr.qnn import (
+from qmlr.core.qnn import (
     LOGIT_SCALE,
     QNN,
     init_params,
@@ -35,14 +35,14 @@ from qmlr.qnn import (
     reference_expectations,
     tc_backend,
 )
-from qmlr.train import adam, per_member_bce
+from qmlr.core.train import adam, per_member_bce
 
 LEARNING_RATE = 0.01
 """Adam learning rate of every timed step (it does not affect the cost of a step)."""
 
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
-"""torch's ``Adam`` defaults (those :func:`qmlr.train.adam` keeps), replicated by the jax step."""
+"""torch's ``Adam`` defaults (those :func:`qmlr.core.train.adam` keeps), replicated by the jax step."""
 
 TC_TORCH = "tensorcircuit-ng torch, vmap"
 FAST = "fast path, E=1"
@@ -149,14 +149,14 @@ def fast_step(
     data_seed: int = 1,
     lr: float = LEARNING_RATE,
 ) -> TrainStep:
-    """The fast path's training step (:class:`~qmlr.qnn.QNN`, loss as in :func:`qmlr.train.fit`).
+    """The fast path's training step (:class:`~qmlr.core.qnn.QNN`, loss as in :func:`qmlr.core.train.fit`).
 
     :param case: the shape.
     :param dtype: simulation dtype.
     :param n_models: ensemble size ``E``; members are seeded ``seed, seed + 1, …``.
-    :param seed: seed of the first member's initialization (:func:`qmlr.qnn.init_params`).
+    :param seed: seed of the first member's initialization (:func:`qmlr.core.qnn.init_params`).
     :param data_seed: seed of :func:`bench_data`.
-    :param lr: learning rate of :func:`qmlr.train.adam`.
+    :param lr: learning rate of :func:`qmlr.core.train.adam`.
     :return: the step.
 
     Example:

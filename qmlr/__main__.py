@@ -1,7 +1,7 @@
-"""``python -m qmlr``: see :mod:`qmlr.cli`."""
+"""``python -m qmlr``: see :mod:`qmlr.tools.cli`."""
 
 import sys
 
-from qmlr.cli import main
+from qmlr.tools.cli import main
 
 sys.exit(main())

@@ -1,8 +1,8 @@
 """A real ``reproduce`` process for tests/test_claims.py, with a cheap stand-in for training.
 
 ``python tests/claim_worker.py RESULTS LOG [--jobs N] [--sleep S] [--stall-at K] [--barrier N]``
-runs :func:`qmlr.study.reproduce` of the smoke resilience study into ``RESULTS`` with
-:func:`qmlr.runner.train_group` replaced by :func:`fake_train_group`, which appends one JSON
+runs :func:`qmlr.studies.study.reproduce` of the smoke resilience study into ``RESULTS`` with
+:func:`qmlr.studies.runner.train_group` replaced by :func:`fake_train_group`, which appends one JSON
 line per trained group to ``LOG`` (the owning process and the group's keys), sleeps ``S``
 seconds and returns results that depend on every member of the group (as an ensemble's do).
 ``--stall-at K`` blocks in the K-th group (to be killed there); ``--barrier N`` waits until
@@ -18,8 +18,8 @@ import os
 import time
 from pathlib import Path
 
-from qmlr import runner
-from qmlr.store import CellResult
+from qmlr.studies import runner
+from qmlr.studies.store import CellResult
 
 OWNER = os.getpid()
 LOG = Path(os.devnull)
@@ -67,7 +67,7 @@ def main() -> None:
         time.sleep(0.02)
     runner.train_group = fake_train_group
 
-    from qmlr.study import reproduce
+    from qmlr.studies.study import reproduce
 
     summary = reproduce(
         "resilience", "smoke", n_jobs=args.jobs, results_dir=args.results, progress=False

@@ -7,18 +7,18 @@ import json
 
 import pytest
 
-from qmlr import fingerprint as F
-from qmlr import runner
-from qmlr.agreement import (
+from qmlr.core.train import TrainConfig
+from qmlr.studies import fingerprint as F
+from qmlr.studies import runner
+from qmlr.studies.agreement import (
     BIT_IDENTICAL,
     CROSS_CPU,
     CROSS_CPU_SAMPLES_ANY_STEP,
     CROSS_CPU_SAMPLES_LAST_STEP,
     agree,
 )
-from qmlr.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.store import CellResult, ResultStore
-from qmlr.train import TrainConfig
+from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.studies.store import CellResult, ResultStore
 
 SPEC = CellSpec(
     "tiny", DataSpec("mnist"), ModelSpec("mlp", hidden=(8, 4)), TrainConfig(2, 128, 0.01),

@@ -1,4 +1,4 @@
-"""Tests of qmlr.analytic: SI §I identities, numeric Hessians, and the toy datasets."""
+"""Tests of qmlr.core.analytic: SI §I identities, numeric Hessians, and the toy datasets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 import sympy as sp
 import torch
 
-from qmlr import analytic as A
-from qmlr.profiles import get_profile
+from qmlr.core import analytic as A
+from qmlr.studies.profiles import get_profile
 
 LABELS = ("y", "0", "1")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from qmlr import atomic, runner
-from qmlr.atomic import StorageError, check_writable, write_atomic
-from qmlr.experiments import study_cells
-from qmlr.store import CellResult, ResultStore
+from qmlr.studies import atomic, runner
+from qmlr.studies.atomic import StorageError, check_writable, write_atomic
+from qmlr.studies.experiments import study_cells
+from qmlr.studies.store import CellResult, ResultStore
 
 IS_ROOT = os.geteuid() == 0  # root writes through permissions: read-only is then simulated
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qmlr.book import (
+from qmlr.tools.book import (
     chapter_names,
     chapter_path,
     declared_parameters,
@@ -105,7 +105,7 @@ def test_parameters_are_injected_and_unknown_ones_refused(tmp_path):
 
 
 def test_cli_rejects_unknown_chapter(capsys):
-    from qmlr.cli import main
+    from qmlr.tools.cli import main
 
     assert main(["book", "run", "no-such-chapter", "-p", "profile", "smoke"]) == 2
     assert "unknown chapter" in capsys.readouterr().err
@@ -114,7 +114,7 @@ def test_cli_rejects_unknown_chapter(capsys):
 def test_papermill_runs_a_chapter_with_parameters(tmp_path, monkeypatch):
     import nbformat
 
-    import qmlr.book as book
+    import qmlr.tools.book as book
 
     write_chapter(tmp_path / "book", "demo", PARAMS_BODY)
     monkeypatch.setattr(book, "BOOK_DIR", tmp_path / "book")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from qmlr import class_means as C
+from qmlr.core import class_means as C
 
 
 def test_flipped_class_means() -> None:

@@ -7,11 +7,11 @@ import csv
 import numpy as np
 import pytest
 
-from qmlr import controls_study as C
-from qmlr.experiments import STUDIES, Profile, get_profile, study_cells
-from qmlr.models import CONTROL_KINDS
-from qmlr.runner import poisoned_training_set
-from qmlr.store import ResultStore, export_records
+from qmlr.core.models import CONTROL_KINDS
+from qmlr.studies import controls_study as C
+from qmlr.studies.experiments import STUDIES, Profile, get_profile, study_cells
+from qmlr.studies.runner import poisoned_training_set
+from qmlr.studies.store import ResultStore, export_records
 
 RECORD_COLUMNS = (
     "dataset, model, corruption, alpha, run, train_accuracy, val_accuracy, n_params, "
@@ -30,7 +30,7 @@ def test_paper_grid_covers_every_kind_dataset_corruption_alpha_and_run():
 
 
 def test_controls_train_with_the_settings_of_the_model_they_mimic():
-    from qmlr.experiments import PAPER_MLP_HIDDEN, PAPER_TRAINING
+    from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_TRAINING
 
     by_kind = {(c.data.name, c.model.kind): c for c in study_cells("controls", "paper")}
     for dataset in ("mnist", "xxz"):
@@ -66,7 +66,7 @@ def test_a_control_sees_the_resilience_cells_poison(corruption):
 
 
 def test_one_cell_of_every_kind_computes_to_records_with_the_contract_columns(tmp_path):
-    from qmlr.runner import run_specs
+    from qmlr.studies.runner import run_specs
 
     tiny = Profile("tiny", alphas=(0.4,), runs=1, epoch_scale=0.02)
     cells = [c for c in C.controls_cells(tiny) if c.data.name == "mnist"]

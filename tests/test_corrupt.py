@@ -1,4 +1,4 @@
-"""Tests of qmlr.corrupt: class-balanced label flipping and feature randomization."""
+"""Tests of qmlr.core.corrupt: class-balanced label flipping and feature randomization."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from qmlr import data
-from qmlr.corrupt import (
+from qmlr.core import data
+from qmlr.core.corrupt import (
     Corrupted,
     corrupt,
     corruption_count,
     flip_labels,
     randomize_features,
 )
-from qmlr.data import Dataset
+from qmlr.core.data import Dataset
 
 ALPHAS = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]
 SEEDS = [0, 1, 7]

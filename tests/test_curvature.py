@@ -1,4 +1,4 @@
-"""Tests of qmlr.curvature against torch.func.hessian and tensorcircuit-ng, on small models."""
+"""Tests of qmlr.core.curvature against torch.func.hessian and tensorcircuit-ng, on small models."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from qmlr import curvature as C
-from qmlr.mlp import MLP
-from qmlr.qnn import QNN, reference_expectations
+from qmlr.core import curvature as C
+from qmlr.core.mlp import MLP
+from qmlr.core.qnn import QNN, reference_expectations
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Tests of qmlr.curvature_study: the authors' ansatz, specs, data, measurements, tables."""
+"""Tests of qmlr.studies.curvature_study: the authors' ansatz, specs, data, measurements, tables."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 import torch
 
-from qmlr import curvature as C
-from qmlr import curvature_study as S
-from qmlr.corrupt import corruption_count
-from qmlr.experiments import STUDIES, get_profile
-from qmlr.mlp import MLP
-from qmlr.qnn import QNN
-from qmlr.specs import SPEC_TYPES
-from qmlr.store import CellResult, ResultStore
+from qmlr.core import curvature as C
+from qmlr.core.corrupt import corruption_count
+from qmlr.core.mlp import MLP
+from qmlr.core.qnn import QNN
+from qmlr.studies import curvature_study as S
+from qmlr.studies.experiments import STUDIES, get_profile
+from qmlr.studies.specs import SPEC_TYPES
+from qmlr.studies.store import CellResult, ResultStore
 
 matplotlib.use("Agg")
 

@@ -1,4 +1,4 @@
-"""Tests of qmlr.data: MNIST 1 vs 9, the XXZ ground states and their cache, features."""
+"""Tests of qmlr.core.data: MNIST 1 vs 9, the XXZ ground states and their cache, features."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from qmlr import data
-from qmlr.data import Dataset
+from qmlr.core import data
+from qmlr.core.data import Dataset
 
 # --------------------------------------------------------------------------------------------
 # Dataset record

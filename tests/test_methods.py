@@ -6,18 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qmlr import methods as M
-from qmlr.curvature_study import n_parameters
-from qmlr.data import Dataset
-from qmlr.experiments import (
+from qmlr.core.data import Dataset
+from qmlr.core.unlearn import METHOD_LABELS, METHODS, get_method
+from qmlr.report import methods as M
+from qmlr.studies.curvature_study import n_parameters
+from qmlr.studies.experiments import (
     PAPER_MLP_HIDDEN,
     PAPER_QNN_DEPTH,
     PAPER_TRAINING,
     get_profile,
     study_cells,
 )
-from qmlr.runner import poisoned_training_set
-from qmlr.unlearn import METHOD_LABELS, METHODS, get_method
+from qmlr.studies.runner import poisoned_training_set
 
 
 @pytest.fixture(scope="module")

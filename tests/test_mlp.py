@@ -1,4 +1,4 @@
-"""Tests for qmlr.mlp: the stacked ensemble equals plain torch models, initialization, errors."""
+"""Tests for qmlr.core.mlp: the stacked ensemble equals plain torch models, initialization, errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from qmlr.mlp import MLP, glorot_bound, init_weights, layer_sizes
+from qmlr.core.mlp import MLP, glorot_bound, init_weights, layer_sizes
 
 
 def plain_models(model: MLP) -> list[torch.nn.Sequential]:

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-import qmlr.experiments  # noqa: F401  (registers every spec kind)
-from qmlr import specs
-from qmlr.models import CONTROL_KINDS, KINDS, get_kind
-from qmlr.models.bounded import BoundedMLP
-from qmlr.models.defended import EARLY_STOP_FRACTION, holdout_split
-from qmlr.models.small import PCA_COMPONENTS, matched_width, pca_map
-from qmlr.qnn import LOGIT_SCALE
-from qmlr.specs import DataSpec, ModelSpec, spec_from_dict
-from qmlr.train import TrainConfig
+import qmlr.studies.experiments  # noqa: F401  (registers every spec kind)
+from qmlr.core.models import CONTROL_KINDS, KINDS, get_kind
+from qmlr.core.models.bounded import BoundedMLP
+from qmlr.core.models.defended import EARLY_STOP_FRACTION, holdout_split
+from qmlr.core.models.small import PCA_COMPONENTS, matched_width, pca_map
+from qmlr.core.qnn import LOGIT_SCALE
+from qmlr.core.train import TrainConfig
+from qmlr.studies import specs
+from qmlr.studies.specs import DataSpec, ModelSpec, spec_from_dict
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 CONFIG = TrainConfig(epochs=30, batch_size=8, lr=0.05)
@@ -72,7 +72,7 @@ def test_every_committed_cell_keeps_its_key():
 
 
 def test_paper_model_labels_and_inputs_are_unchanged():
-    from qmlr.runner import build_model, model_inputs
+    from qmlr.studies.runner import build_model, model_inputs
 
     assert ModelSpec("mlp", hidden=(16, 4)).label == "MLP [16, 4]"
     assert ModelSpec("qnn", depth=6).label == "QNN depth 6"
@@ -209,7 +209,7 @@ def test_early_stopping_keeps_an_epoch_of_the_run():
 
 
 def test_adam_weight_decay_pulls_weights_to_zero_without_a_loss_gradient():
-    from qmlr.train import adam
+    from qmlr.core.train import adam
 
     p = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
     opt = adam([p], lr=0.1, weight_decay=1e-3)
@@ -219,7 +219,7 @@ def test_adam_weight_decay_pulls_weights_to_zero_without_a_loss_gradient():
 
 
 def test_weight_decay_kind_trains_with_its_stated_penalty(monkeypatch):
-    from qmlr.models import defended
+    from qmlr.core.models import defended
 
     seen = {}
     real_fit = defended.fit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qmlr import phenotype as P
+from qmlr.report import phenotype as P
 
 
 def test_steepest_drop_per_step_of_alpha(syn) -> None:
@@ -162,7 +162,7 @@ def test_models_with_phenotype(syn) -> None:
 
 
 def test_load_records_joins_the_paper_models_and_the_controls(syn, monkeypatch) -> None:
-    import qmlr.study
+    import qmlr.studies.study
 
     rec = syn.study()
     frames = {
@@ -175,7 +175,7 @@ def test_load_records_joins_the_paper_models_and_the_controls(syn, monkeypatch) 
         asked.append((study, profile))
         return frames[study]
 
-    monkeypatch.setattr(qmlr.study, "load_records", fake)
+    monkeypatch.setattr(qmlr.studies.study, "load_records", fake)
     joined = P.load_records("smoke")
     assert asked == [("resilience", "smoke"), ("controls", "smoke")]
     assert list(joined.columns) == [*P.RECORD_COLUMNS, "n_params"]

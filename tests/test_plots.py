@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from qmlr import analysis, plots  # noqa: E402
+from qmlr.report import analysis, plots  # noqa: E402
 
 
 def test_phenotype_panels_draw_every_model_present() -> None:

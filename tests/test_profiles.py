@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from qmlr.book import chapter_names, run_chapter
-from qmlr.experiments import STUDIES, study_cells
-from qmlr.profiles import PROFILES, Profile, get_profile
-from qmlr.study import load_results, reproduce
+from qmlr.studies.experiments import STUDIES, study_cells
+from qmlr.studies.profiles import PROFILES, Profile, get_profile
+from qmlr.studies.study import load_results, reproduce
+from qmlr.tools.book import chapter_names, run_chapter
 
 
 def test_profiles_are_found_by_name_and_unknown_names_are_refused() -> None:

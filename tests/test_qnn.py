@@ -1,4 +1,4 @@
-"""Tests for qmlr.qnn: gate conventions, fast path vs the tensorcircuit reference, the module."""
+"""Tests for qmlr.core.qnn: gate conventions, fast path vs the tensorcircuit reference, the module."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tensorcircuit as tc
 import tensornetwork as tn
 import torch
 
-from qmlr import qnn
+from qmlr.core import qnn
 
 X = np.array([[0, 1], [1, 0]], dtype=complex)
 Y = np.array([[0, -1j], [1j, 0]], dtype=complex)

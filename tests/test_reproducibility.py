@@ -1,4 +1,4 @@
-"""Tests of qmlr.reproducibility: divergences from the code, provenance, seed audit, recompute."""
+"""Tests of qmlr.report.reproducibility: divergences from the code, provenance, seed audit, recompute."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from qmlr import reproducibility as R
-from qmlr.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
+from qmlr.report import reproducibility as R
+from qmlr.studies.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
 
 
 def test_divergence_table_states_the_books_values() -> None:
-    from qmlr import curvature_study as CS
-    from qmlr import unlearning_study as U
-    from qmlr.experiments import PAPER_MLP_HIDDEN
+    from qmlr.studies import curvature_study as CS
+    from qmlr.studies import unlearning_study as U
+    from qmlr.studies.experiments import PAPER_MLP_HIDDEN
 
     table = R.divergence_table().set_index("topic")
     assert len(table) >= 9 and not table.isna().any().any()
@@ -100,8 +100,8 @@ def test_seed_audit_catches_a_doctored_seed(tmp_path: Path) -> None:
 
 
 def test_recompute_check_reproduces_a_stored_cell(tmp_path: Path) -> None:
-    from qmlr.experiments import study_cells
-    from qmlr.runner import compute_cell
+    from qmlr.studies.experiments import study_cells
+    from qmlr.studies.runner import compute_cell
 
     spec = study_cells("resilience", "smoke")[0]
     store = ResultStore(tmp_path)

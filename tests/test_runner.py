@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qmlr import runner
-from qmlr.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.store import CorruptResultError, ResultStore
-from qmlr.train import TrainConfig
+from qmlr.core.train import TrainConfig
+from qmlr.studies import runner
+from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.studies.store import CorruptResultError, ResultStore
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -132,7 +132,7 @@ def test_a_tampered_committed_file_is_refused(tmp_path):
 
 
 def test_cli_reports_unknown_study_and_profile(capsys):
-    from qmlr.cli import main
+    from qmlr.tools.cli import main
 
     assert main(["reproduce", "--profile", "smoke", "no-such-study"]) == 2
     assert "unknown study" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Tests of qmlr.scorecard: every claim appears, verdicts are the chapters', doctored data shows."""
+"""Tests of qmlr.report.scorecard: every claim appears, verdicts are the chapters', doctored data shows."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qmlr import analysis
-from qmlr import scorecard as S
-from qmlr.analysis import Verdict
-from qmlr.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
+from qmlr.report import analysis
+from qmlr.report import scorecard as S
+from qmlr.report.analysis import Verdict
+from qmlr.studies.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 
@@ -130,11 +130,11 @@ def test_every_claim_appears_with_core_checks(paper_checks: list[S.Check]) -> No
 
 def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     """The scorecard holds exactly the verdicts the chapters' own pipelines produce."""
-    from qmlr import analytic as A
-    from qmlr import curvature_study as CS
-    from qmlr import phenotype as P
-    from qmlr import unlearning_study as U
-    from qmlr.study import load_records, load_results
+    from qmlr.core import analytic as A
+    from qmlr.report import phenotype as P
+    from qmlr.studies import curvature_study as CS
+    from qmlr.studies import unlearning_study as U
+    from qmlr.studies.study import load_records, load_results
 
     resilience = analysis.curve_summary(
         load_records("resilience"), ["dataset", "model", "corruption"]
@@ -189,7 +189,7 @@ def test_curvature_checks_split_claims_6_and_7(paper_checks: list[S.Check]) -> N
 
 
 def test_unexpected_curvature_verdict_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from qmlr import curvature_study as CS
+    from qmlr.studies import curvature_study as CS
 
     monkeypatch.setattr(CS, "claim_verdicts", lambda records: [Verdict("8: new", "e", True)])
     with pytest.raises(ValueError, match="unexpected curvature verdict"):
@@ -198,7 +198,7 @@ def test_unexpected_curvature_verdict_is_refused(monkeypatch: pytest.MonkeyPatch
 
 def test_doctored_result_changes_the_verdict(tmp_path: Path) -> None:
     """Break the MNIST QNN's plateau in a copy of the committed results: claim 2 must fail."""
-    from qmlr.study import load_records
+    from qmlr.studies.study import load_records
 
     shutil.copytree(DEFAULT_RESULTS_DIR / "resilience", tmp_path / "resilience")
     before = S.resilience_checks(load_records("resilience", "paper", tmp_path), "paper")
@@ -231,7 +231,7 @@ def test_doctored_result_changes_the_verdict(tmp_path: Path) -> None:
 
 
 def test_phenotype_checks_are_filed_by_id_under_claim_2(syn) -> None:
-    from qmlr import phenotype as P
+    from qmlr.report import phenotype as P
 
     table = P.phenotype_table(syn.study())
     checks = S.phenotype_checks(table, "paper")
@@ -248,7 +248,7 @@ def test_phenotype_checks_are_filed_by_id_under_claim_2(syn) -> None:
 
 
 def test_shared_column_and_interpretation_sentence(syn) -> None:
-    from qmlr import phenotype as P
+    from qmlr.report import phenotype as P
 
     table = P.phenotype_table(syn.study())
     cards = S.scorecard([_check(True, claim=n) for n in range(1, 8)])
@@ -269,7 +269,7 @@ def test_shared_column_and_interpretation_sentence(syn) -> None:
 
 
 def test_interpretation_fails_without_sharers_when_the_qnn_lacks_its_phenotype(syn) -> None:
-    from qmlr import phenotype as P
+    from qmlr.report import phenotype as P
 
     rec = syn.study(centroid_val=syn.MLP_VAL, centroid_mem=0.9)
     qnn = (rec["model"] == "qnn") & (rec["corruption"] == "label_flip")

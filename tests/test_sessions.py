@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from qmlr.sessions import SessionLog
+from qmlr.studies.sessions import SessionLog
 
 
 def read_log(folder) -> dict:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qmlr.experiments import PAPER_TRAINING, get_profile, study_cells, training_config
-from qmlr.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.train import TrainConfig
+from qmlr.core.train import TrainConfig
+from qmlr.studies.experiments import PAPER_TRAINING, get_profile, study_cells, training_config
+from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 
 def make_cell(**overrides) -> CellSpec:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from sphinx.builders.html._assets import _JavaScript
 from sphinxcontrib.bibtex.directives import BibliographyKey
 
-from qmlr.sphinxext import bibliography_pages, unique_scripts
+from qmlr.tools.sphinxext import bibliography_pages, unique_scripts
 
 
 def test_unique_scripts_treats_none_and_empty_file_names_alike() -> None:

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from qmlr import train
-from qmlr.mlp import MLP
-from qmlr.qnn import QNN
-from qmlr.train import TrainConfig, accuracy, fit, minibatch_orders
+from qmlr.core import train
+from qmlr.core.mlp import MLP
+from qmlr.core.qnn import QNN
+from qmlr.core.train import TrainConfig, accuracy, fit, minibatch_orders
 
 
 def separable(n_members: int, n: int = 40, d: int = 6, seed: int = 0):

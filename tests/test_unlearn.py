@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from qmlr.mlp import MLP
-from qmlr.qnn import QNN
-from qmlr.train import TrainConfig, accuracy, fit
-from qmlr.unlearn import (
+from qmlr.core.mlp import MLP
+from qmlr.core.qnn import QNN
+from qmlr.core.train import TrainConfig, accuracy, fit
+from qmlr.core.unlearn import (
     METHODS,
     METRICS,
     Finetune,

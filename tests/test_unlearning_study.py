@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 import torch
 
-import qmlr.unlearning_study as U
-from qmlr.agreement import agree
-from qmlr.experiments import STUDIES, Profile, get_profile, study_cells
-from qmlr.runner import poisoned_training_set
-from qmlr.specs import DataSpec, ModelSpec
-from qmlr.store import ResultStore
-from qmlr.train import TrainConfig, accuracy
-from qmlr.unlearn import METHODS, METRICS, fresh_like
+import qmlr.studies.unlearning_study as U
+from qmlr.core.train import TrainConfig, accuracy
+from qmlr.core.unlearn import METHODS, METRICS, fresh_like
+from qmlr.studies.agreement import agree
+from qmlr.studies.experiments import STUDIES, Profile, get_profile, study_cells
+from qmlr.studies.runner import poisoned_training_set
+from qmlr.studies.specs import DataSpec, ModelSpec
+from qmlr.studies.store import ResultStore
 
 TINY = Profile("tiny", (0.3,), runs=1, epoch_scale=0.01)
 
@@ -142,7 +142,7 @@ def test_recompute_is_deterministic_and_independent_of_grouping():
 
 
 def test_smoke_sized_study_end_to_end_in_a_store(tmp_path):
-    from qmlr.study import run_study_specs
+    from qmlr.studies.study import run_study_specs
 
     specs = [
         U.make_spec(s, TINY, run, steps=2) for s in U.SERIES if s.kind == "mlp" for run in range(2)
@@ -175,7 +175,7 @@ def test_smoke_sized_study_end_to_end_in_a_store(tmp_path):
 def test_base_model_equals_the_resilience_sweeps_cell(tmp_path):
     import dataclasses
 
-    from qmlr.runner import train_group
+    from qmlr.studies.runner import train_group
 
     result = mlp_result()
     store = ResultStore(tmp_path)
@@ -334,8 +334,8 @@ def test_every_committed_unlearning_cell_keeps_its_key():
     spec rebuilds to the key it was filed under, and the paper series still make those keys."""
     import json
 
-    from qmlr.specs import spec_from_dict
-    from qmlr.store import DEFAULT_RESULTS_DIR
+    from qmlr.studies.specs import spec_from_dict
+    from qmlr.studies.store import DEFAULT_RESULTS_DIR
 
     files = sorted((DEFAULT_RESULTS_DIR / "unlearning" / "cells").glob("*.json"))
     if not files:
@@ -389,7 +389,7 @@ def test_memorizing_training_upweights_exactly_the_flipped_samples(monkeypatch):
 
 
 def test_sample_weights_weight_the_training_loss():
-    from qmlr.train import per_member_bce
+    from qmlr.core.train import per_member_bce
 
     logits = torch.tensor([[2.0, -1.0, 0.5]])
     labels = torch.tensor([[0, 0, 1]])
@@ -407,7 +407,7 @@ def test_sample_weights_weight_the_training_loss():
 
 
 def test_memorization_weights():
-    from qmlr.memorizing import FORGET_WEIGHT, FORGET_WEIGHT_GRID, forget_weights
+    from qmlr.studies.memorizing import FORGET_WEIGHT, FORGET_WEIGHT_GRID, forget_weights
 
     assert all(w in FORGET_WEIGHT_GRID for w in FORGET_WEIGHT.values())
     np.testing.assert_allclose(forget_weights(4, [0, 2], 2.5), [2.5, 1.0, 2.5, 1.0])
@@ -419,7 +419,7 @@ def test_memorization_weights():
 
 @pytest.mark.parametrize("kind", U.UNLEARNED_CONTROLS)
 def test_controls_are_unlearned_from_their_poisoned_models(kind):
-    from qmlr.controls_study import control_model, control_training
+    from qmlr.studies.controls_study import control_model, control_training
 
     series = U.Series("xxz", kind, "si", role="control")
     spec = U.make_spec(series, TINY, run=0, steps=1)
@@ -436,8 +436,8 @@ def test_controls_are_unlearned_from_their_poisoned_models(kind):
 
 
 def test_fresh_controls_keep_their_architecture():
-    from qmlr.models.bounded import BoundedMLP
-    from qmlr.models.small import ProjectedMLP
+    from qmlr.core.models.bounded import BoundedMLP
+    from qmlr.core.models.small import ProjectedMLP
 
     bounded = BoundedMLP(3, (4,), seeds=(0,))
     fresh = fresh_like(bounded, [1])

@@ -1,0 +1,147 @@
+"""What every model kind provides: inputs from a dataset, a fitted ensemble, its logits, its size.
+
+A *model kind* is one class with one instance in the registry (:mod:`qmlr.core.models`). Given a
+:class:`~qmlr.studies.specs.ModelSpec` it says which features it reads from a dataset's ``x``
+(:meth:`ModelKind.inputs`), builds and fits an ensemble with one member per seed
+(:meth:`ModelKind.fit`), and counts each member's trained parameters
+(:meth:`ModelKind.n_params`). A fitted ensemble is any callable from inputs ``(E, B, D)`` or
+``(B, D)`` to logits ``(E, B)``; class 1 is predicted where the logit is positive.
+
+Example:
+    >>> from qmlr.core.models import get_kind
+    >>> get_kind("mlp").training
+    'mlp'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from qmlr.core.data import mlp_features
+from qmlr.core.train import History, TrainConfig, accuracy, fit
+
+#: A fitted ensemble: inputs ``(E, B, D)`` or ``(B, D)`` -> logits ``(E, B)``.
+Ensemble = Callable[[torch.Tensor], torch.Tensor]
+
+
+def real_dtype(model: Any) -> torch.dtype:
+    """float32 for ``precision="single"``, float64 for ``"double"``."""
+    return torch.float64 if model.precision == "double" else torch.float32
+
+
+def complex_dtype(model: Any) -> torch.dtype:
+    """complex64 for ``precision="single"``, complex128 for ``"double"``."""
+    return torch.complex128 if model.precision == "double" else torch.complex64
+
+
+def real_inputs(x: np.ndarray, model: Any) -> torch.Tensor:
+    """The classical models' features: :func:`qmlr.core.data.mlp_features` in the model's dtype."""
+    return torch.as_tensor(mlp_features(x)).to(real_dtype(model))
+
+
+def members_history(
+    ensemble: Ensemble,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    x_val: torch.Tensor | None,
+    y_val: torch.Tensor | None,
+    train_loss: np.ndarray | None = None,
+) -> History:
+    """A :class:`~qmlr.core.train.History` measured on a fitted ensemble (for kinds not fitted by
+    :func:`qmlr.core.train.fit`): accuracies on the full training set and on the validation set.
+
+    :param ensemble: the fitted ensemble.
+    :param x: training inputs ``(E, N, D)``; ``y``: their labels ``(E, N)``.
+    :param x_val: validation inputs or ``None``; ``y_val``: their labels.
+    :param train_loss: per-epoch losses ``(E, epochs)`` (default: no epochs).
+    :return: the history.
+    """
+    n_members = x.shape[0]
+    val = (
+        accuracy(ensemble, x_val, y_val)
+        if x_val is not None and y_val is not None
+        else np.full(n_members, np.nan)
+    )
+    losses = np.zeros((n_members, 0)) if train_loss is None else train_loss
+    return History(accuracy(ensemble, x, y), val, losses)
+
+
+class ModelKind:
+    """One kind of model. Subclasses set :attr:`name` and override what differs.
+
+    The defaults describe a kind trained by gradient with :func:`qmlr.core.train.fit` on
+    :func:`real_inputs`; a subclass then only implements :meth:`build`.
+    """
+
+    #: The kind's name, as in ``ModelSpec(kind=...)`` and the records' ``model`` column.
+    name: ClassVar[str] = ""
+    #: Whose SI Table I training settings the kind uses: ``"mlp"``, ``"qnn"``, or ``None`` for
+    #: a kind without gradient training.
+    training: ClassVar[str | None] = "mlp"
+    #: Whether the kind records its parameter count among a cell's metrics (the original
+    #: ``mlp`` and ``qnn`` cells do not, so their stored metrics stay as they were).
+    records_n_params: ClassVar[bool] = True
+
+    def validate(self, model: Any) -> None:
+        """Raise ``ValueError`` if ``model`` (a ModelSpec of this kind) is malformed."""
+        if model.depth:
+            raise ValueError(f"a {self.name} model has no depth")
+
+    def label(self, model: Any) -> str:
+        """Short human-readable name of ``model``."""
+        return self.name
+
+    def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
+        """The features the kind reads from a dataset's ``x`` (default: :func:`real_inputs`)."""
+        return real_inputs(x, model)
+
+    def build(
+        self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
+    ) -> torch.nn.Module:
+        """An untrained ensemble with one member per seed (gradient-trained kinds)."""
+        raise NotImplementedError(f"model kind {self.name!r} is not built by gradient")
+
+    def fit(
+        self,
+        model: Any,
+        data: Any,
+        train: TrainConfig,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        seeds: Sequence[int],
+        x_val: torch.Tensor | None = None,
+        y_val: torch.Tensor | None = None,
+        progress: bool = False,
+    ) -> tuple[Ensemble, History]:
+        """Fit an ensemble, member ``e`` on ``(x[e], y[e])`` from ``seeds[e]``.
+
+        :param model: the ModelSpec; ``data``: the DataSpec; ``train``: training settings.
+        :param x: training inputs ``(E, N, D)`` (from :meth:`inputs`); ``y``: labels ``(E, N)``.
+        :param seeds: one seed per member.
+        :param x_val: validation inputs ``(V, D)``; ``y_val``: labels ``(V,)``.
+        :param progress: show an epoch progress bar.
+        :return: the fitted ensemble and its history (accuracies on all of ``x`` and on the
+            validation set).
+        """
+        ensemble = self.build(model, data, x.shape[-1], seeds)
+        history = fit(ensemble, x, y, train, seeds, x_val, y_val, progress=progress)
+        return ensemble, history
+
+    def n_params(self, ensemble: Ensemble) -> list[int]:
+        """Trained parameters of each member of a fitted ensemble."""
+        module = ensemble
+        if not isinstance(module, torch.nn.Module):
+            raise NotImplementedError(f"model kind {self.name!r} must count its parameters")
+        per_member = sum(p[0].numel() for p in module.parameters() if p.requires_grad)
+        return [per_member] * module.n_members
+
+    def extra_metrics(self, ensemble: Ensemble) -> list[dict[str, Any]]:
+        """Kind-specific metrics of each member, stored beside the sweep's metrics."""
+        counts = self.n_params(ensemble)
+        if not self.records_n_params:
+            return [{} for _ in counts]
+        return [{"n_params": int(n)} for n in counts]

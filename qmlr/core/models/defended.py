@@ -1,0 +1,165 @@
+"""The paper's MLP with a standard label-noise defence that uses no clean data.
+
+- ``mlp-early-stop``: a seeded :data:`EARLY_STOP_FRACTION` of the *poisoned* training set is held
+  out; the MLP trains on the rest with its SI Table I settings (at most its epochs, stopping once
+  no member's held-out loss has improved for :data:`EARLY_STOP_PATIENCE` epochs) and keeps the
+  epoch whose held-out (poisoned) mean BCE was lowest.
+- ``mlp-weight-decay``: Adam with the L2 penalty :data:`WEIGHT_DECAY` on every parameter.
+
+Example:
+    >>> import torch
+    >>> from qmlr.core.models import get_kind
+    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.core.train import TrainConfig
+    >>> x = torch.randn(2, 20, 3); y = (x[..., 0] > 0).long()
+    >>> spec = ModelSpec("mlp-early-stop", hidden=(4,))
+    >>> net, hist = get_kind("mlp-early-stop").fit(spec, DataSpec("xxz"), TrainConfig(3, 8, 0.01),
+    ...                                             x, y, seeds=[0, 1])
+    >>> [sorted(m) for m in get_kind("mlp-early-stop").extra_metrics(net)]
+    [['early_stop_epoch', 'n_params'], ['early_stop_epoch', 'n_params']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from qmlr.core.mlp import MLP
+from qmlr.core.models.base import Ensemble, ModelKind, members_history, real_dtype
+from qmlr.core.train import History, TrainConfig, fit, per_member_bce
+
+#: Fraction of the poisoned training set held out to choose the early-stopping epoch.
+EARLY_STOP_FRACTION = 0.2
+#: Training stops once no member's held-out loss has improved for this many epochs.
+EARLY_STOP_PATIENCE = 40
+#: Stream of the held-out draw: member ``e`` holds out ``default_rng([seeds[e], this])``'s pick.
+HOLDOUT_STREAM = 0xE5
+#: Adam's L2 penalty of ``mlp-weight-decay`` (torch's ``weight_decay``).
+WEIGHT_DECAY = 1e-3
+
+
+class _PaperMLPKind(ModelKind):
+    """A kind built on the paper's MLP: needs positive hidden widths, MLP's settings."""
+
+    training = "mlp"
+
+    def validate(self, model: Any) -> None:
+        super().validate(model)
+        if not model.hidden or min(model.hidden) < 1:
+            raise ValueError(f"a {self.name} model needs positive hidden widths")
+
+    def build(
+        self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
+    ) -> torch.nn.Module:
+        return MLP(in_features, hidden=model.hidden, seeds=tuple(seeds), dtype=real_dtype(model))
+
+
+def holdout_split(
+    n: int, seed: int, fraction: float = EARLY_STOP_FRACTION
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of ``n`` rows into (kept, held out) index arrays, each sorted.
+
+    :param n: number of rows; ``seed``: the member's seed; ``fraction``: share held out.
+    :return: ``(keep, hold)``, ``round(fraction * n)`` (at least 1) rows held out.
+
+    Example:
+        >>> keep, hold = holdout_split(10, seed=0)
+        >>> len(keep), len(hold), sorted({*keep, *hold}) == list(range(10))
+        (8, 2, True)
+    """
+    n_hold = max(1, round(fraction * n))
+    order = np.random.default_rng([int(seed), HOLDOUT_STREAM]).permutation(n)
+    return np.sort(order[n_hold:]), np.sort(order[:n_hold])
+
+
+class EarlyStopMLPKind(_PaperMLPKind):
+    """``mlp-early-stop``: the paper's MLP, kept at its best held-out poisoned loss."""
+
+    name = "mlp-early-stop"
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}, early stopping"
+
+    def fit(
+        self,
+        model: Any,
+        data: Any,
+        train: TrainConfig,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        seeds: Sequence[int],
+        x_val: torch.Tensor | None = None,
+        y_val: torch.Tensor | None = None,
+        progress: bool = False,
+    ) -> tuple[Ensemble, History]:
+        splits = [holdout_split(y.shape[1], s) for s in seeds]
+        members = torch.arange(len(seeds))[:, None]
+        keep = torch.as_tensor(np.stack([k for k, _ in splits]))
+        hold = torch.as_tensor(np.stack([h for _, h in splits]))
+        x_hold, y_hold = x[members, hold], y[members, hold]
+        net = self.build(model, data, x.shape[-1], seeds)
+        params = list(net.parameters())
+        best = [p.detach().clone() for p in params]
+        best_loss = torch.full((len(seeds),), float("inf"), dtype=torch.float64)
+        best_epoch = torch.zeros(len(seeds), dtype=torch.long)
+
+        @torch.no_grad()
+        def remember_best(epoch: int) -> bool:
+            loss = per_member_bce(net(x_hold), y_hold).to(torch.float64)
+            better = loss < best_loss
+            for p, b in zip(params, best, strict=True):
+                b[better] = p[better]
+            best_loss[better] = loss[better]
+            best_epoch[better] = epoch + 1
+            return bool(epoch + 1 - int(best_epoch.max()) >= EARLY_STOP_PATIENCE)
+
+        hist = fit(
+            net,
+            x[members, keep],
+            y[members, keep],
+            train,
+            seeds,
+            progress=progress,
+            on_epoch=remember_best,
+        )
+        with torch.no_grad():
+            for p, b in zip(params, best, strict=True):
+                p.copy_(b)
+        net.early_stop_epoch = best_epoch.tolist()
+        return net, members_history(net, x, y, x_val, y_val, hist.train_loss)
+
+    def extra_metrics(self, ensemble: Ensemble) -> list[dict[str, Any]]:
+        rows = super().extra_metrics(ensemble)
+        epochs = getattr(ensemble, "early_stop_epoch", [None] * len(rows))
+        return [{**r, "early_stop_epoch": e} for r, e in zip(rows, epochs, strict=True)]
+
+
+class WeightDecayMLPKind(_PaperMLPKind):
+    """``mlp-weight-decay``: the paper's MLP trained with Adam's L2 penalty
+    :data:`WEIGHT_DECAY`."""
+
+    name = "mlp-weight-decay"
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}, weight decay {WEIGHT_DECAY:g}"
+
+    def fit(
+        self,
+        model: Any,
+        data: Any,
+        train: TrainConfig,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        seeds: Sequence[int],
+        x_val: torch.Tensor | None = None,
+        y_val: torch.Tensor | None = None,
+        progress: bool = False,
+    ) -> tuple[Ensemble, History]:
+        net = self.build(model, data, x.shape[-1], seeds)
+        history = fit(
+            net, x, y, train, seeds, x_val, y_val, progress=progress, weight_decay=WEIGHT_DECAY
+        )
+        return net, history

@@ -1,0 +1,47 @@
+"""The paper's quantum model: an ensemble of QNNs (:class:`qmlr.core.qnn.QNN`) on the amplitudes.
+
+Example:
+    >>> from qmlr.core.models import get_kind
+    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> net = get_kind("qnn").build(ModelSpec("qnn", depth=4), DataSpec("xxz"), 4096, [0])
+    >>> get_kind("qnn").n_params(net)
+    [192]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from qmlr.core.models.base import ModelKind, complex_dtype
+from qmlr.core.qnn import QNN
+
+
+class QNNKind(ModelKind):
+    """``qnn``: the amplitude-encoded circuit of SI IV.A, logit ``5 <Z>``, trained with the
+    QNN's settings of SI Table I."""
+
+    name = "qnn"
+    training = "qnn"
+    records_n_params = False
+
+    def validate(self, model: Any) -> None:
+        if model.depth < 1:
+            raise ValueError("a QNN needs depth >= 1")
+
+    def label(self, model: Any) -> str:
+        return f"QNN depth {model.depth}"
+
+    def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
+        """The amplitudes themselves, as complex numbers."""
+        return torch.as_tensor(x).to(complex_dtype(model))
+
+    def build(
+        self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
+    ) -> torch.nn.Module:
+        from qmlr.studies.specs import N_QUBITS
+
+        return QNN(N_QUBITS[data.name], model.depth, seeds=tuple(seeds), dtype=complex_dtype(model))

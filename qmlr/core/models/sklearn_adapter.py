@@ -1,0 +1,141 @@
+"""Any scikit-learn classifier as a model kind, through one adapter: fit each member's estimator
+on its own training set, read its logits from ``decision_function`` (or ``predict_proba``).
+
+Registered with :data:`SVC_PARAMS` (``svc-rbf``) and :data:`KNN_PARAMS` (``knn``), both
+scikit-learn's defaults, stated here so the records say what ran.
+
+Example:
+    >>> import torch
+    >>> from qmlr.core.models import get_kind
+    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> x = torch.arange(12.0).reshape(1, 12, 1); y = (x[..., 0] > 5).long()
+    >>> net, hist = get_kind("knn").fit(ModelSpec("knn"), DataSpec("mnist"), None, x, y, [0])
+    >>> (net(torch.tensor([[0.5], [10.5]])) > 0).tolist()
+    [[False, True]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from qmlr.core.models.base import Ensemble, ModelKind, members_history
+from qmlr.core.train import History
+
+#: ``sklearn.svm.SVC`` settings of ``svc-rbf`` (scikit-learn's defaults).
+SVC_PARAMS: dict[str, Any] = {"kernel": "rbf", "C": 1.0, "gamma": "scale"}
+#: ``sklearn.neighbors.KNeighborsClassifier`` settings of ``knn`` (scikit-learn's defaults).
+KNN_PARAMS: dict[str, Any] = {"n_neighbors": 5, "weights": "uniform"}
+#: Probabilities are clipped to [eps, 1 - eps] before taking log-odds.
+PROBA_EPS = 1e-6
+
+
+def one_blas_thread() -> Any:
+    """Context limiting BLAS to one thread (threaded OpenBLAS contends on a shared machine)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
+class SklearnEnsemble:
+    """Fitted estimators, one per member, called like a torch ensemble (inputs → logits).
+
+    :param estimators: fitted binary classifiers with classes ``[0, 1]``.
+    """
+
+    def __init__(self, estimators: Sequence[Any]) -> None:
+        self.estimators = list(estimators)
+        self.n_members = len(self.estimators)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(E, B)``: ``decision_function``, or the log-odds of ``predict_proba``."""
+        if x.ndim == 2:
+            x = x.unsqueeze(0).expand(self.n_members, -1, -1)
+        with one_blas_thread():
+            return torch.as_tensor(np.stack(self._logits(x)))
+
+    def _logits(self, x: torch.Tensor) -> list[np.ndarray]:
+        out = []
+        for est, xe in zip(self.estimators, x, strict=True):
+            features = xe.detach().double().numpy()
+            if hasattr(est, "decision_function"):
+                out.append(np.asarray(est.decision_function(features), dtype=np.float64))
+            else:
+                p = np.clip(est.predict_proba(features)[:, 1], PROBA_EPS, 1 - PROBA_EPS)
+                out.append(np.log(p) - np.log1p(-p))
+        return out
+
+
+class SklearnKind(ModelKind):
+    """A scikit-learn classifier on the classical features; subclasses name the estimator."""
+
+    training = None
+    #: Keyword arguments of the estimator.
+    params: ClassVar[dict[str, Any]] = {}
+
+    def validate(self, model: Any) -> None:
+        super().validate(model)
+        if model.hidden:
+            raise ValueError(f"a {self.name} model has no hidden layers")
+
+    def estimator(self) -> Any:
+        """A fresh, unfitted estimator."""
+        raise NotImplementedError
+
+    def fit(
+        self,
+        model: Any,
+        data: Any,
+        train: Any,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        seeds: Sequence[int],
+        x_val: torch.Tensor | None = None,
+        y_val: torch.Tensor | None = None,
+        progress: bool = False,
+    ) -> tuple[Ensemble, History]:
+        estimators = []
+        for xe, ye in zip(x, y, strict=True):
+            est = self.estimator()
+            with one_blas_thread():
+                est.fit(xe.double().numpy(), ye.numpy())
+            if list(est.classes_) != [0, 1]:
+                raise ValueError(f"{self.name} needs training labels of both classes 0 and 1")
+            estimators.append(est)
+        net = SklearnEnsemble(estimators)
+        return net, members_history(net, x, y, x_val, y_val)
+
+    def n_params(self, ensemble: Ensemble) -> list[int]:
+        """No parameters by default (a lazy learner keeps its training set instead)."""
+        return [0] * ensemble.n_members
+
+
+class SVCKind(SklearnKind):
+    """``svc-rbf``: a support-vector classifier with an RBF kernel; its fitted parameters are
+    the dual coefficients of the support vectors and the intercept."""
+
+    name = "svc-rbf"
+    params = SVC_PARAMS
+
+    def estimator(self) -> Any:
+        from sklearn.svm import SVC
+
+        return SVC(**self.params)
+
+    def n_params(self, ensemble: Ensemble) -> list[int]:
+        return [int(est.dual_coef_.size + est.intercept_.size) for est in ensemble.estimators]
+
+
+class KNNKind(SklearnKind):
+    """``knn``: the majority label of the nearest training examples (nothing fitted)."""
+
+    name = "knn"
+    params = KNN_PARAMS
+
+    def estimator(self) -> Any:
+        from sklearn.neighbors import KNeighborsClassifier
+
+        return KNeighborsClassifier(**self.params)

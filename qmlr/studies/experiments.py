@@ -1,0 +1,161 @@
+"""The studies of the paper and their hyperparameters: the one source of truth.
+
+The scale of a study comes from a :class:`~qmlr.studies.profiles.Profile` (:mod:`qmlr.studies.profiles`, the one
+place every scale knob lives): ``paper`` holds the values of the paper's Supplementary
+Information (SI IV, Table I); ``smoke`` and ``tiny`` keep every code path but shrink epochs,
+grids and runs so a chapter runs in seconds. A study is a tuple of
+:class:`~qmlr.studies.specs.CellSpec`; :func:`study_cells` builds it.
+
+Example:
+    >>> from qmlr.studies.experiments import study_cells
+    >>> len(study_cells("resilience", "paper"))
+    400
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from qmlr.core.train import TrainConfig
+from qmlr.studies.profiles import PROFILES, Profile, get_profile  # noqa: F401 (re-exported)
+from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+
+#: SI Table I: (dataset, model kind) -> initial-training hyperparameters.
+PAPER_TRAINING: dict[tuple[str, str], TrainConfig] = {
+    ("xxz", "mlp"): TrainConfig(epochs=400, batch_size=32, lr=0.01),
+    ("xxz", "qnn"): TrainConfig(epochs=200, batch_size=32, lr=0.03),
+    ("mnist", "mlp"): TrainConfig(epochs=100, batch_size=128, lr=0.01),
+    ("mnist", "qnn"): TrainConfig(epochs=100, batch_size=256, lr=0.005),
+}
+
+#: SI IV.A: the models of the main experiments.
+PAPER_MLP_HIDDEN = {"xxz": (64, 16), "mnist": (16, 4)}
+PAPER_QNN_DEPTH = {"xxz": 4, "mnist": 6}
+
+#: SI §II (Fig. S1): capacity sweep on XXZ, label flipping.
+CAPACITY_MLP_HIDDEN = ((64, 16), (32, 8), (16, 4), (8, 4), (8, 2))
+CAPACITY_QNN_DEPTHS = (5, 6, 7)
+
+#: Precision used for training. Single precision (float32 / complex64): the QNN fast path is
+#: about 1.7x faster than in double, and accuracies of these small classifiers are far coarser
+#: than float32 rounding. Equivalence tests against tensorcircuit-ng run in double.
+TRAINING_PRECISION = "single"
+
+
+def training_config(dataset: str, kind: str, profile: Profile) -> TrainConfig:
+    """SI Table I hyperparameters, with epochs scaled by the profile."""
+    base = PAPER_TRAINING[(dataset, kind)]
+    epochs = max(1, round(base.epochs * profile.epoch_scale))
+    return TrainConfig(epochs=epochs, batch_size=base.batch_size, lr=base.lr)
+
+
+def paper_model(dataset: str, kind: str) -> ModelSpec:
+    """The SI IV.A model for ``dataset``."""
+    if kind == "mlp":
+        return ModelSpec("mlp", hidden=PAPER_MLP_HIDDEN[dataset], precision=TRAINING_PRECISION)
+    return ModelSpec("qnn", depth=PAPER_QNN_DEPTH[dataset], precision=TRAINING_PRECISION)
+
+
+def _grid(
+    study: str,
+    profile: Profile,
+    data: DataSpec,
+    model: ModelSpec,
+    corruption: str,
+) -> list[CellSpec]:
+    train = training_config(data.name, model.kind, profile)
+    return [
+        CellSpec(study, data, model, train, corruption, alpha, run)
+        for alpha in profile.alphas
+        for run in range(profile.runs)
+    ]
+
+
+def resilience_cells(profile: Profile) -> list[CellSpec]:
+    """Main Fig. 2: {MNIST, XXZ} x {MLP, QNN} x {label flip, feature randomization}."""
+    cells = []
+    for dataset in ("mnist", "xxz"):
+        for kind in ("mlp", "qnn"):
+            for corruption in ("label_flip", "feature_random"):
+                cells += _grid(
+                    "resilience", profile, DataSpec(dataset), paper_model(dataset, kind), corruption
+                )
+    return cells
+
+
+def capacity_cells(profile: Profile) -> list[CellSpec]:
+    """SI Fig. S1: XXZ label flipping over MLP widths and QNN depths."""
+    cells = []
+    data = DataSpec("xxz")
+    for hidden in CAPACITY_MLP_HIDDEN:
+        model = ModelSpec("mlp", hidden=hidden, precision=TRAINING_PRECISION)
+        cells += _grid("capacity", profile, data, model, "label_flip")
+    for depth in CAPACITY_QNN_DEPTHS:
+        model = ModelSpec("qnn", depth=depth, precision=TRAINING_PRECISION)
+        cells += _grid("capacity", profile, data, model, "label_flip")
+    return cells
+
+
+def phase_sensitivity_cells(profile: Profile) -> list[CellSpec]:
+    """Every XXZ MLP setting of the resilience and capacity studies, with canonical phases."""
+    cells = []
+    data = DataSpec("xxz", phase="canonical")
+    for corruption in ("label_flip", "feature_random"):
+        cells += _grid("phase-sensitivity", profile, data, paper_model("xxz", "mlp"), corruption)
+    for hidden in CAPACITY_MLP_HIDDEN:
+        if hidden == PAPER_MLP_HIDDEN["xxz"]:
+            continue
+        model = ModelSpec("mlp", hidden=hidden, precision=TRAINING_PRECISION)
+        cells += _grid("phase-sensitivity", profile, data, model, "label_flip")
+    return cells
+
+
+@dataclass(frozen=True)
+class StudyDefinition:
+    """How to enumerate and compute one study.
+
+    :param name: the study's name (its folder under ``results/``).
+    :param specs: profile -> every spec of the study.
+    :param compute: a group of specs -> their results (module-level, so workers can run it).
+    :param plan: missing specs -> groups, most expensive first (``None``: one spec per group).
+    :param export: (results, study folder) -> writes the tidy ``records.csv`` (``None``: the
+        sweep exporter).
+    """
+
+    name: str
+    specs: Callable[[Profile], list[Any]]
+    compute: Callable[[list[Any]], list[Any]] | None = None
+    plan: Callable[[list[Any]], list[list[Any]]] | None = None
+    export: Callable[[list[Any], Any], Any] | None = None
+
+
+#: Every study, by name. Sweep studies train ensembles through :mod:`qmlr.studies.runner`; other
+#: modules add theirs with :func:`register_study`.
+STUDIES: dict[str, StudyDefinition] = {
+    "resilience": StudyDefinition("resilience", resilience_cells),
+    "capacity": StudyDefinition("capacity", capacity_cells),
+    "phase-sensitivity": StudyDefinition("phase-sensitivity", phase_sensitivity_cells),
+}
+
+
+def register_study(definition: StudyDefinition) -> StudyDefinition:
+    """Add a study to :data:`STUDIES` (used by the unlearning and curvature modules)."""
+    STUDIES[definition.name] = definition
+    return definition
+
+
+def study_cells(study: str, profile: str | Profile) -> list[Any]:
+    """All specs of ``study`` at ``profile``; unknown names raise ``ValueError``."""
+    if study not in STUDIES:
+        raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
+    prof = get_profile(profile)
+    return STUDIES[study].specs(prof)
+
+
+# Studies defined in their own modules register themselves on import (kept last: they import
+# this module).
+import qmlr.studies.controls_study  # noqa: E402,F401
+import qmlr.studies.curvature_study  # noqa: E402,F401
+import qmlr.studies.unlearning_study  # noqa: E402,F401

@@ -1,0 +1,341 @@
+"""Compute cells: prepare each member's (corrupted) data, train ensembles, store results.
+
+Cells that share data, model and training hyperparameters are trained together as one
+ensemble (:mod:`qmlr.core.train`), in groups spread over worker processes with joblib (one torch
+thread each). Only the calling process writes result files, one atomic file per cell as its
+group finishes, so an interrupted sweep resumes from whatever finished.
+
+Example:
+    >>> from qmlr.studies.experiments import study_cells
+    >>> from qmlr.studies.runner import compute_cell
+    >>> result = compute_cell(study_cells("resilience", "smoke")[0])
+    >>> 0.0 <= result.metrics["val_accuracy"] <= 1.0
+    True
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
+from typing import Any
+
+import numpy as np
+import torch
+
+from qmlr.core.corrupt import corrupt
+from qmlr.core.data import Dataset, load_dataset
+from qmlr.core.models import get_kind
+from qmlr.studies.atomic import check_writable
+from qmlr.studies.claims import CellClaims
+from qmlr.studies.cluster import check_backend, map_on_cluster
+from qmlr.studies.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
+from qmlr.studies.store import CellResult, ResultStore, environment_provenance
+
+#: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
+MAX_GROUP_SIZE = 10
+#: A QNN ensemble's minibatch statevectors (members x batch x 2^L amplitudes) are kept below
+#: this many amplitudes: beyond it the simulation is bound by memory bandwidth and a larger
+#: ensemble is slower per model (measured with benchmarks/bench_qnn.py).
+QNN_GROUP_AMPLITUDES = 1_400_000
+
+
+@lru_cache(maxsize=8)
+def clean_split(data: DataSpec, split: str) -> Dataset:
+    """The clean train or validation split of ``data`` (cached per process)."""
+    if data.name == "xxz":
+        return load_dataset("xxz", split, phase=data.phase, phase_seed=data.phase_seed)
+    return load_dataset(data.name, split)
+
+
+def model_inputs(x: np.ndarray, model: ModelSpec) -> torch.Tensor:
+    """Features as the model reads them (its registered kind's
+    :meth:`~qmlr.core.models.base.ModelKind.inputs`): amplitudes for a QNN, [Re, Im] or pixels for
+    an MLP."""
+    return get_kind(model.kind).inputs(x, model)
+
+
+def build_model(
+    model: ModelSpec, data: DataSpec, in_features: int, seeds: Sequence[int]
+) -> torch.nn.Module:
+    """An untrained ensemble model with one member per seed (a gradient-trained kind's
+    :meth:`~qmlr.core.models.base.ModelKind.build`)."""
+    return get_kind(model.kind).build(model, data, in_features, seeds)
+
+
+@dataclass(frozen=True)
+class PoisonedTraining:
+    """A cell's training set after corruption, and which rows were corrupted."""
+
+    data: Dataset
+    corrupted: np.ndarray
+
+
+def poisoned_training_set(spec: CellSpec) -> PoisonedTraining:
+    """Apply the cell's corruption to the clean training split with the cell's poison seed."""
+    clean = clean_split(spec.data, "train")
+    result = corrupt(clean, spec.corruption, spec.alpha, np.random.default_rng(spec.poison_seed()))
+    return PoisonedTraining(result.data, np.asarray(result.indices))
+
+
+def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellResult]:
+    """Train the cells (equal data, model and training config) as one ensemble.
+
+    :param cells: cells with equal :meth:`~qmlr.studies.specs.CellSpec.group_key`.
+    :param progress: show an epoch progress bar.
+    :return: one result per cell, in order.
+    """
+    if len({c.group_key() for c in cells}) != 1:
+        raise ValueError("cells of one group must share data, model and training config")
+    first = cells[0]
+    start = time.perf_counter()
+    poisoned = [poisoned_training_set(c) for c in cells]
+    x = torch.stack([model_inputs(p.data.x, first.model) for p in poisoned])
+    y = torch.stack([torch.as_tensor(p.data.y) for p in poisoned])
+    val = clean_split(first.data, "val")
+    x_val, y_val = model_inputs(val.x, first.model), torch.as_tensor(val.y)
+    seeds = [c.model_seed() for c in cells]
+    kind = get_kind(first.model.kind)
+    model, history = kind.fit(
+        first.model, first.data, first.train, x, y, seeds, x_val, y_val, progress=progress
+    )
+    elapsed = time.perf_counter() - start
+    with torch.no_grad():
+        val_predictions = (model(x_val) > 0).long().numpy()
+        train_predictions = (model(x) > 0).long().numpy()
+    extra = kind.extra_metrics(model)
+    clean_train = clean_split(first.data, "train")
+    results = []
+    for i, (cell, pois) in enumerate(zip(cells, poisoned, strict=True)):
+        mask = np.zeros(len(pois.data.y), dtype=bool)
+        mask[pois.corrupted] = True
+        pred, pred_train = val_predictions[i], train_predictions[i]
+        metrics = {
+            "train_accuracy": float(history.train_accuracy[i]),
+            "val_accuracy": float(history.val_accuracy[i]),
+            "clean_train_accuracy": float(np.mean(pred_train == clean_train.y)),
+            "n_corrupted": int(mask.sum()),
+            "corrupted_memorized": float(np.mean(pred_train[mask] == pois.data.y[mask]))
+            if mask.any()
+            else float("nan"),
+            "final_train_loss": float(history.train_loss[i, -1])
+            if history.train_loss.shape[1]
+            else float("nan"),
+            "val_predicted_1": float(pred.mean()),
+            **extra[i],
+        }
+        provenance = {
+            **environment_provenance(),
+            "poison_seed": cell.poison_seed(),
+            "model_seed": cell.model_seed(),
+            "ensemble_size": len(cells),
+            "ensemble_index": i,
+            "ensemble_keys": [c.key() for c in cells],
+            "ensemble_wall_time_s": elapsed,
+            "wall_time_s": elapsed / len(cells),
+            "torch_threads": torch.get_num_threads(),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        results.append(CellResult(cell, metrics, provenance))
+    return results
+
+
+def compute_cell(spec: CellSpec) -> CellResult:
+    """Train one cell alone (an ensemble of one)."""
+    return train_group([spec])[0]
+
+
+def group_limit(cell: CellSpec, max_size: int = MAX_GROUP_SIZE) -> int:
+    """Largest ensemble worth training at once for cells like ``cell``."""
+    if cell.model.kind != "qnn":
+        return max_size
+    per_member = cell.train.batch_size * 2 ** N_QUBITS[cell.data.name]
+    return max(1, min(max_size, QNN_GROUP_AMPLITUDES // per_member))
+
+
+def plan_groups(cells: Iterable[CellSpec], max_size: int = MAX_GROUP_SIZE) -> list[list[CellSpec]]:
+    """Split cells into ensembles of equal group key, each at most ``max_size`` large (fewer
+    for QNNs with large minibatch states, see :func:`group_limit`)."""
+    ordered = sorted(cells, key=lambda c: (repr(c.group_key()), c.corruption, c.alpha, c.run))
+    groups: list[list[CellSpec]] = []
+    for _, members in groupby(ordered, key=lambda c: repr(c.group_key())):
+        members = list(members)
+        n_chunks = -(-len(members) // group_limit(members[0], max_size))
+        size = -(-len(members) // n_chunks)
+        groups += [members[i : i + size] for i in range(0, len(members), size)]
+    return groups
+
+
+#: Torch intra-op threads of every worker process (the configuration ``qmlr bench`` times).
+WORKER_THREADS = 1
+
+
+def _worker(compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int):
+    torch.set_num_threads(threads)
+    return compute(specs)
+
+
+def run_specs(
+    specs: Sequence[Any],
+    store: ResultStore,
+    compute: Callable[[list[Any]], list[CellResult]],
+    plan: Callable[[list[Any]], list[list[Any]]] = lambda specs: [[s] for s in specs],
+    n_jobs: int = 2,
+    progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> list[CellResult]:
+    """Compute the specs missing from ``store`` and return every spec's verified result.
+
+    Generic over the kind of spec: ``plan`` splits the missing specs into groups, ``compute``
+    turns one group into results. Groups run in ``n_jobs`` worker processes, or on the workers
+    of a Dask cluster (one torch thread per group either way); only this process writes files,
+    one atomic file per result as its group finishes, so a killed run loses at most the groups
+    in flight and resumes from the rest, and a dead cluster worker's group is simply run again.
+    Groups are planned over all of ``specs`` (so a resumed or shared run trains the same
+    ensembles) and each is claimed just before it is computed (:mod:`qmlr.studies.claims`): groups
+    that another live process on the same folder holds are left to it and collected once they
+    land, and the claims of a process that died are taken over.
+
+    :param specs: the specs wanted (any registered spec type).
+    :param store: where results are read from and written to.
+    :param compute: group of specs -> their results (must be a module-level function).
+    :param plan: missing specs -> groups, most expensive first.
+    :param n_jobs: worker processes (1 computes in this process); loky backend only.
+    :param progress: show a progress bar over specs.
+    :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (every worker thread of
+        the cluster at ``scheduler``; see :mod:`qmlr.studies.cluster`).
+    :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
+    :return: results in the order of ``specs``.
+    :raises StorageError: the results folder cannot be written (checked before any training).
+    """
+    check_backend(backend, scheduler)
+    wanted = list(dict.fromkeys(specs))
+    missing = [s for s in wanted if not store.has(s)]
+    if missing:
+        for folder in sorted({store.cell_path(s).parent for s in missing}):
+            check_writable(folder)  # a read-only or full folder fails before any training
+        # planned over every wanted spec, so a resumed or shared run trains the same ensembles
+        todo = set(missing)
+        groups = [g for g in ([s for s in group if s in todo] for group in plan(wanted)) if g]
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(missing), desc=specs[0].study, unit="cell")
+        with CellClaims(store) as claims:  # cells live processes compute are left to them
+            while groups:
+                mine = claims.claimed(groups, store.has)
+                if backend == "dask":
+                    finished = map_on_cluster(
+                        _worker, ((compute, g, WORKER_THREADS) for g in mine), scheduler
+                    )
+                elif n_jobs == 1 or len(groups) == 1:
+                    finished = (compute(g) for g in mine)
+                else:
+                    from joblib import Parallel, delayed
+
+                    finished = Parallel(
+                        n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="n_jobs"
+                    )(delayed(_worker)(compute, g, WORKER_THREADS) for g in mine)
+                with closing(finished):  # on an error, stop the groups still queued
+                    for results in finished:
+                        for result in results:
+                            store.save(result)
+                        claims.release(r.spec for r in results)
+                        if bar is not None:
+                            bar.update(len(results))
+                groups = claims.wait(groups, store.has)  # those others held, once free
+        if bar is not None:
+            bar.close()
+    return [store.load(s) for s in specs]
+
+
+def _plan_sweep(cells: list[CellSpec]) -> list[list[CellSpec]]:
+    groups = plan_groups(cells)
+    groups.sort(key=lambda g: -_cost(g))  # largest work first keeps both workers busy
+    return groups
+
+
+def run_cells(
+    cells: Sequence[CellSpec],
+    store: ResultStore,
+    n_jobs: int = 2,
+    progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> list[CellResult]:
+    """Compute the missing sweep cells into ``store`` (as ensembles) and return all results.
+
+    :param cells: the cells wanted.
+    :param store: where results are read from and written to.
+    :param n_jobs: worker processes (1 runs in this process); loky backend only.
+    :param progress: show a progress bar over cells.
+    :param backend: ``"loky"`` or ``"dask"`` (see :func:`run_specs`).
+    :param scheduler: the Dask scheduler's address (dask backend only).
+    :return: results in the order of ``cells``.
+    """
+    return run_specs(
+        cells,
+        store,
+        train_group,
+        _plan_sweep,
+        n_jobs=n_jobs,
+        progress=progress,
+        backend=backend,
+        scheduler=scheduler,
+    )
+
+
+def _cost(group: Sequence[CellSpec]) -> float:
+    """Rough relative cost of a group, for scheduling the expensive ones first."""
+    c = group[0]
+    width = (
+        2 ** N_QUBITS[c.data.name] * c.model.depth
+        if c.model.kind == "qnn"
+        else sum(c.model.hidden) * 8
+    )
+    return len(group) * c.train.epochs * width
+
+
+def recompute(result: CellResult, store: ResultStore, check: bool = True) -> CellResult:
+    """Recompute a stored sweep cell exactly as it was computed: the same ensemble members in
+    the same order, with the same number of torch threads. (Training a member alone instead
+    gives the same forward pass but backward reductions that differ by ~1e-17, which Adam's
+    normalisation can amplify into a different final accuracy.)
+
+    The fresh result is compared with the stored one by :func:`qmlr.studies.agreement.agree`: bit for
+    bit where the two CPU fingerprints match, within the measured cross-CPU drift elsewhere
+    (results stored before fingerprints were recorded count as another CPU). Which of the two
+    was checked, and the verdict, are recorded in the fresh result's
+    ``provenance["recompute_check"]``.
+
+    :param result: a verified result from ``store``.
+    :param store: the store holding the other members of its ensemble.
+    :param check: raise ``AssertionError`` (naming the cell and the mode) when the fresh
+        result does not agree.
+    :return: the freshly computed result of the same cell.
+    """
+    from qmlr.studies.agreement import agree
+
+    keys = result.provenance.get("ensemble_keys", [result.spec.key()])
+    folder = store.root / result.spec.study / "cells"
+    cells = [store.load_file(folder / f"{key}.json").spec for key in keys]
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(result.provenance.get("torch_threads", previous)))
+    try:
+        fresh = train_group(cells)[keys.index(result.spec.key())]
+    finally:
+        torch.set_num_threads(previous)
+    agreement = agree(result, fresh)
+    fresh.provenance["recompute_check"] = {
+        "mode": agreement.mode,
+        "ok": agreement.ok,
+        "summary": str(agreement),
+    }
+    if check:
+        agreement.check()
+    return fresh

@@ -1,0 +1,240 @@
+"""Typed, hashable descriptions of what to compute: data, model, training, one sweep cell.
+
+A :class:`CellSpec` fixes everything that determines one trained model — dataset, model,
+training hyperparameters, corruption, noise ratio, run index and base seed — so its canonical
+JSON form is a stable key for the result store, and every random draw of the cell derives from
+it (:meth:`CellSpec.seeds`).
+
+Example:
+    >>> from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+    >>> from qmlr.core.train import TrainConfig
+    >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("qnn", depth=4),
+    ...                 TrainConfig(200, 32, 0.03), "label_flip", 0.2, run=0)
+    >>> len(cell.key())
+    16
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
+
+import numpy as np
+
+from qmlr.core.train import TrainConfig
+
+DATASETS = ("mnist", "xxz")
+#: Names of the registered model kinds (:data:`qmlr.core.models.KINDS`; a test keeps them equal).
+MODEL_KINDS = (
+    "mlp",
+    "qnn",
+    "centroid",
+    "logistic",
+    "logistic-quadratic",
+    "mlp-tanh",
+    "mlp-early-stop",
+    "mlp-weight-decay",
+    "mlp-small",
+    "svc-rbf",
+    "knn",
+)
+CORRUPTIONS = ("label_flip", "feature_random")
+PHASES = ("random", "canonical")
+PRECISIONS = ("single", "double")
+N_QUBITS = {"mnist": 10, "xxz": 12}
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which dataset, and for XXZ which global-phase convention.
+
+    :param name: ``"mnist"`` (digits 1 vs 9) or ``"xxz"`` (12-site ring ground states).
+    :param phase: XXZ only: ``"random"`` (a seeded random global phase per state) or
+        ``"canonical"`` (real, largest amplitude positive).
+    :param phase_seed: XXZ only: seed of the random phases.
+    """
+
+    name: Literal["mnist", "xxz"]
+    phase: Literal["random", "canonical"] = "random"
+    phase_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.name not in DATASETS:
+            raise ValueError(f"unknown dataset {self.name!r}; choose from {DATASETS}")
+        if self.phase not in PHASES:
+            raise ValueError(f"unknown phase {self.phase!r}; choose from {PHASES}")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model of a registered kind (:mod:`qmlr.core.models`): an MLP (hidden widths), a QNN (circuit
+    depth; qubits follow from the dataset) or a classical control.
+
+    :param kind: a name of :data:`MODEL_KINDS`, e.g. ``"mlp"`` or ``"qnn"``.
+    :param hidden: MLP hidden-layer widths, e.g. ``(64, 16)``.
+    :param depth: QNN layers.
+    :param precision: ``"single"`` (float32 / complex64) or ``"double"`` (float64 / complex128).
+    """
+
+    kind: str
+    hidden: tuple[int, ...] = ()
+    depth: int = 0
+    precision: Literal["single", "double"] = "single"
+
+    def __post_init__(self) -> None:
+        if self.kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {self.kind!r}; choose from {MODEL_KINDS}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; choose from {PRECISIONS}")
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        from qmlr.core.models import get_kind  # the registry imports this module
+
+        get_kind(self.kind).validate(self)
+
+    @property
+    def label(self) -> str:
+        """Short human-readable name, e.g. ``"MLP [64, 16]"`` or ``"QNN depth 4"``."""
+        from qmlr.core.models import get_kind
+
+        return get_kind(self.kind).label(self)
+
+
+class Spec(Protocol):
+    """What the result store needs of a spec: a study, a kind, a stable key and a JSON form."""
+
+    kind: ClassVar[str]
+    study: str
+
+    def key(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+#: Spec classes by their ``kind``, so the store can rebuild a spec from its JSON form.
+SPEC_TYPES: dict[str, Any] = {}
+_S = TypeVar("_S")
+
+
+def register_spec(cls: _S) -> _S:
+    """Class decorator: make a spec class loadable by the store under its ``kind``."""
+    SPEC_TYPES[cls.kind] = cls  # type: ignore[attr-defined]
+    return cls
+
+
+def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
+    """Rebuild a registered spec from its JSON form."""
+    if kind not in SPEC_TYPES:
+        raise ValueError(f"unknown spec kind {kind!r}; known: {sorted(SPEC_TYPES)}")
+    return SPEC_TYPES[kind].from_dict(d)
+
+
+def json_form(spec: Any) -> dict[str, Any]:
+    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists)."""
+    return json.loads(json.dumps(asdict(spec)))
+
+
+def model_from_dict(d: dict[str, Any]) -> ModelSpec:
+    """Rebuild a :class:`ModelSpec` from its JSON form."""
+    return ModelSpec(**{**d, "hidden": tuple(d.get("hidden", ()))})
+
+
+def spec_key(spec: Any) -> str:
+    """16-hex-digit SHA-256 prefix of a spec's canonical JSON form: its identity in a study."""
+    blob = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@register_spec
+@dataclass(frozen=True)
+class CellSpec:
+    """One trained model of a sweep: everything that determines its result.
+
+    :param study: name of the study the cell belongs to.
+    :param data: dataset.
+    :param model: model.
+    :param train: training hyperparameters.
+    :param corruption: ``"label_flip"`` or ``"feature_random"``.
+    :param alpha: noise ratio in [0, 1).
+    :param run: repetition index (0-based).
+    :param base_seed: the study's seed; all draws of the cell derive from it.
+    """
+
+    kind: ClassVar[str] = "sweep-cell"
+    study: str
+    data: DataSpec
+    model: ModelSpec
+    train: TrainConfig
+    corruption: Literal["label_flip", "feature_random"]
+    alpha: float
+    run: int
+    base_seed: int = 2508_02422
+
+    def __post_init__(self) -> None:
+        if self.corruption not in CORRUPTIONS:
+            raise ValueError(f"unknown corruption {self.corruption!r}; choose from {CORRUPTIONS}")
+        alpha = float(self.alpha)
+        if not 0.0 <= alpha < 1.0:
+            raise ValueError(f"alpha must lie in [0, 1), got {self.alpha!r}")
+        object.__setattr__(self, "alpha", round(alpha, 10))
+        if self.run < 0:
+            raise ValueError("run must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (tuples become lists)."""
+        return json_form(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CellSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            study=d["study"],
+            data=DataSpec(**d["data"]),
+            model=model_from_dict(d["model"]),
+            train=TrainConfig(**d["train"]),
+            corruption=d["corruption"],
+            alpha=d["alpha"],
+            run=d["run"],
+            base_seed=d["base_seed"],
+        )
+
+    def key(self) -> str:
+        """A 16-hex-digit SHA-256 prefix of the canonical JSON: the cell's identity."""
+        return spec_key(self)
+
+    def poison_seed(self) -> int:
+        """Seed of the corruption draw; shared by every model at the same (data, α, run), so
+        MLP and QNN see the same poison and the comparison is paired."""
+        return derive_seed(
+            self.base_seed, "poison", self.data.name, self.corruption, self.alpha, self.run
+        )
+
+    def model_seed(self) -> int:
+        """Seed of the model initialization and the minibatch order of this cell."""
+        return derive_seed(
+            self.base_seed,
+            "model",
+            self.data.name,
+            self.data.phase,
+            self.model.kind,
+            self.model.hidden,
+            self.model.depth,
+            self.corruption,
+            self.alpha,
+            self.run,
+        )
+
+    def group_key(self) -> tuple[Any, ...]:
+        """Cells with equal group keys can be trained together as one ensemble."""
+        return (self.data, self.model, self.train)
+
+
+def derive_seed(base_seed: int, *parts: Any) -> int:
+    """A 63-bit seed from the base seed and a stable description of what it is for."""
+    words = [zlib.crc32(repr(p).encode()) for p in parts]
+    return int(
+        np.random.SeedSequence([base_seed, *words]).generate_state(2, np.uint32).view(np.uint64)[0]
+        >> 1
+    )

@@ -1,0 +1,163 @@
+"""Run or load a whole study: the chapters' and the CLI's entry point to results.
+
+``paper`` results live in the repository's ``results/<study>/`` (committed, with provenance and
+a tidy ``records.csv``); ``smoke`` results are computed live into a throw-away folder.
+
+Example:
+    >>> from qmlr.studies.study import load_records
+    >>> records = load_records("resilience", "smoke")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qmlr.studies.atomic import storage_error
+from qmlr.studies.experiments import STUDIES, study_cells
+from qmlr.studies.profiles import get_profile
+from qmlr.studies.runner import run_cells, run_specs
+from qmlr.studies.sessions import SessionLog
+from qmlr.studies.store import (
+    DEFAULT_RESULTS_DIR,
+    CellResult,
+    ResultStore,
+    export_records,
+)
+
+_SMOKE_DIR: dict[str, Path] = {}
+
+
+def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStore:
+    """The store a profile reads and writes: ``results/`` for a stored profile (paper), a
+    temporary folder shared by the process otherwise (smoke, tiny)."""
+    if results_dir is not None:
+        return ResultStore(results_dir)
+    if get_profile(profile).stored:
+        return ResultStore(DEFAULT_RESULTS_DIR)
+    if profile not in _SMOKE_DIR:
+        _SMOKE_DIR[profile] = Path(tempfile.mkdtemp(prefix=f"qmlr-{profile}-"))
+    return ResultStore(_SMOKE_DIR[profile])
+
+
+def reproduce(
+    study: str,
+    profile: str = "paper",
+    n_jobs: int = 2,
+    results_dir: str | Path | None = None,
+    progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> dict[str, Any]:
+    """Compute every missing cell of ``study``, export ``records.csv`` and log the wall time.
+
+    :param study: study name (see :data:`qmlr.studies.experiments.STUDIES`).
+    :param profile: ``"paper"`` or ``"smoke"``.
+    :param n_jobs: local worker processes (loky backend).
+    :param results_dir: override the store folder.
+    :param progress: show a progress bar.
+    :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (a Dask cluster).
+    :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
+    :return: a short summary (cells total / computed now by this process, wall time).
+    """
+    cells = study_cells(study, profile)
+    root = store_for(profile, results_dir).root
+    folder = root / study
+    session = SessionLog(folder, study, profile, len(cells), n_jobs=n_jobs, backend=backend)
+    store = session.store(root)  # logs the session in study.json as each cell lands
+    start = time.perf_counter()
+    results = run_study_specs(
+        study,
+        cells,
+        store,
+        n_jobs=n_jobs,
+        progress=progress,
+        backend=backend,
+        scheduler=scheduler,
+    )
+    elapsed = time.perf_counter() - start
+    computed = session.cells_computed  # by this process: a concurrent run saves the rest
+    exporter = STUDIES[study].export or (
+        lambda results, into: export_records(results, Path(into) / "records.csv")
+    )
+    _export_atomically(exporter, results, folder)
+    session.close(elapsed)
+    return {"cells": len(cells), "computed": computed, "wall_time_s": round(elapsed, 1)}
+
+
+def _export_atomically(
+    exporter: Callable[[list[CellResult], Path], Any], results: list[CellResult], folder: Path
+) -> None:
+    """Run a study's exporter into a private folder, then move each file it wrote into
+    ``folder`` with ``os.replace``: readers never see a half-written table."""
+    try:
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".export-"))
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    try:
+        exporter(results, staging)
+        for path in sorted(staging.iterdir()):
+            os.replace(path, folder / path.name)
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_results(
+    study: str, profile: str = "paper", results_dir: str | Path | None = None
+) -> list[CellResult]:
+    """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar)."""
+    cells = study_cells(study, profile)
+    return run_study_specs(study, cells, store_for(profile, results_dir))
+
+
+def run_study_specs(
+    study: str,
+    specs: list,
+    store: ResultStore,
+    n_jobs: int = 2,
+    progress: bool = True,
+    backend: str = "loky",
+    scheduler: str | None = None,
+) -> list[CellResult]:
+    """Compute the missing specs of ``study`` with the study's own compute and plan functions.
+
+    :param study: study name (see :data:`qmlr.studies.experiments.STUDIES`).
+    :param specs: the specs wanted.
+    :param store: where results are read from and written to.
+    :param n_jobs: local worker processes (loky backend).
+    :param progress: show a progress bar.
+    :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (a Dask cluster).
+    :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
+    :return: results in the order of ``specs``.
+    """
+    definition = STUDIES[study]
+    options = dict(n_jobs=n_jobs, progress=progress, backend=backend, scheduler=scheduler)
+    if definition.compute is None:  # a sweep: cells trained as ensembles
+        return run_cells(specs, store, **options)
+    plan = definition.plan or (lambda missing: [[s] for s in missing])
+    return run_specs(specs, store, definition.compute, plan, **options)
+
+
+def load_records(study: str, profile: str = "paper", results_dir: str | Path | None = None):
+    """The study as a tidy ``pandas.DataFrame`` (one row per cell)."""
+    import pandas as pd
+
+    from qmlr.studies.store import flat_record
+
+    return pd.DataFrame([flat_record(r) for r in load_results(study, profile, results_dir)])
+
+
+def study_wall_time(study: str, results_dir: str | Path | None = None) -> float | None:
+    """Total recorded wall time (s) of the paper-profile computation of ``study``."""
+    path = store_for("paper", results_dir).root / study / "study.json"
+    if not path.exists():
+        return None
+    return float(json.loads(path.read_text()).get("total_wall_time_s", 0.0))

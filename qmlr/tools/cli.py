@@ -1,0 +1,143 @@
+"""Command line: ``python -m qmlr {book,reproduce,bench} ...``.
+
+Example::
+
+    python -m qmlr book list
+    python -m qmlr book run analytic-curvature -p profile smoke
+    python -m qmlr reproduce --profile paper resilience capacity
+    python -m qmlr reproduce --profile paper --backend dask --scheduler tcp://HOST:8786
+    python -m qmlr bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qmlr.studies.cluster import BACKENDS, MissingExtraError, check_backend
+from qmlr.studies.profiles import PROFILES
+
+
+def _literal(text: str) -> Any:
+    """Parse a parameter value as a Python literal, falling back to the plain string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _book(args: argparse.Namespace) -> int:
+    from qmlr.tools.book import chapter_names, run_chapter
+
+    if args.book_command == "list":
+        print("\n".join(chapter_names()))
+        return 0
+    params = {name: _literal(value) for name, value in (args.parameter or [])}
+    out = run_chapter(args.chapter, params, output_dir=Path(args.output_dir))
+    print(f"executed notebook: {out}")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from qmlr.studies.experiments import STUDIES
+    from qmlr.studies.study import reproduce
+
+    studies = args.studies or sorted(STUDIES)
+    for study in studies:
+        if study not in STUDIES:
+            raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
+    check_backend(args.backend, args.scheduler)
+    for study in studies:
+        start = time.perf_counter()
+        summary = reproduce(
+            study,
+            args.profile,
+            n_jobs=args.jobs,
+            results_dir=args.results,
+            backend=args.backend,
+            scheduler=args.scheduler,
+        )
+        print(f"{study}: {summary} ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """Run ``benchmarks/bench_qnn.py`` of the checkout this package lives in."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "benchmarks" / "bench_qnn.py").is_file():
+        raise FileNotFoundError(
+            f"the benchmark lives in the repository's benchmarks/ folder, not found under {root}; "
+            "run it from a checkout (pip install -e .)"
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from benchmarks.bench_qnn import main as bench_main
+
+    return bench_main(quick=args.quick)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m qmlr``."""
+    parser = argparse.ArgumentParser(prog="python -m qmlr", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    book = sub.add_parser("book", help="list or execute the book's chapters (papermill)")
+    book_sub = book.add_subparsers(dest="book_command", required=True)
+    book_sub.add_parser("list", help="list the chapters")
+    run = book_sub.add_parser("run", help="execute a chapter with parameters")
+    run.add_argument("chapter", help="chapter name, e.g. analytic-curvature")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="set a chapter parameter (repeatable), e.g. -p profile smoke",
+    )
+    run.add_argument(
+        "-o", "--output-dir", default="_build/papermill", help="where executed notebooks go"
+    )
+    book.set_defaults(func=_book)
+
+    rep = sub.add_parser("reproduce", help="compute the studies' results into results/")
+    rep.add_argument("studies", nargs="*", help="studies to compute (default: all)")
+    rep.add_argument("--profile", choices=tuple(PROFILES), default="paper")
+    rep.add_argument("--jobs", type=int, default=2, help="local worker processes (loky backend)")
+    rep.add_argument("--results", default=None, help="results folder (default depends on profile)")
+    rep.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="loky",
+        help="where groups run: local worker processes (loky) or a Dask cluster (dask)",
+    )
+    rep.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (with --backend dask)",
+    )
+    rep.set_defaults(func=_reproduce)
+
+    bench = sub.add_parser("bench", help="QNN training-step benchmark against tensorcircuit-ng")
+    bench.add_argument("--quick", action="store_true", help="fewer repeats")
+    bench.set_defaults(func=_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, ConnectionError, MissingExtraError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
