@@ -15,8 +15,8 @@ from qmlr.core.corrupt import corruption_count
 from qmlr.core.mlp import MLP
 from qmlr.core.qnn import QNN
 from qmlr.studies import curvature_study as S
-from qmlr.studies.experiments import STUDIES, get_profile
-from qmlr.studies.specs import SPEC_TYPES
+from qmlr.studies.experiments import get_profile
+from qmlr.studies.registry import SPEC_TYPES, STUDIES
 from qmlr.studies.store import CellResult, ResultStore
 
 matplotlib.use("Agg")

@@ -130,8 +130,10 @@ def test_every_claim_appears_with_core_checks(paper_checks: list[S.Check]) -> No
 
 def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     """The scorecard holds exactly the verdicts the chapters' own pipelines produce."""
-    from qmlr.core import analytic as A
+    from qmlr.report import analytic as AR
     from qmlr.report import phenotype as P
+    from qmlr.report import unlearning as UR
+    from qmlr.report import unlearning_verdicts as UV
     from qmlr.studies import curvature_study as CS
     from qmlr.studies import unlearning_study as U
     from qmlr.studies.study import load_records, load_results
@@ -143,15 +145,15 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     canonical = load_records("phase-sensitivity")
     canonical = canonical[(canonical["model"] == "mlp") & (canonical["corruption"] == "label_flip")]
     canonical = analysis.curve_summary(canonical, ["model", "model_label"])
-    unlearning = U.summary_table(U.records_frame(load_results("unlearning")))
+    unlearning = UR.summary_table(U.records_frame(load_results("unlearning")))
     expected = (
         analysis.resilience_verdicts(resilience, "paper")
         + [analysis.capacity_verdict(capacity, "paper")]
         + [analysis.mlp_decay_verdict(canonical, analysis.CANONICAL_CAPACITY_CLAIM, "paper")]
-        + U.unlearning_verdicts(unlearning)
-        + U.forgetting_verdicts(unlearning)
+        + UV.unlearning_verdicts(unlearning)
+        + UV.forgetting_verdicts(unlearning)
         + CS.claim_verdicts(CS.records_frame(load_results("curvature")))
-        + A.claim_verdicts("paper")
+        + AR.claim_verdicts("paper")
         + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
     )
     assert Counter(c.verdict for c in paper_checks) == Counter(expected)
@@ -160,12 +162,12 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
 def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     """Guard against a chapter drifting to its own verdict logic."""
     analytic = (BOOK / "analytic-curvature.md").read_text()
-    assert "A.claim_verdicts(profile)" in analytic
+    assert "AR.claim_verdicts(profile)" in analytic
     capacity = re.sub(r'"\s*\n\s*"', "", (BOOK / "capacity.md").read_text())
     assert "capacity_verdicts(" in capacity or analysis.CANONICAL_CAPACITY_CLAIM in capacity
     assert "resilience_verdicts(summary, profile)" in (BOOK / "resilience.md").read_text()
-    assert "U.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
-    assert "U.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
+    assert "UV.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
+    assert "UV.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
     assert "CS.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
     assert "S.collect_checks(profile)" in (BOOK / "intro.md").read_text()
     assert "P.phenotype_verdicts(table, profile)" in (BOOK / "controls.md").read_text()

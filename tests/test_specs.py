@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies.experiments import PAPER_TRAINING, get_profile, study_cells, training_config
+from qmlr.studies.experiments import PAPER_TRAINING, get_profile, training_config
+from qmlr.studies.registry import study_cells
 from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 

@@ -883,6 +883,8 @@ def mlp_features(x: np.ndarray) -> np.ndarray:
 
 
 DATASETS = ("mnist", "xxz")
+#: Qubits of each dataset's amplitude encoding (MNIST: 1024 = 2**10 padded pixels; XXZ: 12 sites).
+N_QUBITS = {"mnist": 10, "xxz": XXZ_N_SITES}
 
 
 def load_dataset(name: str, split: str, **kwargs: Any) -> Dataset:

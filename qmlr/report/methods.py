@@ -1,6 +1,6 @@
 """The Methods chapter as data: every setup table generated from a profile's specs.
 
-Each function reads the specs the studies actually compute (:func:`qmlr.studies.experiments.study_cells`
+Each function reads the specs the studies actually compute (:func:`qmlr.studies.registry.study_cells`
 for every registered study) — plus, where a size or a count is needed, the datasets themselves —
 and returns a :class:`pandas.DataFrame`. No hyperparameter is typed here: change a profile or a
 study module and the tables change with it. Corruption counts are measured by running
@@ -25,7 +25,8 @@ import pandas as pd
 from qmlr.core.corrupt import corrupt, corruption_count
 from qmlr.core.data import Dataset
 from qmlr.report.analysis import DATASET_NAMES
-from qmlr.studies.experiments import STUDIES, Profile, get_profile, study_cells
+from qmlr.studies.experiments import Profile, get_profile
+from qmlr.studies.registry import STUDIES, study_cells
 from qmlr.studies.specs import CellSpec, DataSpec
 
 __all__ = [

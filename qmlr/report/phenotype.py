@@ -508,7 +508,7 @@ def shared_behaviour(table: pd.DataFrame, unlearning: str | None = None) -> dict
     paper-size curves); claim 3: those hurt less by feature randomization than by label flipping
     (larger area under the validation curve); claim 5: ``unlearning`` when given (the unlearning
     study's memorizing-QNN and control series, see
-    :func:`qmlr.studies.unlearning_study.amenability_sharing`); claim 6: not measured on the controls.
+    :func:`qmlr.report.unlearning.amenability_sharing`); claim 6: not measured on the controls.
 
     :param table: :func:`phenotype_table` of the MLP, the QNN and the controls.
     :param unlearning: claim 5's text, if measured.

@@ -29,7 +29,6 @@ from typing import Any
 
 import pandas as pd
 
-import qmlr.studies.experiments  # noqa: F401  (registers every study's spec kind with the store)
 from qmlr.studies.store import DEFAULT_RESULTS_DIR, ResultStore
 
 #: The committed studies, in the book's order.

@@ -4,9 +4,9 @@ The scorecard computes nothing of its own. For a profile it loads each study exa
 chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.study.load_results`: committed
 results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
 chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
-:func:`qmlr.report.analysis.capacity_verdicts`, :func:`qmlr.studies.unlearning_study.unlearning_verdicts`,
-:func:`qmlr.studies.unlearning_study.forgetting_verdicts`, :func:`qmlr.studies.curvature_study.claim_verdicts`,
-:func:`qmlr.core.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` — so a
+:func:`qmlr.report.analysis.capacity_verdicts`, :func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`,
+:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`, :func:`qmlr.studies.curvature_study.claim_verdicts`,
+:func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` — so a
 chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
 the classical controls) that share the QNN's behaviour, and says whether the paper's
 interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).
@@ -65,7 +65,7 @@ CHAPTERS: dict[str, str] = {
     "controls": "Is the resilience quantum?",
 }
 
-#: Names of the unlearning chapter's verdicts (:func:`qmlr.studies.unlearning_study.unlearning_verdicts`
+#: Names of the unlearning chapter's verdicts (:func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`
 #: order) and whether each is core (the main-figure settings).
 UNLEARNING_CHECKS = (
     ("MLP lags Retrain", True),
@@ -73,7 +73,7 @@ UNLEARNING_CHECKS = (
     ("QNN reaches Retrain quickly, SI's literal setting", False),
     ("MLP lags Retrain, canonical XXZ phases", False),
 )
-#: The same for the forgetting chapter (:func:`qmlr.studies.unlearning_study.forgetting_verdicts`).
+#: The same for the forgetting chapter (:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`).
 FORGETTING_CHECKS = (
     ("MLP keeps 'stubborn memories'", True),
     ("QNN forgets fast", True),
@@ -81,7 +81,7 @@ FORGETTING_CHECKS = (
     ("QNN forgets fast, SI's literal setting", False),
     ("MLP keeps 'stubborn memories', canonical XXZ phases", False),
 )
-#: The same for the analytic chapter (:func:`qmlr.core.analytic.claim_verdicts`).
+#: The same for the analytic chapter (:func:`qmlr.report.analytic.claim_verdicts`).
 ANALYTIC_CHECKS = (
     ("SI formulas follow from the loss", True),
     ("H_MLP ≥ 0", True),
@@ -221,13 +221,14 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     :param records: :func:`qmlr.studies.unlearning_study.records_frame` of the study's results.
     :return: nine checks (five core: the main-figure settings).
     """
-    from qmlr.studies import unlearning_study as U
+    from qmlr.report import unlearning as UR
+    from qmlr.report import unlearning_verdicts as UV
 
-    summary = U.summary_table(records)
+    summary = UR.summary_table(records)
     checks = []
     for chapter, names, verdicts in (
-        ("unlearning", UNLEARNING_CHECKS, U.unlearning_verdicts(summary)),
-        ("forgetting", FORGETTING_CHECKS, U.forgetting_verdicts(summary)),
+        ("unlearning", UNLEARNING_CHECKS, UV.unlearning_verdicts(summary)),
+        ("forgetting", FORGETTING_CHECKS, UV.forgetting_verdicts(summary)),
     ):
         if len(verdicts) != len(names):
             raise ValueError(f"{chapter}: expected {len(names)} verdicts, got {len(verdicts)}")
@@ -272,9 +273,9 @@ def analytic_checks(profile: str) -> list[Check]:
     :param profile: a profile name (:mod:`qmlr.studies.profiles`).
     :return: five checks (three core: the formulas and the sign of Term B).
     """
-    from qmlr.core import analytic as A
+    from qmlr.report import analytic as AR
 
-    verdicts = A.claim_verdicts(profile)
+    verdicts = AR.claim_verdicts(profile)
     if len(verdicts) != len(ANALYTIC_CHECKS):
         raise ValueError(f"expected {len(ANALYTIC_CHECKS)} analytic verdicts, got {len(verdicts)}")
     return [

@@ -49,7 +49,6 @@ from qmlr.studies.experiments import (
     PAPER_QNN_DEPTH,
     Profile,
     StudyDefinition,
-    register_study,
     training_config,
 )
 from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
@@ -60,7 +59,6 @@ from qmlr.studies.specs import (
     derive_seed,
     json_form,
     model_from_dict,
-    register_spec,
     spec_key,
 )
 from qmlr.studies.store import CellResult, environment_provenance
@@ -289,7 +287,6 @@ class RxRyCnotQNN(torch.nn.Module):
 # --------------------------------------------------------------------------------------------
 
 
-@register_spec
 @dataclass(frozen=True)
 class CurvatureSpec:
     """One trained model of the curvature study and how its Hessian is measured.
@@ -773,9 +770,9 @@ def export(results: Sequence[CellResult], folder: str | Path) -> Path:
     return path
 
 
-#: The study, registered on import (``qmlr.studies.experiments`` imports this module).
-DEFINITION = register_study(
-    StudyDefinition(STUDY, curvature_specs, compute_group, plan, export=export)
+#: The study (listed in :mod:`qmlr.studies.registry`).
+DEFINITION = StudyDefinition(
+    STUDY, curvature_specs, compute_group, plan, export=export, spec_types=(CurvatureSpec,)
 )
 
 
