@@ -67,7 +67,9 @@ def test_residual_detects_a_wrong_formula() -> None:
     z = A.logit("qnn")
     wrong_qnn = (A.printed_term_a("qnn") + A.printed_term_b("qnn")).subs(A.p, A.sigmoid(z))
     for value in (A.y, 0, 1):
-        r = symbolic._simplify_residual((A.derived_hessian("qnn") - wrong_qnn).subs(A.y, value), "qnn")
+        r = symbolic._simplify_residual(
+            (A.derived_hessian("qnn") - wrong_qnn).subs(A.y, value), "qnn"
+        )
         assert r != 0
     wrong_mlp = (A.x * A.p * (1 - A.p)).subs(A.p, A.sigmoid(A.logit("mlp")))
     assert symbolic._simplify_residual(A.derived_hessian("mlp") - wrong_mlp, "mlp") != 0

@@ -148,8 +148,7 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     unlearning = UR.summary_table(U.records_frame(load_results("unlearning")))
     expected = (
         analysis.resilience_verdicts(resilience, "paper")
-        + [analysis.capacity_verdict(capacity, "paper")]
-        + [analysis.mlp_decay_verdict(canonical, analysis.CANONICAL_CAPACITY_CLAIM, "paper")]
+        + analysis.capacity_verdicts(capacity, canonical, "paper")
         + UV.unlearning_verdicts(unlearning)
         + UV.forgetting_verdicts(unlearning)
         + CS.claim_verdicts(CS.records_frame(load_results("curvature")))
@@ -157,6 +156,23 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
         + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
     )
     assert Counter(c.verdict for c in paper_checks) == Counter(expected)
+
+
+def test_every_verdict_has_a_unique_identity(paper_checks: list[S.Check]) -> None:
+    """Checks are filed by id, never by wording or position: ids are unique and each check's
+    claim, chapter and core flag are those its verdict was made with."""
+    verdicts = [c.verdict for c in paper_checks]
+    ids = analysis.by_check(verdicts)  # raises on a missing or repeated id
+    assert len(ids) == len(verdicts)
+    for c in paper_checks:
+        assert (c.claim, c.chapter, c.core, c.name) == (
+            c.verdict.claim_no,
+            c.verdict.chapter,
+            c.verdict.core,
+            c.verdict.name,
+        )
+    with pytest.raises(ValueError, match="without a scorecard identity"):
+        S.Check.of(analysis.Verdict("c", "e", True))
 
 
 def test_chapters_call_the_functions_the_scorecard_calls() -> None:
@@ -190,11 +206,11 @@ def test_curvature_checks_split_claims_6_and_7(paper_checks: list[S.Check]) -> N
     assert all(c.verdict.claim.startswith(f"{c.claim} (") for c in curvature)
 
 
-def test_unexpected_curvature_verdict_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_verdict_without_identity_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     from qmlr.studies import curvature_study as CS
 
     monkeypatch.setattr(CS, "claim_verdicts", lambda records: [Verdict("8: new", "e", True)])
-    with pytest.raises(ValueError, match="unexpected curvature verdict"):
+    with pytest.raises(ValueError, match="without a scorecard identity"):
         S.curvature_checks(pd.DataFrame())
 
 
@@ -239,10 +255,10 @@ def test_phenotype_checks_are_filed_by_id_under_claim_2(syn) -> None:
     checks = S.phenotype_checks(table, "paper")
     assert {(c.claim, c.chapter, c.core) for c in checks} == {(2, "controls", False)}
     by_name = {c.name: c.verdict for c in checks}
-    assert by_name[S.INTERPRETATION_NAME] == P.phenotype_verdicts(table, "paper")["interpretation"]
-    sharp = by_name["MNIST 1 vs 9: " + S.PHENOTYPE_CHECK_NAMES["sharp-drop"]]
+    assert by_name[P.INTERPRETATION_NAME] == P.phenotype_verdicts(table, "paper")["interpretation"]
+    sharp = by_name["MNIST 1 vs 9: " + P.CHECK_NAMES["sharp-drop"]]
     assert sharp.reproduced is True
-    window = by_name["MNIST 1 vs 9: " + S.PHENOTYPE_CHECK_NAMES["alpha-c-window"]]
+    window = by_name["MNIST 1 vs 9: " + P.CHECK_NAMES["alpha-c-window"]]
     assert window.reproduced is False  # the MLP passes it too
     # beyond the paper: the headline of claim 2 is untouched by them
     core = _check(True, claim=2)

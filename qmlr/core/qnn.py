@@ -89,20 +89,21 @@ def tc_torch_backend(dtype: torch.dtype | str = torch.complex128) -> Iterator[ob
 
 
 @contextlib.contextmanager
-def tc_backend(name: str, dtype: torch.dtype | str = torch.complex128) -> Iterator[object]:
+def tc_backend(name: str, dtype: torch.dtype | str | None = torch.complex128) -> Iterator[object]:
     """Temporarily switch tensorcircuit-ng to backend ``name`` and a complex dtype.
 
     Restores the previous backend, tensornetwork's default backend and the dtype on every exit
     path, exceptions included (``tc.set_dtype`` also sets jax's x64 flag where jax is present).
 
     :param name: tensorcircuit backend name, e.g. ``"pytorch"`` or ``"jax"``.
-    :param dtype: ``torch.complex64`` or ``torch.complex128`` (or their names).
+    :param dtype: ``torch.complex64`` or ``torch.complex128`` (or their names); ``None`` keeps
+        the current dtype.
     :return: a context manager yielding tensorcircuit's backend object.
     """
     import tensorcircuit as tc
     import tensornetwork as tn
 
-    label = _dtype_name(dtype)
+    label = tc.dtypestr if dtype is None else _dtype_name(dtype)
     old_backend = tc.backend.name
     old_tn_default = tn.backend_contextmanager.get_default_backend()
     old_dtype = tc.dtypestr

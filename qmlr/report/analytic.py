@@ -159,6 +159,21 @@ def outlier_positions(profile: str | Profile = "paper") -> np.ndarray:
     return np.linspace(0.05, 0.95, get_profile(profile).analytic_sweep)
 
 
+#: Stable id, core flag and scorecard name of each verdict of :func:`claim_verdicts`, in the
+#: order it makes them.
+ANALYTIC_FILING = (
+    ("si-formulas", True, "SI formulas follow from the loss"),
+    ("mlp-hessian-nonnegative", True, "H_MLP ≥ 0"),
+    ("term-b-negative", True, "Term B negative for a mislabeled point"),
+    (
+        "toy-noise-raises-mlp-curvature",
+        False,
+        "SI §I.B.1: noise raises the MLP's curvature (toy data)",
+    ),
+    ("toy-term-b-offsets", False, "SI §I.C: Term B offsets outliers (toy data)"),
+)
+
+
 def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
     """The analytic chapter's verdicts: the SI §I formulas (claim 7) and their consequences.
 
@@ -197,7 +212,7 @@ def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
     mlp_higher = all(r.hessian > r.clean_hessian for r in sweep if r.model == "mlp")
     qnn_lower = np.array([r.hessian < r.clean_hessian for r in sweep if r.model == "qnn"])
     mlp_r, qnn_r = toy_summary("mlp"), toy_summary("qnn")
-    return [
+    verdicts = [
         Verdict(
             "(S6), (S10), (S15) and the Term A/B split follow from the loss (S1), (S5)",
             f"{n_holds}/{len(checks)} symbolic identities exact (y symbolic, 0, 1); "
@@ -231,4 +246,8 @@ def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
             bool(qnn_lower.all()),
             partly=bool(qnn_lower.any()),
         ),
+    ]
+    return [
+        v.filed(check, 7, "analytic-curvature", core, name)
+        for v, (check, core, name) in zip(verdicts, ANALYTIC_FILING, strict=True)
     ]

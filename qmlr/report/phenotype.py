@@ -426,6 +426,18 @@ def _names(models: Sequence[str]) -> str:
 
 #: Stable id of the verdict on the paper's interpretation (:func:`phenotype_verdicts`).
 INTERPRETATION_ID = "interpretation"
+#: Scorecard names of the verdicts of :func:`phenotype_verdicts`, by check id: all filed under
+#: claim 2, beyond the paper (they test whether a check can tell the QNN from the MLP and
+#: whether any classical model shares the QNN's phenotype, not the claim as stated).
+CHECK_NAMES = {
+    "no-memorization": "no memorization separates QNN from MLP",
+    "plateau-0.3": "plateau to α = 0.3 separates QNN from MLP",
+    "plateau-0.4": "plateau to α = 0.4 (as stated) separates QNN from MLP",
+    "alpha-c-window": "α_c window separates QNN from MLP",
+    "sharp-drop": "sharp drop separates QNN from MLP",
+}
+#: Scorecard name of the interpretation's verdict.
+INTERPRETATION_NAME = "no classical control shows the QNN's phenotype"
 
 
 def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
@@ -447,12 +459,19 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
         if r["check_id"] not in QNN_CHECK_IDS:
             continue
         check = CHECKS[r["check_id"]]
-        verdicts[f"{r['check_id']}/{r['dataset']}"] = Verdict(
-            f"{DATASET_NAMES.get(r['dataset'], r['dataset'])}: '{check.text}' separates the QNN "
-            "from the MLP",
+        check_id = f"{r['check_id']}/{r['dataset']}"
+        dataset_name = DATASET_NAMES.get(r["dataset"], r["dataset"])
+        verdicts[check_id] = Verdict(
+            f"{dataset_name}: '{check.text}' separates the QNN from the MLP",
             f"QNN {'passes' if r['qnn'] else 'fails'}, MLP {'passes' if r['mlp'] else 'fails'}; "
             f"controls passing: {_names(r['controls_passing'])}",
             _judge(profile, r["qnn_specific"]),
+        ).filed(
+            check_id,
+            2,
+            "controls",
+            False,
+            f"{dataset_name}: {CHECK_NAMES[r['check_id']]}",
         )
     parts, ok = [], []
     for dataset, g in kinds.groupby("dataset", sort=True):
@@ -472,7 +491,7 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
         "; ".join(parts),
         _judge(profile, all(ok)),
         partly=any(ok) and not all(ok),
-    )
+    ).filed(INTERPRETATION_ID, 2, "controls", False, INTERPRETATION_NAME)
     return verdicts
 
 

@@ -201,20 +201,62 @@ def easier_for_qnn_verdict(summary: pd.DataFrame) -> Verdict:
 
 def unlearning_verdicts(summary: pd.DataFrame) -> list[Verdict]:
     """Claim 5's validation-accuracy half, on the main series and the sensitivity series."""
-    return [
-        lag_verdict(summary, "mlp", "si"),
-        quick_verdict(summary, "qnn", "paper-figure"),
-        quick_verdict(summary, "qnn", "si"),
-        lag_verdict(summary, "mlp", "si", phase="canonical"),
+    filed = [
+        (lag_verdict(summary, "mlp", "si"), "mlp-lags-retrain", True, "MLP lags Retrain"),
+        (
+            quick_verdict(summary, "qnn", "paper-figure"),
+            "qnn-reaches-retrain",
+            True,
+            "QNN reaches Retrain quickly",
+        ),
+        (
+            quick_verdict(summary, "qnn", "si"),
+            "qnn-reaches-retrain-si",
+            False,
+            "QNN reaches Retrain quickly, SI's literal setting",
+        ),
+        (
+            lag_verdict(summary, "mlp", "si", phase="canonical"),
+            "mlp-lags-retrain-canonical",
+            False,
+            "MLP lags Retrain, canonical XXZ phases",
+        ),
     ]
+    return [v.filed(check, 5, "unlearning", core, name) for v, check, core, name in filed]
 
 
 def forgetting_verdicts(summary: pd.DataFrame) -> list[Verdict]:
     """Claim 5's forgetting half (SI §III, Figs. S2 and S3)."""
-    return [
-        stubborn_verdict(summary, "mlp", "si"),
-        fast_forgetting_verdict(summary, "qnn", "paper-figure"),
-        easier_for_qnn_verdict(summary),
-        fast_forgetting_verdict(summary, "qnn", "si"),
-        stubborn_verdict(summary, "mlp", "si", phase="canonical"),
+    filed = [
+        (
+            stubborn_verdict(summary, "mlp", "si"),
+            "mlp-stubborn",
+            True,
+            "MLP keeps 'stubborn memories'",
+        ),
+        (
+            fast_forgetting_verdict(summary, "qnn", "paper-figure"),
+            "qnn-forgets-fast",
+            True,
+            "QNN forgets fast",
+        ),
+        (
+            easier_for_qnn_verdict(summary),
+            "qnn-forgets-easier",
+            True,
+            "QNN forgets more easily than the MLP",
+        ),
+        (
+            fast_forgetting_verdict(summary, "qnn", "si"),
+            "qnn-forgets-fast-si",
+            False,
+            "QNN forgets fast, SI's literal setting",
+        ),
+        (
+            stubborn_verdict(summary, "mlp", "si", phase="canonical"),
+            "mlp-stubborn-canonical",
+            False,
+            "MLP keeps 'stubborn memories', canonical XXZ phases",
+        ),
     ]
+    return [v.filed(check, 5, "forgetting", core, name) for v, check, core, name in filed]

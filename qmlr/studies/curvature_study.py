@@ -65,6 +65,8 @@ from qmlr.studies.store import CellResult, environment_provenance
 
 STUDY = "curvature"
 CONFIGS = ("si", "authors-code")
+#: Display names of the configurations.
+CONFIG_NAMES = {"si": "SI", "authors-code": "authors'-code"}
 MODEL_KINDS = ("mlp", "qnn")
 
 #: Rademacher probes of the Hutchinson cross-check.
@@ -892,7 +894,15 @@ def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
             else:
                 claim = f"6 ({config}): QNN trace ratio ≤ 1 and falling with α"
                 ok = bool(all(v <= 1.0 for v in values) and np.all(np.diff(values) < 0))
-            verdicts.append(Verdict(claim, evidence, ok if judged else None))
+            verdicts.append(
+                Verdict(claim, evidence, ok if judged else None).filed(
+                    f"{kind}-trace-ratio/{config}",
+                    6,
+                    "curvature",
+                    True,
+                    f"{kind.upper()}, {CONFIG_NAMES.get(config, config)} configuration",
+                )
+            )
     mlp = records[records["model"] == "mlp"]
     if len(mlp):
         rel = (mlp["trace_residual"].abs() / mlp["trace_gauss_newton"].abs()).max()
@@ -901,6 +911,12 @@ def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
                 "7 (trained MLP): Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
                 f"max |tr H − tr A| / tr A over {len(mlp)} MLPs = {rel:.1e}",
                 bool(rel < ZERO_TERM_B),
+            ).filed(
+                "mlp-term-b-zero",
+                7,
+                "curvature",
+                False,
+                "trained MLP: Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
             )
         )
         share = mlp.groupby("config")["negative_share_slq"].agg(["mean", "max"])
@@ -912,6 +928,12 @@ def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
                 "7 (trained MLP): no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
                 f"negative-curvature share (SLQ) {text}; threshold {NEGLIGIBLE_SHARE:.0%}",
                 bool(share["max"].max() < NEGLIGIBLE_SHARE),
+            ).filed(
+                "mlp-no-negative-curvature",
+                7,
+                "curvature",
+                False,
+                "trained MLP: no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
             )
         )
     qnn = records[(records["model"] == "qnn") & (records["alpha"] > 0)]
@@ -926,6 +948,12 @@ def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
                 "7 (trained QNN): Term B of the mislabeled samples is negative",
                 f"mean tr B over flipped samples {text}",
                 bool((per < 0).all()),
+            ).filed(
+                "qnn-term-b-flipped-negative",
+                7,
+                "curvature",
+                False,
+                "trained QNN: Term B of the mislabeled samples is negative",
             )
         )
     qnn_all = records[records["model"] == "qnn"]
@@ -943,6 +971,12 @@ def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
                 "7 (trained QNN): more negative curvature than the MLP, growing with label noise",
                 "negative-curvature share " + "; ".join(rows),
                 ok if judged else None,
+            ).filed(
+                "qnn-more-negative-curvature",
+                7,
+                "curvature",
+                False,
+                "trained QNN: more negative curvature than the MLP, growing with label noise",
             )
         )
     return verdicts
