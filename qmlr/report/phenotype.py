@@ -431,8 +431,12 @@ INTERPRETATION_ID = "interpretation"
 #: whether any classical model shares the QNN's phenotype, not the claim as stated).
 CHECK_NAMES = {
     "no-memorization": "no memorization separates QNN from MLP",
-    "plateau-0.3": "plateau to α = 0.3 separates QNN from MLP",
-    "plateau-0.4": "plateau to α = 0.4 (as stated) separates QNN from MLP",
+    f"plateau-{PHENOTYPE_PLATEAU_ALPHA:.1f}": (
+        f"plateau to α = {PHENOTYPE_PLATEAU_ALPHA} separates QNN from MLP"
+    ),
+    f"plateau-{PAPER_PLATEAU_ALPHA:.1f}": (
+        f"plateau to α = {PAPER_PLATEAU_ALPHA} (as stated) separates QNN from MLP"
+    ),
     "alpha-c-window": "α_c window separates QNN from MLP",
     "sharp-drop": "sharp drop separates QNN from MLP",
 }
