@@ -45,16 +45,18 @@ NO_MEMORIZATION_LEVEL = 0.2
 #: Reproducing at least this fraction of the flipped training labels is "memorizes" (the MLP's
 #: phenotype). Between the two levels a model is neither.
 MEMORIZES_LEVEL = 0.8
-#: The plateau is tested at both α: 0.4 is what the paper states, 0.3 what the resilience
-#: chapter's claim-2 check used. Validation must stay within :data:`PLATEAU_TOLERANCE`
-#: (:mod:`qmlr.report.analysis`) of its α = 0 value up to the given α.
-PLATEAU_ALPHAS = (0.3, 0.4)
+#: The α up to which the paper states the QNN's validation plateau ("up to α ≈ 0.4").
+PAPER_PLATEAU_ALPHA = 0.4
 #: The α at which the phenotype comparison requires the plateau. The paper states 0.4, but the
 #: resilience study's QNNs themselves hold it only to 0.3 on both datasets (their validation
 #: drops by more than the tolerance at 0.4), so a "QNN phenotype" demanding 0.4 would exclude
 #: the QNN. Set to 0.3 after reading the published resilience curves and before any control
 #: result existed; the 0.4 check is still run and reported on every model.
 PHENOTYPE_PLATEAU_ALPHA = 0.3
+#: The plateau is tested at both α: 0.4 is what the paper states, 0.3 what the resilience
+#: chapter's claim-2 check used. Validation must stay within :data:`PLATEAU_TOLERANCE`
+#: (:mod:`qmlr.report.analysis`) of its α = 0 value up to the given α.
+PLATEAU_ALPHAS = (PHENOTYPE_PLATEAU_ALPHA, PAPER_PLATEAU_ALPHA)
 #: α_c (validation crossing 0.5) inside this window is the paper's "transition near 0.5".
 TRANSITION_WINDOW = (0.4, 0.6)
 #: Sharpness is the steepest fall of the run-mean validation accuracy, per this step of α.
@@ -319,7 +321,7 @@ QNN_PHENOTYPE = (
 QNN_PHENOTYPE_AS_STATED = (
     "learns",
     "no-memorization",
-    "plateau-0.4",
+    f"plateau-{PAPER_PLATEAU_ALPHA:.1f}",
     "alpha-c-window",
     "sharp-drop",
 )

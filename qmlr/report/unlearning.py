@@ -29,6 +29,7 @@ from qmlr.studies.unlearning_study import (
     MEMORIZING_SERIES,
     SERIES,
     SERIES_COLUMNS,
+    SETTINGS,
     Series,
     UnlearningSpec,
     make_spec,
@@ -90,6 +91,11 @@ FORGOTTEN_LEVEL = 0.1
 
 #: Fewer runs or steps than these: verdicts are "not evaluated at this scale".
 MIN_RUNS = 3
+
+
+#: The forgetting chapter calls the poisoned MLP's and QNN's memorized fractions at step 0
+#: different when they differ by more than this.
+START_GAP = 0.2
 
 
 #: How :func:`quick_verdict` reports a method already at Retrain's level at step 0.
@@ -376,6 +382,23 @@ def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
     if slow:
         parts.append(f"later or never: {listed(slow)}")
     return head + "; steps to reach it from below — " + "; ".join(parts) + "."
+
+
+def setting_text(dataset: str, kind: str, setting: str) -> str:
+    """An unlearning setting's learning rate and batch, as the chapters' prose states them.
+
+    :param dataset: ``"mnist"`` or ``"xxz"``.
+    :param kind: a model kind with a setting in :data:`~qmlr.studies.unlearning_study.SETTINGS`.
+    :param setting: a key of :data:`~qmlr.studies.unlearning_study.SETTINGS`.
+    :return: e.g. ``"lr 0.005, batch 256"`` or ``"lr 0.01, full batch"``.
+
+    Example:
+        >>> setting_text("mnist", "qnn", "paper-figure"), setting_text("xxz", "mlp", "si")
+        ('lr 0.005, batch 256', 'lr 0.01, full batch')
+    """
+    config = SETTINGS[setting][(dataset, kind)]
+    batch = "full batch" if config.batch_size is None else f"batch {config.batch_size}"
+    return f"lr {config.lr:g}, {batch}"
 
 
 def settings_table(profile: Profile) -> pd.DataFrame:

@@ -38,6 +38,7 @@ For the QNN (``z'' = -cos(pi x + theta)``) this is exactly the split of (S15); f
 """
 
 from qmlr.core.analytic.numeric import (
+    FD_STEP,
     NumericModel,
     autograd_hessian,
     finite_difference_hessian,
@@ -70,6 +71,7 @@ from qmlr.core.analytic.symbolic import (
     y,
 )
 from qmlr.core.analytic.toy import (
+    MLP_SEARCH_BOUND,
     TOY_OUTLIER,
     Minimum,
     SweepRow,
@@ -86,6 +88,8 @@ from qmlr.core.analytic.toy import (
 )
 
 __all__ = [
+    "FD_STEP",
+    "MLP_SEARCH_BOUND",
     "MODELS",
     "TOY_OUTLIER",
     "IdentityCheck",

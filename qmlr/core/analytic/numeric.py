@@ -160,13 +160,17 @@ def misclassified(model: Model, xv: ArrayLike, tv: ArrayLike, yv: ArrayLike) -> 
     return np.where(ya == 1.0, z < 0.0, z > 0.0)
 
 
+#: Step of the 5-point finite-difference stencil (:func:`finite_difference_hessian`).
+FD_STEP = 5e-3
+
+
 def finite_difference_hessian(
-    model: Model, xv: ArrayLike, tv: ArrayLike, yv: ArrayLike, h: float = 5e-3
+    model: Model, xv: ArrayLike, tv: ArrayLike, yv: ArrayLike, h: float = FD_STEP
 ) -> np.ndarray:
     """``d^2L/dtheta^2`` by the 5-point central stencil on the lambdified loss.
 
     ``(-L(t+2h) + 16 L(t+h) - 30 L(t) + 16 L(t-h) - L(t-2h)) / (12 h^2)``: truncation error
-    ``h^4 |L^(6)| / 90``, rounding error about ``5 eps |L| / h^2``; the default ``h = 5e-3``
+    ``h^4 |L^(6)| / 90``, rounding error about ``5 eps |L| / h^2``; the default :data:`FD_STEP`
     balances the two at about ``1e-10`` for the minimal models' O(1) losses.
 
     :param model: ``"mlp"`` or ``"qnn"``.

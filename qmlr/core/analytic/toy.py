@@ -157,12 +157,17 @@ class Minimum:
     bounds: tuple[float, float]
 
 
+#: Half-width of the MLP's search interval for a minimiser (:func:`default_bounds`).
+MLP_SEARCH_BOUND = 30.0
+
+
 def default_bounds(model: Model) -> tuple[float, float]:
     """Search interval of :func:`minimize_dataset_loss`.
 
     QNN: one period ``[-pi, pi]`` (the loss is ``2 pi``-periodic in ``theta``).  MLP:
-    ``[-30, 30]``; the MLP loss on separable data decreases without bound in ``|theta|``
-    (no finite minimiser), and the interval end then stands in for ``theta -> infinity``.
+    ``[-b, b]`` with ``b =`` :data:`MLP_SEARCH_BOUND`; the MLP loss on separable data decreases
+    without bound in ``|theta|`` (no finite minimiser), and the interval end then stands in for
+    ``theta -> infinity``.
 
     :param model: ``"mlp"`` or ``"qnn"``.
     :return: ``(low, high)``.
@@ -171,7 +176,9 @@ def default_bounds(model: Model) -> tuple[float, float]:
         >>> default_bounds("mlp")
         (-30.0, 30.0)
     """
-    return (-30.0, 30.0) if _check_model(model) == "mlp" else (-float(np.pi), float(np.pi))
+    if _check_model(model) == "mlp":
+        return (-MLP_SEARCH_BOUND, MLP_SEARCH_BOUND)
+    return (-float(np.pi), float(np.pi))
 
 
 def minimize_dataset_loss(
