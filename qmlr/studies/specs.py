@@ -31,6 +31,7 @@ DATASETS = ("mnist", "xxz")
 MODEL_KINDS = (
     "mlp",
     "qnn",
+    "qnn-rxry",
     "centroid",
     "logistic",
     "logistic-quadratic",
