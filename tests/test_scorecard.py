@@ -131,6 +131,7 @@ def test_every_claim_appears_with_core_checks(paper_checks: list[S.Check]) -> No
 def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     """The scorecard holds exactly the verdicts the chapters' own pipelines produce."""
     from qmlr.report import analytic as AR
+    from qmlr.report import curvature as RC
     from qmlr.report import phenotype as P
     from qmlr.report import unlearning as UR
     from qmlr.report import unlearning_verdicts as UV
@@ -151,7 +152,7 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
         + analysis.capacity_verdicts(capacity, canonical, "paper")
         + UV.unlearning_verdicts(unlearning)
         + UV.forgetting_verdicts(unlearning)
-        + CS.claim_verdicts(CS.records_frame(load_results("curvature")))
+        + RC.claim_verdicts(CS.records_frame(load_results("curvature")))
         + AR.claim_verdicts("paper")
         + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
     )
@@ -184,7 +185,7 @@ def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     assert "resilience_verdicts(summary, profile)" in (BOOK / "resilience.md").read_text()
     assert "UV.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
     assert "UV.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
-    assert "CS.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
+    assert "RC.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
     assert "S.collect_checks(profile)" in (BOOK / "intro.md").read_text()
     assert "P.phenotype_verdicts(table, profile)" in (BOOK / "controls.md").read_text()
 
@@ -207,9 +208,9 @@ def test_curvature_checks_split_claims_6_and_7(paper_checks: list[S.Check]) -> N
 
 
 def test_a_verdict_without_identity_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from qmlr.studies import curvature_study as CS
+    from qmlr.report import curvature as RC
 
-    monkeypatch.setattr(CS, "claim_verdicts", lambda records: [Verdict("8: new", "e", True)])
+    monkeypatch.setattr(RC, "claim_verdicts", lambda records: [Verdict("8: new", "e", True)])
     with pytest.raises(ValueError, match="without a scorecard identity"):
         S.curvature_checks(pd.DataFrame())
 

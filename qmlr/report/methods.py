@@ -564,7 +564,7 @@ def unlearning_settings_table(train: Mapping[str, Dataset], profile: str | Profi
 
 
 def curvature_table(profile: str | Profile) -> pd.DataFrame:
-    """The curvature configurations (:func:`qmlr.studies.curvature_study.methods_table`) with the
+    """The curvature configurations (:func:`qmlr.report.curvature.methods_table`) with the
     precision and the spectral-density settings of their specs.
 
     :param profile: the profile.
@@ -574,7 +574,7 @@ def curvature_table(profile: str | Profile) -> pd.DataFrame:
         >>> curvature_table("paper")["SLQ probes × steps"].unique().tolist()
         ['16 × 80']
     """
-    from qmlr.studies.curvature_study import methods_table
+    from qmlr.report.curvature import methods_table
 
     prof = _profile(profile)
     first: dict[tuple[str, str], Any] = {}

@@ -5,7 +5,7 @@ chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.stud
 results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
 chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
 :func:`qmlr.report.analysis.capacity_verdicts`, :func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`,
-:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`, :func:`qmlr.studies.curvature_study.claim_verdicts`,
+:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`, :func:`qmlr.report.curvature.claim_verdicts`,
 :func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` — so a
 chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
 the classical controls) that share the QNN's behaviour, and says whether the paper's
@@ -208,11 +208,11 @@ def curvature_checks(records: pd.DataFrame) -> list[Check]:
     """Claim 6 (both configurations, core) and the trained-model side of claim 7 (beyond).
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` of the study's results.
-    :return: one check per verdict of :func:`qmlr.studies.curvature_study.claim_verdicts`.
+    :return: one check per verdict of :func:`qmlr.report.curvature.claim_verdicts`.
     """
-    from qmlr.studies import curvature_study as CS
+    from qmlr.report import curvature as RC
 
-    return [Check.of(v) for v in CS.claim_verdicts(records)]
+    return [Check.of(v) for v in RC.claim_verdicts(records)]
 
 
 def analytic_checks(profile: str) -> list[Check]:

@@ -2,8 +2,9 @@
 
 Every study reaches a model through :func:`get_kind`: inputs from a dataset's ``x``, a fitted
 ensemble from a spec and seeds, its logits, its trained-parameter count (see
-:class:`~qmlr.core.models.base.ModelKind`). The paper's two models are ``mlp`` and ``qnn``; the
-others are the classical controls of the ``controls`` study.
+:class:`~qmlr.core.models.base.ModelKind`). The paper's models are ``mlp`` and ``qnn`` (and
+``qnn-rxry``, the QNN of the authors' Hessian code); the others are the classical controls of
+the ``controls`` study.
 
 Example:
     >>> from qmlr.core.models import KINDS
@@ -20,6 +21,7 @@ from qmlr.core.models.defended import EarlyStopMLPKind, WeightDecayMLPKind
 from qmlr.core.models.linear import LogisticKind, LogisticQuadraticKind
 from qmlr.core.models.mlp import MLPKind
 from qmlr.core.models.qnn import QNNKind
+from qmlr.core.models.rxry import RxRyKind
 from qmlr.core.models.sklearn_adapter import KNNKind, SVCKind
 from qmlr.core.models.small import SmallMLPKind
 
@@ -29,6 +31,7 @@ KINDS: dict[str, ModelKind] = {
     for kind in (
         MLPKind(),
         QNNKind(),
+        RxRyKind(),
         CentroidKind(),
         LogisticKind(),
         LogisticQuadraticKind(),
@@ -40,8 +43,10 @@ KINDS: dict[str, ModelKind] = {
         KNNKind(),
     )
 }
+#: The paper's models: the SI's MLP and QNN, and the QNN of the authors' Hessian code.
+PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-rxry")
 #: The classical controls, in the order chapters show them.
-CONTROL_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in ("mlp", "qnn"))
+CONTROL_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in PAPER_KINDS)
 
 
 def get_kind(name: str) -> ModelKind:
