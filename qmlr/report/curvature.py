@@ -1,6 +1,13 @@
 """The curvature study's verdicts, tables and findings (claim 6 and the trained-model side of
 claim 7), all pure functions of :func:`qmlr.studies.curvature_study.records_frame`.
 
+A *scope* (:data:`SCOPES`) names one series of trained models — configuration, how labels were
+flipped, which labels the Hessian samples carry — and a *definition* says which trace is read:
+``real`` (the ``P × P`` Hessian over the parameters) or ``complexified`` (the ``2P × 2P``
+Hessian over the real and imaginary parts of the QNN's angles, as the authors' code computed;
+:mod:`qmlr.core.complexified`). Every ratio divides by the mean clean (α = 0) trace of the
+same scope, model and definition.
+
 Example:
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"config": ["si"] * 2, "model": ["mlp"] * 2, "alpha": [0.0, 0.2],
@@ -12,64 +19,155 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from qmlr.report.analysis import Verdict
 from qmlr.studies.curvature_study import (
     AUTHORS_TRAIN_FRACTION,
+    FLIPS,
+    HESSIAN_LABELS,
+    MODEL_KINDS,
     N_QUBITS,
-    Profile,
     curvature_specs,
     n_parameters,
 )
+from qmlr.studies.profiles import Profile
 
-#: Display names of the models.
+#: Display names of the paper's models.
 LABELS = {"mlp": "MLP", "qnn": "QNN"}
 
 #: The MLP's trace ratio counts as rising "strongly" (the paper: about two orders of magnitude)
 #: when it reaches at least this at the largest α.
 STRONG_RISE = 10.0
+#: The QNN's trace ratio must stay at or below this at every noisy α (the paper: "≤ 1").
+QNN_RATIO_CEILING = 1.0
 #: A negative-curvature share below this counts as "no negative curvature".
 NEGLIGIBLE_SHARE = 0.01
 #: ``|tr B| / tr A`` below this counts as "Term B does not enter the trace".
 ZERO_TERM_B = 1e-8
+#: Relative agreement required between the complexified trace by its definition and by the
+#: identity of :mod:`qmlr.core.complexified` (both exact; rounding only).
+COMPLEXIFIED_AGREEMENT = 1e-8
+
+#: The series of the study, by (configuration, flips, Hessian labels): their scope names.
+SCOPES = {
+    ("si", "class-balanced", "poisoned"): "si",
+    ("authors-code", "train-unbalanced", "clean"): "authors-code",
+    ("authors-code", "class-balanced", "clean"): "authors-code, balanced flips",
+    ("authors-code", "class-balanced", "poisoned"): "authors-code, balanced flips, flipped labels",
+}
+#: What each scope is, for tables and prose.
+SCOPE_TEXT = {
+    "si": "SI models; class-balanced flips of all 500; Hessian on 100 training samples with the "
+    "labels they carry",
+    "authors-code": "authors' code as it ran: random flips of the 70 % training part only; "
+    "Hessian on 100 held-out samples with clean labels",
+    "authors-code, balanced flips": "authors' models, class-balanced flips of all 500 before the "
+    "split; Hessian on 100 held-out samples with clean labels",
+    "authors-code, balanced flips, flipped labels": "the first reading: class-balanced flips of "
+    "all 500 before the split; Hessian on 100 held-out samples with the labels they carry",
+}
+#: Names of the scopes on the scorecard.
+SCOPE_NAMES = {
+    "si": "SI configuration",
+    "authors-code": "authors'-code configuration as it ran",
+    "authors-code, balanced flips": "authors'-code models, balanced flips, clean Hessian labels",
+    "authors-code, balanced flips, flipped labels": "authors'-code models, balanced flips, "
+    "flipped Hessian labels (first reading)",
+}
+#: Scopes whose claim-6 verdicts are core (the SI's models; the authors' pipeline as it ran).
+CORE_SCOPES = ("si", "authors-code")
+#: Trace definitions.
+DEFINITIONS = {"real": "real Hessian, P × P", "complexified": "complexified angles, 2P × 2P"}
 
 
-def trace_ratios(records, include_dead: bool = True):
-    """Each run's ``trace / mean trace of the clean runs`` of its configuration and model.
+def with_scope(records: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``records`` with ``flips``, ``hessian_labels`` (defaults where missing),
+    ``definition`` (``real`` where missing) and ``scope`` columns."""
+    frame = records.copy()
+    defaults = {"flips": FLIPS[0], "hessian_labels": HESSIAN_LABELS[0], "definition": "real"}
+    for column, default in defaults.items():
+        if column not in frame:
+            frame[column] = default
+    keys = zip(frame["config"], frame["flips"], frame["hessian_labels"], strict=True)
+    frame["scope"] = [SCOPES.get(k, ", ".join(k)) for k in keys]
+    return frame
 
-    :param records: :func:`records_frame` output.
-    :param include_dead: keep dead runs (in numerator and clean mean); ``False`` drops them.
-    :return: a copy of the (filtered) records with a ``ratio`` column.
+
+def first_reading(records: pd.DataFrame) -> pd.DataFrame:
+    """The paper's models with class-balanced flips and poisoned Hessian labels (the first
+    computation of the study)."""
+    frame = with_scope(records)
+    keep = (
+        (frame["flips"] == FLIPS[0])
+        & (frame["hessian_labels"] == HESSIAN_LABELS[0])
+        & frame["model"].isin(MODEL_KINDS)
+    )
+    return frame[keep]
+
+
+def readings_frame(records: pd.DataFrame) -> pd.DataFrame:
+    """Every trace reading as one row: the records' real traces, the complexified traces, and
+    the complexified traces with the labels the samples carry that the clean-label cells also
+    measured (a ``definition`` column says which).
+
+    :param records: :func:`~qmlr.studies.curvature_study.records_frame` output.
+    :return: ``with_scope`` columns plus ``definition``; ``trace`` holds the reading.
     """
-    frame = records if include_dead else records[~records["dead"].astype(bool)]
-    frame = frame.copy()
-    clean = frame[frame["alpha"] == 0.0].groupby(["config", "model"])["trace"].mean()
-    base = frame.set_index(["config", "model"]).index.map(clean.to_dict())
+    frame = with_scope(records.drop(columns=["definition"], errors="ignore"))
+    parts = [frame.assign(definition="real")]
+    if "trace_complexified" in frame:
+        cx = frame[frame["trace_complexified"].notna()]
+        parts.append(cx.assign(definition="complexified", trace=cx["trace_complexified"]))
+    if "trace_complexified_poisoned_labels" in frame:
+        other = frame[frame["trace_complexified_poisoned_labels"].notna()]
+        other = other.assign(
+            definition="complexified",
+            hessian_labels="poisoned",
+            trace=other["trace_complexified_poisoned_labels"],
+        )
+        parts.append(with_scope(other.drop(columns=["scope"])))
+    return pd.concat(parts, ignore_index=True)
+
+
+def trace_ratios(records: pd.DataFrame, include_dead: bool = True) -> pd.DataFrame:
+    """Each run's ``trace / mean trace of the clean runs`` of its scope, model and definition.
+
+    :param records: :func:`records_frame` or :func:`readings_frame` output.
+    :param include_dead: keep dead runs (in numerator and clean mean); ``False`` drops them.
+    :return: a copy of the (filtered) records with ``scope``, ``definition`` and ``ratio``.
+    """
+    frame = with_scope(records if include_dead else records[~records["dead"].astype(bool)])
+    group = ["scope", "model", "definition"]
+    clean = frame[frame["alpha"] == 0.0].groupby(group)["trace"].mean()
+    base = frame.set_index(group).index.map(clean.to_dict())
     frame["ratio"] = frame["trace"].to_numpy(float) / np.asarray(base, dtype=float)
     return frame
 
 
-def ratio_table(records, include_dead: bool = True):
-    """Trace ratio per configuration, model and noisy α: mean, std, median, min, max over runs,
-    with the numbers of runs and of dead runs.
+def ratio_table(records: pd.DataFrame, include_dead: bool = True) -> pd.DataFrame:
+    """Trace ratio per scope, model, definition and noisy α: mean, std, median, min, max over
+    runs, with the numbers of runs and of dead runs.
 
-    :param records: :func:`records_frame` output.
+    :param records: :func:`records_frame` or :func:`readings_frame` output.
     :param include_dead: see :func:`trace_ratios`.
-    :return: a frame indexed by (config, model, alpha).
+    :return: a frame indexed by (scope, model, definition, alpha).
     """
     frame = trace_ratios(records, include_dead)
+    index = ["scope", "model", "definition", "alpha"]
     noisy = frame[frame["alpha"] > 0]
-    grouped = noisy.groupby(["config", "model", "alpha"])
+    grouped = noisy.groupby(index)
     out = grouped["ratio"].agg(["mean", "std", "median", "min", "max"])
     out["std"] = grouped["ratio"].std(ddof=0)
     out["runs"] = grouped.size()
-    dead = records[records["alpha"] > 0].groupby(["config", "model", "alpha"])["dead"].sum()
+    every = with_scope(records)
+    dead = every[every["alpha"] > 0].groupby(index)["dead"].sum()
     out["dead (all runs)"] = dead.reindex(out.index).fillna(0).astype(int)
     return out
 
 
-def summary_table(records):
-    """Means over runs per configuration, model and α of the curvature measurements."""
+def summary_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Means over runs per scope, model and α of the curvature measurements."""
     cols = {
         "trace": "mean",
         "lam_max": "mean",
@@ -86,11 +184,11 @@ def summary_table(records):
         "dead": "sum",
         "run": "count",
     }
-    out = records.groupby(["config", "model", "alpha"]).agg(cols)
+    out = with_scope(records).groupby(["scope", "model", "alpha"]).agg(cols)
     return out.rename(columns={"run": "runs", "dead": "dead runs"})
 
 
-def _mean_by_alpha(frame, column: str) -> dict[float, float]:
+def _mean_by_alpha(frame: pd.DataFrame, column: str) -> dict[float, float]:
     return {float(a): float(v) for a, v in frame.groupby("alpha")[column].mean().items()}
 
 
@@ -98,44 +196,187 @@ def _fmt_series(values: dict[float, float], digits: int = 3) -> str:
     return ", ".join(f"α={a:g}: {v:.{digits}g}" for a, v in sorted(values.items()))
 
 
-def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
-    """Verdicts on claim 6 and the numerical side of claim 7, per configuration.
+def _trend_check(kind: str, values: list[float]) -> bool:
+    """The paper's claim-6 shape: ``mlp`` rises at every step and reaches :data:`STRONG_RISE`;
+    any other model (the QNN's shape) stays ≤ :data:`QNN_RATIO_CEILING` and falls."""
+    if kind == "mlp":
+        return bool(np.all(np.diff(values) > 0) and values[-1] >= STRONG_RISE)
+    return bool(all(v <= QNN_RATIO_CEILING for v in values) and np.all(np.diff(values) < 0))
 
-    Claim 6 is judged on the runs without dead MLPs (as the authors plotted); the evidence
-    gives the ratios with dead runs too. With fewer than ``min_noisy_alphas`` noisy α values
-    (the smoke profile) the trend verdicts are "not evaluated".
+
+def shape_checks(readings: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataFrame:
+    """Both claim-6 shapes on every (scope, model, definition), without dead runs.
+
+    :param readings: :func:`readings_frame` (or :func:`records_frame`) output.
+    :param min_noisy_alphas: noisy α values needed to judge a trend (else ``None``).
+    :return: one row per (scope, model, definition): ``means`` (α → mean ratio), ``means_all``
+        (with dead runs), ``dead``, ``clean_trace``, ``mlp_like`` (rises strongly) and
+        ``qnn_like`` (≤ 1 and falling), each ``True``/``False``/``None``.
+    """
+    alive = trace_ratios(readings, include_dead=False)
+    every = trace_ratios(readings, include_dead=True)
+    rows = []
+    for (scope, model, definition), part in every.groupby(["scope", "model", "definition"]):
+        mine = alive[
+            (alive["scope"] == scope)
+            & (alive["model"] == model)
+            & (alive["definition"] == definition)
+        ]
+        means = _mean_by_alpha(mine[mine["alpha"] > 0], "ratio")
+        values = [means[a] for a in sorted(means)]
+        judged = len(values) >= min_noisy_alphas and bool(np.all(np.isfinite(values)))
+        rows.append(
+            {
+                "scope": scope,
+                "model": model,
+                "definition": definition,
+                "means": means,
+                "means_all": _mean_by_alpha(part[part["alpha"] > 0], "ratio"),
+                "dead": int(part["dead"].astype(bool).sum()),
+                "clean_trace": float(mine[mine["alpha"] == 0.0]["trace"].mean()),
+                "mlp_like": _trend_check("mlp", values) if judged else None,
+                "qnn_like": _trend_check("qnn", values) if judged else None,
+            }
+        )
+    columns = ["scope", "model", "definition", "means", "means_all", "dead", "clean_trace"]
+    return pd.DataFrame(rows, columns=[*columns, "mlp_like", "qnn_like"])
+
+
+def claim6_verdicts(
+    records: pd.DataFrame, min_noisy_alphas: int = 3, named: bool = False
+) -> list[tuple]:
+    """Claim 6 for the paper's models in every scope and trace definition, with core flags.
+
+    The MLP is judged on "rises strongly", the QNN on "≤ 1 and falling", both without dead runs
+    (as the authors plotted); the evidence gives the ratios with dead runs too. Core: the
+    real-Hessian verdicts of :data:`CORE_SCOPES`.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: noisy α values needed to judge a trend.
+    :param named: also return each check's scorecard name.
+    :return: ``(core, verdict)`` pairs (``(core, verdict, name)`` when ``named``).
+    """
+    checks = shape_checks(readings_frame(records), min_noisy_alphas)
+    checks = checks[checks["model"].isin(MODEL_KINDS)]
+    order = {s: i for i, s in enumerate(SCOPES.values())}
+    checks = checks.sort_values(
+        ["scope", "model", "definition"], key=lambda c: c.map(order) if c.name == "scope" else c
+    )
+    out = []
+    for row in checks.itertuples():
+        evidence = (
+            f"{DEFINITIONS[row.definition]}: mean ratio {_fmt_series(row.means)} "
+            f"(clean mean tr {row.clean_trace:.3g})"
+        )
+        if row.dead:
+            evidence += f"; with the {row.dead} dead run(s): {_fmt_series(row.means_all)}"
+        if row.model == "mlp":
+            claim = f"6 ({row.scope}): MLP trace ratio rises strongly with α"
+            ok = row.mlp_like
+        else:
+            tail = "" if row.definition == "real" else ", complexified angles"
+            claim = f"6 ({row.scope}{tail}): QNN trace ratio ≤ 1 and falling with α"
+            ok = row.qnn_like
+        core = row.scope in CORE_SCOPES and row.definition == "real"
+        name = f"{LABELS[row.model]}, {SCOPE_NAMES.get(row.scope, row.scope)}"
+        if row.definition != "real":
+            name += f", {DEFINITIONS[row.definition]}"
+        verdict = Verdict(claim, evidence, ok)
+        out.append((core, verdict, name) if named else (core, verdict))
+    return out
+
+
+def controls_verdict(records: pd.DataFrame, min_noisy_alphas: int = 3) -> Verdict | None:
+    """Whether the QNN's trace-ratio shape is QNN-specific in the ``si`` configuration: the QNN
+    shows it and no gradient-trained control does (the same check, the same thresholds).
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`shape_checks`.
+    :return: the verdict, or ``None`` without controls in the records.
+    """
+    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    controls = checks[~checks["model"].isin(MODEL_KINDS)]
+    qnn = checks[checks["model"] == "qnn"]
+    if controls.empty or qnn.empty:
+        return None
+    sharing = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
+    judged = qnn["qnn_like"].iloc[0] is not None and controls["qnn_like"].notna().all()
+    evidence = "; ".join(
+        f"{r.model}: {_fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
+    )
+    ok = bool(qnn["qnn_like"].iloc[0]) and not sharing
+    return Verdict(
+        "6 (si, controls): only the QNN's trace ratio stays ≤ 1 and falls with α",
+        f"mean ratio (real Hessian, without dead runs) {evidence}; sharing the QNN's shape: "
+        f"{', '.join(sharing) or 'none'}",
+        ok if judged else None,
+    )
+
+
+def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str | None:
+    """Which gradient-trained controls share the QNN's claim-6 shape (``si``, real Hessian,
+    the QNN check with the QNN's thresholds), and which the MLP's, as text for the scorecard.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`shape_checks`.
+    :return: the text, or ``None`` without controls in the records.
+    """
+    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    controls = checks[~checks["model"].isin(MODEL_KINDS)]
+    if controls.empty:
+        return None
+    if controls["qnn_like"].isna().any():
+        return "trace ratio (MNIST, SI configuration): not evaluated at this profile"
+    qnn_like = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
+    mlp_like = [m for m, ok in zip(controls["model"], controls["mlp_like"], strict=True) if ok]
+    return (
+        f"trace ratio ≤ {QNN_RATIO_CEILING:g} and falling (MNIST, SI configuration): "
+        f"{', '.join(qnn_like) or 'none'}; rising ≥ {STRONG_RISE:g}× like the MLP's claim: "
+        f"{', '.join(mlp_like) or 'none'}"
+    )
+
+
+def claim_verdicts(records: pd.DataFrame, min_noisy_alphas: int = 3) -> list[Verdict]:
+    """Every verdict of the chapter: claim 6 (:func:`claim6_verdicts`, then
+    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading.
+
+    With fewer than ``min_noisy_alphas`` noisy α values (the smoke profile) the trend verdicts
+    are "not evaluated".
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: noisy α values needed to judge a trend.
     :return: a list of :class:`qmlr.report.analysis.Verdict`.
     """
+    return [check[-1] for check in scorecard_checks(records, min_noisy_alphas)]
+
+
+def scorecard_checks(
+    records: pd.DataFrame, min_noisy_alphas: int = 3
+) -> list[tuple[int, str, bool, Verdict]]:
+    """:func:`claim_verdicts` as scorecard checks: ``(claim, name, core, verdict)``.
+
+    Core: claim 6 on the real Hessian of :data:`CORE_SCOPES`; the other readings, the controls
+    and claim 7's trained-model side are beyond the paper's figure.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`claim_verdicts`.
+    :return: the checks in chapter order.
+    """
+    out = []
+    for core, verdict, name in claim6_verdicts(records, min_noisy_alphas, named=True):
+        out.append((6, name, core, verdict))
+    control = controls_verdict(records, min_noisy_alphas)
+    if control is not None:
+        out.append((6, "gradient-trained controls do not share the QNN's shape", False, control))
+    for verdict in _claim7_verdicts(first_reading(records), min_noisy_alphas):
+        what, rest = verdict.claim.removeprefix("7 (").split("): ", 1)
+        out.append((7, f"{what}: {rest}", False, verdict))
+    return out
+
+
+def _claim7_verdicts(records: pd.DataFrame, min_noisy_alphas: int) -> list[Verdict]:
+    """The trained-model side of claim 7 on the first reading's MLPs and QNNs."""
     verdicts = []
-    alive = trace_ratios(records, include_dead=False)
-    every = trace_ratios(records, include_dead=True)
-    for config in sorted(records["config"].unique()):
-        for kind in ("mlp", "qnn"):
-            sel = (alive["config"] == config) & (alive["model"] == kind) & (alive["alpha"] > 0)
-            means = _mean_by_alpha(alive[sel], "ratio")
-            sel_all = (every["config"] == config) & (every["model"] == kind) & (every["alpha"] > 0)
-            means_all = _mean_by_alpha(every[sel_all], "ratio")
-            n_dead = int(
-                records[(records["config"] == config) & (records["model"] == kind)]["dead"].sum()
-            )
-            alphas = sorted(means)
-            values = [means[a] for a in alphas]
-            judged = len(alphas) >= min_noisy_alphas and all(np.isfinite(values))
-            clean = alive[(alive["config"] == config) & (alive["model"] == kind)]
-            clean_trace = float(clean[clean["alpha"] == 0.0]["trace"].mean())
-            evidence = f"mean ratio {_fmt_series(means)} (clean mean tr H {clean_trace:.3g})"
-            if n_dead:
-                evidence += f"; with the {n_dead} dead run(s): {_fmt_series(means_all)}"
-            if kind == "mlp":
-                claim = f"6 ({config}): MLP trace ratio rises strongly with α"
-                ok = bool(np.all(np.diff(values) > 0) and values[-1] >= STRONG_RISE)
-            else:
-                claim = f"6 ({config}): QNN trace ratio ≤ 1 and falling with α"
-                ok = bool(all(v <= 1.0 for v in values) and np.all(np.diff(values) < 0))
-            verdicts.append(Verdict(claim, evidence, ok if judged else None))
     mlp = records[records["model"] == "mlp"]
     if len(mlp):
         rel = (mlp["trace_residual"].abs() / mlp["trace_gauss_newton"].abs()).max()
@@ -191,13 +432,15 @@ def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
     return verdicts
 
 
-def findings(records) -> list[str]:
+def findings(records: pd.DataFrame) -> list[str]:
     """Data-driven sentences for the chapter's discussion (Markdown bullets, numbers computed).
 
     :param records: :func:`records_frame` output.
     :return: one string per finding.
     """
     out = []
+    everything = records
+    records = first_reading(records)
     alive = trace_ratios(records, include_dead=False)
     top = float(records["alpha"].max())
     for config in sorted(records["config"].unique()):
@@ -246,24 +489,88 @@ def findings(records) -> list[str]:
         out.append(f"**Dead runs:** {n_dead}; mean ratio at α = {top:g} " + "; ".join(diff) + ".")
     else:
         out.append("**Dead runs:** none in this profile.")
+    return out + reading_findings(everything)
+
+
+def reading_findings(records: pd.DataFrame) -> list[str]:
+    """Sentences on the later series: each reading of the ``authors-code`` QNN at the largest
+    α, the agreement of the two complexified-trace computations, and the controls' ratios.
+
+    :param records: :func:`records_frame` output.
+    :return: Markdown strings (empty without those series).
+    """
+    out = []
+    readings = trace_ratios(readings_frame(records), include_dead=False)
+    top = float(readings["alpha"].max())
+    q = readings[(readings["model"] == "qnn") & (readings["config"] == "authors-code")]
+    at_top = q[q["alpha"] == top].groupby(["scope", "definition"])["ratio"].mean()
+    if len(at_top) > 1:
+        parts = [f"{scope} ({definition}): {v:.3g}" for (scope, definition), v in at_top.items()]
+        out.append(
+            f"**authors-code QNN, every reading:** mean ratio at α = {top:g} — "
+            + "; ".join(parts)
+            + "."
+        )
+    if "trace_complexified_direct" in records:
+        both = records[records["trace_complexified_direct"].notna()]
+        if len(both):
+            rel = (
+                (both["trace_complexified_direct"] - both["trace_complexified"]).abs()
+                / both["trace_complexified_direct"].abs()
+            ).max()
+            out.append(
+                f"**Complexified trace, two ways:** by its definition ({len(both)} runs, 2P "
+                f"Hessian-vector products) and by the identity of the chapter agree to {rel:.1e} "
+                f"(relative; required {COMPLEXIFIED_AGREEMENT:.0e})."
+            )
+    if "trace_poisoned_labels" in records:
+        cross = _reread_agreement(records)
+        if cross is not None:
+            out.append(cross)
+    controls = readings[~readings["model"].isin(MODEL_KINDS) & (readings["alpha"] == top)]
+    if len(controls):
+        means = controls.groupby("model")["ratio"].mean()
+        out.append(
+            f"**Controls (si):** mean ratio at α = {top:g} — "
+            + "; ".join(f"{m}: {v:.3g}" for m, v in means.items())
+            + "."
+        )
     return out
 
 
-def methods_table(profile: Profile):
-    """One row per (configuration, model): what is trained, how, and where the Hessian is taken."""
-    import pandas as pd
+def _reread_agreement(records: pd.DataFrame) -> str | None:
+    """How closely the clean-label cells' real trace with the carried labels matches the first
+    reading's trace of the same (retrained) model."""
+    frame = with_scope(records)
+    again = frame[frame["trace_poisoned_labels"].notna()]
+    first = frame[frame["scope"] == SCOPES[("authors-code", FLIPS[0], HESSIAN_LABELS[0])]]
+    merged = again.merge(first, on=["model", "alpha", "run"], suffixes=("", "_first"))
+    if merged.empty:
+        return None
+    diff = (merged["trace_poisoned_labels"] - merged["trace_first"]).abs().max()
+    return (
+        f"**Same models, both labels:** retrained from the same seeds, the QNNs of the "
+        f"class-balanced series reproduce the first reading's trace with the carried labels to "
+        f"{diff:.1e} (absolute, {len(merged)} runs)."
+    )
 
+
+def methods_table(profile: Profile) -> pd.DataFrame:
+    """One row per scope and model: what is trained, how, and where the Hessian is taken."""
     rows, seen = [], set()
     for spec in curvature_specs(profile):
-        if (spec.config, spec.model.kind) in seen:
+        scope = SCOPES[(spec.config, spec.flips, spec.hessian_labels)]
+        if (scope, spec.model.kind) in seen:
             continue
-        seen.add((spec.config, spec.model.kind))
+        seen.add((scope, spec.model.kind))
         if spec.model.kind == "mlp":
             arch = f"MLP 1024 → {' → '.join(map(str, spec.model.hidden))} → 1, ReLU"
-        elif spec.config == "si":
+        elif spec.config == "si" and spec.model.kind == "qnn":
             arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY-RX + RZZ ring"
-        else:
+        elif spec.model.kind == "qnn":
             arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY + CNOT ring"
+        else:
+            arch = f"control: {spec.model.label}"
         split = (
             "all 500 (250 + 250)"
             if spec.config == "si"
@@ -272,13 +579,16 @@ def methods_table(profile: Profile):
         where = "training set" if spec.config == "si" else "held-out 30 %"
         rows.append(
             {
+                "scope": scope,
                 "configuration": spec.config,
                 "model": arch,
                 "parameters": n_parameters(spec),
                 "epochs / batch / lr": f"{spec.train.epochs} / {spec.train.batch_size} / "
                 f"{spec.train.lr:g}",
+                "flips": spec.flips,
                 "trained on": split,
-                "Hessian on": f"{spec.hessian_samples} random samples of the {where}",
+                "Hessian on": f"{spec.hessian_samples} random samples of the {where}, "
+                f"{spec.hessian_labels} labels",
                 "α": ", ".join(f"{a:g}" for a in profile.curvature_alphas),
                 "runs": profile.curvature_runs,
             }

@@ -238,32 +238,19 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     return checks
 
 
-#: Display names of the curvature study's configurations.
-CONFIG_NAMES = {"si": "SI", "authors-code": "authors'-code"}
-
-_CURVATURE_CLAIM = re.compile(r"^(?P<claim>[67]) \((?P<what>[^)]+)\): (?P<rest>.*)$")
-
-
 def curvature_checks(records: pd.DataFrame) -> list[Check]:
-    """Claim 6 (both configurations, core) and the trained-model side of claim 7 (beyond).
+    """Claim 6 (core: the SI configuration and the authors' code as it ran, real Hessian; the
+    other readings and the controls beyond) and the trained-model side of claim 7 (beyond).
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` of the study's results.
     :return: one check per verdict of :func:`qmlr.report.curvature.claim_verdicts`.
     """
     from qmlr.report import curvature as RC
 
-    checks = []
-    for v in RC.claim_verdicts(records):
-        match = _CURVATURE_CLAIM.match(v.claim)
-        if match is None:
-            raise ValueError(f"unexpected curvature verdict {v.claim!r}")
-        claim, what, rest = int(match["claim"]), match["what"], match["rest"]
-        if claim == 6:
-            name = f"{rest.split()[0]}, {CONFIG_NAMES.get(what, what)} configuration"
-        else:
-            name = f"{what}: {rest}"
-        checks.append(Check(claim, name, "curvature", claim == 6, v))
-    return checks
+    return [
+        Check(claim, name, "curvature", core, verdict)
+        for claim, name, core, verdict in RC.scorecard_checks(records)
+    ]
 
 
 def analytic_checks(profile: str) -> list[Check]:
