@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from qmlr.core import curvature as C
-from qmlr.report.curvature import (
+from qmlr.report.curvature_tables import (
     DEFINITIONS,
     LABELS,
     MODEL_KINDS,

@@ -35,13 +35,7 @@ from typing import Any, ClassVar, Literal
 
 from qmlr.core.models.small import PCA_COMPONENTS
 from qmlr.core.train import TrainConfig
-from qmlr.studies.controls_study import control_model, control_training
-from qmlr.studies.experiments import (
-    PAPER_MLP_HIDDEN,
-    PAPER_QNN_DEPTH,
-    Profile,
-    training_config,
-)
+from qmlr.studies.profiles import Profile
 from qmlr.studies.specs import (
     CellSpec,
     DataSpec,
@@ -194,6 +188,10 @@ def config_model(config: str, kind: str) -> ModelSpec:
         >>> config_model("authors-code", "mlp").label
         'MLP [8, 2]'
     """
+    # imported here: the study registry imports the study modules, which import this one
+    from qmlr.studies.controls_study import control_model
+    from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH
+
     if kind in CONTROL_KINDS and config == "si":
         return replace(control_model("mnist", kind), precision=PRECISION)
     if config not in CONFIGS or kind not in MODEL_KINDS:
@@ -210,6 +208,9 @@ def config_training(config: str, kind: str, profile: Profile) -> TrainConfig:
     50 / 32 / 0.01 (``authors-code``), epochs scaled by the profile's ``curvature_epoch_scale``
     (the grid, the runs and the Hessian estimators' sizes are the profile's too:
     :mod:`qmlr.studies.profiles`)."""
+    from qmlr.studies.controls_study import control_training
+    from qmlr.studies.experiments import training_config
+
     profile = replace(profile, epoch_scale=profile.curvature_epoch_scale)
     if config == "si":
         if kind in CONTROL_KINDS:

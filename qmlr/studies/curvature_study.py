@@ -275,8 +275,8 @@ def _measure_hessian(
     spec: CurvatureSpec, model: torch.nn.Module, data: RunData, x_all: torch.Tensor
 ) -> dict[str, Any]:
     """The curvature measurements on the run's Hessian samples, with the spec's labels; for
-    the complexified series also the complexified traces (and, with clean Hessian labels, both
-    traces with the labels the samples carry after flipping)."""
+    the complexified series also the complexified traces (and, with clean Hessian labels after
+    class-balanced flips, both traces with the labels the samples carry after flipping)."""
     h_rows = torch.as_tensor(data.hessian_rows)
     carried = data.y[data.hessian_rows]
     labels = data.clean_y[data.hessian_rows] if spec.hessian_labels == "clean" else carried
@@ -299,7 +299,8 @@ def _measure_hessian(
         )
     )
     if spec.complexified:
-        other = torch.as_tensor(carried) if spec.hessian_labels == "clean" else None
+        relabel = spec.hessian_labels == "clean" and spec.flips == "class-balanced"
+        other = torch.as_tensor(carried) if relabel else None  # held-out flips exist only here
         out.update(
             complexified_metrics(
                 model,
