@@ -157,6 +157,27 @@ def _curvature_divergences() -> list[tuple[str, str, str, str, str]]:
             "the paper's figure came from the code, its text describes the SI; they disagree",
         ),
         (
+            "Hessian flips and labels",
+            "labels flipped at ratio α; the Hessian on training samples",
+            "unbalanced random flips of the 70 % training part only; the Hessian on 100 held-out "
+            "samples with their clean labels",
+            "scope 'authors-code' follows the code; the first reading (class-balanced flips of "
+            "all 500 before the split, Hessian labels as carried) and the same flips with clean "
+            "Hessian labels are kept as sensitivity series",
+            "the label choice alone moves the authors'-code QNN's trace (the chapter shows every "
+            "reading)",
+        ),
+        (
+            "QNN Hessian definition",
+            "the Hessian of the loss with respect to the parameters",
+            "jax.hessian over one real vector of the real and imaginary parts of every angle "
+            "(2P × 2P)",
+            "both: the ordinary P × P Hessian (the verdicts the scorecard counts) and the trace "
+            "over complexified angles, with the identity relating them",
+            "the complexified trace adds a term that rewards a confident fit of the Hessian "
+            "labels; it is not the curvature the claim is about",
+        ),
+        (
             "Dead MLP runs in the Hessian figure",
             "not mentioned",
             "dropped before plotting",
