@@ -47,7 +47,7 @@ def fitted(kind: str, seeds=(3, 4), data=None):
 def test_spec_model_kinds_are_the_registry():
     assert specs.MODEL_KINDS == tuple(KINDS)
     assert all(KINDS[name].name == name for name in KINDS)
-    assert CONTROL_KINDS == tuple(k for k in KINDS if k not in ("mlp", "qnn"))
+    assert CONTROL_KINDS == tuple(k for k in KINDS if k not in ("mlp", "qnn", "qnn-reim"))
     with pytest.raises(ValueError, match="unknown model kind"):
         ModelSpec("forest")
 

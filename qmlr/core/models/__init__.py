@@ -2,8 +2,9 @@
 
 Every study reaches a model through :func:`get_kind`: inputs from a dataset's ``x``, a fitted
 ensemble from a spec and seeds, its logits, its trained-parameter count (see
-:class:`~qmlr.core.models.base.ModelKind`). The paper's two models are ``mlp`` and ``qnn``; the
-others are the classical controls of the ``controls`` study.
+:class:`~qmlr.core.models.base.ModelKind`). The paper's two models are
+``mlp`` and ``qnn``, ``qnn-reim`` is the authors'-code variant of the XXZ QNN
+(:data:`PAPER_KINDS`); the others are the classical controls of the ``controls`` study.
 
 Example:
     >>> from qmlr.core.models import KINDS
@@ -20,6 +21,7 @@ from qmlr.core.models.defended import EarlyStopMLPKind, WeightDecayMLPKind
 from qmlr.core.models.linear import LogisticKind, LogisticQuadraticKind
 from qmlr.core.models.mlp import MLPKind
 from qmlr.core.models.qnn import QNNKind
+from qmlr.core.models.qnn_reim import ReImQNNKind
 from qmlr.core.models.sklearn_adapter import KNNKind, SVCKind
 from qmlr.core.models.small import SmallMLPKind
 
@@ -38,10 +40,14 @@ KINDS: dict[str, ModelKind] = {
         SmallMLPKind(),
         SVCKind(),
         KNNKind(),
+        ReImQNNKind(),
     )
 }
+#: The paper's models and the authors'-code variant of its QNN (``qnn-reim``: the XXZ QNN on
+#: ``[Re ψ, Im ψ]`` as 13 qubits); every other kind is a classical control.
+PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-reim")
 #: The classical controls, in the order chapters show them.
-CONTROL_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in ("mlp", "qnn"))
+CONTROL_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in PAPER_KINDS)
 
 
 def get_kind(name: str) -> ModelKind:
