@@ -14,11 +14,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from qmlr.core.train import TrainConfig
+from qmlr.studies.definition import StudyDefinition  # noqa: F401 (re-exported)
 from qmlr.studies.profiles import PROFILES, Profile, get_profile  # noqa: F401 (re-exported)
 from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
@@ -112,25 +111,6 @@ def phase_sensitivity_cells(profile: Profile) -> list[CellSpec]:
     return cells
 
 
-@dataclass(frozen=True)
-class StudyDefinition:
-    """How to enumerate and compute one study.
-
-    :param name: the study's name (its folder under ``results/``).
-    :param specs: profile -> every spec of the study.
-    :param compute: a group of specs -> their results (module-level, so workers can run it).
-    :param plan: missing specs -> groups, most expensive first (``None``: one spec per group).
-    :param export: (results, study folder) -> writes the tidy ``records.csv`` (``None``: the
-        sweep exporter).
-    """
-
-    name: str
-    specs: Callable[[Profile], list[Any]]
-    compute: Callable[[list[Any]], list[Any]] | None = None
-    plan: Callable[[list[Any]], list[list[Any]]] | None = None
-    export: Callable[[list[Any], Any], Any] | None = None
-
-
 #: Every study, by name. Sweep studies train ensembles through :mod:`qmlr.studies.runner`; other
 #: modules add theirs with :func:`register_study`.
 STUDIES: dict[str, StudyDefinition] = {
@@ -159,3 +139,9 @@ def study_cells(study: str, profile: str | Profile) -> list[Any]:
 import qmlr.studies.controls_study  # noqa: E402,F401
 import qmlr.studies.curvature_study  # noqa: E402,F401
 import qmlr.studies.unlearning_study  # noqa: E402,F401
+
+# Definitions listed explicitly (their modules do not import this one at import time).
+from qmlr.studies import encoding_study, normalization_study  # noqa: E402
+
+for _definition in (normalization_study.DEFINITION, encoding_study.DEFINITION):
+    STUDIES[_definition.name] = _definition
