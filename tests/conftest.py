@@ -71,3 +71,34 @@ def syn() -> SimpleNamespace:
         QNN_VAL=QNN_VAL,
         CENTROID_VAL=CENTROID_VAL,
     )
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread (two threads on a busy two-core machine are many times slower for the
+    small products of the curvature tests); the setting is restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def unit_states(n: int, n_qubits: int, seed: int):
+    """``n`` seeded random complex128 unit vectors of length ``2**n_qubits``."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    shape = (n, 2**n_qubits)
+    x = torch.complex(
+        torch.randn(shape, dtype=torch.float64, generator=gen),
+        torch.randn(shape, dtype=torch.float64, generator=gen),
+    )
+    return x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+
+
+@pytest.fixture
+def states():
+    """:func:`unit_states` as a fixture."""
+    return unit_states

@@ -13,7 +13,7 @@ import pytest
 
 from qmlr.studies import atomic, runner
 from qmlr.studies.atomic import StorageError, check_writable, write_atomic
-from qmlr.studies.experiments import study_cells
+from qmlr.studies.registry import study_cells
 from qmlr.studies.store import CellResult, ResultStore
 
 IS_ROOT = os.geteuid() == 0  # root writes through permissions: read-only is then simulated

@@ -16,7 +16,7 @@ import pytest
 
 from qmlr.studies import runner
 from qmlr.studies.claims import CellClaims, Owner
-from qmlr.studies.experiments import study_cells
+from qmlr.studies.registry import study_cells
 from qmlr.studies.store import ResultStore
 
 REPO = Path(__file__).resolve().parent.parent

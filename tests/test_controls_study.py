@@ -9,7 +9,8 @@ import pytest
 
 from qmlr.core.models import CONTROL_KINDS
 from qmlr.studies import controls_study as C
-from qmlr.studies.experiments import STUDIES, Profile, get_profile, study_cells
+from qmlr.studies.experiments import Profile, get_profile
+from qmlr.studies.registry import STUDIES, study_cells
 from qmlr.studies.runner import poisoned_training_set
 from qmlr.studies.store import ResultStore, export_records
 

@@ -10,15 +10,14 @@ import numpy as np
 import pytest
 import torch
 
-import qmlr.studies.experiments  # noqa: F401  (registers every spec kind)
-from qmlr.core.models import CONTROL_KINDS, KINDS, get_kind
+from qmlr.core.models import CONTROL_KINDS, KINDS, PAPER_KINDS, get_kind
 from qmlr.core.models.bounded import BoundedMLP
 from qmlr.core.models.defended import EARLY_STOP_FRACTION, holdout_split
 from qmlr.core.models.small import PCA_COMPONENTS, matched_width, pca_map
 from qmlr.core.qnn import LOGIT_SCALE
 from qmlr.core.train import TrainConfig
-from qmlr.studies import specs
-from qmlr.studies.specs import DataSpec, ModelSpec, spec_from_dict
+from qmlr.studies.registry import spec_from_dict
+from qmlr.studies.specs import DataSpec, ModelSpec
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 CONFIG = TrainConfig(epochs=30, batch_size=8, lr=0.05)
@@ -45,9 +44,9 @@ def fitted(kind: str, seeds=(3, 4), data=None):
 
 
 def test_spec_model_kinds_are_the_registry():
-    assert specs.MODEL_KINDS == tuple(KINDS)
     assert all(KINDS[name].name == name for name in KINDS)
-    assert CONTROL_KINDS == tuple(k for k in KINDS if k not in ("mlp", "qnn", "qnn-reim"))
+    assert CONTROL_KINDS == tuple(k for k in KINDS if k not in PAPER_KINDS)
+    assert {"mlp", "qnn", "qnn-rxry", "qnn-reim"} == set(PAPER_KINDS)
     with pytest.raises(ValueError, match="unknown model kind"):
         ModelSpec("forest")
 

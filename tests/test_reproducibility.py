@@ -100,7 +100,7 @@ def test_seed_audit_catches_a_doctored_seed(tmp_path: Path) -> None:
 
 
 def test_recompute_check_reproduces_a_stored_cell(tmp_path: Path) -> None:
-    from qmlr.studies.experiments import study_cells
+    from qmlr.studies.registry import study_cells
     from qmlr.studies.runner import compute_cell
 
     spec = study_cells("resilience", "smoke")[0]

@@ -130,8 +130,11 @@ def test_every_claim_appears_with_core_checks(paper_checks: list[S.Check]) -> No
 
 def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     """The scorecard holds exactly the verdicts the chapters' own pipelines produce."""
-    from qmlr.core import analytic as A
+    from qmlr.report import analytic as AR
+    from qmlr.report import curvature as RC
     from qmlr.report import phenotype as P
+    from qmlr.report import unlearning as UR
+    from qmlr.report import unlearning_verdicts as UV
     from qmlr.studies import curvature_study as CS
     from qmlr.studies import unlearning_study as U
     from qmlr.studies.study import load_records, load_results
@@ -143,30 +146,46 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     canonical = load_records("phase-sensitivity")
     canonical = canonical[(canonical["model"] == "mlp") & (canonical["corruption"] == "label_flip")]
     canonical = analysis.curve_summary(canonical, ["model", "model_label"])
-    unlearning = U.summary_table(U.records_frame(load_results("unlearning")))
+    unlearning = UR.summary_table(U.records_frame(load_results("unlearning")))
     expected = (
         analysis.resilience_verdicts(resilience, "paper")
-        + [analysis.capacity_verdict(capacity, "paper")]
-        + [analysis.mlp_decay_verdict(canonical, analysis.CANONICAL_CAPACITY_CLAIM, "paper")]
-        + U.unlearning_verdicts(unlearning)
-        + U.forgetting_verdicts(unlearning)
-        + CS.claim_verdicts(CS.records_frame(load_results("curvature")))
-        + A.claim_verdicts("paper")
+        + analysis.capacity_verdicts(capacity, canonical, "paper")
+        + UV.unlearning_verdicts(unlearning)
+        + UV.forgetting_verdicts(unlearning)
+        + RC.claim_verdicts(CS.records_frame(load_results("curvature")))
+        + AR.claim_verdicts("paper")
         + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
     )
     assert Counter(c.verdict for c in paper_checks) == Counter(expected)
 
 
+def test_every_verdict_has_a_unique_identity(paper_checks: list[S.Check]) -> None:
+    """Checks are filed by id, never by wording or position: ids are unique and each check's
+    claim, chapter and core flag are those its verdict was made with."""
+    verdicts = [c.verdict for c in paper_checks]
+    ids = analysis.by_check(verdicts)  # raises on a missing or repeated id
+    assert len(ids) == len(verdicts)
+    for c in paper_checks:
+        assert (c.claim, c.chapter, c.core, c.name) == (
+            c.verdict.claim_no,
+            c.verdict.chapter,
+            c.verdict.core,
+            c.verdict.name,
+        )
+    with pytest.raises(ValueError, match="without a scorecard identity"):
+        S.Check.of(analysis.Verdict("c", "e", True))
+
+
 def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     """Guard against a chapter drifting to its own verdict logic."""
     analytic = (BOOK / "analytic-curvature.md").read_text()
-    assert "A.claim_verdicts(profile)" in analytic
+    assert "AR.claim_verdicts(profile)" in analytic
     capacity = re.sub(r'"\s*\n\s*"', "", (BOOK / "capacity.md").read_text())
     assert "capacity_verdicts(" in capacity or analysis.CANONICAL_CAPACITY_CLAIM in capacity
     assert "resilience_verdicts(summary, profile)" in (BOOK / "resilience.md").read_text()
-    assert "U.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
-    assert "U.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
-    assert "CS.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
+    assert "UV.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
+    assert "UV.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
+    assert "RC.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
     assert "S.collect_checks(profile)" in (BOOK / "intro.md").read_text()
     assert "P.phenotype_verdicts(table, profile)" in (BOOK / "controls.md").read_text()
 
@@ -188,11 +207,11 @@ def test_curvature_checks_split_claims_6_and_7(paper_checks: list[S.Check]) -> N
     assert all(c.verdict.claim.startswith(f"{c.claim} (") for c in curvature)
 
 
-def test_unexpected_curvature_verdict_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from qmlr.studies import curvature_study as CS
+def test_a_verdict_without_identity_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qmlr.report import curvature as RC
 
-    monkeypatch.setattr(CS, "claim_verdicts", lambda records: [Verdict("8: new", "e", True)])
-    with pytest.raises(ValueError, match="unexpected curvature verdict"):
+    monkeypatch.setattr(RC, "claim_verdicts", lambda records: [Verdict("8: new", "e", True)])
+    with pytest.raises(ValueError, match="without a scorecard identity"):
         S.curvature_checks(pd.DataFrame())
 
 
@@ -237,10 +256,10 @@ def test_phenotype_checks_are_filed_by_id_under_claim_2(syn) -> None:
     checks = S.phenotype_checks(table, "paper")
     assert {(c.claim, c.chapter, c.core) for c in checks} == {(2, "controls", False)}
     by_name = {c.name: c.verdict for c in checks}
-    assert by_name[S.INTERPRETATION_NAME] == P.phenotype_verdicts(table, "paper")["interpretation"]
-    sharp = by_name["MNIST 1 vs 9: " + S.PHENOTYPE_CHECK_NAMES["sharp-drop"]]
+    assert by_name[P.INTERPRETATION_NAME] == P.phenotype_verdicts(table, "paper")["interpretation"]
+    sharp = by_name["MNIST 1 vs 9: " + P.CHECK_NAMES["sharp-drop"]]
     assert sharp.reproduced is True
-    window = by_name["MNIST 1 vs 9: " + S.PHENOTYPE_CHECK_NAMES["alpha-c-window"]]
+    window = by_name["MNIST 1 vs 9: " + P.CHECK_NAMES["alpha-c-window"]]
     assert window.reproduced is False  # the MLP passes it too
     # beyond the paper: the headline of claim 2 is untouched by them
     core = _check(True, claim=2)

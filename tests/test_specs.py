@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies.experiments import PAPER_TRAINING, get_profile, study_cells, training_config
+from qmlr.studies.experiments import PAPER_TRAINING, get_profile, training_config
+from qmlr.studies.registry import study_cells
 from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 
@@ -89,7 +90,7 @@ def test_normalization_option_leaves_existing_keys_unchanged():
     import json
     from pathlib import Path
 
-    from qmlr.studies.experiments import study_cells as cells_of
+    from qmlr.studies.registry import study_cells as cells_of
 
     image = DataSpec("mnist")
     per_column = DataSpec("mnist", normalization="per-column")

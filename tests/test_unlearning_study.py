@@ -12,8 +12,11 @@ import torch
 import qmlr.studies.unlearning_study as U
 from qmlr.core.train import TrainConfig, accuracy
 from qmlr.core.unlearn import METHODS, METRICS, fresh_like
+from qmlr.report import unlearning as UR
+from qmlr.report import unlearning_verdicts as UV
 from qmlr.studies.agreement import agree
-from qmlr.studies.experiments import STUDIES, Profile, get_profile, study_cells
+from qmlr.studies.experiments import Profile, get_profile
+from qmlr.studies.registry import STUDIES, study_cells
 from qmlr.studies.runner import poisoned_training_set
 from qmlr.studies.specs import DataSpec, ModelSpec
 from qmlr.studies.store import ResultStore
@@ -160,15 +163,15 @@ def test_smoke_sized_study_end_to_end_in_a_store(tmp_path):
     assert set(records["method"]) == set(METHODS)
     assert set(records["role"]) == {"main", "sensitivity"}
     assert set(records["phase"]) == {"", "random", "canonical"}
-    stats = U.curve_stats(U.records_frame(results))
+    stats = UR.curve_stats(U.records_frame(results))
     assert (stats["runs"] == 2).all()
-    summary = U.summary_table(U.records_frame(results))
+    summary = UR.summary_table(U.records_frame(results))
     assert len(summary) == 3 * len(METHODS)
-    assert not U.evaluable(summary)
-    verdicts = U.unlearning_verdicts(summary) + U.forgetting_verdicts(summary)
+    assert not UV.evaluable(summary)
+    verdicts = UV.unlearning_verdicts(summary) + UV.forgetting_verdicts(summary)
     assert all(v.reproduced is None for v in verdicts)
     assert any("not evaluated at this scale" in v.evidence for v in verdicts)
-    table = U.display_summary(summary, "xxz")
+    table = UR.display_summary(summary, "xxz")
     assert len(table) == 2 * len(METHODS)
 
 
@@ -179,10 +182,10 @@ def test_base_model_equals_the_resilience_sweeps_cell(tmp_path):
 
     result = mlp_result()
     store = ResultStore(tmp_path)
-    assert U.sweep_cross_check([result], store).empty
+    assert UR.sweep_cross_check([result], store).empty
     cell = dataclasses.replace(result.spec.cell(), study="resilience")
     store.save(train_group([cell])[0])
-    check = U.sweep_cross_check([result], store)
+    check = UR.sweep_cross_check([result], store)
     assert len(check) == 1
     row = check.iloc[0]
     assert row["base val. acc."] == row["sweep val. acc."]
@@ -228,37 +231,37 @@ def synthetic_records(mlp_lags: bool, runs: int = 3, steps: int = 50) -> pd.Data
 
 
 def test_summary_and_verdicts_on_synthetic_curves():
-    summary = U.summary_table(synthetic_records(mlp_lags=True))
-    assert U.evaluable(summary)
+    summary = UR.summary_table(synthetic_records(mlp_lags=True))
+    assert UV.evaluable(summary)
     row = summary[(summary["model"] == "qnn") & (summary["method"] == "finetune")].iloc[0]
     assert row["steps_to_retrain"] == 3 and row["retrain_val_final"] == pytest.approx(0.95)
-    assert row["forget_area_mean"] == pytest.approx(U.forgetting_area([0.5] * 3 + [0.0] * 48))
+    assert row["forget_area_mean"] == pytest.approx(UR.forgetting_area([0.5] * 3 + [0.0] * 48))
     mlp = summary[(summary["model"] == "mlp") & (summary["method"] == "scrub")].iloc[0]
     assert mlp["steps_to_retrain"] is None or pd.isna(mlp["steps_to_retrain"])
-    assert U.lag_verdict(summary, "mlp", "si").reproduced is True
-    assert U.quick_verdict(summary, "qnn", "paper-figure").reproduced is True
-    assert U.stubborn_verdict(summary, "mlp", "si").reproduced is True
-    assert U.easier_for_qnn_verdict(summary).reproduced is True
-    fast = U.fast_forgetting_verdict(summary, "qnn", "paper-figure")
+    assert UV.lag_verdict(summary, "mlp", "si").reproduced is True
+    assert UV.quick_verdict(summary, "qnn", "paper-figure").reproduced is True
+    assert UV.stubborn_verdict(summary, "mlp", "si").reproduced is True
+    assert UV.easier_for_qnn_verdict(summary).reproduced is True
+    fast = UV.fast_forgetting_verdict(summary, "qnn", "paper-figure")
     assert fast.reproduced is True  # Retrain ≤ 0.1 at step 5, the others at step 3
-    caught_up = U.summary_table(synthetic_records(mlp_lags=False))
-    assert U.lag_verdict(caught_up, "mlp", "si").reproduced is False
-    assert U.stubborn_verdict(caught_up, "mlp", "si").reproduced is False
-    few = U.summary_table(synthetic_records(mlp_lags=True, runs=2))
-    assert U.lag_verdict(few, "mlp", "si").reproduced is None
+    caught_up = UR.summary_table(synthetic_records(mlp_lags=False))
+    assert UV.lag_verdict(caught_up, "mlp", "si").reproduced is False
+    assert UV.stubborn_verdict(caught_up, "mlp", "si").reproduced is False
+    few = UR.summary_table(synthetic_records(mlp_lags=True, runs=2))
+    assert UV.lag_verdict(few, "mlp", "si").reproduced is None
     # a series without results gives "no results", not an error
-    assert U.lag_verdict(summary, "mlp", "si", phase="canonical").evidence == "no results"
+    assert UV.lag_verdict(summary, "mlp", "si", phase="canonical").evidence == "no results"
 
 
 def test_helpers():
-    assert U.steps_to_reach([0.1, 0.5, 0.93], 0.95, 0.02) == 2
-    assert U.steps_to_reach([0.1, 0.5], 0.95, 0.02) is None
-    assert U.forgetting_area([1.0, 1.0, 1.0]) == 1.0
-    assert U.forgetting_area([0.0, 1.0]) == 0.5
-    table = U.settings_table(get_profile("paper"))
+    assert UR.steps_to_reach([0.1, 0.5, 0.93], 0.95, 0.02) == 2
+    assert UR.steps_to_reach([0.1, 0.5], 0.95, 0.02) is None
+    assert UR.forgetting_area([1.0, 1.0, 1.0]) == 1.0
+    assert UR.forgetting_area([0.0, 1.0]) == 0.5
+    table = UR.settings_table(get_profile("paper"))
     assert len(table) == len(U.SERIES)
     assert set(table["updates per step"]) == {1, 2}
-    assert len(U.method_table()) == len(METHODS)
+    assert len(UR.method_table()) == len(METHODS)
 
 
 def test_bad_specs_are_refused():
@@ -310,18 +313,18 @@ def test_reaching_retrain_counts_only_from_a_start_below_it():
     the quick verdict fails and says so; the same curves reached at step 3 pass."""
     records = synthetic_records(mlp_lags=True)
     starts = (records["model"] == "qnn") & (records["method"] != "retrain")
-    assert U.quick_verdict(U.summary_table(records), "qnn", "paper-figure").reproduced is True
+    assert UV.quick_verdict(UR.summary_table(records), "qnn", "paper-figure").reproduced is True
     records.loc[starts, "val_accuracy"] = 0.95
-    summary = U.summary_table(records)
+    summary = UR.summary_table(records)
     row = summary[(summary["model"] == "qnn") & (summary["method"] == "finetune")].iloc[0]
-    assert row["steps_to_retrain"] == 0 and U.starts_at_retrain(row["steps_to_retrain"])
-    verdict = U.quick_verdict(summary, "qnn", "paper-figure")
+    assert row["steps_to_retrain"] == 0 and UR.starts_at_retrain(row["steps_to_retrain"])
+    verdict = UV.quick_verdict(summary, "qnn", "paper-figure")
     assert verdict.reproduced is False
-    assert verdict.evidence.count(U.STARTS_AT_RETRAIN) == len(U.APPROXIMATE)
-    shown = U.display_summary(summary, "mnist")
-    assert (shown["steps to Retrain − 0.02"] == U.STARTS_AT_RETRAIN).sum() == len(U.METHODS) - 1
+    assert verdict.evidence.count(UR.STARTS_AT_RETRAIN) == len(U.APPROXIMATE)
+    shown = UR.display_summary(summary, "mnist")
+    assert (shown["steps to Retrain − 0.02"] == UR.STARTS_AT_RETRAIN).sum() == len(U.METHODS) - 1
     # the MLP verdicts are unchanged by the QNN's start
-    assert U.lag_verdict(summary, "mlp", "si").reproduced is True
+    assert UV.lag_verdict(summary, "mlp", "si").reproduced is True
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,7 +337,7 @@ def test_every_committed_unlearning_cell_keeps_its_key():
     spec rebuilds to the key it was filed under, and the paper series still make those keys."""
     import json
 
-    from qmlr.studies.specs import spec_from_dict
+    from qmlr.studies.registry import spec_from_dict
     from qmlr.studies.store import DEFAULT_RESULTS_DIR
 
     files = sorted((DEFAULT_RESULTS_DIR / "unlearning" / "cells").glob("*.json"))
@@ -460,18 +463,18 @@ def dataclasses_replace(spec: U.UnlearningSpec, **changes) -> U.UnlearningSpec:
 def test_amenability_counts_steps_only_from_a_start_below_retrain():
     records = synthetic_records(mlp_lags=True)
     mlp, qnn = U.Series("mnist", "mlp", "si"), U.Series("mnist", "qnn", "paper-figure")
-    summary = U.summary_table(records)
-    table = U.amenability_table(summary, [mlp, qnn, U.Series("xxz", "qnn", "si")])
+    summary = UR.summary_table(records)
+    table = UR.amenability_table(summary, [mlp, qnn, U.Series("xxz", "qnn", "si")])
     assert table["series"].tolist() == [mlp.label, qnn.label]  # no results: skipped
     assert table["parameters"].tolist() == [16473, 240]
     assert table["Finetune"].tolist() == ["never in 50", "3"]
-    assert "within 10 steps: Finetune 3, Scrub (paper) 3" in U.describe_amenability(summary, qnn)
-    assert "later or never: Finetune never in 50" in U.describe_amenability(summary, mlp)
+    assert "within 10 steps: Finetune 3, Scrub (paper) 3" in UR.describe_amenability(summary, qnn)
+    assert "later or never: Finetune never in 50" in UR.describe_amenability(summary, mlp)
     at_level = records.copy()
     at_level.loc[(at_level["model"] == "qnn") & (at_level["step"] == 0), "val_accuracy"] = 0.95
-    summary = U.summary_table(at_level)
-    assert U.amenability_table(summary, [qnn])["Finetune"].tolist() == [U.STARTS_AT_RETRAIN]
-    assert "not tested" in U.describe_amenability(summary, qnn)
+    summary = UR.summary_table(at_level)
+    assert UR.amenability_table(summary, [qnn])["Finetune"].tolist() == [UR.STARTS_AT_RETRAIN]
+    assert "not tested" in UR.describe_amenability(summary, qnn)
 
 
 def _summary_rows(series, val_start: float, steps: int | None) -> list[dict]:
@@ -491,14 +494,14 @@ def test_amenability_sharing_separates_a_start_at_retrain_from_a_quick_reach():
     at_level, quick, slow = U.CONTROL_SERIES[0], U.CONTROL_SERIES[1], U.MEMORIZING_SERIES[0]
     summary = pd.DataFrame(
         _summary_rows(at_level, 0.95, 0)
-        + _summary_rows(quick, 0.5, U.QUICK_STEPS)
-        + _summary_rows(slow, 0.1, U.QUICK_STEPS + 1)
+        + _summary_rows(quick, 0.5, UR.QUICK_STEPS)
+        + _summary_rows(slow, 0.1, UR.QUICK_STEPS + 1)
     )
-    text = U.amenability_sharing(summary)
+    text = UR.amenability_sharing(summary)
     starts, reaches = text.split("; of the")
     reaches = reaches.split("every approximate method:")[1]
     assert at_level.kind in starts and quick.kind not in starts
     assert quick.kind in reaches and "memorizing" not in reaches
     # one step slower and the quick control no longer counts
-    summary.loc[summary["model"] == quick.model_name, "steps_to_retrain"] = U.QUICK_STEPS + 1
-    assert U.amenability_sharing(summary).endswith("every approximate method: none")
+    summary.loc[summary["model"] == quick.model_name, "steps_to_retrain"] = UR.QUICK_STEPS + 1
+    assert UR.amenability_sharing(summary).endswith("every approximate method: none")

@@ -31,7 +31,6 @@ import os
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +39,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh
+
+from qmlr.core.qnn import tc_backend
 
 __all__ = [
     "Dataset",
@@ -528,31 +529,12 @@ def mnist_1v9(
 # --------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _tensorcircuit_numpy_backend() -> Iterator[Any]:
-    """Run a block under tensorcircuit's numpy backend, restoring the previous one on exit.
-
-    ``tc.runtime_backend`` does not restore the backend when the block raises, so this wrapper
-    uses ``try/finally``. The dtype is left alone (the Hamiltonian pieces have integer entries,
-    exact in complex64 and complex128 alike).
-    """
-    import tensorcircuit as tc
-
-    previous = tc.backend.name
-    if previous == "numpy":
-        yield tc
-        return
-    tc.set_backend("numpy")
-    try:
-        yield tc
-    finally:
-        tc.set_backend(previous)
-
-
 @lru_cache(maxsize=4)
 def _xxz_pieces(n: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """``(sum_i X_i X_{i+1} + Y_i Y_{i+1}, sum_i Z_i Z_{i+1})`` on an ``n``-site ring, float64."""
-    with _tensorcircuit_numpy_backend() as tc:
+    import tensorcircuit as tc
+
+    with tc_backend("numpy", dtype=None):
         ring = tc.templates.graphs.Line1D(n, pbc=True)
         h_xy = tc.quantum.heisenberg_hamiltonian(
             ring, hzz=0.0, hxx=1.0, hyy=1.0, sparse=True, numpy=True
@@ -956,6 +938,8 @@ def mlp_features(x: np.ndarray) -> np.ndarray:
 
 
 DATASETS = ("mnist", "xxz")
+#: Qubits of each dataset's amplitude encoding (MNIST: 1024 = 2**10 padded pixels; XXZ: 12 sites).
+N_QUBITS = {"mnist": 10, "xxz": XXZ_N_SITES}
 
 
 def load_dataset(name: str, split: str, **kwargs: Any) -> Dataset:

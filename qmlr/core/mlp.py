@@ -151,7 +151,9 @@ class MLP(torch.nn.Module):
                 f"inputs have ensemble size {x.shape[0]}, the model has E={self.n_members}"
             )
         if x.is_complex():
-            raise ValueError("inputs must be real; use qmlr.core.data.mlp_features for complex data")
+            raise ValueError(
+                "inputs must be real; use qmlr.core.data.mlp_features for complex data"
+            )
         h = x.to(device=self.weights[0].device, dtype=self.dtype)
         last = len(self.weights) - 1
         for j, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):

@@ -34,6 +34,8 @@ from typing import Any
 
 import torch
 
+from qmlr.core.gates import kron_chain, rotation
+
 LOGIT_SCALE = 5.0
 """The logit is ``LOGIT_SCALE * <Z_{L-1}>``, so ``p = sigmoid(5 m)``."""
 
@@ -89,20 +91,21 @@ def tc_torch_backend(dtype: torch.dtype | str = torch.complex128) -> Iterator[ob
 
 
 @contextlib.contextmanager
-def tc_backend(name: str, dtype: torch.dtype | str = torch.complex128) -> Iterator[object]:
+def tc_backend(name: str, dtype: torch.dtype | str | None = torch.complex128) -> Iterator[object]:
     """Temporarily switch tensorcircuit-ng to backend ``name`` and a complex dtype.
 
     Restores the previous backend, tensornetwork's default backend and the dtype on every exit
     path, exceptions included (``tc.set_dtype`` also sets jax's x64 flag where jax is present).
 
     :param name: tensorcircuit backend name, e.g. ``"pytorch"`` or ``"jax"``.
-    :param dtype: ``torch.complex64`` or ``torch.complex128`` (or their names).
+    :param dtype: ``torch.complex64`` or ``torch.complex128`` (or their names); ``None`` keeps
+        the current dtype.
     :return: a context manager yielding tensorcircuit's backend object.
     """
     import tensorcircuit as tc
     import tensornetwork as tn
 
-    label = _dtype_name(dtype)
+    label = tc.dtypestr if dtype is None else _dtype_name(dtype)
     old_backend = tc.backend.name
     old_tn_default = tn.backend_contextmanager.get_default_backend()
     old_dtype = tc.dtypestr
@@ -269,20 +272,6 @@ def z_signs(
     return _sign_tables(n_qubits, torch.device(device), dtype)[0]
 
 
-def _rotation(angle: torch.Tensor, pauli: str, cdtype: torch.dtype) -> torch.Tensor:
-    """``exp(-i angle P / 2)`` for ``P`` in {X, Y}, batched: ``(...,) -> (..., 2, 2)``."""
-    c = torch.cos(angle / 2).to(cdtype)
-    s = torch.sin(angle / 2).to(cdtype)
-    if pauli == "x":
-        off = -1j * s
-        rows = (torch.stack([c, off], dim=-1), torch.stack([off, c], dim=-1))
-    elif pauli == "y":
-        rows = (torch.stack([c, -s], dim=-1), torch.stack([s, c], dim=-1))
-    else:
-        raise ValueError(f"pauli must be 'x' or 'y', got {pauli!r}")
-    return torch.stack(rows, dim=-2)
-
-
 def fused_rotations(angles: torch.Tensor, cdtype: torch.dtype = torch.complex128) -> torch.Tensor:
     """Fused one-qubit unitaries ``RX(θ2) RY(θ1) RX(θ0)`` (θ0 acts first).
 
@@ -298,20 +287,10 @@ def fused_rotations(angles: torch.Tensor, cdtype: torch.dtype = torch.complex128
     if angles.shape[-1:] != (3,):
         raise ValueError(f"angles must have shape (..., 3), got {tuple(angles.shape)}")
     angles = angles.to(_REAL_OF[cdtype])
-    rx0 = _rotation(angles[..., 0], "x", cdtype)
-    ry1 = _rotation(angles[..., 1], "y", cdtype)
-    rx2 = _rotation(angles[..., 2], "x", cdtype)
+    rx0 = rotation(angles[..., 0], "x", cdtype)
+    ry1 = rotation(angles[..., 1], "y", cdtype)
+    rx2 = rotation(angles[..., 2], "x", cdtype)
     return rx2 @ ry1 @ rx0
-
-
-def _kron_chain(unitaries: torch.Tensor) -> torch.Tensor:
-    """Batched Kronecker product of ``(E, n, 2, 2)`` → ``(E, 2**n, 2**n)``, first factor = MSB."""
-    out = unitaries[:, 0]
-    for j in range(1, unitaries.shape[1]):
-        u = unitaries[:, j]
-        e, d = out.shape[0], out.shape[1]
-        out = torch.einsum("eab,ecd->eacbd", out, u).reshape(e, 2 * d, 2 * d)
-    return out
 
 
 GROUP_QUBITS = 5
@@ -364,7 +343,7 @@ def _layer_factors(theta: torch.Tensor, groups: tuple[int, ...], cdtype: torch.d
     units = fused_rotations(theta[..., :3], cdtype)  # (E, L, 2, 2)
     factors, start = [], 0
     for size in groups:
-        factors.append(_kron_chain(units[:, start : start + size]))
+        factors.append(kron_chain(units[:, start : start + size]))
         start += size
     return factors
 

@@ -59,7 +59,10 @@ class History:
 
 
 def adam(
-    params: Iterable[torch.nn.Parameter], lr: float, weight_decay: float = 0.0
+    params: Iterable[torch.nn.Parameter],
+    lr: float,
+    weight_decay: float = 0.0,
+    fused: bool = True,
 ) -> torch.optim.Adam:
     """torch's Adam with its default betas and eps, as the single fused CPU kernel.
 
@@ -71,6 +74,8 @@ def adam(
     :param lr: learning rate.
     :param weight_decay: L2 penalty coefficient, added to the gradient as ``weight_decay * w``
         (torch's Adam ``weight_decay``; 0, the default, is plain Adam).
+    :param fused: ``False`` keeps torch's default per-tensor loop (the unlearning methods use it:
+        their committed curves were computed with it).
     :return: the optimizer.
 
     Example:
@@ -78,7 +83,7 @@ def adam(
         >>> opt.defaults["fused"], opt.defaults["betas"]
         (True, (0.9, 0.999))
     """
-    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True if fused else None)
 
 
 def per_member_bce(

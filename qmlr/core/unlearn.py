@@ -54,7 +54,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 import torch
 
-from qmlr.core.train import minibatch_orders, per_member_bce
+from qmlr.core.train import adam, minibatch_orders, per_member_bce
 
 #: Names of the methods, in the order the book draws them.
 METHODS = ("retrain", "finetune", "scrub", "grad_asc", "scrub_kurmanji")
@@ -419,6 +419,68 @@ def _check_set(name: str, pair: tuple[torch.Tensor, torch.Tensor], members: int 
         raise ValueError(f"{name} labels must be 0 or 1")
 
 
+def _check_inputs(
+    method: Method,
+    retain: tuple[torch.Tensor, torch.Tensor],
+    forget: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    seeds: Sequence[int],
+    steps: int,
+    lr: float,
+    batch_size: int | None,
+) -> int:
+    """Validate :func:`unlearn`'s arguments; return the number of ensemble members."""
+    for name in ("fresh_init", "max_steps", "loss", "params"):
+        if not hasattr(method, name):
+            raise ValueError(f"{method!r} is not an unlearning method (missing {name!r})")
+    _check_set("retain", retain, None)
+    members = retain[0].shape[0]
+    _check_set("forget", forget, members)
+    x_v, y_v = val
+    if x_v.dim() not in (2, 3) or y_v.shape != x_v.shape[:-1]:
+        raise ValueError(
+            f"val must be x (V, D) or (E, V, D) with matching y; got {tuple(x_v.shape)}, "
+            f"{tuple(y_v.shape)}"
+        )
+    if retain[0].shape[-1] != forget[0].shape[-1] or x_v.shape[-1] != retain[0].shape[-1]:
+        raise ValueError("retain, forget and val must have the same feature dimension")
+    if len(seeds) != members:
+        raise ValueError(f"{len(seeds)} seeds for {members} ensemble members")
+    if steps < 0 or not lr > 0 or (batch_size is not None and batch_size < 1):
+        raise ValueError(
+            f"need steps >= 0, lr > 0 and batch_size >= 1 or None; got steps={steps}, "
+            f"lr={lr}, batch_size={batch_size}"
+        )
+
+    return members
+
+
+def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One optimizer step on the summed per-member losses."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.sum().backward()
+    optimizer.step()
+
+
+def _record(
+    curves: dict[str, np.ndarray],
+    step: int,
+    student: torch.nn.Module,
+    retain: tuple[torch.Tensor, torch.Tensor],
+    forget: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    """Write every metric of :data:`METRICS` at ``step`` into ``curves``."""
+    n_r, n_f = retain[1].shape[1], forget[1].shape[1]
+    curves["val_accuracy"][:, step] = _evaluate(student, *val)[0]
+    acc_r, _ = _evaluate(student, *retain)
+    acc_f, loss_f = _evaluate(student, *forget)
+    curves["retain_accuracy"][:, step] = acc_r
+    curves["forget_accuracy"][:, step] = acc_f
+    curves["forget_loss"][:, step] = loss_f
+    curves["train_accuracy"][:, step] = (n_r * acc_r + n_f * acc_f) / (n_r + n_f)
+
+
 def unlearn(
     model: torch.nn.Module,
     teacher: torch.nn.Module,
@@ -454,31 +516,10 @@ def unlearn(
         ``seeds``).
     :return: the curves and the unlearned model.
     """
-    for name in ("fresh_init", "max_steps", "loss", "params"):
-        if not hasattr(method, name):
-            raise ValueError(f"{method!r} is not an unlearning method (missing {name!r})")
-    _check_set("retain", retain, None)
-    members = retain[0].shape[0]
-    _check_set("forget", forget, members)
-    x_v, y_v = val
-    if x_v.dim() not in (2, 3) or y_v.shape != x_v.shape[:-1]:
-        raise ValueError(
-            f"val must be x (V, D) or (E, V, D) with matching y; got {tuple(x_v.shape)}, "
-            f"{tuple(y_v.shape)}"
-        )
-    if retain[0].shape[-1] != forget[0].shape[-1] or x_v.shape[-1] != retain[0].shape[-1]:
-        raise ValueError("retain, forget and val must have the same feature dimension")
-    if len(seeds) != members:
-        raise ValueError(f"{len(seeds)} seeds for {members} ensemble members")
-    if steps < 0 or not lr > 0 or (batch_size is not None and batch_size < 1):
-        raise ValueError(
-            f"need steps >= 0, lr > 0 and batch_size >= 1 or None; got steps={steps}, "
-            f"lr={lr}, batch_size={batch_size}"
-        )
-
+    members = _check_inputs(method, retain, forget, val, seeds, steps, lr, batch_size)
     x_r, y_r = retain
     x_f, y_f = forget
-    n_r, n_f = y_r.shape[1], y_f.shape[1]
+    n_r = y_r.shape[1]
     frozen = copy.deepcopy(teacher).requires_grad_(False)
     if method.fresh_init:
         student = fresh_like(model, seeds if init_seeds is None else init_seeds)
@@ -489,30 +530,16 @@ def unlearn(
         t_r, t_f = frozen(x_r), frozen(x_f)
     if t_r.shape[0] != members:
         raise ValueError(f"the teacher has {t_r.shape[0]} members, the data {members}")
-    optimizer = torch.optim.Adam(student.parameters(), lr=lr)
+    optimizer = adam(student.parameters(), lr=lr, fused=False)
     size = n_r if batch_size is None else min(batch_size, n_r)
     orders = minibatch_orders(n_r, steps, seeds)
     rows = torch.arange(members)[:, None]
     curves = {m: np.zeros((members, steps + 1)) for m in METRICS}
 
-    def record(step: int) -> None:
-        curves["val_accuracy"][:, step] = _evaluate(student, x_v, y_v)[0]
-        acc_r, _ = _evaluate(student, x_r, y_r)
-        acc_f, loss_f = _evaluate(student, x_f, y_f)
-        curves["retain_accuracy"][:, step] = acc_r
-        curves["forget_accuracy"][:, step] = acc_f
-        curves["forget_loss"][:, step] = loss_f
-        curves["train_accuracy"][:, step] = (n_r * acc_r + n_f * acc_f) / (n_r + n_f)
-
-    def update(loss: torch.Tensor) -> None:
-        optimizer.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        optimizer.step()
-
-    record(0)
+    _record(curves, 0, student, retain, forget, val)
     for step in range(1, steps + 1):
         if step <= method.max_steps:
-            update(method.max_loss(Logits(None, None, None, student(x_f), y_f, t_f)))
+            _update(optimizer, method.max_loss(Logits(None, None, None, student(x_f), y_f, t_f)))
         for start in range(0, n_r, size):
             idx = orders[step - 1, :, start : start + size]
             out = Logits(
@@ -523,8 +550,8 @@ def unlearn(
                 forget_labels=y_f,
                 teacher_forget=t_f,
             )
-            update(method.loss(out))
-        record(step)
+            _update(optimizer, method.loss(out))
+        _record(curves, step, student, retain, forget, val)
     return UnlearningRun(
         method=method.params(),
         curves=curves,

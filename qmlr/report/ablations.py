@@ -3,7 +3,7 @@
 Each function compares one divergence's affected claims (:class:`Comparison`): the headline
 number of the figure under both readings and the verdict of the chapter's own verdict function
 on each reading's records (:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_verdicts`,
-:mod:`qmlr.studies.curvature_study`). :mod:`qmlr.report.sources` assembles them into the
+:mod:`qmlr.report.curvature`). :mod:`qmlr.report.sources` assembles them into the
 "Where the published figures come from" table.
 
 Example:
@@ -209,11 +209,11 @@ def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
     """Claim 5's QNN half on each dataset with the SI's unlearning optimizer (``si``) and the
     authors' code's (``paper-figure``).
 
-    :param summary: :func:`qmlr.studies.unlearning_study.summary_table` of the unlearning records.
+    :param summary: :func:`qmlr.report.unlearning.summary_table` of the unlearning records.
     :return: one comparison per dataset (headline: the approximate methods' mean validation
         accuracy at the last step).
     """
-    from qmlr.studies.unlearning_study import quick_verdict
+    from qmlr.report.unlearning_verdicts import quick_verdict
 
     out = []
     for dataset in ("mnist", "xxz"):
@@ -238,12 +238,12 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
     """Claim 5's QNN half on XXZ with the 12-qubit QNN (SI) and the 13-qubit [Re ψ, Im ψ] QNN
     (the code's unlearning input), both with the code's unlearning optimizer.
 
-    :param summary: :func:`qmlr.studies.unlearning_study.summary_table` of the unlearning records.
+    :param summary: :func:`qmlr.report.unlearning.summary_table` of the unlearning records.
     :param setting: the unlearning setting both series use.
     :return: the validation-accuracy and the forgetting halves of claim 5 (headlines: the base
         model's validation accuracy and the approximate methods' mean final validation accuracy).
     """
-    from qmlr.studies.unlearning_study import fast_forgetting_verdict, quick_verdict
+    from qmlr.report.unlearning_verdicts import fast_forgetting_verdict, quick_verdict
 
     part = summary[summary["dataset"] == "xxz"]
     has = {m: _present(part, m, setting) for m in ("qnn", "qnn-reim")}
@@ -274,17 +274,17 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
 
 
 def _claim6(records: pd.DataFrame, config: str, kind: str) -> Verdict | None:
-    from qmlr.studies.curvature_study import claim_verdicts
+    from qmlr.report.curvature import claim_verdicts
 
     if records.empty or not (records["config"] == config).any():
         return None
-    prefix = f"6 ({config}): {kind.upper()}"
-    found = [v for v in claim_verdicts(records) if v.claim.startswith(prefix)]
+    check = f"{kind}-trace-ratio/{config}"
+    found = [v for v in claim_verdicts(records) if v.check == check]
     return found[0] if found else None
 
 
 def _top_ratio(records: pd.DataFrame, config: str, kind: str, include_dead: bool) -> float:
-    from qmlr.studies.curvature_study import trace_ratios
+    from qmlr.report.curvature import trace_ratios
 
     if records.empty:
         return float("nan")

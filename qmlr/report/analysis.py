@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,19 @@ MEMORIZATION_LEVEL = 0.95
 #: A lowest train accuracy this close to :data:`MEMORIZATION_LEVEL` is reported as borderline:
 #: float-rounding-level changes to training (another Adam kernel) move it by about 0.02.
 BORDERLINE_MARGIN = 0.03
+#: Claim 1's "continuous compromise": a mean validation slope steeper than this per unit α over
+#: α ≤ :data:`SLOPE_MAX_ALPHA` ...
+DECAY_SLOPE = -0.2
+#: ... and a plateau (:data:`PLATEAU_TOLERANCE`) that ends before this α.
+DECAY_PLATEAU_BEFORE = 0.3
+#: The α range the validation slope is fitted over.
+SLOPE_MAX_ALPHA = 0.5
+#: Claim 2: the QNN's plateau must reach at least this α ...
+QNN_PLATEAU_MIN = 0.3
+#: ... its critical α (validation accuracy crossing 0.5) must lie in this window ...
+ALPHA_C_WINDOW = (0.4, 0.6)
+#: ... and its train accuracy stay within this of 1 − α below α = 0.5 (no memorization).
+TRAIN_FOLLOWS_TOLERANCE = 0.1
 
 
 def curves(
@@ -120,7 +133,7 @@ def plateau_end(
     return float(end)
 
 
-def slope(alphas: np.ndarray, accuracy: np.ndarray, max_alpha: float = 0.5) -> float:
+def slope(alphas: np.ndarray, accuracy: np.ndarray, max_alpha: float = SLOPE_MAX_ALPHA) -> float:
     """Least-squares slope of accuracy vs α over ``α <= max_alpha``; NaN when fewer than two
     grid points lie there (a coarse profile's grid), since no slope is defined.
 
@@ -181,22 +194,38 @@ def curve_summary(records: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A claim, the measured evidence, and whether it reproduced.
+    """A claim, the measured evidence, whether it reproduced, and where it is filed.
+
+    The identity fields say which check this is, independently of its wording or of its
+    position in a list: the scorecard and the chapters look verdicts up by :attr:`check`
+    (:func:`by_check`).
 
     :param claim: what the paper claims, as tested.
     :param evidence: the measured numbers the verdict rests on.
     :param reproduced: ``True``, ``False``, or ``None`` (not evaluated at this scale).
     :param partly: with ``reproduced=False``: the claim holds in part of the tested cases.
+    :param check: a stable id, unique in the book (e.g. ``"qnn-plateau/mnist"``).
+    :param claim_no: the paper's claim it is filed under in the scorecard, 1–7.
+    :param chapter: label of the chapter that makes it (a key of
+        :data:`qmlr.report.scorecard.CHAPTERS`).
+    :param core: ``True`` if it tests the claim as the paper states it, in the paper's setting.
+    :param name: a short name for the scorecard.
 
     Example:
-        >>> Verdict("c", "e", False, partly=True).label
-        'partly reproduced'
+        >>> v = Verdict("c", "e", False, partly=True, check="demo", claim_no=2)
+        >>> v.label, by_check([v])["demo"].claim_no
+        ('partly reproduced', 2)
     """
 
     claim: str
     evidence: str
     reproduced: bool | None
     partly: bool = False
+    check: str = ""
+    claim_no: int | None = None
+    chapter: str = ""
+    core: bool = False
+    name: str = ""
 
     @property
     def label(self) -> str:
@@ -206,6 +235,27 @@ class Verdict:
         if self.reproduced:
             return "reproduced"
         return "partly reproduced" if self.partly else "not reproduced"
+
+    def filed(self, check: str, claim_no: int, chapter: str, core: bool, name: str) -> Verdict:
+        """This verdict with its identity (see the class's parameters)."""
+        return replace(self, check=check, claim_no=claim_no, chapter=chapter, core=core, name=name)
+
+
+def by_check(verdicts: Sequence[Verdict]) -> dict[str, Verdict]:
+    """The verdicts keyed by their stable :attr:`Verdict.check` id.
+
+    :param verdicts: verdicts that all carry an id.
+    :return: id -> verdict.
+    :raises ValueError: for a verdict without an id or an id given twice.
+    """
+    found: dict[str, Verdict] = {}
+    for v in verdicts:
+        if not v.check:
+            raise ValueError(f"verdict without a check id: {v.claim!r}")
+        if v.check in found:
+            raise ValueError(f"check id {v.check!r} given twice")
+        found[v.check] = v
+    return found
 
 
 def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
@@ -222,15 +272,17 @@ def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
 def memorizes_and_decays(row: pd.Series) -> tuple[bool, bool]:
     """Claim 1 for one MLP curve: (train ≥ 0.95 at every α, validation decays from α = 0)."""
     memorizes = row["min_train"] >= MEMORIZATION_LEVEL
-    decays = row["val_slope"] < -0.2 and row["plateau_end"] < 0.3
+    decays = row["val_slope"] < DECAY_SLOPE and row["plateau_end"] < DECAY_PLATEAU_BEFORE
     return bool(memorizes), bool(decays)
 
 
 def plateau_and_transition(row: pd.Series) -> tuple[bool, bool, bool]:
-    """Claim 2 for one QNN curve: (plateau to α ≥ 0.3, α_c in [0.4, 0.6], train ≈ 1 − α)."""
-    plateau = row["plateau_end"] >= 0.3
-    transition = 0.4 <= row["alpha_c"] <= 0.6 if not np.isnan(row["alpha_c"]) else False
-    no_memorization = row["train_minus_1_minus_alpha"] <= 0.1
+    """Claim 2 for one QNN curve: (plateau to α ≥ :data:`QNN_PLATEAU_MIN`, α_c in
+    :data:`ALPHA_C_WINDOW`, train within :data:`TRAIN_FOLLOWS_TOLERANCE` of 1 − α)."""
+    plateau = row["plateau_end"] >= QNN_PLATEAU_MIN
+    low, high = ALPHA_C_WINDOW
+    transition = low <= row["alpha_c"] <= high if not np.isnan(row["alpha_c"]) else False
+    no_memorization = row["train_minus_1_minus_alpha"] <= TRAIN_FOLLOWS_TOLERANCE
     return bool(plateau), bool(transition), bool(no_memorization)
 
 
@@ -260,7 +312,8 @@ def mlp_claim(row: pd.Series, name: str, profile: str) -> Verdict:
         status += f", borderline: within {BORDERLINE_MARGIN} of the {MEMORIZATION_LEVEL} threshold"
     evidence = (
         f"{name}: lowest mean train accuracy {row['min_train']:.3f} ({status}); validation slope "
-        f"{row['val_slope']:+.2f} per unit α over α ≤ 0.5, within 0.05 of clean up to "
+        f"{row['val_slope']:+.2f} per unit α over α ≤ {SLOPE_MAX_ALPHA}, within "
+        f"{PLATEAU_TOLERANCE} of clean up to "
         f"α = {row['plateau_end']:.1f}"
     )
     return Verdict(
@@ -274,7 +327,7 @@ def qnn_claim(row: pd.Series, name: str, profile: str) -> Verdict:
     """Claim 2 for one QNN label-flipping curve (plateau, transition near 0.5, no memorization)."""
     plateau, transition, no_mem = plateau_and_transition(row)
     evidence = (
-        f"{name}: validation within 0.05 of clean ({row['clean_val']:.3f}) up to "
+        f"{name}: validation within {PLATEAU_TOLERANCE} of clean ({row['clean_val']:.3f}) up to "
         f"α = {row['plateau_end']:.1f}; α_c = {row['alpha_c']:.3f} "
         f"[{row['alpha_c_low']:.3f}, {row['alpha_c_high']:.3f}]; "
         "largest deviation of train accuracy from 1 − α below α = 0.5: "
@@ -315,21 +368,21 @@ def resilience_verdicts(summary: pd.DataFrame, profile: str) -> list[Verdict]:
     verdicts = []
     for dataset in sorted(summary["dataset"].unique()):
         name = DATASET_NAMES[dataset]
-        verdicts.append(
-            mlp_claim(
-                curve_row(summary, dataset=dataset, model="mlp", corruption="label_flip"),
-                name,
-                profile,
-            )
-        )
-        verdicts.append(
-            qnn_claim(
-                curve_row(summary, dataset=dataset, model="qnn", corruption="label_flip"),
-                name,
-                profile,
-            )
-        )
-        verdicts.append(corruption_claim(summary, dataset, profile))
+        flips = {
+            model: curve_row(summary, dataset=dataset, model=model, corruption="label_flip")
+            for model in ("mlp", "qnn")
+        }
+        verdicts += [
+            mlp_claim(flips["mlp"], name, profile).filed(
+                f"mlp-memorizes-decays/{dataset}", 1, "resilience", True, name
+            ),
+            qnn_claim(flips["qnn"], name, profile).filed(
+                f"qnn-plateau-transition/{dataset}", 2, "resilience", True, name
+            ),
+            corruption_claim(summary, dataset, profile).filed(
+                f"features-milder/{dataset}", 3, "resilience", True, name
+            ),
+        ]
     return verdicts
 
 
@@ -393,6 +446,10 @@ def capacity_verdicts(
     :return: ``[claim 4, canonical-phase MLP decay]``.
     """
     return [
-        capacity_verdict(summary, profile),
-        mlp_decay_verdict(canonical_summary, CANONICAL_CAPACITY_CLAIM, profile),
+        capacity_verdict(summary, profile).filed(
+            "capacity-sweep", 4, "capacity", True, "Fig. S1 widths and depths"
+        ),
+        mlp_decay_verdict(canonical_summary, CANONICAL_CAPACITY_CLAIM, profile).filed(
+            "capacity-canonical-phases", 4, "capacity", False, "MLP widths, canonical XXZ phases"
+        ),
     ]

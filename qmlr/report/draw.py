@@ -205,6 +205,53 @@ def _box(ax: Any, x: float, y: float, text: str, gid: str | None, size: float = 
     return box
 
 
+def _draw_wires(ax: Any, n_qubits: int, x_end: float, input_text: str | None) -> None:
+    """The qubit wires with their names and, if given, the input box spanning them."""
+    for q in range(n_qubits):
+        ax.plot([-1.0, x_end], [-q, -q], color="black", lw=0.8, zorder=1)
+        ax.text(-1.5, -q, f"$q_{{{q}}}$", ha="right", va="center", fontsize=9)
+    if input_text is not None:
+        from matplotlib.patches import FancyBboxPatch
+
+        ax.add_patch(
+            FancyBboxPatch(
+                (-1.35, -(n_qubits - 1) - 0.35),
+                0.7,
+                n_qubits - 1 + 0.7,
+                boxstyle="round,pad=0.02",
+                facecolor="#e8eef7",
+                edgecolor="black",
+                zorder=3,
+            )
+        )
+        ax.text(-1.0, -(n_qubits - 1) / 2, input_text, ha="center", va="center", rotation=90,
+                fontsize=10, zorder=4)  # fmt: skip
+
+
+def _draw_gate(ax: Any, gate: Gate, x: float, gid: str) -> None:
+    """One gate at column ``x``: a box, a CNOT (dot and ⊕) or a two-qubit box pair."""
+    from matplotlib.patches import Circle
+
+    if len(gate.qubits) == 1:
+        (q,) = gate.qubits
+        _box(ax, x, -q, GATE_TEXT.get(gate.name, gate.name.upper()), gid)
+    elif gate.name == "cnot":
+        control, target = gate.qubits
+        ax.plot([x, x], [-control, -target], color="black", lw=1.0, zorder=2)
+        dot = Circle((x, -control), 0.09, color="black", zorder=3)
+        dot.set_gid(gid)
+        ax.add_patch(dot)
+        ax.add_patch(Circle((x, -target), 0.2, facecolor="white", edgecolor="black", zorder=3))
+        ax.plot([x - 0.2, x + 0.2], [-target, -target], color="black", lw=1.0, zorder=4)
+        ax.plot([x, x], [-target - 0.2, -target + 0.2], color="black", lw=1.0, zorder=4)
+    else:
+        ax.plot([x, x], [-min(gate.qubits), -max(gate.qubits)], color="black", lw=1.0,
+                zorder=2)  # fmt: skip
+        text = GATE_TEXT.get(gate.name, gate.name.upper())
+        for j, q in enumerate(gate.qubits):
+            _box(ax, x, -q, text, gid if j == 0 else None, size=0.5)
+
+
 def draw_gates(
     ax: Any,
     gates: Sequence[Gate],
@@ -227,8 +274,6 @@ def draw_gates(
     :param readout_qubit: qubit measured in ``Z`` at the end (``None``: no meter).
     :return: the drawn gates with their columns.
     """
-    from matplotlib.patches import Circle
-
     if labels is not None and len(labels) != len(gates):
         raise ValueError(f"{len(labels)} labels for {len(gates)} gates")
     for gate in gates:
@@ -237,47 +282,12 @@ def draw_gates(
     columns = gate_columns(gates)
     width = max(columns, default=-1) + 1
     x_end = width + (1 if readout_qubit is not None else 0)
-    for q in range(n_qubits):
-        ax.plot([-1.0, x_end], [-q, -q], color="black", lw=0.8, zorder=1)
-        ax.text(-1.5, -q, f"$q_{{{q}}}$", ha="right", va="center", fontsize=9)
-    if input_text is not None:
-        from matplotlib.patches import FancyBboxPatch
-
-        ax.add_patch(
-            FancyBboxPatch(
-                (-1.35, -(n_qubits - 1) - 0.35),
-                0.7,
-                n_qubits - 1 + 0.7,
-                boxstyle="round,pad=0.02",
-                facecolor="#e8eef7",
-                edgecolor="black",
-                zorder=3,
-            )
-        )
-        ax.text(-1.0, -(n_qubits - 1) / 2, input_text, ha="center", va="center", rotation=90,
-                fontsize=10, zorder=4)  # fmt: skip
+    _draw_wires(ax, n_qubits, x_end, input_text)
     drawn = []
     for i, (gate, x) in enumerate(zip(gates, columns, strict=True)):
         gid = f"gate-{i}-{gate.name}"
         label = "" if labels is None else labels[i]
-        if len(gate.qubits) == 1:
-            (q,) = gate.qubits
-            _box(ax, x, -q, GATE_TEXT.get(gate.name, gate.name.upper()), gid)
-        elif gate.name == "cnot":
-            control, target = gate.qubits
-            ax.plot([x, x], [-control, -target], color="black", lw=1.0, zorder=2)
-            dot = Circle((x, -control), 0.09, color="black", zorder=3)
-            dot.set_gid(gid)
-            ax.add_patch(dot)
-            ax.add_patch(Circle((x, -target), 0.2, facecolor="white", edgecolor="black", zorder=3))
-            ax.plot([x - 0.2, x + 0.2], [-target, -target], color="black", lw=1.0, zorder=4)
-            ax.plot([x, x], [-target - 0.2, -target + 0.2], color="black", lw=1.0, zorder=4)
-        else:
-            ax.plot([x, x], [-min(gate.qubits), -max(gate.qubits)], color="black", lw=1.0,
-                    zorder=2)  # fmt: skip
-            text = GATE_TEXT.get(gate.name, gate.name.upper())
-            for j, q in enumerate(gate.qubits):
-                _box(ax, x, -q, text, gid if j == 0 else None, size=0.5)
+        _draw_gate(ax, gate, x, gid)
         if label and len(gate.qubits) == 1:
             ax.text(x, -gate.qubits[0] - 0.36, label, ha="center", va="top", fontsize=7, zorder=4)
         elif label:  # beside the connecting line, halfway between the qubits

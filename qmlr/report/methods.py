@@ -1,6 +1,6 @@
 """The Methods chapter as data: every setup table generated from a profile's specs.
 
-Each function reads the specs the studies actually compute (:func:`qmlr.studies.experiments.study_cells`
+Each function reads the specs the studies actually compute (:func:`qmlr.studies.registry.study_cells`
 for every registered study) — plus, where a size or a count is needed, the datasets themselves —
 and returns a :class:`pandas.DataFrame`. No hyperparameter is typed here: change a profile or a
 study module and the tables change with it. Corruption counts are measured by running
@@ -25,7 +25,8 @@ import pandas as pd
 from qmlr.core.corrupt import corrupt, corruption_count
 from qmlr.core.data import Dataset
 from qmlr.report.analysis import DATASET_NAMES
-from qmlr.studies.experiments import STUDIES, Profile, get_profile, study_cells
+from qmlr.studies.experiments import Profile, get_profile
+from qmlr.studies.registry import STUDIES, study_cells
 from qmlr.studies.specs import CellSpec, DataSpec
 
 __all__ = [
@@ -563,7 +564,7 @@ def unlearning_settings_table(train: Mapping[str, Dataset], profile: str | Profi
 
 
 def curvature_table(profile: str | Profile) -> pd.DataFrame:
-    """The curvature configurations (:func:`qmlr.studies.curvature_study.methods_table`) with the
+    """The curvature configurations (:func:`qmlr.report.curvature.methods_table`) with the
     precision and the spectral-density settings of their specs.
 
     :param profile: the profile.
@@ -573,7 +574,7 @@ def curvature_table(profile: str | Profile) -> pd.DataFrame:
         >>> curvature_table("paper")["SLQ probes × steps"].unique().tolist()
         ['16 × 80']
     """
-    from qmlr.studies.curvature_study import methods_table
+    from qmlr.report.curvature import methods_table
 
     prof = _profile(profile)
     first: dict[tuple[str, str], Any] = {}

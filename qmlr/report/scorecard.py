@@ -4,9 +4,9 @@ The scorecard computes nothing of its own. For a profile it loads each study exa
 chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.study.load_results`: committed
 results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
 chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
-:func:`qmlr.report.analysis.capacity_verdicts`, :func:`qmlr.studies.unlearning_study.unlearning_verdicts`,
-:func:`qmlr.studies.unlearning_study.forgetting_verdicts`, :func:`qmlr.studies.curvature_study.claim_verdicts`,
-:func:`qmlr.core.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` — so a
+:func:`qmlr.report.analysis.capacity_verdicts`, :func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`,
+:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`, :func:`qmlr.report.curvature.claim_verdicts`,
+:func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` — so a
 chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
 the classical controls) that share the QNN's behaviour, and says whether the paper's
 interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qmlr.report.analysis import DATASET_NAMES, Verdict
+from qmlr.report.analysis import Verdict
 from qmlr.studies.profiles import get_profile
 
 #: The paper's claims (method-spec, "Paper claims the book must test"), shortened.
@@ -65,31 +65,6 @@ CHAPTERS: dict[str, str] = {
     "controls": "Is the resilience quantum?",
 }
 
-#: Names of the unlearning chapter's verdicts (:func:`qmlr.studies.unlearning_study.unlearning_verdicts`
-#: order) and whether each is core (the main-figure settings).
-UNLEARNING_CHECKS = (
-    ("MLP lags Retrain", True),
-    ("QNN reaches Retrain quickly", True),
-    ("QNN reaches Retrain quickly, SI's literal setting", False),
-    ("MLP lags Retrain, canonical XXZ phases", False),
-)
-#: The same for the forgetting chapter (:func:`qmlr.studies.unlearning_study.forgetting_verdicts`).
-FORGETTING_CHECKS = (
-    ("MLP keeps 'stubborn memories'", True),
-    ("QNN forgets fast", True),
-    ("QNN forgets more easily than the MLP", True),
-    ("QNN forgets fast, SI's literal setting", False),
-    ("MLP keeps 'stubborn memories', canonical XXZ phases", False),
-)
-#: The same for the analytic chapter (:func:`qmlr.core.analytic.claim_verdicts`).
-ANALYTIC_CHECKS = (
-    ("SI formulas follow from the loss", True),
-    ("H_MLP ≥ 0", True),
-    ("Term B negative for a mislabeled point", True),
-    ("SI §I.B.1: noise raises the MLP's curvature (toy data)", False),
-    ("SI §I.C: Term B offsets outliers (toy data)", False),
-)
-
 _VERDICT_MARKS = {
     "reproduced": "✓",
     "partly reproduced": "◐",
@@ -114,6 +89,17 @@ class Check:
     chapter: str
     core: bool
     verdict: Verdict
+
+    @classmethod
+    def of(cls, verdict: Verdict) -> Check:
+        """The check a verdict files itself as (its :attr:`~qmlr.report.analysis.Verdict.claim_no`,
+        name, chapter and core flag).
+
+        :raises ValueError: for a verdict made without its identity.
+        """
+        if verdict.claim_no is None or not verdict.check or verdict.chapter not in CHAPTERS:
+            raise ValueError(f"verdict without a scorecard identity: {verdict.claim!r}")
+        return cls(verdict.claim_no, verdict.name, verdict.chapter, verdict.core, verdict)
 
 
 @dataclass(frozen=True)
@@ -181,14 +167,7 @@ def resilience_checks(records: pd.DataFrame, profile: str) -> list[Check]:
     from qmlr.report import analysis
 
     summary = analysis.curve_summary(records, ["dataset", "model", "corruption"])
-    verdicts = analysis.resilience_verdicts(summary, profile)
-    datasets = sorted(summary["dataset"].unique())  # resilience_verdicts' order: 3 per dataset
-    if len(verdicts) != 3 * len(datasets):
-        raise ValueError(f"expected 3 verdicts per dataset, got {len(verdicts)}")
-    return [
-        Check(1 + i % 3, DATASET_NAMES[datasets[i // 3]], "resilience", True, v)
-        for i, v in enumerate(verdicts)
-    ]
+    return [Check.of(v) for v in analysis.resilience_verdicts(summary, profile)]
 
 
 def capacity_checks(
@@ -208,11 +187,7 @@ def capacity_checks(
         (phase_records["model"] == "mlp") & (phase_records["corruption"] == "label_flip")
     ]
     canonical_summary = analysis.curve_summary(canonical, ["model", "model_label"])
-    sweep, phases = analysis.capacity_verdicts(summary, canonical_summary, profile)
-    return [
-        Check(4, "Fig. S1 widths and depths", "capacity", True, sweep),
-        Check(4, "MLP widths, canonical XXZ phases", "capacity", False, phases),
-    ]
+    return [Check.of(v) for v in analysis.capacity_verdicts(summary, canonical_summary, profile)]
 
 
 def unlearning_checks(records: pd.DataFrame) -> list[Check]:
@@ -221,49 +196,23 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     :param records: :func:`qmlr.studies.unlearning_study.records_frame` of the study's results.
     :return: nine checks (five core: the main-figure settings).
     """
-    from qmlr.studies import unlearning_study as U
+    from qmlr.report import unlearning as UR
+    from qmlr.report import unlearning_verdicts as UV
 
-    summary = U.summary_table(records)
-    checks = []
-    for chapter, names, verdicts in (
-        ("unlearning", UNLEARNING_CHECKS, U.unlearning_verdicts(summary)),
-        ("forgetting", FORGETTING_CHECKS, U.forgetting_verdicts(summary)),
-    ):
-        if len(verdicts) != len(names):
-            raise ValueError(f"{chapter}: expected {len(names)} verdicts, got {len(verdicts)}")
-        checks += [
-            Check(5, name, chapter, core, v)
-            for (name, core), v in zip(names, verdicts, strict=True)
-        ]
-    return checks
-
-
-#: Display names of the curvature study's configurations.
-CONFIG_NAMES = {"si": "SI", "authors-code": "authors'-code"}
-
-_CURVATURE_CLAIM = re.compile(r"^(?P<claim>[67]) \((?P<what>[^)]+)\): (?P<rest>.*)$")
+    summary = UR.summary_table(records)
+    verdicts = [*UV.unlearning_verdicts(summary), *UV.forgetting_verdicts(summary)]
+    return [Check.of(v) for v in verdicts]
 
 
 def curvature_checks(records: pd.DataFrame) -> list[Check]:
     """Claim 6 (both configurations, core) and the trained-model side of claim 7 (beyond).
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` of the study's results.
-    :return: one check per verdict of :func:`qmlr.studies.curvature_study.claim_verdicts`.
+    :return: one check per verdict of :func:`qmlr.report.curvature.claim_verdicts`.
     """
-    from qmlr.studies import curvature_study as CS
+    from qmlr.report import curvature as RC
 
-    checks = []
-    for v in CS.claim_verdicts(records):
-        match = _CURVATURE_CLAIM.match(v.claim)
-        if match is None:
-            raise ValueError(f"unexpected curvature verdict {v.claim!r}")
-        claim, what, rest = int(match["claim"]), match["what"], match["rest"]
-        if claim == 6:
-            name = f"{rest.split()[0]}, {CONFIG_NAMES.get(what, what)} configuration"
-        else:
-            name = f"{what}: {rest}"
-        checks.append(Check(claim, name, "curvature", claim == 6, v))
-    return checks
+    return [Check.of(v) for v in RC.claim_verdicts(records)]
 
 
 def analytic_checks(profile: str) -> list[Check]:
@@ -272,30 +221,9 @@ def analytic_checks(profile: str) -> list[Check]:
     :param profile: a profile name (:mod:`qmlr.studies.profiles`).
     :return: five checks (three core: the formulas and the sign of Term B).
     """
-    from qmlr.core import analytic as A
+    from qmlr.report import analytic as AR
 
-    verdicts = A.claim_verdicts(profile)
-    if len(verdicts) != len(ANALYTIC_CHECKS):
-        raise ValueError(f"expected {len(ANALYTIC_CHECKS)} analytic verdicts, got {len(verdicts)}")
-    return [
-        Check(7, name, "analytic-curvature", core, v)
-        for (name, core), v in zip(ANALYTIC_CHECKS, verdicts, strict=True)
-    ]
-
-
-#: The controls chapter's verdicts (:func:`qmlr.report.phenotype.phenotype_verdicts`) that the
-#: scorecard files, by stable check id (``<check>/<dataset>``, or the interpretation's id):
-#: all under claim 2, beyond the paper (they test whether a check can tell the QNN from the MLP
-#: and whether any classical model shares the QNN's phenotype, not the claim as stated).
-PHENOTYPE_CHECK_NAMES = {
-    "no-memorization": "no memorization separates QNN from MLP",
-    "plateau-0.3": "plateau to α = 0.3 separates QNN from MLP",
-    "plateau-0.4": "plateau to α = 0.4 (as stated) separates QNN from MLP",
-    "alpha-c-window": "α_c window separates QNN from MLP",
-    "sharp-drop": "sharp drop separates QNN from MLP",
-}
-#: Name of the interpretation's check (:data:`qmlr.report.phenotype.INTERPRETATION_ID`).
-INTERPRETATION_NAME = "no classical control shows the QNN's phenotype"
+    return [Check.of(v) for v in AR.claim_verdicts(profile)]
 
 
 def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:
@@ -314,20 +242,11 @@ def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
 
     :param table: :func:`load_phenotype` output.
     :param profile: the profile the records came from.
-    :return: one check per verdict of :func:`qmlr.report.phenotype.phenotype_verdicts`, named through
-        :data:`PHENOTYPE_CHECK_NAMES` and :data:`INTERPRETATION_NAME` by the verdict's id.
+    :return: one check per verdict of :func:`qmlr.report.phenotype.phenotype_verdicts`.
     """
     from qmlr.report import phenotype as P
 
-    checks = []
-    for check_id, verdict in P.phenotype_verdicts(table, profile).items():
-        if check_id == P.INTERPRETATION_ID:
-            name = INTERPRETATION_NAME
-        else:
-            check, dataset = check_id.split("/")
-            name = f"{DATASET_NAMES.get(dataset, dataset)}: {PHENOTYPE_CHECK_NAMES[check]}"
-        checks.append(Check(2, name, "controls", False, verdict))
-    return checks
+    return [Check.of(v) for v in P.phenotype_verdicts(table, profile).values()]
 
 
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:

@@ -5,8 +5,8 @@ the figure it touches, the reading the published figure follows (as far as the e
 and — where the book has computed both readings — the change of that figure's headline number
 when the book switches from the SI's reading to the authors' code's, with the verdict of each
 affected claim under both readings. Verdicts come from the chapters' own verdict functions
-(:mod:`qmlr.report.analysis`, :mod:`qmlr.studies.unlearning_study`,
-:mod:`qmlr.studies.curvature_study`), applied to the records of each reading; nothing here
+(:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_verdicts`,
+:mod:`qmlr.report.curvature`), applied to the records of each reading; nothing here
 introduces a threshold of its own.
 
 The measured rows read these studies: ``resilience`` (the SI's readings), ``normalization``
@@ -138,7 +138,7 @@ class Readings:
     :param resilience: the resilience study's sweep records.
     :param normalization: the normalization study's records (per-column MNIST).
     :param encoding: the encoding study's records (13-qubit XXZ QNN).
-    :param unlearning: :func:`qmlr.studies.unlearning_study.summary_table` of the unlearning
+    :param unlearning: :func:`qmlr.report.unlearning.summary_table` of the unlearning
         records.
     :param curvature: :func:`qmlr.studies.curvature_study.records_frame` of the curvature runs.
     :param profile: the profile they came from.
@@ -213,11 +213,12 @@ def load_readings(profile: str = "paper") -> Readings:
     :param profile: a profile name.
     :return: the records.
     """
+    from qmlr.report.unlearning import summary_table
     from qmlr.studies import curvature_study as C
-    from qmlr.studies import unlearning_study as U
     from qmlr.studies.study import load_records, load_results
+    from qmlr.studies.unlearning_study import records_frame
 
-    unlearning = U.summary_table(U.records_frame(load_results("unlearning", profile)))
+    unlearning = summary_table(records_frame(load_results("unlearning", profile)))
     return Readings(
         resilience=load_records("resilience", profile),
         normalization=load_records("normalization", profile),

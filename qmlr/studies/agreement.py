@@ -12,7 +12,7 @@ are reported there, not checked.
 
 Example:
     >>> from qmlr.studies.agreement import agree
-    >>> from qmlr.studies.experiments import study_cells
+    >>> from qmlr.studies.registry import study_cells
     >>> from qmlr.studies.store import CellResult
     >>> spec = study_cells("resilience", "smoke")[0]
     >>> cpu = {"cpu_model": "A"}

@@ -13,7 +13,7 @@ process is gone, delete its claim file (the waiting process names it).
 Example:
     >>> import tempfile
     >>> from qmlr.studies.claims import CellClaims
-    >>> from qmlr.studies.experiments import study_cells
+    >>> from qmlr.studies.registry import study_cells
     >>> from qmlr.studies.store import ResultStore
     >>> cell = study_cells("resilience", "smoke")[0]
     >>> with CellClaims(ResultStore(tempfile.mkdtemp())) as mine:

@@ -9,7 +9,7 @@ the model they mimic (:attr:`~qmlr.core.models.base.ModelKind.training`); the ot
 directly. Records are the sweep's, plus ``n_params`` (trained parameters of the member).
 
 Example:
-    >>> from qmlr.studies.experiments import study_cells
+    >>> from qmlr.studies.registry import study_cells
     >>> len(study_cells("controls", "paper"))
     1800
 """
@@ -28,7 +28,6 @@ from qmlr.studies.experiments import (
     Profile,
     StudyDefinition,
     paper_model,
-    register_study,
     training_config,
 )
 from qmlr.studies.runner import plan_groups, train_group
@@ -129,8 +128,8 @@ def compute(cells: list[Any]) -> list[Any]:
     return train_group(cells)
 
 
-#: The study, registered on import (``qmlr.studies.experiments`` imports this module).
-DEFINITION = register_study(StudyDefinition(STUDY, controls_cells, compute, plan))
+#: The study (listed in :mod:`qmlr.studies.registry`).
+DEFINITION = StudyDefinition(STUDY, controls_cells, compute, plan)
 
 
 @cache

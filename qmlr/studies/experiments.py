@@ -3,21 +3,21 @@
 The scale of a study comes from a :class:`~qmlr.studies.profiles.Profile` (:mod:`qmlr.studies.profiles`, the one
 place every scale knob lives): ``paper`` holds the values of the paper's Supplementary
 Information (SI IV, Table I); ``smoke`` and ``tiny`` keep every code path but shrink epochs,
-grids and runs so a chapter runs in seconds. A study is a tuple of
-:class:`~qmlr.studies.specs.CellSpec`; :func:`study_cells` builds it.
+grids and runs so a chapter runs in seconds. A study is a list of
+:class:`~qmlr.studies.specs.CellSpec`; its :class:`StudyDefinition` builds it.
 
 Example:
-    >>> from qmlr.studies.experiments import study_cells
-    >>> len(study_cells("resilience", "paper"))
+    >>> len(RESILIENCE.specs(get_profile("paper")))
     400
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies.definition import StudyDefinition  # noqa: F401 (re-exported)
 from qmlr.studies.profiles import PROFILES, Profile, get_profile  # noqa: F401 (re-exported)
 from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
@@ -111,37 +111,29 @@ def phase_sensitivity_cells(profile: Profile) -> list[CellSpec]:
     return cells
 
 
-#: Every study, by name. Sweep studies train ensembles through :mod:`qmlr.studies.runner`; other
-#: modules add theirs with :func:`register_study`.
-STUDIES: dict[str, StudyDefinition] = {
-    "resilience": StudyDefinition("resilience", resilience_cells),
-    "capacity": StudyDefinition("capacity", capacity_cells),
-    "phase-sensitivity": StudyDefinition("phase-sensitivity", phase_sensitivity_cells),
-}
+@dataclass(frozen=True)
+class StudyDefinition:
+    """How to enumerate and compute one study.
+
+    :param name: the study's name (its folder under ``results/``).
+    :param specs: profile -> every spec of the study.
+    :param compute: a group of specs -> their results (module-level, so workers can run it).
+    :param plan: missing specs -> groups, most expensive first (``None``: one spec per group).
+    :param export: (results, study folder) -> writes the tidy ``records.csv`` (``None``: the
+        sweep exporter).
+    :param spec_types: the spec classes its result files hold (the store rebuilds a spec from
+        its ``kind`` through :data:`qmlr.studies.registry.SPEC_TYPES`).
+    """
+
+    name: str
+    specs: Callable[[Profile], list[Any]]
+    compute: Callable[[list[Any]], list[Any]] | None = None
+    plan: Callable[[list[Any]], list[list[Any]]] | None = None
+    export: Callable[[list[Any], Any], Any] | None = None
+    spec_types: tuple[type, ...] = (CellSpec,)
 
 
-def register_study(definition: StudyDefinition) -> StudyDefinition:
-    """Add a study to :data:`STUDIES` (used by the unlearning and curvature modules)."""
-    STUDIES[definition.name] = definition
-    return definition
-
-
-def study_cells(study: str, profile: str | Profile) -> list[Any]:
-    """All specs of ``study`` at ``profile``; unknown names raise ``ValueError``."""
-    if study not in STUDIES:
-        raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
-    prof = get_profile(profile)
-    return STUDIES[study].specs(prof)
-
-
-# Studies defined in their own modules register themselves on import (kept last: they import
-# this module).
-import qmlr.studies.controls_study  # noqa: E402,F401
-import qmlr.studies.curvature_study  # noqa: E402,F401
-import qmlr.studies.unlearning_study  # noqa: E402,F401
-
-# Definitions listed explicitly (their modules do not import this one at import time).
-from qmlr.studies import encoding_study, normalization_study  # noqa: E402
-
-for _definition in (normalization_study.DEFINITION, encoding_study.DEFINITION):
-    STUDIES[_definition.name] = _definition
+#: The sweep studies defined here (the registry, :mod:`qmlr.studies.registry`, lists every study).
+RESILIENCE = StudyDefinition("resilience", resilience_cells)
+CAPACITY = StudyDefinition("capacity", capacity_cells)
+PHASE_SENSITIVITY = StudyDefinition("phase-sensitivity", phase_sensitivity_cells)

@@ -20,7 +20,7 @@ Example:
 
 from __future__ import annotations
 
-from qmlr.studies.definition import StudyDefinition
+from qmlr.studies.experiments import StudyDefinition
 from qmlr.studies.profiles import Profile
 from qmlr.studies.readings import export_reading_records
 from qmlr.studies.specs import CellSpec, DataSpec
@@ -50,5 +50,5 @@ def normalization_cells(profile: Profile) -> list[CellSpec]:
     ]
 
 
-#: The study, for the registry (:data:`qmlr.studies.experiments.STUDIES`).
+#: The study, for the registry (:data:`qmlr.studies.registry.STUDIES`).
 DEFINITION = StudyDefinition(STUDY, normalization_cells, export=export_reading_records)

@@ -21,6 +21,15 @@ from qmlr.core.train import History, TrainConfig, fit
 from qmlr.studies.runner import build_model, clean_split, model_inputs
 from qmlr.studies.specs import DataSpec, ModelSpec
 
+#: The resilience chapter's illustration: label-flip ratio, seed and batch size of the
+#: training that :func:`train_both_phases` runs on both phase conventions.
+DEMO_ALPHA = 0.2
+DEMO_SEED = 1
+DEMO_BATCH = 32
+#: Largest training-loss difference between the two conventions that counts as "the QNN cannot
+#: see the phase" (float64 rounding; the QNN's readout is exactly phase-invariant).
+PHASE_INVARIANCE_TOLERANCE = 1e-8
+
 
 def train_both_phases(
     model: ModelSpec, config: TrainConfig, seed: int = 0, label_flip_alpha: float = 0.0

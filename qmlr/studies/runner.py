@@ -6,7 +6,7 @@ thread each). Only the calling process writes result files, one atomic file per 
 group finishes, so an interrupted sweep resumes from whatever finished.
 
 Example:
-    >>> from qmlr.studies.experiments import study_cells
+    >>> from qmlr.studies.registry import study_cells
     >>> from qmlr.studies.runner import compute_cell
     >>> result = compute_cell(study_cells("resilience", "smoke")[0])
     >>> 0.0 <= result.metrics["val_accuracy"] <= 1.0

@@ -20,32 +20,20 @@ import hashlib
 import json
 import zlib
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
+from qmlr.core.data import N_QUBITS  # noqa: F401  (re-exported: the studies read it here)
+from qmlr.core.models import KINDS, get_kind
 from qmlr.core.train import TrainConfig
 
 DATASETS = ("mnist", "xxz")
-#: Names of the registered model kinds (:data:`qmlr.core.models.KINDS`; a test keeps them equal).
-MODEL_KINDS = (
-    "mlp",
-    "qnn",
-    "centroid",
-    "logistic",
-    "logistic-quadratic",
-    "mlp-tanh",
-    "mlp-early-stop",
-    "mlp-weight-decay",
-    "mlp-small",
-    "svc-rbf",
-    "knn",
-    "qnn-reim",
-)
+#: Names of the registered model kinds (:data:`qmlr.core.models.KINDS`, the one list).
+MODEL_KINDS = tuple(KINDS)
 CORRUPTIONS = ("label_flip", "feature_random")
 PHASES = ("random", "canonical")
 PRECISIONS = ("single", "double")
-N_QUBITS = {"mnist": 10, "xxz": 12}
 
 
 #: MNIST preprocessing readings (:data:`qmlr.core.data.MNIST_NORMALIZATIONS`): ``"image"`` (the
@@ -125,8 +113,6 @@ class ModelSpec:
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; choose from {PRECISIONS}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        from qmlr.core.models import get_kind  # the registry imports this module
-
         get_kind(self.kind).validate(self)
 
     @property
@@ -146,24 +132,6 @@ class Spec(Protocol):
     def key(self) -> str: ...
 
     def to_dict(self) -> dict[str, Any]: ...
-
-
-#: Spec classes by their ``kind``, so the store can rebuild a spec from its JSON form.
-SPEC_TYPES: dict[str, Any] = {}
-_S = TypeVar("_S")
-
-
-def register_spec(cls: _S) -> _S:
-    """Class decorator: make a spec class loadable by the store under its ``kind``."""
-    SPEC_TYPES[cls.kind] = cls  # type: ignore[attr-defined]
-    return cls
-
-
-def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
-    """Rebuild a registered spec from its JSON form."""
-    if kind not in SPEC_TYPES:
-        raise ValueError(f"unknown spec kind {kind!r}; known: {sorted(SPEC_TYPES)}")
-    return SPEC_TYPES[kind].from_dict(d)
 
 
 def json_form(spec: Any) -> dict[str, Any]:
@@ -193,7 +161,6 @@ def spec_key(spec: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-@register_spec
 @dataclass(frozen=True)
 class CellSpec:
     """One trained model of a sweep: everything that determines its result.

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.studies.atomic import write_atomic
-from qmlr.studies.specs import SPEC_TYPES, CellSpec, Spec, spec_from_dict
+from qmlr.studies.specs import CellSpec, Spec
 
 SCHEMA_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -118,10 +118,14 @@ class ResultStore:
                 f"{path}: content does not match its SHA-256 seal (edited or damaged); "
                 "delete it and recompute with `python -m qmlr reproduce`"
             )
+        # The registry lists every study's spec classes; it imports the study modules, which
+        # import this one, so it is looked up when a file is read.
+        from qmlr.studies.registry import SPEC_TYPES
+
         kind = document.get("kind", CellSpec.kind)
         if kind not in SPEC_TYPES:
             raise CorruptResultError(f"{path}: unknown spec kind {kind!r}")
-        spec = spec_from_dict(kind, document["spec"])
+        spec = SPEC_TYPES[kind].from_dict(document["spec"])
         if spec.key() != document["key"] or path.stem != spec.key():
             raise CorruptResultError(f"{path}: file name / key does not match the spec")
         return CellResult(spec=spec, metrics=document["metrics"], provenance=document["provenance"])

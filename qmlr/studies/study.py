@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.studies.atomic import storage_error
-from qmlr.studies.experiments import STUDIES, study_cells
 from qmlr.studies.profiles import get_profile
+from qmlr.studies.registry import STUDIES, study_cells
 from qmlr.studies.runner import run_cells, run_specs
 from qmlr.studies.sessions import SessionLog
 from qmlr.studies.store import (
@@ -57,7 +57,7 @@ def reproduce(
 ) -> dict[str, Any]:
     """Compute every missing cell of ``study``, export ``records.csv`` and log the wall time.
 
-    :param study: study name (see :data:`qmlr.studies.experiments.STUDIES`).
+    :param study: study name (see :data:`qmlr.studies.registry.STUDIES`).
     :param profile: ``"paper"`` or ``"smoke"``.
     :param n_jobs: local worker processes (loky backend).
     :param results_dir: override the store folder.
@@ -129,7 +129,7 @@ def run_study_specs(
 ) -> list[CellResult]:
     """Compute the missing specs of ``study`` with the study's own compute and plan functions.
 
-    :param study: study name (see :data:`qmlr.studies.experiments.STUDIES`).
+    :param study: study name (see :data:`qmlr.studies.registry.STUDIES`).
     :param specs: the specs wanted.
     :param store: where results are read from and written to.
     :param n_jobs: local worker processes (loky backend).

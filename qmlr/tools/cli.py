@@ -44,7 +44,7 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from qmlr.studies.experiments import STUDIES
+    from qmlr.studies.registry import STUDIES
     from qmlr.studies.study import reproduce
 
     studies = args.studies or sorted(STUDIES)

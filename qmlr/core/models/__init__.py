@@ -2,9 +2,10 @@
 
 Every study reaches a model through :func:`get_kind`: inputs from a dataset's ``x``, a fitted
 ensemble from a spec and seeds, its logits, its trained-parameter count (see
-:class:`~qmlr.core.models.base.ModelKind`). The paper's two models are
-``mlp`` and ``qnn``, ``qnn-reim`` is the authors'-code variant of the XXZ QNN
-(:data:`PAPER_KINDS`); the others are the classical controls of the ``controls`` study.
+:class:`~qmlr.core.models.base.ModelKind`). The paper's models are ``mlp`` and ``qnn`` (and
+``qnn-rxry``, the QNN of the authors' Hessian code, and ``qnn-reim``, the XXZ QNN of the
+authors' unlearning code on ``[Re ψ, Im ψ]`` as 13 qubits); the others are the classical
+controls of the ``controls`` study.
 
 Example:
     >>> from qmlr.core.models import KINDS
@@ -22,6 +23,7 @@ from qmlr.core.models.linear import LogisticKind, LogisticQuadraticKind
 from qmlr.core.models.mlp import MLPKind
 from qmlr.core.models.qnn import QNNKind
 from qmlr.core.models.qnn_reim import ReImQNNKind
+from qmlr.core.models.rxry import RxRyKind
 from qmlr.core.models.sklearn_adapter import KNNKind, SVCKind
 from qmlr.core.models.small import SmallMLPKind
 
@@ -31,6 +33,8 @@ KINDS: dict[str, ModelKind] = {
     for kind in (
         MLPKind(),
         QNNKind(),
+        RxRyKind(),
+        ReImQNNKind(),
         CentroidKind(),
         LogisticKind(),
         LogisticQuadraticKind(),
@@ -40,12 +44,11 @@ KINDS: dict[str, ModelKind] = {
         SmallMLPKind(),
         SVCKind(),
         KNNKind(),
-        ReImQNNKind(),
     )
 }
-#: The paper's models and the authors'-code variant of its QNN (``qnn-reim``: the XXZ QNN on
-#: ``[Re ψ, Im ψ]`` as 13 qubits); every other kind is a classical control.
-PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-reim")
+#: The paper's models: the SI's MLP and QNN, the QNN of the authors' Hessian code, and the XXZ
+#: QNN of the authors' unlearning code (``qnn-reim``: ``[Re ψ, Im ψ]`` as 13 qubits).
+PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-rxry", "qnn-reim")
 #: The classical controls, in the order chapters show them.
 CONTROL_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in PAPER_KINDS)
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from qmlr.core.data import N_QUBITS
 from qmlr.core.models.base import ModelKind, complex_dtype
 from qmlr.core.qnn import QNN
 
@@ -41,13 +42,9 @@ class QNNKind(ModelKind):
 
     def state_length(self, model: Any, data: Any) -> int:
         """Amplitudes per input: ``2**L`` for the dataset's ``L`` qubits."""
-        from qmlr.studies.specs import N_QUBITS
-
         return 2 ** N_QUBITS[data.name]
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
     ) -> torch.nn.Module:
-        from qmlr.studies.specs import N_QUBITS
-
         return QNN(N_QUBITS[data.name], model.depth, seeds=tuple(seeds), dtype=complex_dtype(model))

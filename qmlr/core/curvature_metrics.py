@@ -1,0 +1,157 @@
+"""Every curvature measurement of one trained model on its Hessian samples.
+
+:func:`measure` takes a single-member float64 model (an MLP, a QNN or a classical control), the
+samples and labels the Hessian is taken on, and returns the exact trace, the extreme
+eigenvalues, the spectral density by stochastic Lanczos quadrature (and for small models the
+exact spectrum), the share of negative curvature and the Gauss–Newton / residual split of the
+trace (Terms A and B of SI §I), as a flat dict of JSON-serialisable numbers.
+
+Example:
+    >>> is_dead(np.array([0.2, 0.2])), len(density_grid(-1.0, 2.0))
+    (True, 101)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from qmlr.core import curvature as C
+
+#: Rademacher probes of the Hutchinson cross-check.
+HUTCHINSON_PROBES = 30
+#: An MLP is *dead* when its logit varies by less than this over all its training inputs
+#: (a constant function of the input: every unit of some hidden layer is off on every sample).
+DEAD_LOGIT_SPREAD = 1e-6
+#: Hessian-vector products mapped at once, per model kind (memory vs speed).
+HVP_CHUNK = {"mlp": 1024, "qnn": 8}
+#: ARPACK relative tolerance for λ_max / λ_min.
+EIGSH_TOL = 1e-8
+#: Points of the stored per-run density grid.
+DENSITY_POINTS = 101
+
+
+def is_dead(logits: np.ndarray, spread: float = DEAD_LOGIT_SPREAD) -> bool:
+    """Whether a model's output is constant: ``max − min`` of its logits below ``spread``.
+
+    Example:
+        >>> is_dead(np.array([0.01, 0.01, 0.01])), is_dead(np.array([-2.0, 3.0]))
+        (True, False)
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    return bool(logits.max() - logits.min() < spread)
+
+
+def density_grid(lam_min: float, lam_max: float, points: int = DENSITY_POINTS) -> np.ndarray:
+    """The per-run grid of the stored density: ``[λ_min, λ_max]`` padded by 5 % of its width."""
+    width = max(lam_max - lam_min, 1e-12)
+    return np.linspace(lam_min - 0.05 * width, lam_max + 0.05 * width, points)
+
+
+def measure(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    flipped: np.ndarray,
+    kind: str,
+    slq_probes: int,
+    slq_steps: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Every curvature measurement of one trained model on its Hessian samples.
+
+    MLP (``n`` in the thousands): exact trace from the diagonal of ``n`` vmapped HVPs, ``λ_max``
+    and ``λ_min`` by ARPACK on the HVP operator, SLQ on the HVP operator. QNN (a few hundred
+    parameters): the full Hessian, its exact eigenvalues; ARPACK and SLQ on the explicit matrix.
+    Both: Hutchinson cross-check, Gauss–Newton / residual split of the trace; QNN also the
+    Hessian of the flipped samples' share of the loss, to split the residual (Term B) trace.
+
+    :param model: single-member double-precision model.
+    :param x: Hessian inputs (as the model reads them).
+    :param y: their labels.
+    :param flipped: which of them carry a flipped label.
+    :param kind: ``"mlp"`` or ``"qnn"``.
+    :param slq_probes: SLQ probes.
+    :param slq_steps: Lanczos steps.
+    :param seed: probe seed.
+    :return: a flat dict of JSON-serialisable metrics.
+    """
+    op = C.hessian_operator(model, x, y, chunk=HVP_CHUNK[kind])
+    out: dict[str, Any] = {
+        "n_params": op.size,
+        "hessian_loss": op.loss(),
+        "gradient_norm": float(torch.linalg.vector_norm(op.gradient)),
+    }
+    exact = None
+    if kind == "qnn":
+        h = C.full_hessian(op)
+        out["hessian_asymmetry"] = float((h - h.T).abs().max())
+        target: C.SymmetricOperator = C.MatrixOperator(h)
+        eigenvalues = torch.linalg.eigvalsh(target.matrix).numpy()
+        exact = C.summarize_spectrum(eigenvalues)
+        trace = float(torch.diagonal(h).sum())
+        out.update(
+            eigenvalues=eigenvalues.tolist(),
+            negative_mass_exact=exact.negative_mass,
+            negative_share_exact=exact.negative_share,
+            negative_sum_exact=exact.negative_sum,
+            trace_method="full Hessian",
+        )
+    else:
+        target = op
+        trace = C.exact_trace(op)
+        out["trace_method"] = "diagonal of HVPs"
+    out["trace"] = trace
+    extremes = C.extreme_eigenvalues(target, tol=EIGSH_TOL, seed=seed)
+    out.update(
+        lam_max_eigsh=extremes.lam_max,
+        lam_min_eigsh=extremes.lam_min,
+        eigsh_converged=extremes.converged,
+        eigsh_products=extremes.products,
+    )
+    out["lam_max"] = exact.lam_max if exact else extremes.lam_max
+    out["lam_min"] = exact.lam_min if exact else extremes.lam_min
+    rho = C.slq(target, probes=slq_probes, steps=slq_steps, seed=seed)
+    grid = density_grid(out["lam_min"], out["lam_max"])
+    sigma = (grid[-1] - grid[0]) / (DENSITY_POINTS - 1)
+    out.update(
+        slq_nodes=rho.nodes.tolist(),
+        slq_weights=rho.weights.tolist(),
+        slq_trace=rho.moment(1) * op.size,
+        slq_lam_max=float(rho.flat_nodes.max()),
+        slq_lam_min=float(rho.flat_nodes.min()),
+        negative_mass_slq=rho.negative_mass(),
+        negative_share_slq=rho.negative_share(),
+        density_grid=grid.tolist(),
+        density=rho.density(grid, sigma).tolist(),
+    )
+    hutch = C.hutchinson_trace(target, probes=HUTCHINSON_PROBES, seed=seed + 7)
+    out.update(hutchinson_trace=hutch.estimate, hutchinson_se=hutch.stderr)
+    split = C.gauss_newton_split(model, x, trace)
+    out.update(trace_gauss_newton=split.trace_a, trace_residual=split.trace_b)
+    if kind == "qnn":
+        out.update(_flipped_split(model, x, y, flipped, trace))
+    return out
+
+
+def _flipped_split(
+    model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, flipped: np.ndarray, trace: float
+) -> dict[str, Any]:
+    """Traces of the flipped samples' share ``(1/N) Σ_{b flipped} ℓ_b`` of the loss: total,
+    Gauss–Newton and residual (Term B) parts; zero without flipped samples."""
+    mask = torch.as_tensor(flipped, dtype=torch.bool)
+    n_flip, n_all = int(mask.sum()), int(mask.numel())
+    if n_flip == 0:
+        return {"trace_flipped": 0.0, "trace_residual_flipped": 0.0, "n_hessian_flipped": 0}
+    op = C.hessian_operator(model, x[mask], y[mask], chunk=HVP_CHUNK["qnn"])
+    share = n_flip / n_all  # the mean over the flipped samples, reweighted to the full mean
+    h_flip = share * C.full_hessian(op)
+    trace_flip = float(torch.diagonal(h_flip).sum())
+    split = C.gauss_newton_split(model, x[mask], trace_flip / share)
+    return {
+        "trace_flipped": trace_flip,
+        "trace_residual_flipped": share * split.trace_b,
+        "n_hessian_flipped": n_flip,
+    }

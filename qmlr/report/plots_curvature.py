@@ -1,0 +1,232 @@
+"""Figures of the curvature study; each draws on a given ``ax`` and never calls ``plt.show()``.
+
+Example:
+    >>> _tick(-0.001), _tick(100.0)
+    ('−1e-3', '1e2')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from qmlr.core import curvature as C
+from qmlr.report.curvature import LABELS, trace_ratios
+from qmlr.report.plots import model_color
+from qmlr.studies.store import CellResult
+
+
+def _log_or_symlog(ax, values: np.ndarray, linthresh: float = 1e-2) -> None:
+    values = np.asarray(values, float)
+    if np.all(values[np.isfinite(values)] > 0):
+        ax.set_yscale("log")
+    else:
+        ax.set_yscale("symlog", linthresh=linthresh)
+
+
+def plot_trace_ratio(ax, records, config: str) -> None:
+    """The paper's figure for one configuration: trace ratio vs α, MLP and QNN, log axis.
+
+    Each run is a dot (dead MLP runs: red crosses); the solid line is the mean over all runs,
+    the dashed line the mean without dead runs (each against its own clean mean); the band is
+    ±1 standard deviation over runs (all runs).
+    """
+    every = trace_ratios(records[records["config"] == config], include_dead=True)
+    alive = trace_ratios(records[records["config"] == config], include_dead=False)
+    plotted = []
+    for i, kind in enumerate(("mlp", "qnn")):
+        color = model_color(kind)
+        run = every[(every["model"] == kind) & (every["alpha"] > 0)]
+        if run.empty:
+            continue
+        offset = (i - 0.5) * 0.012
+        dead = run["dead"].astype(bool)
+        ax.scatter(run["alpha"][~dead] + offset, run["ratio"][~dead], s=12, color=color, alpha=0.5)
+        if dead.any():
+            ax.scatter(run["alpha"][dead] + offset, run["ratio"][dead], s=30, marker="x",
+                       color="tab:red", label=f"{LABELS[kind]} dead run")  # fmt: skip
+        stats = run.groupby("alpha")["ratio"].agg(["mean", "std"])
+        a = stats.index.to_numpy(float)
+        ax.plot(
+            a, stats["mean"], "-o", color=color, markersize=4, label=f"{LABELS[kind]} (all runs)"
+        )
+        lo = np.maximum(stats["mean"] - stats["std"], stats["mean"] * 0.05)
+        ax.fill_between(a, lo, stats["mean"] + stats["std"], color=color, alpha=0.15, lw=0)
+        alive_k = alive[(alive["model"] == kind) & (alive["alpha"] > 0)]
+        if len(alive_k) != len(run):
+            m = alive_k.groupby("alpha")["ratio"].mean()
+            ax.plot(m.index, m.to_numpy(), "--s", color=color, markersize=3,
+                    label=f"{LABELS[kind]} (without dead runs)")  # fmt: skip
+        plotted.append(run["ratio"].to_numpy(float))
+    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
+    _log_or_symlog(ax, np.concatenate(plotted) if plotted else np.ones(1))
+    ax.set_xlabel(r"label-flip ratio $\alpha$")
+    ax.set_ylabel(r"tr $H_\mathrm{noisy}$ / mean tr $H_\mathrm{clean}$")
+    ax.set_title(config)
+    ax.legend(fontsize=7)
+
+
+def spectra_frame(results: Sequence[CellResult], records):
+    """``records`` with a ``spectrum`` column: each run's
+    :class:`qmlr.core.curvature.SpectralDensity`
+    (exact eigenvalues for the QNN, SLQ nodes and weights for the MLP)."""
+    by_key = {r.spec.key(): r for r in results}
+    out = records.copy()
+    spectra = []
+    for key, kind in zip(out["key"], out["model"], strict=True):
+        m = by_key[key].metrics
+        if kind == "qnn" and "eigenvalues" in m:
+            spectra.append(C.SpectralDensity.from_eigenvalues(np.asarray(m["eigenvalues"])))
+        else:
+            spectra.append(
+                C.SpectralDensity(np.asarray(m["slq_nodes"]), np.asarray(m["slq_weights"]))
+            )
+    out["spectrum"] = spectra
+    return out
+
+
+def asinh_density(
+    spectra: Sequence[C.SpectralDensity], scale: float, grid_u: np.ndarray, sigma_u: float = 0.25
+) -> np.ndarray:
+    """Mean over runs of the density of ``u = asinh(λ / scale)``, Gaussian-broadened in ``u``.
+
+    ``u`` is linear in ``λ`` for ``|λ| ≪ scale`` and logarithmic beyond, so one axis shows the
+    negative tail, the bulk at zero and the outliers; each run's density integrates to 1.
+
+    :param spectra: one density per run.
+    :param scale: the linear-to-log crossover.
+    :param grid_u: points in ``u``.
+    :param sigma_u: broadening in ``u``.
+    :return: density values on ``grid_u``.
+    """
+    if not spectra:
+        return np.zeros_like(np.asarray(grid_u, float))
+    curves = []
+    for rho in spectra:
+        u = C.SpectralDensity(np.arcsinh(rho.nodes / scale), rho.weights)
+        curves.append(u.density(grid_u, sigma_u))
+    return np.mean(curves, axis=0)
+
+
+def _tick(value: float) -> str:
+    """``0``, ``±1e-3``-style label of a power of ten."""
+    if value == 0:
+        return "0"
+    sign = "−" if value < 0 else ""
+    return f"{sign}1e{int(round(np.log10(abs(value))))}"
+
+
+def plot_density(ax, spectra_records, config: str, kind: str, alphas=(0.0, 0.4), scale=None):
+    """Eigenvalue densities of one model, clean vs noisy, on an ``asinh(λ/scale)`` axis.
+
+    :param ax: axes.
+    :param spectra_records: :func:`spectra_frame` output.
+    :param config: configuration.
+    :param kind: ``"mlp"`` or ``"qnn"``.
+    :param alphas: the α values to overlay.
+    :param scale: the ``asinh`` crossover (default: 1e-3 × the median clean ``λ_max``).
+    """
+    sel = spectra_records[
+        (spectra_records["config"] == config) & (spectra_records["model"] == kind)
+    ]
+    if scale is None:
+        lam = sel[sel["alpha"] == alphas[0]]["lam_max"].abs()
+        scale = 1e-3 * float(lam.median()) if len(lam) else 1.0
+    every = np.concatenate([np.asarray(r.flat_nodes) for r in sel["spectrum"]]) if len(sel) else [0]
+    umax = float(np.arcsinh(np.max(np.abs(every)) / scale)) + 1.0
+    grid_u = np.linspace(-umax, umax, 600)
+    styles = ["-", "--", "-.", ":"]
+    peak = 1e-3
+    for i, alpha in enumerate(alphas):
+        runs = list(sel[sel["alpha"] == alpha]["spectrum"])
+        if not runs:
+            continue
+        share = float(np.mean([r.negative_share() for r in runs]))
+        density = asinh_density(runs, scale, grid_u)
+        peak = max(peak, float(density.max()))
+        ax.plot(grid_u, density, styles[i % 4], color=model_color(kind), alpha=1.0 - 0.35 * i,
+                label=f"α = {alpha:g} (neg. share {share:.1%})")  # fmt: skip
+    top = np.abs(np.asarray(every, float)).max()
+    decades = np.arange(np.ceil(np.log10(scale)), np.floor(np.log10(max(top, scale))) + 1)
+    decades = decades[(decades[-1] - decades) % 2 == 0] if decades.size else decades
+    ticks = np.concatenate([-(10.0 ** decades[::-1]), [0.0], 10.0**decades])
+    ax.set_xticks(np.arcsinh(ticks / scale), [_tick(t) for t in ticks], fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylim(1e-4, 3 * peak)
+    ax.set_xlabel(rf"$\lambda$ (asinh axis, crossover {scale:.0e})")
+    ax.set_ylabel(r"density of asinh($\lambda$/scale)")
+    method = "exact spectrum" if kind == "qnn" else "SLQ"
+    ax.set_title(f"{config}: {LABELS[kind]} ({method})", fontsize=9)
+    ax.legend(fontsize=7)
+
+
+def plot_negative_share(ax, records, config: str) -> None:
+    """Share of negative curvature vs α: QNN exact (solid) and SLQ (dotted), MLP SLQ."""
+    sel = records[records["config"] == config]
+    for kind, column, style in (
+        ("qnn", "negative_share_exact", "-o"),
+        ("qnn", "negative_share_slq", ":"),
+        ("mlp", "negative_share_slq", "-s"),
+    ):
+        part = sel[sel["model"] == kind]
+        if part.empty or part[column].isna().all():
+            continue
+        stats = part.groupby("alpha")[column].agg(["mean", "std"])
+        how = "exact" if column.endswith("exact") else "SLQ"
+        ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=style,
+                    color=model_color(kind),
+                    markersize=4, capsize=2, label=f"{LABELS[kind]} ({how})")  # fmt: skip
+    ax.set_xlabel(r"label-flip ratio $\alpha$")
+    ax.set_ylabel(r"negative share $\Sigma|\lambda_-| / \Sigma|\lambda|$")
+    ax.set_title(config, fontsize=9)
+    ax.legend(fontsize=7)
+
+
+def plot_term_split(ax, records, config: str) -> None:
+    """QNN trace split vs α: Gauss–Newton part (Term A), Term B of the clean samples, Term B of
+    the flipped samples (mean ± std over runs)."""
+    q = records[(records["config"] == config) & (records["model"] == "qnn")].copy()
+    if q.empty:
+        return
+    q["trace_residual_flipped"] = q["trace_residual_flipped"].fillna(0.0)
+    q["term_b_clean"] = q["trace_residual"] - q["trace_residual_flipped"]
+    parts = (
+        ("trace_gauss_newton", "tr A (Gauss–Newton)", "-o"),
+        ("term_b_clean", "tr B, clean samples", "--s"),
+        ("trace_residual_flipped", "tr B, flipped samples", ":v"),
+        ("trace", "tr H", "-"),
+    )
+    for column, label, style in parts:
+        stats = q.groupby("alpha")[column].agg(["mean", "std"])
+        ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=style, markersize=4,
+                    capsize=2, label=label)  # fmt: skip
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_xlabel(r"label-flip ratio $\alpha$")
+    ax.set_ylabel("trace")
+    ax.set_title(f"{config}: QNN", fontsize=9)
+    ax.legend(fontsize=7)
+
+
+def plot_lambda_max(ax, records, config: str) -> None:
+    """``λ_max`` vs α for both models (runs as dots, mean line, dead runs as red crosses)."""
+    sel = records[records["config"] == config]
+    for i, kind in enumerate(("mlp", "qnn")):
+        part = sel[sel["model"] == kind]
+        if part.empty:
+            continue
+        offset = (i - 0.5) * 0.012
+        dead = part["dead"].astype(bool)
+        ax.scatter(part["alpha"][~dead] + offset, part["lam_max"][~dead], s=12,
+                   color=model_color(kind), alpha=0.5)  # fmt: skip
+        if dead.any():
+            ax.scatter(part["alpha"][dead] + offset, part["lam_max"][dead], s=30, marker="x",
+                       color="tab:red", label=f"{LABELS[kind]} dead run")  # fmt: skip
+        mean = part.groupby("alpha")["lam_max"].mean()
+        ax.plot(mean.index, mean.to_numpy(), "-o", color=model_color(kind), markersize=4,
+                label=LABELS[kind])  # fmt: skip
+    _log_or_symlog(ax, sel["lam_max"].to_numpy(float))
+    ax.set_xlabel(r"label-flip ratio $\alpha$")
+    ax.set_ylabel(r"$\lambda_\max$")
+    ax.set_title(config)
+    ax.legend(fontsize=7)

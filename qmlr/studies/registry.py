@@ -1,0 +1,95 @@
+"""Every study of the book, listed explicitly: the one place a new study is added.
+
+A study is a :class:`~qmlr.studies.experiments.StudyDefinition` defined in its own module;
+nothing registers itself on import. The registry also knows every spec class the studies'
+result files hold, so the store can rebuild any committed cell (:func:`spec_from_dict`).
+
+Example:
+    >>> sorted(STUDIES)[:3]
+    ['capacity', 'controls', 'curvature']
+    >>> len(study_cells("resilience", "paper"))
+    400
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qmlr.studies import (
+    controls_study,
+    curvature_study,
+    encoding_study,
+    normalization_study,
+    unlearning_study,
+)
+from qmlr.studies.experiments import (
+    CAPACITY,
+    PHASE_SENSITIVITY,
+    RESILIENCE,
+    StudyDefinition,
+)
+from qmlr.studies.profiles import Profile, get_profile
+from qmlr.studies.specs import Spec
+
+#: Every study, by name (its folder under ``results/``).
+STUDIES: dict[str, StudyDefinition] = {
+    d.name: d
+    for d in (
+        RESILIENCE,
+        CAPACITY,
+        PHASE_SENSITIVITY,
+        controls_study.DEFINITION,
+        unlearning_study.DEFINITION,
+        curvature_study.DEFINITION,
+        normalization_study.DEFINITION,
+        encoding_study.DEFINITION,
+    )
+}
+
+#: Spec classes by their ``kind``: what a result file's ``kind`` field may name.
+SPEC_TYPES: dict[str, type] = {cls.kind: cls for d in STUDIES.values() for cls in d.spec_types}
+
+
+def get_study(study: str) -> StudyDefinition:
+    """The definition of ``study``.
+
+    :param study: a name of :data:`STUDIES`.
+    :return: its :class:`~qmlr.studies.experiments.StudyDefinition`.
+    :raises ValueError: for an unknown name (the message lists the known ones).
+
+    Example:
+        >>> get_study("capacity").name
+        'capacity'
+    """
+    if study not in STUDIES:
+        raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
+    return STUDIES[study]
+
+
+def study_cells(study: str, profile: str | Profile) -> list[Any]:
+    """All specs of ``study`` at ``profile``.
+
+    :param study: a name of :data:`STUDIES`.
+    :param profile: a profile or its name (:mod:`qmlr.studies.profiles`).
+    :return: the study's specs, in its own order.
+    :raises ValueError: for an unknown study or profile.
+    """
+    return get_study(study).specs(get_profile(profile))
+
+
+def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
+    """Rebuild a spec of any registered study from its JSON form.
+
+    :param kind: the spec class's ``kind`` (stored in every result file).
+    :param d: the spec's JSON form.
+    :return: the spec.
+    :raises ValueError: for a kind no study holds.
+
+    Example:
+        >>> spec = study_cells("resilience", "smoke")[0]
+        >>> spec_from_dict(spec.kind, spec.to_dict()) == spec
+        True
+    """
+    if kind not in SPEC_TYPES:
+        raise ValueError(f"unknown spec kind {kind!r}; known: {sorted(SPEC_TYPES)}")
+    return SPEC_TYPES[kind].from_dict(d)
