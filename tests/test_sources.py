@@ -133,3 +133,13 @@ def test_curvature_rows_and_the_conditional_label_row():
 def test_comparison_cells(value, verdict, text):
     c = S.Comparison("c", "h", value, value, verdict, verdict)
     assert c.row()[S.SI_READING] == text
+
+
+def test_mlp_row_reads_the_code_mlp_records():
+    res = sweep("mnist", "mlp", DECAY, np.ones(10))
+    code = sweep("mnist", "mlp", PLATEAU, np.ones(10))
+    readings = empty_readings(resilience=res, code_mlp=code)
+    (row,) = S.measured("MNIST MLP of the α sweep (Fig. 2c)", readings)
+    assert row.si_verdict.label == "reproduced" and row.code_verdict.label == "not reproduced"
+    np.testing.assert_allclose(row.si, -0.9, atol=1e-9)
+    assert S.measured("MNIST MLP of the α sweep (Fig. 2c)", empty_readings(resilience=res)) == []

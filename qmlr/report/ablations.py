@@ -144,6 +144,32 @@ def normalization_comparisons(
     return out
 
 
+def mlp_comparisons(
+    resilience: pd.DataFrame, code_mlp: pd.DataFrame, profile: str
+) -> list[Comparison]:
+    """Claim 1 on MNIST with the SI's MLP ([16, 4], batch 128, lr 0.01) and the authors' code's
+    ([64, 16], batch 256, lr 0.005), both on the SI's normalization.
+
+    :param resilience: the resilience study's records.
+    :param code_mlp: the code-mlp study's records.
+    :param profile: the profile both came from.
+    :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5).
+    """
+    name = DATASET_NAMES["mnist"]
+    si = _flip_summary(resilience, "mnist", "mlp")
+    code = _flip_summary(code_mlp, "mnist", "mlp")
+    return [
+        Comparison(
+            f"1: MLP memorizes, validation decays ({name})",
+            "validation slope (α ≤ 0.5)",
+            float(si["val_slope"]) if si is not None else float("nan"),
+            float(code["val_slope"]) if code is not None else float("nan"),
+            mlp_claim(si, name, profile) if si is not None else None,
+            mlp_claim(code, name, profile) if code is not None else None,
+        )
+    ]
+
+
 def encoding_comparisons(
     resilience: pd.DataFrame, encoding: pd.DataFrame, profile: str, alpha: float = 0.3
 ) -> list[Comparison]:

@@ -41,6 +41,7 @@ STUDIES = (
     "curvature",
     "normalization",
     "encoding",
+    "code-mlp",
 )
 
 

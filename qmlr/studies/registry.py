@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from qmlr.studies import (
+    code_mlp_study,
     controls_study,
     curvature_study,
     encoding_study,
@@ -43,6 +44,7 @@ STUDIES: dict[str, StudyDefinition] = {
         curvature_study.DEFINITION,
         normalization_study.DEFINITION,
         encoding_study.DEFINITION,
+        code_mlp_study.DEFINITION,
     )
 }
 
