@@ -143,3 +143,22 @@ def test_mlp_row_reads_the_code_mlp_records():
     assert row.si_verdict.label == "reproduced" and row.code_verdict.label == "not reproduced"
     np.testing.assert_allclose(row.si, -0.9, atol=1e-9)
     assert S.measured("MNIST MLP of the α sweep (Fig. 2c)", empty_readings(resilience=res)) == []
+
+
+def test_reading_records_carry_encoding_and_normalization():
+    from qmlr.core.train import TrainConfig
+    from qmlr.studies.readings import reading_records
+    from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+    from qmlr.studies.store import CellResult
+
+    train = TrainConfig(1, 8, 0.1)
+    xxz, mnist = DataSpec("xxz"), DataSpec("mnist", normalization="per-column")
+    models = [(xxz, ModelSpec("qnn-reim", depth=1)), (xxz, ModelSpec("qnn", depth=1)),
+              (mnist, ModelSpec("mlp", hidden=(2,)))]  # fmt: skip
+    specs = [CellSpec("demo", d, m, train, "label_flip", 0.1, 0) for d, m in models]
+    metrics = {"train_accuracy": 0.5, "val_accuracy": 0.5}
+    frame = reading_records([CellResult(s, metrics, {}) for s in specs]).set_index("model")
+    assert frame.loc["qnn-reim", "encoding"] == "reim-13q"
+    assert frame.loc["qnn", "encoding"] == "complex-12q"
+    assert frame.loc["mlp", "normalization"] == "per-column" and frame.loc["mlp", "encoding"] == ""
+    assert frame.loc["qnn", "normalization"] == ""

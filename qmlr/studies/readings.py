@@ -70,17 +70,6 @@ def reading_records(results: Iterable[CellResult]) -> pd.DataFrame:
     return frame.sort_values([*SORT_COLUMNS, "alpha", "run"], kind="stable").reset_index(drop=True)
 
 
-def with_readings(records: pd.DataFrame) -> pd.DataFrame:
-    """A sweep's records (e.g. the resilience study's) with the reading columns added from
-    their ``dataset`` and ``model`` (the SI's readings: those studies have no other)."""
-    out = records.copy()
-    if "encoding" not in out:
-        out["encoding"] = [encoding_of(d, m) for d, m in zip(out.dataset, out.model, strict=True)]
-    if "normalization" not in out:
-        out["normalization"] = ["image" if d == "mnist" else "" for d in out.dataset]
-    return out
-
-
 def export_reading_records(results: list[CellResult], folder: str | Path) -> Path:
     """Write :func:`reading_records` to ``<folder>/records.csv`` (a study's exporter)."""
     text = reading_records(results).to_csv(index=False, lineterminator="\n")
