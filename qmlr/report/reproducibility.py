@@ -32,7 +32,17 @@ import pandas as pd
 from qmlr.studies.store import DEFAULT_RESULTS_DIR, ResultStore
 
 #: The committed studies, in the book's order.
-STUDIES = ("resilience", "phase-sensitivity", "capacity", "controls", "unlearning", "curvature")
+STUDIES = (
+    "resilience",
+    "phase-sensitivity",
+    "capacity",
+    "controls",
+    "unlearning",
+    "curvature",
+    "normalization",
+    "encoding",
+    "code-mlp",
+)
 
 
 def _root(results_dir: str | Path | None) -> Path:
@@ -61,7 +71,8 @@ def _data_divergences() -> list[tuple[str, str, str, str, str]]:
             "norm is its number of non-empty columns (about 5–20), so the QNN's input state is "
             "not normalized",
             "the SI's whole-vector normalization (qmlr.core.data.mnist_1v9), in every study, the "
-            "authors'-code curvature configuration included",
+            "authors'-code curvature configuration included; the per-column normalization is "
+            "the sensitivity study 'normalization' (MNIST MLP and QNN, label flipping)",
             "amplitude encoding needs a unit vector; the SI is the paper's stated protocol",
         ),
         (
@@ -118,7 +129,9 @@ def _unlearning_divergences() -> list[tuple[str, str, str, str, str]]:
             f"the 4096 amplitudes of the ground state on {N_QUBITS['xxz']} qubits",
             "[Re ψ, Im ψ] as the amplitudes of 13 qubits",
             f"the SI: {N_QUBITS['xxz']} qubits, depth {PAPER_QNN_DEPTH['xxz']}, the same QNN "
-            "and the same poison draw as the resilience sweep's cell at α = 0.3",
+            "and the same poison draw as the resilience sweep's cell at α = 0.3; the 13-qubit "
+            "model (kind qnn-reim) as a separate unlearning series and its own label-flipping "
+            "sweep (study 'encoding')",
             "one QNN for Figs. 2 and 3, so the unlearning base model is a model of Fig. 2",
         ),
         (

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from qmlr.studies import controls_study, curvature_study, unlearning_study
+from qmlr.studies import (
+    code_mlp_study,
+    controls_study,
+    curvature_study,
+    encoding_study,
+    normalization_study,
+    unlearning_study,
+)
 from qmlr.studies.experiments import (
     CAPACITY,
     PHASE_SENSITIVITY,
@@ -35,6 +42,9 @@ STUDIES: dict[str, StudyDefinition] = {
         controls_study.DEFINITION,
         unlearning_study.DEFINITION,
         curvature_study.DEFINITION,
+        normalization_study.DEFINITION,
+        encoding_study.DEFINITION,
+        code_mlp_study.DEFINITION,
     )
 }
 

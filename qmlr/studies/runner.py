@@ -32,7 +32,7 @@ from qmlr.core.models import get_kind
 from qmlr.studies.atomic import check_writable
 from qmlr.studies.claims import CellClaims
 from qmlr.studies.cluster import check_backend, map_on_cluster
-from qmlr.studies.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
+from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.studies.store import CellResult, ResultStore, environment_provenance
 
 #: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
@@ -46,9 +46,7 @@ QNN_GROUP_AMPLITUDES = 1_400_000
 @lru_cache(maxsize=8)
 def clean_split(data: DataSpec, split: str) -> Dataset:
     """The clean train or validation split of ``data`` (cached per process)."""
-    if data.name == "xxz":
-        return load_dataset("xxz", split, phase=data.phase, phase_seed=data.phase_seed)
-    return load_dataset(data.name, split)
+    return load_dataset(data.name, split, **data.loader_options())
 
 
 def model_inputs(x: np.ndarray, model: ModelSpec) -> torch.Tensor:
@@ -150,9 +148,10 @@ def compute_cell(spec: CellSpec) -> CellResult:
 
 def group_limit(cell: CellSpec, max_size: int = MAX_GROUP_SIZE) -> int:
     """Largest ensemble worth training at once for cells like ``cell``."""
-    if cell.model.kind != "qnn":
+    length = get_kind(cell.model.kind).state_length(cell.model, cell.data)
+    if length is None:
         return max_size
-    per_member = cell.train.batch_size * 2 ** N_QUBITS[cell.data.name]
+    per_member = cell.train.batch_size * length
     return max(1, min(max_size, QNN_GROUP_AMPLITUDES // per_member))
 
 
@@ -293,11 +292,8 @@ def run_cells(
 def _cost(group: Sequence[CellSpec]) -> float:
     """Rough relative cost of a group, for scheduling the expensive ones first."""
     c = group[0]
-    width = (
-        2 ** N_QUBITS[c.data.name] * c.model.depth
-        if c.model.kind == "qnn"
-        else sum(c.model.hidden) * 8
-    )
+    length = get_kind(c.model.kind).state_length(c.model, c.data)
+    width = length * c.model.depth if length else sum(c.model.hidden) * 8
     return len(group) * c.train.epochs * width
 
 

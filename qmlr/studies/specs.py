@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
@@ -36,25 +36,59 @@ PHASES = ("random", "canonical")
 PRECISIONS = ("single", "double")
 
 
+#: MNIST preprocessing readings (:data:`qmlr.core.data.MNIST_NORMALIZATIONS`): ``"image"`` (the
+#: SI, the default) and ``"per-column"`` (the authors' code).
+NORMALIZATIONS = ("image", "per-column")
+
+
 @dataclass(frozen=True)
 class DataSpec:
-    """Which dataset, and for XXZ which global-phase convention.
+    """Which dataset, for XXZ which global-phase convention, for MNIST which normalization.
 
     :param name: ``"mnist"`` (digits 1 vs 9) or ``"xxz"`` (12-site ring ground states).
     :param phase: XXZ only: ``"random"`` (a seeded random global phase per state) or
         ``"canonical"`` (real, largest amplitude positive).
     :param phase_seed: XXZ only: seed of the random phases.
+    :param normalization: MNIST only: ``"image"`` (the SI: each image a unit vector; the default)
+        or ``"per-column"`` (the authors' code: each image column a unit vector). Left out of
+        :meth:`to_dict` at its default, so every existing spec keeps its key.
+
+    Example:
+        >>> DataSpec("mnist").to_dict()
+        {'name': 'mnist', 'phase': 'random', 'phase_seed': 0}
+        >>> DataSpec("mnist", normalization="per-column").to_dict()["normalization"]
+        'per-column'
     """
 
     name: Literal["mnist", "xxz"]
     phase: Literal["random", "canonical"] = "random"
     phase_seed: int = 0
+    normalization: Literal["image", "per-column"] = "image"
 
     def __post_init__(self) -> None:
         if self.name not in DATASETS:
             raise ValueError(f"unknown dataset {self.name!r}; choose from {DATASETS}")
         if self.phase not in PHASES:
             raise ValueError(f"unknown phase {self.phase!r}; choose from {PHASES}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(
+                f"unknown normalization {self.normalization!r}; choose from {NORMALIZATIONS}"
+            )
+        if self.normalization != "image" and self.name != "mnist":
+            raise ValueError("a normalization other than 'image' applies to MNIST only")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form; ``normalization`` only where it is not the default ``"image"``."""
+        d = {"name": self.name, "phase": self.phase, "phase_seed": self.phase_seed}
+        if self.normalization != "image":
+            d["normalization"] = self.normalization
+        return d
+
+    def loader_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`qmlr.core.data.load_dataset` for this dataset."""
+        if self.name == "xxz":
+            return {"phase": self.phase, "phase_seed": self.phase_seed}
+        return {} if self.normalization == "image" else {"normalization": self.normalization}
 
 
 @dataclass(frozen=True)
@@ -101,8 +135,19 @@ class Spec(Protocol):
 
 
 def json_form(spec: Any) -> dict[str, Any]:
-    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists)."""
-    return json.loads(json.dumps(asdict(spec)))
+    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists); a nested
+    :class:`DataSpec` takes its own :meth:`DataSpec.to_dict` (defaults it leaves out stay out).
+
+    Example:
+        >>> json_form(ModelSpec("qnn", depth=2))["hidden"]
+        []
+    """
+    d = json.loads(json.dumps(asdict(spec)))
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        if isinstance(value, DataSpec):
+            d[f.name] = value.to_dict()
+    return d
 
 
 def model_from_dict(d: dict[str, Any]) -> ModelSpec:

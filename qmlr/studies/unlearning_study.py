@@ -23,7 +23,9 @@ The series (:data:`SERIES`): the paper's (:data:`PAPER_SERIES`: four main-figure
 three sensitivity series: both QNNs at "si", the XXZ MLP with ``canonical`` phases), and the
 extensions of :data:`COMPUTED_EXTENSIONS` that separate amenability to unlearning from
 resilience: a QNN made to memorize its poison (:data:`MEMORIZING_SERIES`, :mod:`qmlr.studies.memorizing`)
-and the classical controls that train by gradient (:data:`CONTROL_SERIES`).
+and the classical controls that train by gradient (:data:`CONTROL_SERIES`); and the authors' XXZ
+unlearning QNN on [Re ψ, Im ψ] as 13 qubits (:data:`ENCODING_SERIES`; records' ``encoding``
+``reim-13q``, the 12-qubit QNN's ``complex-12q``).
 
 Example:
     >>> from qmlr.studies.experiments import get_profile
@@ -51,6 +53,8 @@ from qmlr.core.models.base import ModelKind
 from qmlr.core.train import TrainConfig, accuracy, fit
 from qmlr.core.unlearn import METHODS, METRICS, get_method, unlearn
 from qmlr.studies.controls_study import control_model, control_training
+from qmlr.studies.encoding_study import KIND as REIM_KIND
+from qmlr.studies.encoding_study import reim_model
 from qmlr.studies.experiments import (
     Profile,
     StudyDefinition,
@@ -58,9 +62,9 @@ from qmlr.studies.experiments import (
     training_config,
 )
 from qmlr.studies.memorizing import FORGET_WEIGHT, forget_weights
+from qmlr.studies.readings import encoding_of
 from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
 from qmlr.studies.specs import (
-    N_QUBITS,
     CellSpec,
     DataSpec,
     ModelSpec,
@@ -132,6 +136,10 @@ UNLEARNED_CONTROLS: tuple[str, ...] = (
 for _dataset in ("mnist", "xxz"):
     for _kind in UNLEARNED_CONTROLS:
         SETTINGS["si"][(_dataset, _kind)] = SETTINGS["si"][(_dataset, get_kind(_kind).training)]
+# The 13-qubit [Re ψ, Im ψ] XXZ QNN (the authors' unlearning model,
+# :mod:`qmlr.studies.encoding_study`) is unlearned with the 12-qubit XXZ QNN's settings.
+for _setting in ("si", "paper-figure"):
+    SETTINGS[_setting][("xxz", REIM_KIND)] = SETTINGS[_setting][("xxz", "qnn")]
 
 SETTING_LABELS = {"si": "SI literal", "paper-figure": "paper-figure (authors' code)"}
 
@@ -223,8 +231,11 @@ COMPUTED_EXTENSIONS: tuple[Series, ...] = (
     *(s for s in MEMORIZING_SERIES if s.dataset in MEMORIZING_COMPUTED),
     *CONTROL_SERIES,
 )
+#: The authors' XXZ unlearning QNN ([Re ψ, Im ψ] as 13 qubits) with the authors' unlearning
+#: setting: the model the paper's Fig. 3b shows, beside the 12-qubit QNN of its Fig. 2d.
+ENCODING_SERIES: tuple[Series, ...] = (Series("xxz", REIM_KIND, "paper-figure", role="encoding"),)
 #: Every series of the study, main figure first.
-SERIES: tuple[Series, ...] = (*PAPER_SERIES, *COMPUTED_EXTENSIONS)
+SERIES: tuple[Series, ...] = (*PAPER_SERIES, *COMPUTED_EXTENSIONS, *ENCODING_SERIES)
 
 
 @dataclass(frozen=True)
@@ -362,14 +373,19 @@ def make_spec(
     """The spec of one run of ``series`` at ``profile`` (``steps`` overrides the profile's)."""
     config = SETTINGS[series.setting][(series.dataset, series.kind)]
     steps = unlearning_steps(profile) if steps is None else steps
-    paper = series.kind in ("mlp", "qnn")
+    if series.kind == REIM_KIND:  # the 13-qubit QNN trains with the QNN's settings
+        model, train = reim_model(), training_config(series.dataset, "qnn", profile)
+    else:
+        paper = series.kind in ("mlp", "qnn")
+        model = (paper_model if paper else control_model)(series.dataset, series.kind)
+        train = (training_config if paper else control_training)(
+            series.dataset, series.kind, profile
+        )
     return UnlearningSpec(
         study=STUDY,
         data=DataSpec(series.dataset, phase=series.phase),
-        model=(paper_model if paper else control_model)(series.dataset, series.kind),
-        train=(training_config if paper else control_training)(
-            series.dataset, series.kind, profile
-        ),
+        model=model,
+        train=train,
         unlearn=UnlearnConfig(steps, config.lr, config.batch_size),
         setting=series.setting,
         run=run,
@@ -527,11 +543,8 @@ def compute_spec(spec: UnlearningSpec) -> CellResult:
 def _cost(spec: UnlearningSpec) -> float:
     """Rough relative cost of a spec, for scheduling: model width × samples passed (a
     backward pass counted as two forward passes)."""
-    width = (
-        2 ** N_QUBITS[spec.data.name] * spec.model.depth
-        if spec.model.kind == "qnn"
-        else (sum(spec.model.hidden) + 1) * 8
-    )
+    length = get_kind(spec.model.kind).state_length(spec.model, spec.data)
+    width = length * spec.model.depth if length else (sum(spec.model.hidden) + 1) * 8
     n_train, n_val = {"mnist": (500, 500), "xxz": (82, 84)}[spec.data.name]
     per_step = 3 * n_train + n_train + n_val  # update passes + the metrics of every step
     return width * (
@@ -554,7 +567,8 @@ def plan_groups(specs: Iterable[UnlearningSpec]) -> list[list[UnlearningSpec]]:
 #: Columns that identify a series in the records.
 SERIES_COLUMNS = ["dataset", "phase", "model", "setting"]
 _ROLES = {
-    tuple(s.coords.values()): s.role for s in (*PAPER_SERIES, *MEMORIZING_SERIES, *CONTROL_SERIES)
+    tuple(s.coords.values()): s.role
+    for s in (*PAPER_SERIES, *MEMORIZING_SERIES, *CONTROL_SERIES, *ENCODING_SERIES)
 }
 
 
@@ -570,6 +584,7 @@ def record_rows(result: CellResult) -> list[dict[str, Any]]:
     head = {
         **coords,
         "role": _ROLES.get(tuple(coords.values()), "extra"),
+        "encoding": encoding_of(s.data.name, s.model.kind),
         "model_label": s.model.label,
         "lr": s.unlearn.lr,
         "batch": s.unlearn.batch_label,

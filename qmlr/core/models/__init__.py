@@ -3,8 +3,9 @@
 Every study reaches a model through :func:`get_kind`: inputs from a dataset's ``x``, a fitted
 ensemble from a spec and seeds, its logits, its trained-parameter count (see
 :class:`~qmlr.core.models.base.ModelKind`). The paper's models are ``mlp`` and ``qnn`` (and
-``qnn-rxry``, the QNN of the authors' Hessian code); the others are the classical controls of
-the ``controls`` study.
+``qnn-rxry``, the QNN of the authors' Hessian code, and ``qnn-reim``, the XXZ QNN of the
+authors' unlearning code on ``[Re ψ, Im ψ]`` as 13 qubits); the others are the classical
+controls of the ``controls`` study.
 
 Example:
     >>> from qmlr.core.models import KINDS
@@ -21,6 +22,7 @@ from qmlr.core.models.defended import EarlyStopMLPKind, WeightDecayMLPKind
 from qmlr.core.models.linear import LogisticKind, LogisticQuadraticKind
 from qmlr.core.models.mlp import MLPKind
 from qmlr.core.models.qnn import QNNKind
+from qmlr.core.models.qnn_reim import ReImQNNKind
 from qmlr.core.models.rxry import RxRyKind
 from qmlr.core.models.sklearn_adapter import KNNKind, SVCKind
 from qmlr.core.models.small import SmallMLPKind
@@ -32,6 +34,7 @@ KINDS: dict[str, ModelKind] = {
         MLPKind(),
         QNNKind(),
         RxRyKind(),
+        ReImQNNKind(),
         CentroidKind(),
         LogisticKind(),
         LogisticQuadraticKind(),
@@ -43,8 +46,9 @@ KINDS: dict[str, ModelKind] = {
         KNNKind(),
     )
 }
-#: The paper's models: the SI's MLP and QNN, and the QNN of the authors' Hessian code.
-PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-rxry")
+#: The paper's models: the SI's MLP and QNN, the QNN of the authors' Hessian code, and the XXZ
+#: QNN of the authors' unlearning code (``qnn-reim``: ``[Re ψ, Im ψ]`` as 13 qubits).
+PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-rxry", "qnn-reim")
 #: The classical controls, in the order chapters show them.
 CONTROL_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in PAPER_KINDS)
 

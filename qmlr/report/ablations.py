@@ -1,0 +1,413 @@
+"""Measured ablations: one claim of the paper under the SI's reading and the authors' code's.
+
+Each function compares one divergence's affected claims (:class:`Comparison`): the headline
+number of the figure under both readings and the verdict of the chapter's own verdict function
+on each reading's records (:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_verdicts`,
+:mod:`qmlr.report.curvature`). :mod:`qmlr.report.sources` assembles them into the
+"Where the published figures come from" table.
+
+Example:
+    >>> Comparison("c", "h", 0.5, 0.25, None, None).row()["change"]
+    '-0.250'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from qmlr.report.analysis import (
+    DATASET_NAMES,
+    Verdict,
+    curve_row,
+    curve_summary,
+    mlp_claim,
+    qnn_claim,
+)
+
+#: Label of a reading that the book has not computed.
+NOT_MEASURED = "not measured"
+#: The two readings, as the table's column headers say them.
+SI_READING, CODE_READING = "SI's reading", "authors' code's reading"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One affected claim measured under both readings.
+
+    :param claim: the claim, briefly.
+    :param headline: what the headline number is.
+    :param si: the headline number under the SI's reading (``nan``: not measured).
+    :param code: the headline number under the authors' code's reading.
+    :param si_verdict: the claim's verdict under the SI's reading (``None``: not measured).
+    :param code_verdict: the claim's verdict under the code's reading.
+    :param digits: decimals shown.
+    """
+
+    claim: str
+    headline: str
+    si: float
+    code: float
+    si_verdict: Verdict | None
+    code_verdict: Verdict | None
+    digits: int = 3
+
+    def row(self) -> dict[str, str]:
+        """The comparison's table cells (claim to verdicts)."""
+
+        def fmt(v: float, verdict: Verdict | None) -> str:
+            if np.isfinite(v):
+                return f"{v:.{self.digits}f}"
+            return NOT_MEASURED if verdict is None else "undefined at this scale"
+
+        change = (
+            f"{self.code - self.si:+.{self.digits}f}"
+            if np.isfinite(self.si) and np.isfinite(self.code)
+            else "—"
+        )
+        return {
+            "claim": self.claim,
+            "headline number": self.headline,
+            SI_READING: fmt(self.si, self.si_verdict),
+            CODE_READING: fmt(self.code, self.code_verdict),
+            "change": change,
+            f"verdict, {SI_READING}": _label(self.si_verdict),
+            f"verdict, {CODE_READING}": _label(self.code_verdict),
+        }
+
+
+def _label(verdict: Verdict | None) -> str:
+    return NOT_MEASURED if verdict is None else verdict.label
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps: normalization (Fig. 2c) and encoding (Fig. 2d vs 3b)
+# --------------------------------------------------------------------------------------------
+
+_BY = ["dataset", "model", "corruption"]
+
+
+def _flip_summary(records: pd.DataFrame, dataset: str, model: str) -> pd.Series | None:
+    sel = records[
+        (records["dataset"] == dataset)
+        & (records["model"] == model)
+        & (records["corruption"] == "label_flip")
+    ]
+    if sel.empty:
+        return None
+    return curve_row(curve_summary(sel, _BY), dataset=dataset, model=model)
+
+
+def _val_at(records: pd.DataFrame, dataset: str, model: str, alpha: float) -> float:
+    sel = records[
+        (records["dataset"] == dataset)
+        & (records["model"] == model)
+        & (records["corruption"] == "label_flip")
+        & np.isclose(records["alpha"].astype(float), alpha)
+    ]
+    return float(sel["val_accuracy"].mean()) if len(sel) else float("nan")
+
+
+def normalization_comparisons(
+    resilience: pd.DataFrame, per_column: pd.DataFrame, profile: str
+) -> list[Comparison]:
+    """Claims 1 and 2 on MNIST with image (SI) and per-column (code) normalization.
+
+    :param resilience: the resilience study's records (the SI's normalization).
+    :param per_column: the normalization study's records.
+    :param profile: the profile both came from (verdicts are judged only where it is judged).
+    :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5) and the QNN's claim 2
+        (headline: α_c).
+    """
+    name = DATASET_NAMES["mnist"]
+    out = []
+    for model, claim, headline, column, judge in (
+        ("mlp", "1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)",
+         "val_slope", mlp_claim),
+        ("qnn", "2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)",
+         "alpha_c", qnn_claim),
+    ):  # fmt: skip
+        si = _flip_summary(resilience, "mnist", model)
+        code = _flip_summary(per_column, "mnist", model)
+        out.append(
+            Comparison(
+                f"{claim} ({name})",
+                headline,
+                float(si[column]) if si is not None else float("nan"),
+                float(code[column]) if code is not None else float("nan"),
+                judge(si, name, profile) if si is not None else None,
+                judge(code, name, profile) if code is not None else None,
+            )
+        )
+    return out
+
+
+def mlp_comparisons(
+    resilience: pd.DataFrame, code_mlp: pd.DataFrame, profile: str
+) -> list[Comparison]:
+    """Claim 1 on MNIST with the SI's MLP ([16, 4], batch 128, lr 0.01) and the authors' code's
+    ([64, 16], batch 256, lr 0.005), both on the SI's normalization.
+
+    :param resilience: the resilience study's records.
+    :param code_mlp: the code-mlp study's records.
+    :param profile: the profile both came from.
+    :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5).
+    """
+    name = DATASET_NAMES["mnist"]
+    si = _flip_summary(resilience, "mnist", "mlp")
+    code = _flip_summary(code_mlp, "mnist", "mlp")
+    return [
+        Comparison(
+            f"1: MLP memorizes, validation decays ({name})",
+            "validation slope (α ≤ 0.5)",
+            float(si["val_slope"]) if si is not None else float("nan"),
+            float(code["val_slope"]) if code is not None else float("nan"),
+            mlp_claim(si, name, profile) if si is not None else None,
+            mlp_claim(code, name, profile) if code is not None else None,
+        )
+    ]
+
+
+def encoding_comparisons(
+    resilience: pd.DataFrame, encoding: pd.DataFrame, profile: str, alpha: float = 0.3
+) -> list[Comparison]:
+    """The XXZ QNN as 12 qubits (SI) and as 13 qubits on [Re ψ, Im ψ] (the code's unlearning
+    input): validation accuracy at the unlearning ratio (Fig. 3b's starting point), and claim 2
+    on its label-flipping sweep (is the model of Fig. 3b the model of Fig. 2d?).
+
+    :param resilience: the resilience study's records.
+    :param encoding: the encoding study's records (model ``qnn-reim``).
+    :param profile: the profile both came from.
+    :param alpha: the unlearning study's label-flip ratio.
+    """
+    name = DATASET_NAMES["xxz"]
+    si = _flip_summary(resilience, "xxz", "qnn")
+    code = _flip_summary(encoding, "xxz", "qnn-reim")
+    return [
+        Comparison(
+            f"Fig. 3b's poisoned QNN ({name}, α = {alpha:g})",
+            f"validation accuracy at α = {alpha:g}",
+            _val_at(resilience, "xxz", "qnn", alpha),
+            _val_at(encoding, "xxz", "qnn-reim", alpha),
+            None,
+            None,
+        ),
+        Comparison(
+            f"2: QNN plateau + transition near α = 0.5 ({name})",
+            "α_c (validation = 0.5)",
+            float(si["alpha_c"]) if si is not None else float("nan"),
+            float(code["alpha_c"]) if code is not None else float("nan"),
+            qnn_claim(si, name, profile) if si is not None else None,
+            qnn_claim(code, name, profile) if code is not None else None,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Unlearning: the QNNs' optimizer (Fig. 3) and the XXZ QNN's input (Fig. 3b)
+# --------------------------------------------------------------------------------------------
+
+
+def _approx_final(summary: pd.DataFrame, model: str, setting: str) -> float:
+    from qmlr.studies.unlearning_study import APPROXIMATE
+
+    rows = summary[
+        (summary["model"] == model)
+        & (summary["setting"] == setting)
+        & summary["method"].isin(APPROXIMATE)
+    ]
+    return float(rows["val_final_mean"].mean()) if len(rows) else float("nan")
+
+
+def _base_val(summary: pd.DataFrame, model: str, setting: str) -> float:
+    rows = summary[(summary["model"] == model) & (summary["setting"] == setting)]
+    rows = rows[rows["method"] != "retrain"]
+    return float(rows["val_start"].iloc[0]) if len(rows) else float("nan")
+
+
+def _present(summary: pd.DataFrame, model: str, setting: str) -> bool:
+    return bool(((summary["model"] == model) & (summary["setting"] == setting)).any())
+
+
+def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
+    """Claim 5's QNN half on each dataset with the SI's unlearning optimizer (``si``) and the
+    authors' code's (``paper-figure``).
+
+    :param summary: :func:`qmlr.report.unlearning.summary_table` of the unlearning records.
+    :return: one comparison per dataset (headline: the approximate methods' mean validation
+        accuracy at the last step).
+    """
+    from qmlr.report.unlearning_verdicts import quick_verdict
+
+    out = []
+    for dataset in ("mnist", "xxz"):
+        part = summary[summary["dataset"] == dataset]
+        if part.empty:
+            continue
+        present = {s: _present(part, "qnn", s) for s in ("si", "paper-figure")}
+        out.append(
+            Comparison(
+                f"5: QNN approximate methods reach Retrain quickly ({DATASET_NAMES[dataset]})",
+                "approximate methods' mean final validation accuracy",
+                _approx_final(part, "qnn", "si"),
+                _approx_final(part, "qnn", "paper-figure"),
+                quick_verdict(part, "qnn", "si") if present["si"] else None,
+                quick_verdict(part, "qnn", "paper-figure") if present["paper-figure"] else None,
+            )
+        )
+    return out
+
+
+def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> list[Comparison]:
+    """Claim 5's QNN half on XXZ with the 12-qubit QNN (SI) and the 13-qubit [Re ψ, Im ψ] QNN
+    (the code's unlearning input), both with the code's unlearning optimizer.
+
+    :param summary: :func:`qmlr.report.unlearning.summary_table` of the unlearning records.
+    :param setting: the unlearning setting both series use.
+    :return: the validation-accuracy and the forgetting halves of claim 5 (headlines: the base
+        model's validation accuracy and the approximate methods' mean final validation accuracy).
+    """
+    from qmlr.report.unlearning_verdicts import fast_forgetting_verdict, quick_verdict
+
+    part = summary[summary["dataset"] == "xxz"]
+    has = {m: _present(part, m, setting) for m in ("qnn", "qnn-reim")}
+    name = DATASET_NAMES["xxz"]
+    return [
+        Comparison(
+            f"5: QNN approximate methods reach Retrain quickly ({name}) [{setting}]",
+            "poisoned base model's validation accuracy",
+            _base_val(part, "qnn", setting),
+            _base_val(part, "qnn-reim", setting),
+            quick_verdict(part, "qnn", setting) if has["qnn"] else None,
+            quick_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
+        ),
+        Comparison(
+            f"5 / SI §III: QNN forgetting accuracy falls fast ({name}) [{setting}]",
+            "approximate methods' mean final validation accuracy",
+            _approx_final(part, "qnn", setting),
+            _approx_final(part, "qnn-reim", setting),
+            fast_forgetting_verdict(part, "qnn", setting) if has["qnn"] else None,
+            fast_forgetting_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Curvature: configuration, dead runs, Hessian labels and trace definition
+# --------------------------------------------------------------------------------------------
+
+
+def _claim6(records: pd.DataFrame, config: str, kind: str) -> Verdict | None:
+    from qmlr.report.curvature import claim_verdicts
+
+    if records.empty or not (records["config"] == config).any():
+        return None
+    check = f"{kind}-trace-ratio/{config}"
+    found = [v for v in claim_verdicts(records) if v.check == check]
+    return found[0] if found else None
+
+
+def _top_ratio(records: pd.DataFrame, config: str, kind: str, include_dead: bool) -> float:
+    from qmlr.report.curvature import trace_ratios
+
+    if records.empty:
+        return float("nan")
+    frame = trace_ratios(records, include_dead=include_dead)
+    sel = frame[(frame["config"] == config) & (frame["model"] == kind) & (frame["alpha"] > 0)]
+    if sel.empty:
+        return float("nan")
+    return float(sel[sel["alpha"] == sel["alpha"].max()]["ratio"].mean())
+
+
+def configuration_comparisons(records: pd.DataFrame) -> list[Comparison]:
+    """Claim 6 for each model in the SI's configuration and the authors' code's.
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    :return: one comparison per model (headline: mean trace ratio at the largest α, dead runs
+        dropped as claim 6 is judged).
+    """
+    out = []
+    for kind in ("mlp", "qnn"):
+        out.append(
+            Comparison(
+                f"6: {kind.upper()} trace ratio "
+                + ("rises strongly" if kind == "mlp" else "≤ 1 and falling"),
+                "mean trace ratio at the largest α",
+                _top_ratio(records, "si", kind, include_dead=False),
+                _top_ratio(records, "authors-code", kind, include_dead=False),
+                _claim6(records, "si", kind),
+                _claim6(records, "authors-code", kind),
+            )
+        )
+    return out
+
+
+def dead_run_comparisons(records: pd.DataFrame, config: str = "authors-code") -> list[Comparison]:
+    """Claim 6 for the MLP with its dead runs kept (the SI, which does not mention them) and
+    dropped (the authors' code).
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    :param config: the configuration compared.
+    """
+    kept = records.assign(dead=False)  # every run counts as alive: the ratio keeps them
+    n_dead = int(records[(records["config"] == config) & (records["model"] == "mlp")]["dead"].sum())
+    return [
+        Comparison(
+            f"6: MLP trace ratio rises strongly ({config}; {n_dead} dead run(s))",
+            "mean trace ratio at the largest α",
+            _top_ratio(records, config, "mlp", include_dead=True),
+            _top_ratio(records, config, "mlp", include_dead=False),
+            _claim6(kept, config, "mlp"),
+            _claim6(records, config, "mlp"),
+        )
+    ]
+
+
+#: The curvature study's columns for the Hessian-label and trace-definition divergence.
+LABEL_COLUMNS = ("hessian_labels", "trace_complexified")
+
+
+def label_trace_comparisons(
+    records: pd.DataFrame, config: str = "authors-code"
+) -> list[Comparison]:
+    """The QNN's claim 6 with the Hessian samples' poisoned labels (the book) and clean labels
+    (the authors' notebook), and with the real 100 × 100 trace and the trace over complexified
+    angles (the authors' ``jax.hessian``). Needs the curvature records' ``hessian_labels`` and
+    ``trace_complexified`` columns; without them the comparisons say "not measured".
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    :param config: the configuration compared.
+    """
+    claim = "6: QNN trace ratio ≤ 1 and falling"
+    headline = "mean trace ratio at the largest α"
+    if not all(c in records.columns for c in LABEL_COLUMNS):
+        nan = float("nan")
+        return [
+            Comparison(f"{claim} (Hessian labels)", headline, nan, nan, None, None),
+            Comparison(f"{claim} (trace definition)", headline, nan, nan, None, None),
+        ]
+    poisoned = records[records["hessian_labels"] == "poisoned"]
+    clean = records[records["hessian_labels"] == "clean"]
+    complexified = clean.copy()
+    is_qnn = complexified["model"] == "qnn"
+    complexified.loc[is_qnn, "trace"] = complexified.loc[is_qnn, "trace_complexified"]
+    return [
+        Comparison(
+            f"{claim} ({config}; Hessian samples' labels poisoned → clean)",
+            headline,
+            _top_ratio(poisoned, config, "qnn", include_dead=False),
+            _top_ratio(clean, config, "qnn", include_dead=False),
+            _claim6(poisoned, config, "qnn"),
+            _claim6(clean, config, "qnn"),
+        ),
+        Comparison(
+            f"{claim} ({config}; clean labels; real trace → complexified trace)",
+            headline,
+            _top_ratio(clean, config, "qnn", include_dead=False),
+            _top_ratio(complexified, config, "qnn", include_dead=False),
+            _claim6(clean, config, "qnn"),
+            _claim6(complexified, config, "qnn"),
+        ),
+    ]
