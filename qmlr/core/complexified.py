@@ -49,7 +49,8 @@ from dataclasses import dataclass
 import torch
 from torch.func import functional_call, grad, vmap
 
-from qmlr.core.curvature import HessianOperator, _single_model_inputs, hessian_diagonal
+from qmlr.core.curvature import HessianOperator, hessian_diagonal
+from qmlr.core.curvature.operators import _single_model_inputs
 
 
 def complexified_logits_function(

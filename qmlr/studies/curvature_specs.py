@@ -43,7 +43,6 @@ from qmlr.studies.specs import (
     derive_seed,
     json_form,
     model_from_dict,
-    register_spec,
     spec_key,
 )
 
@@ -76,7 +75,6 @@ DATA = DataSpec("mnist")
 _KEYLESS_DEFAULTS = {"flips": FLIPS[0], "hessian_labels": HESSIAN_LABELS[0]}
 
 
-@register_spec
 @dataclass(frozen=True)
 class CurvatureSpec:
     """One trained model of the curvature study and how its Hessian is measured.
