@@ -44,6 +44,7 @@ class Comparison:
     :param si_verdict: the claim's verdict under the SI's reading (``None``: not measured).
     :param code_verdict: the claim's verdict under the code's reading.
     :param digits: decimals shown.
+    :param judged: whether a claim's verdict belongs to the row (``False``: a number only).
     """
 
     claim: str
@@ -53,6 +54,7 @@ class Comparison:
     si_verdict: Verdict | None
     code_verdict: Verdict | None
     digits: int = 3
+    judged: bool = True
 
     def row(self) -> dict[str, str]:
         """The comparison's table cells (claim to verdicts)."""
@@ -73,8 +75,8 @@ class Comparison:
             SI_READING: fmt(self.si, self.si_verdict),
             CODE_READING: fmt(self.code, self.code_verdict),
             "change": change,
-            f"verdict, {SI_READING}": _label(self.si_verdict),
-            f"verdict, {CODE_READING}": _label(self.code_verdict),
+            f"verdict, {SI_READING}": _label(self.si_verdict) if self.judged else "—",
+            f"verdict, {CODE_READING}": _label(self.code_verdict) if self.judged else "—",
         }
 
 
@@ -193,6 +195,7 @@ def encoding_comparisons(
             _val_at(encoding, "xxz", "qnn-reim", alpha),
             None,
             None,
+            judged=False,
         ),
         Comparison(
             f"2: QNN plateau + transition near α = 0.5 ({name})",
@@ -225,6 +228,12 @@ def _base_val(summary: pd.DataFrame, model: str, setting: str) -> float:
     rows = summary[(summary["model"] == model) & (summary["setting"] == setting)]
     rows = rows[rows["method"] != "retrain"]
     return float(rows["val_start"].iloc[0]) if len(rows) else float("nan")
+
+
+def _base_forget(summary: pd.DataFrame, model: str, setting: str) -> float:
+    rows = summary[(summary["model"] == model) & (summary["setting"] == setting)]
+    rows = rows[rows["method"] != "retrain"]
+    return float(rows["forget_start"].iloc[0]) if len(rows) else float("nan")
 
 
 def _present(summary: pd.DataFrame, model: str, setting: str) -> bool:
@@ -285,9 +294,9 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
         ),
         Comparison(
             f"5 / SI §III: QNN forgetting accuracy falls fast ({name}) [{setting}]",
-            "approximate methods' mean final validation accuracy",
-            _approx_final(part, "qnn", setting),
-            _approx_final(part, "qnn-reim", setting),
+            "poisoned base model's forgetting accuracy (flipped labels reproduced)",
+            _base_forget(part, "qnn", setting),
+            _base_forget(part, "qnn-reim", setting),
             fast_forgetting_verdict(part, "qnn", setting) if has["qnn"] else None,
             fast_forgetting_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
         ),
