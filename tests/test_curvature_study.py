@@ -26,7 +26,8 @@ def test_specs_registry_and_round_trip():
     assert STUDIES["curvature"].compute is S.compute_group
     paper = S.curvature_specs(get_profile("paper"))
     smoke = S.curvature_specs(get_profile("smoke"))
-    assert len(paper) == 2 * 2 * 4 * 5 and len(smoke) == 2 * 2 * 2 * 1
+    # first reading 2 × 2, controls 5 (si), authors' series 2 × 2; each × α × runs
+    assert len(paper) == (4 + 5 + 4) * 4 * 5 and len(smoke) == (4 + 5 + 4) * 2 * 1
     assert len({s.key() for s in paper}) == len(paper)
     for spec in paper[::7]:
         again = S.CurvatureSpec.from_dict(spec.to_dict())
@@ -39,6 +40,52 @@ def test_specs_registry_and_round_trip():
     assert (au_qnn.train.epochs, au_qnn.train.batch_size, au_qnn.train.lr) == (50, 32, 0.01)
     with pytest.raises(ValueError, match="configuration"):
         dataclasses.replace(si_mlp, config="other")
+    with pytest.raises(ValueError, match="authors-code"):
+        dataclasses.replace(si_mlp, flips="train-unbalanced")
+    with pytest.raises(ValueError, match="hessian_labels"):
+        dataclasses.replace(si_mlp, hessian_labels="noisy")
+
+
+def test_first_reading_keys_leave_out_the_new_fields():
+    """The first reading's specs keep the keys they were stored under."""
+    first = S.paper_specs(get_profile("paper"))
+    assert first == S.curvature_specs(get_profile("paper"))[: len(first)]
+    assert all("flips" not in s.to_dict() and "hessian_labels" not in s.to_dict() for s in first)
+    store = ResultStore()
+    stored = [s for s in first if store.has(s)]
+    if not stored:
+        pytest.skip("no committed paper-scale curvature results")
+    assert len(stored) == len(first)
+    later = S.authors_specs(get_profile("paper"))
+    assert {s.to_dict()["hessian_labels"] for s in later} == {"clean"}
+    controls = S.control_specs(get_profile("paper"))
+    assert {s.model.kind for s in controls} == set(S.CONTROL_KINDS)
+    assert {s.config for s in controls} == {"si"} and not any(s.complexified for s in controls)
+    assert all(s.complexified == (s.model.kind == "qnn") for s in later)
+
+
+def test_unbalanced_flips_touch_only_the_training_part():
+    specs = S.authors_specs(get_profile("paper"))
+    pick = {(s.model.kind, s.flips): s for s in specs if s.alpha == 0.3 and s.run == 2}
+    mlp = S.run_data(pick["mlp", "train-unbalanced"])
+    qnn = S.run_data(pick["qnn", "train-unbalanced"])
+    np.testing.assert_array_equal(mlp.flipped, qnn.flipped)  # paired
+    assert mlp.flipped.sum() == int(0.3 * 350) == 105
+    assert mlp.flipped[mlp.train_rows].sum() == 105
+    held = np.setdiff1d(np.arange(500), mlp.train_rows)
+    assert not mlp.flipped[held].any() and np.isin(mlp.hessian_rows, held).all()
+    counts = np.bincount(mlp.clean_y[mlp.flipped], minlength=2)
+    assert counts.sum() == 105  # drawn whatever the class
+    balanced = S.run_data(pick["mlp", "class-balanced"])
+    first = next(
+        s
+        for s in S.paper_specs(get_profile("paper"))
+        if (s.config, s.model.kind, s.alpha, s.run) == ("authors-code", "mlp", 0.3, 2)
+    )
+    again = S.run_data(first)
+    np.testing.assert_array_equal(balanced.y, again.y)  # the same poison as the first reading
+    np.testing.assert_array_equal(balanced.hessian_rows, mlp.hessian_rows)
+    np.testing.assert_array_equal(balanced.train_rows, mlp.train_rows)
 
 
 def test_run_data_poison_split_and_pairing():

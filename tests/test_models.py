@@ -218,15 +218,15 @@ def test_adam_weight_decay_pulls_weights_to_zero_without_a_loss_gradient():
 
 
 def test_weight_decay_kind_trains_with_its_stated_penalty(monkeypatch):
-    from qmlr.core.models import defended
+    from qmlr.core.models import base, defended
 
     seen = {}
-    real_fit = defended.fit
+    real_fit = base.fit
 
     def spy(*args, **kwargs):
         seen.update(kwargs)
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr(defended, "fit", spy)
+    monkeypatch.setattr(base, "fit", spy)
     fitted("mlp-weight-decay")
     assert seen["weight_decay"] == defended.WEIGHT_DECAY > 0

@@ -124,6 +124,8 @@ def test_shared_behaviour_names_the_controls(syn) -> None:
         P.phenotype_table(syn.study(centroid_val=syn.MLP_VAL, centroid_mem=0.9))
     )
     assert shared[2] == "QNN phenotype — MNIST 1 vs 9: none"
+    assert shared[6] == "not measured on the controls"
+    assert P.shared_behaviour(P.phenotype_table(syn.study()), curvature="c")[6] == "c"
 
 
 def test_model_names_and_order() -> None:

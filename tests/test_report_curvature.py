@@ -22,29 +22,42 @@ matplotlib.use("Agg")
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _fake_records(ratios: dict[tuple[str, str], list[float]], dead_at=None) -> pd.DataFrame:
+def _fake_records(
+    ratios: dict[tuple, list[float]], dead_at=None, complexified=None
+) -> pd.DataFrame:
+    """Two runs per α of each (config, model[, flips, labels]) with the given clean-relative
+    traces; ``complexified`` maps a key to complexified traces."""
     rows = []
     alphas = (0.0, 0.2, 0.3, 0.4)
-    for (config, kind), per_alpha in ratios.items():
-        for alpha, value in zip(alphas, per_alpha, strict=True):
+    for key, per_alpha in ratios.items():
+        config, kind = key[:2]
+        flips, labels = key[2:] if len(key) > 2 else ("class-balanced", "poisoned")
+        cx = (complexified or {}).get(key, [np.nan] * 4)
+        for alpha, value, cval in zip(alphas, per_alpha, cx, strict=True):
             for run in range(2):
                 rows.append(
                     {
                         "config": config,
                         "model": kind,
+                        "flips": flips,
+                        "hessian_labels": labels,
                         "alpha": alpha,
                         "run": run,
                         "trace": value * (1 + 0.1 * run),
+                        "trace_complexified": cval * (1 + 0.1 * run),
                         "dead": dead_at == (config, kind, alpha, run),
                         "lam_max": value,
-                        "negative_share_slq": 0.001 if kind == "mlp" else 0.02,
-                        "negative_share_exact": np.nan if kind == "mlp" else 0.02 + alpha,
+                        "negative_share_slq": 0.001 if kind != "qnn" else 0.02,
+                        "negative_share_exact": np.nan if kind != "qnn" else 0.02 + alpha,
                         "trace_gauss_newton": value,
-                        "trace_residual": 0.0 if kind == "mlp" else -0.1,
-                        "trace_residual_flipped": np.nan if kind == "mlp" else -0.2 * alpha,
+                        "trace_residual": 0.0 if kind != "qnn" else -0.1,
+                        "trace_residual_flipped": np.nan if kind != "qnn" else -0.2 * alpha,
                     }
                 )
     return pd.DataFrame(rows)
+
+
+FIRST = "authors-code, balanced flips, flipped labels"
 
 
 def test_ratios_tables_and_verdicts():
@@ -62,18 +75,70 @@ def test_ratios_tables_and_verdicts():
     np.testing.assert_allclose(si_mlp[si_mlp["alpha"] == 0.2]["ratio"], [5 / 1.05, 5.5 / 1.05])
     assert len(R.trace_ratios(records, include_dead=False)) == len(records) - 1
     table = R.ratio_table(records)
-    assert table.loc[("si", "mlp", 0.4), "dead (all runs)"] == 1
-    assert table.loc[("si", "qnn", 0.2), "runs"] == 2
+    assert table.loc[("si", "mlp", "real", 0.4), "dead (all runs)"] == 1
+    assert table.loc[("si", "qnn", "real", 0.2), "runs"] == 2
     verdicts = {v.claim: v for v in R.claim_verdicts(records)}
     assert verdicts["6 (si): MLP trace ratio rises strongly with α"].reproduced is True
     assert verdicts["6 (si): QNN trace ratio ≤ 1 and falling with α"].reproduced is True
-    assert verdicts["6 (authors-code): MLP trace ratio rises strongly with α"].reproduced is False
-    assert verdicts["6 (authors-code): QNN trace ratio ≤ 1 and falling with α"].reproduced is False
+    assert verdicts[f"6 ({FIRST}): MLP trace ratio rises strongly with α"].reproduced is False
+    assert verdicts[f"6 ({FIRST}): QNN trace ratio ≤ 1 and falling with α"].reproduced is False
     assert "dead run" in verdicts["6 (si): MLP trace ratio rises strongly with α"].evidence
+    assert "real Hessian" in verdicts["6 (si): QNN trace ratio ≤ 1 and falling with α"].evidence
     term_b = [v for v in verdicts.values() if "mislabeled" in v.claim][0]
     assert term_b.reproduced is True
     few = records[records["alpha"].isin([0.0, 0.4])]
     assert all(v.reproduced is None for v in R.claim_verdicts(few) if v.claim.startswith("6 ("))
+
+
+def test_readings_judge_each_scope_and_definition_separately():
+    pipeline = ("authors-code", "qnn", "train-unbalanced", "clean")
+    records = _fake_records(
+        {
+            ("authors-code", "qnn"): [1.0, 0.5, 0.2, 0.1],
+            pipeline: [1.0, 1.5, 2.0, 3.0],
+            ("authors-code", "mlp", "train-unbalanced", "clean"): [1.0, 3.0, 9.0, 30.0],
+        },
+        complexified={pipeline: [2.0, 1.6, 1.2, 0.2]},
+    )
+    readings = R.readings_frame(records)
+    assert sorted(readings["definition"].unique()) == ["complexified", "real"]
+    assert len(readings) == len(records) + 8
+    checks = {(c, n): (core, v) for c, n, core, v in R.scorecard_checks(records)}
+    core, real = checks[6, "QNN, authors'-code configuration as it ran"]
+    assert core and real.reproduced is False and "real Hessian" in real.evidence
+    name = "QNN, authors'-code configuration as it ran, complexified angles, 2P × 2P"
+    core, cx = checks[6, name]
+    assert not core and cx.reproduced is True and "complexified" in cx.claim
+    np.testing.assert_allclose(
+        R.trace_ratios(readings).query("definition == 'complexified' and alpha == 0.4")["ratio"],
+        [0.2 / 2.1, 0.22 / 2.1],
+    )
+    core, first = checks[6, "QNN, authors'-code models, balanced flips, flipped Hessian labels "
+                         "(first reading)"]  # fmt: skip
+    assert not core and first.reproduced is True
+    assert checks[6, "MLP, authors'-code configuration as it ran"][1].reproduced is True
+
+
+def test_controls_run_the_qnn_check_with_its_thresholds():
+    records = _fake_records(
+        {
+            ("si", "mlp"): [1.0, 5.0, 20.0, 100.0],
+            ("si", "qnn"): [1.0, 0.9, 0.8, 0.5],
+            ("si", "logistic"): [1.0, 0.95, 0.9, 0.8],
+            ("si", "mlp-tanh"): [1.0, 4.0, 12.0, 40.0],
+        }
+    )
+    text = R.curvature_sharing(records)
+    assert text.endswith("falling (MNIST, SI configuration): logistic; rising ≥ 10× like the "
+                         "MLP's claim: mlp-tanh")  # fmt: skip
+    verdict = R.controls_verdict(records)
+    assert verdict.reproduced is False and "logistic" in verdict.evidence
+    shared = records[records["model"] != "logistic"]
+    assert R.controls_verdict(shared).reproduced is True
+    assert R.curvature_sharing(records[records["model"].isin(["mlp", "qnn"])]) is None
+    few = records[records["alpha"].isin([0.0, 0.4])]
+    assert "not evaluated" in R.curvature_sharing(few)
+    assert R.controls_verdict(few).reproduced is None
 
 
 def _smoke_results() -> list[CellResult]:
@@ -117,4 +182,5 @@ def test_figures_and_verdicts_of_measured_models():
 
 def test_methods_table_has_one_row_per_configuration_and_model():
     table = R.methods_table(get_profile("paper"))
-    assert len(table) == 4 and set(table["configuration"]) == {"si", "authors-code"}
+    assert len(table) == 4 + 5 + 4 and set(table["configuration"]) == {"si", "authors-code"}
+    assert table["scope"].nunique() == len(R.SCOPES)

@@ -19,13 +19,15 @@ import numpy as np
 import torch
 
 from qmlr.core import curvature as C
+from qmlr.core.complexified import complexified_trace, identity_trace
 
 #: Rademacher probes of the Hutchinson cross-check.
 HUTCHINSON_PROBES = 30
 #: An MLP is *dead* when its logit varies by less than this over all its training inputs
 #: (a constant function of the input: every unit of some hidden layer is off on every sample).
 DEAD_LOGIT_SPREAD = 1e-6
-#: Hessian-vector products mapped at once, per model kind (memory vs speed).
+#: Hessian-vector products mapped at once, per model kind (memory vs speed); the classical
+#: controls use the MLP's.
 HVP_CHUNK = {"mlp": 1024, "qnn": 8}
 #: ARPACK relative tolerance for λ_max / λ_min.
 EIGSH_TOL = 1e-8
@@ -78,7 +80,7 @@ def measure(
     :param seed: probe seed.
     :return: a flat dict of JSON-serialisable metrics.
     """
-    op = C.hessian_operator(model, x, y, chunk=HVP_CHUNK[kind])
+    op = C.hessian_operator(model, x, y, chunk=HVP_CHUNK.get(kind, HVP_CHUNK["mlp"]))
     out: dict[str, Any] = {
         "n_params": op.size,
         "hessian_loss": op.loss(),
@@ -155,3 +157,36 @@ def _flipped_split(
         "trace_residual_flipped": share * split.trace_b,
         "n_hessian_flipped": n_flip,
     }
+
+
+def complexified_metrics(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    trace: float,
+    direct: bool = False,
+    poisoned_labels: torch.Tensor | None = None,
+) -> dict[str, Any]:
+    """The trace over complexified angles of an RX-RY + CNOT-ring QNN
+    (:mod:`qmlr.core.complexified`).
+
+    :param model: the single-member float64 QNN.
+    :param x: Hessian inputs; ``y``: their labels; ``trace``: ``tr H`` on ``(x, y)``.
+    :param direct: also compute ``tr H_C`` by its definition (``2P`` Hessian-vector products).
+    :param poisoned_labels: other labels of the same samples (those they carry after flipping):
+        also their real trace (exact, ``P`` products) and complexified trace.
+    :return: ``trace_complexified`` (by the identity), ``trace_complexified_imag``
+        (``tr H_C − tr H``), and where asked ``trace_complexified_direct``,
+        ``trace_poisoned_labels``, ``trace_complexified_poisoned_labels``.
+    """
+    chunk = HVP_CHUNK["qnn"]
+    value = identity_trace(model, x, y, trace)
+    out: dict[str, Any] = {"trace_complexified": value, "trace_complexified_imag": value - trace}
+    if direct:
+        out["trace_complexified_direct"] = complexified_trace(model, x, y, chunk=chunk).trace
+    if poisoned_labels is not None:
+        op = C.hessian_operator(model, x, poisoned_labels, chunk=chunk)
+        other = C.exact_trace(op)
+        out["trace_poisoned_labels"] = other
+        out["trace_complexified_poisoned_labels"] = identity_trace(model, x, poisoned_labels, other)
+    return out

@@ -40,6 +40,11 @@ QNN_PLATEAU_MIN = 0.3
 ALPHA_C_WINDOW = (0.4, 0.6)
 #: ... and its train accuracy stay within this of 1 − α below α = 0.5 (no memorization).
 TRAIN_FOLLOWS_TOLERANCE = 0.1
+#: α_c is where the run-mean validation accuracy falls to this level (chance for two classes).
+CROSSING_LEVEL = 0.5
+#: The resilience chapter calls the XXZ MLP's memorization phase-dependent when its lowest
+#: train accuracy under the two phase conventions differs by more than this.
+PHASE_MEMORIZATION_GAP = 0.2
 
 
 def curves(
@@ -63,7 +68,9 @@ def curves(
     return out
 
 
-def critical_alpha(alphas: np.ndarray, accuracy: np.ndarray, threshold: float = 0.5) -> float:
+def critical_alpha(
+    alphas: np.ndarray, accuracy: np.ndarray, threshold: float = CROSSING_LEVEL
+) -> float:
     """First α at which the accuracy curve falls to ``threshold`` (linear interpolation).
 
     :param alphas: increasing noise ratios.
@@ -96,7 +103,11 @@ class Interval:
 
 
 def bootstrap_critical_alpha(
-    alphas: np.ndarray, runs: np.ndarray, n_boot: int = 2000, seed: int = 0, threshold: float = 0.5
+    alphas: np.ndarray,
+    runs: np.ndarray,
+    n_boot: int = 2000,
+    seed: int = 0,
+    threshold: float = CROSSING_LEVEL,
 ) -> Interval:
     """α_c of the run-averaged curve, with a 95% bootstrap interval over runs.
 

@@ -1,97 +1,75 @@
-"""The curvature study's verdicts, tables and findings (claim 6 and the trained-model side of
-claim 7), all pure functions of :func:`qmlr.studies.curvature_study.records_frame`.
+"""The curvature study's verdicts and findings (claim 6 and the trained-model side of claim 7),
+all pure functions of :func:`qmlr.studies.curvature_study.records_frame`; the series, ratios
+and tables they read are in :mod:`qmlr.report.curvature_tables` (re-exported here).
 
 Example:
-    >>> import pandas as pd
-    >>> frame = pd.DataFrame({"config": ["si"] * 2, "model": ["mlp"] * 2, "alpha": [0.0, 0.2],
-    ...                       "trace": [2.0, 6.0], "dead": [False, False]})
-    >>> trace_ratios(frame)["ratio"].tolist()
-    [1.0, 3.0]
+    >>> _trend_check("mlp", [2.0, 5.0, 12.0]), _trend_check("qnn", [0.9, 0.5, 0.1])
+    (True, True)
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from qmlr.report.analysis import Verdict
-from qmlr.studies.curvature_study import (
-    AUTHORS_TRAIN_FRACTION,
-    CONFIG_NAMES,
-    N_QUBITS,
-    Profile,
-    curvature_specs,
-    n_parameters,
+from qmlr.report.curvature_tables import (
+    CORE_SCOPES,
+    DEFINITIONS,
+    LABELS,
+    SCOPE_NAMES,
+    SCOPE_TEXT,
+    SCOPES,
+    first_reading,
+    methods_table,
+    ratio_table,
+    readings_frame,
+    readings_table,
+    summary_table,
+    trace_ratios,
+    with_scope,
 )
+from qmlr.studies.curvature_study import FLIPS, HESSIAN_LABELS, MODEL_KINDS
 
-#: Display names of the models.
-LABELS = {"mlp": "MLP", "qnn": "QNN"}
+__all__ = [
+    "CORE_SCOPES",
+    "DEFINITIONS",
+    "LABELS",
+    "SCOPES",
+    "SCOPE_NAMES",
+    "SCOPE_TEXT",
+    "claim6_verdicts",
+    "claim_verdicts",
+    "controls_table",
+    "controls_verdict",
+    "curvature_sharing",
+    "findings",
+    "first_reading",
+    "methods_table",
+    "ratio_table",
+    "readings_frame",
+    "readings_table",
+    "scorecard_checks",
+    "summary_table",
+    "trace_ratios",
+    "with_scope",
+]
 
 #: The MLP's trace ratio counts as rising "strongly" (the paper: about two orders of magnitude)
 #: when it reaches at least this at the largest α.
 STRONG_RISE = 10.0
+#: The QNN's trace ratio must stay at or below this at every noisy α (the paper: "≤ 1").
+QNN_RATIO_CEILING = 1.0
 #: A negative-curvature share below this counts as "no negative curvature".
 NEGLIGIBLE_SHARE = 0.01
 #: ``|tr B| / tr A`` below this counts as "Term B does not enter the trace".
 ZERO_TERM_B = 1e-8
+#: Relative agreement required between the complexified trace by its definition and by the
+#: identity of :mod:`qmlr.core.complexified` (both exact; rounding only).
+COMPLEXIFIED_AGREEMENT = 1e-8
 
 
-def trace_ratios(records, include_dead: bool = True):
-    """Each run's ``trace / mean trace of the clean runs`` of its configuration and model.
-
-    :param records: :func:`records_frame` output.
-    :param include_dead: keep dead runs (in numerator and clean mean); ``False`` drops them.
-    :return: a copy of the (filtered) records with a ``ratio`` column.
-    """
-    frame = records if include_dead else records[~records["dead"].astype(bool)]
-    frame = frame.copy()
-    clean = frame[frame["alpha"] == 0.0].groupby(["config", "model"])["trace"].mean()
-    base = frame.set_index(["config", "model"]).index.map(clean.to_dict())
-    frame["ratio"] = frame["trace"].to_numpy(float) / np.asarray(base, dtype=float)
-    return frame
-
-
-def ratio_table(records, include_dead: bool = True):
-    """Trace ratio per configuration, model and noisy α: mean, std, median, min, max over runs,
-    with the numbers of runs and of dead runs.
-
-    :param records: :func:`records_frame` output.
-    :param include_dead: see :func:`trace_ratios`.
-    :return: a frame indexed by (config, model, alpha).
-    """
-    frame = trace_ratios(records, include_dead)
-    noisy = frame[frame["alpha"] > 0]
-    grouped = noisy.groupby(["config", "model", "alpha"])
-    out = grouped["ratio"].agg(["mean", "std", "median", "min", "max"])
-    out["std"] = grouped["ratio"].std(ddof=0)
-    out["runs"] = grouped.size()
-    dead = records[records["alpha"] > 0].groupby(["config", "model", "alpha"])["dead"].sum()
-    out["dead (all runs)"] = dead.reindex(out.index).fillna(0).astype(int)
-    return out
-
-
-def summary_table(records):
-    """Means over runs per configuration, model and α of the curvature measurements."""
-    cols = {
-        "trace": "mean",
-        "lam_max": "mean",
-        "lam_min": "mean",
-        "negative_share_slq": "mean",
-        "negative_share_exact": "mean",
-        "negative_mass_slq": "mean",
-        "negative_mass_exact": "mean",
-        "trace_gauss_newton": "mean",
-        "trace_residual": "mean",
-        "trace_residual_flipped": "mean",
-        "val_accuracy": "mean",
-        "train_accuracy": "mean",
-        "dead": "sum",
-        "run": "count",
-    }
-    out = records.groupby(["config", "model", "alpha"]).agg(cols)
-    return out.rename(columns={"run": "runs", "dead": "dead runs"})
-
-
-def _mean_by_alpha(frame, column: str) -> dict[float, float]:
+def _mean_by_alpha(frame: pd.DataFrame, column: str) -> dict[float, float]:
     return {float(a): float(v) for a, v in frame.groupby("alpha")[column].mean().items()}
 
 
@@ -99,52 +77,217 @@ def _fmt_series(values: dict[float, float], digits: int = 3) -> str:
     return ", ".join(f"α={a:g}: {v:.{digits}g}" for a, v in sorted(values.items()))
 
 
-def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
-    """Verdicts on claim 6 and the numerical side of claim 7, per configuration.
+def _trend_check(kind: str, values: list[float]) -> bool:
+    """The paper's claim-6 shape: ``mlp`` rises at every step and reaches :data:`STRONG_RISE`;
+    any other model (the QNN's shape) stays ≤ :data:`QNN_RATIO_CEILING` and falls."""
+    if kind == "mlp":
+        return bool(np.all(np.diff(values) > 0) and values[-1] >= STRONG_RISE)
+    return bool(all(v <= QNN_RATIO_CEILING for v in values) and np.all(np.diff(values) < 0))
 
-    Claim 6 is judged on the runs without dead MLPs (as the authors plotted); the evidence
-    gives the ratios with dead runs too. With fewer than ``min_noisy_alphas`` noisy α values
-    (the smoke profile) the trend verdicts are "not evaluated".
+
+def shape_checks(readings: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataFrame:
+    """Both claim-6 shapes on every (scope, model, definition), without dead runs.
+
+    :param readings: :func:`readings_frame` (or :func:`records_frame`) output.
+    :param min_noisy_alphas: noisy α values needed to judge a trend (else ``None``).
+    :return: one row per (scope, model, definition): ``means`` (α → mean ratio), ``means_all``
+        (with dead runs), ``dead``, ``clean_trace``, ``mlp_like`` (rises strongly) and
+        ``qnn_like`` (≤ 1 and falling), each ``True``/``False``/``None``.
+    """
+    alive = trace_ratios(readings, include_dead=False)
+    every = trace_ratios(readings, include_dead=True)
+    rows = []
+    for (scope, model, definition), part in every.groupby(["scope", "model", "definition"]):
+        mine = alive[
+            (alive["scope"] == scope)
+            & (alive["model"] == model)
+            & (alive["definition"] == definition)
+        ]
+        means = _mean_by_alpha(mine[mine["alpha"] > 0], "ratio")
+        values = [means[a] for a in sorted(means)]
+        judged = len(values) >= min_noisy_alphas and bool(np.all(np.isfinite(values)))
+        rows.append(
+            {
+                "scope": scope,
+                "model": model,
+                "definition": definition,
+                "means": means,
+                "means_all": _mean_by_alpha(part[part["alpha"] > 0], "ratio"),
+                "dead": int(part["dead"].astype(bool).sum()),
+                "clean_trace": float(mine[mine["alpha"] == 0.0]["trace"].mean()),
+                "mlp_like": _trend_check("mlp", values) if judged else None,
+                "qnn_like": _trend_check("qnn", values) if judged else None,
+            }
+        )
+    columns = ["scope", "model", "definition", "means", "means_all", "dead", "clean_trace"]
+    return pd.DataFrame(rows, columns=[*columns, "mlp_like", "qnn_like"])
+
+
+def claim6_verdicts(
+    records: pd.DataFrame, min_noisy_alphas: int = 3, named: bool = False
+) -> list[tuple]:
+    """Claim 6 for the paper's models in every scope and trace definition, with core flags.
+
+    The MLP is judged on "rises strongly", the QNN on "≤ 1 and falling", both without dead runs
+    (as the authors plotted); the evidence gives the ratios with dead runs too. Core: the
+    real-Hessian verdicts of :data:`CORE_SCOPES`.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: noisy α values needed to judge a trend.
+    :param named: also return each check's scorecard name.
+    :return: ``(core, verdict)`` pairs (``(core, verdict, name)`` when ``named``).
+    """
+    checks = shape_checks(readings_frame(records), min_noisy_alphas)
+    checks = checks[checks["model"].isin(MODEL_KINDS)]
+    order = {s: i for i, s in enumerate(SCOPES.values())}
+    checks = checks.sort_values(
+        ["scope", "model", "definition"], key=lambda c: c.map(order) if c.name == "scope" else c
+    )
+    out = []
+    for row in checks.itertuples():
+        evidence = (
+            f"{DEFINITIONS[row.definition]}: mean ratio {_fmt_series(row.means)} "
+            f"(clean mean tr {row.clean_trace:.3g})"
+        )
+        if row.dead:
+            evidence += f"; with the {row.dead} dead run(s): {_fmt_series(row.means_all)}"
+        if row.model == "mlp":
+            claim = f"6 ({row.scope}): MLP trace ratio rises strongly with α"
+            ok = row.mlp_like
+        else:
+            tail = "" if row.definition == "real" else ", complexified angles"
+            claim = f"6 ({row.scope}{tail}): QNN trace ratio ≤ 1 and falling with α"
+            ok = row.qnn_like
+        core = row.scope in CORE_SCOPES and row.definition == "real"
+        name = f"{LABELS[row.model]}, {SCOPE_NAMES.get(row.scope, row.scope)}"
+        if row.definition != "real":
+            name += f", {DEFINITIONS[row.definition]}"
+        check = f"{row.model}-trace-ratio/{row.scope}/{row.definition}"
+        verdict = Verdict(claim, evidence, ok).filed(check, 6, "curvature", core, name)
+        out.append((core, verdict, name) if named else (core, verdict))
+    return out
+
+
+def controls_verdict(records: pd.DataFrame, min_noisy_alphas: int = 3) -> Verdict | None:
+    """Whether the QNN's trace-ratio shape is QNN-specific in the ``si`` configuration: the QNN
+    shows it and no gradient-trained control does (the same check, the same thresholds).
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`shape_checks`.
+    :return: the verdict, or ``None`` without controls in the records.
+    """
+    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    controls = checks[~checks["model"].isin(MODEL_KINDS)]
+    qnn = checks[checks["model"] == "qnn"]
+    if controls.empty or qnn.empty:
+        return None
+    sharing = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
+    judged = qnn["qnn_like"].iloc[0] is not None and controls["qnn_like"].notna().all()
+    evidence = "; ".join(
+        f"{r.model}: {_fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
+    )
+    ok = bool(qnn["qnn_like"].iloc[0]) and not sharing
+    return Verdict(
+        "6 (si, controls): only the QNN's trace ratio stays ≤ 1 and falls with α",
+        f"mean ratio (real Hessian, without dead runs) {evidence}; sharing the QNN's shape: "
+        f"{', '.join(sharing) or 'none'}",
+        ok if judged else None,
+    ).filed(
+        "controls-trace-ratio/si",
+        6,
+        "curvature",
+        False,
+        "gradient-trained controls do not share the QNN's shape",
+    )
+
+
+def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataFrame:
+    """The ``si`` models' mean trace ratios (real Hessian, without dead runs) and both claim-6
+    shapes, the MLP and the QNN first, then the controls.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`shape_checks`.
+    :return: one row per model: ``α = …`` columns, ``≤ 1 and falling`` and ``rises strongly``.
+    """
+    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    rows = []
+    for r in checks.itertuples():
+        row = {"model": r.model, **{f"α = {a:g}": v for a, v in sorted(r.means.items())}}
+        row["dead runs"] = r.dead
+        row["≤ 1 and falling"] = r.qnn_like
+        row["rises strongly"] = r.mlp_like
+        rows.append(row)
+    order = {m: i for i, m in enumerate(MODEL_KINDS)}
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values("model", key=lambda m: m.map(lambda k: order.get(k, 9)), kind="stable")
+
+
+def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str | None:
+    """Which gradient-trained controls share the QNN's claim-6 shape (``si``, real Hessian,
+    the QNN check with the QNN's thresholds), and which the MLP's, as text for the scorecard.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`shape_checks`.
+    :return: the text, or ``None`` without controls in the records.
+    """
+    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    controls = checks[~checks["model"].isin(MODEL_KINDS)]
+    if controls.empty:
+        return None
+    if controls["qnn_like"].isna().any():
+        return "trace ratio (MNIST, SI configuration): not evaluated at this profile"
+    qnn_like = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
+    mlp_like = [m for m, ok in zip(controls["model"], controls["mlp_like"], strict=True) if ok]
+    return (
+        f"trace ratio ≤ {QNN_RATIO_CEILING:g} and falling (MNIST, SI configuration): "
+        f"{', '.join(qnn_like) or 'none'}; rising ≥ {STRONG_RISE:g}× like the MLP's claim: "
+        f"{', '.join(mlp_like) or 'none'}"
+    )
+
+
+def claim_verdicts(records: pd.DataFrame, min_noisy_alphas: int = 3) -> list[Verdict]:
+    """Every verdict of the chapter: claim 6 (:func:`claim6_verdicts`, then
+    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading.
+
+    With fewer than ``min_noisy_alphas`` noisy α values (the smoke profile) the trend verdicts
+    are "not evaluated".
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: noisy α values needed to judge a trend.
     :return: a list of :class:`qmlr.report.analysis.Verdict`.
     """
+    return [check[-1] for check in scorecard_checks(records, min_noisy_alphas)]
+
+
+def scorecard_checks(
+    records: pd.DataFrame, min_noisy_alphas: int = 3
+) -> list[tuple[int, str, bool, Verdict]]:
+    """:func:`claim_verdicts` as scorecard checks: ``(claim, name, core, verdict)``.
+
+    Core: claim 6 on the real Hessian of :data:`CORE_SCOPES`; the other readings, the controls
+    and claim 7's trained-model side are beyond the paper's figure.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`claim_verdicts`.
+    :return: the checks in chapter order.
+    """
+    out = []
+    for core, verdict, name in claim6_verdicts(records, min_noisy_alphas, named=True):
+        out.append((6, name, core, verdict))
+    control = controls_verdict(records, min_noisy_alphas)
+    if control is not None:
+        out.append((6, "gradient-trained controls do not share the QNN's shape", False, control))
+    for verdict in _claim7_verdicts(first_reading(records), min_noisy_alphas):
+        what, rest = verdict.claim.removeprefix("7 (").split("): ", 1)
+        out.append((7, f"{what}: {rest}", False, verdict))
+    return out
+
+
+def _claim7_verdicts(records: pd.DataFrame, min_noisy_alphas: int) -> list[Verdict]:
+    """The trained-model side of claim 7 on the first reading's MLPs and QNNs."""
     verdicts = []
-    alive = trace_ratios(records, include_dead=False)
-    every = trace_ratios(records, include_dead=True)
-    for config in sorted(records["config"].unique()):
-        for kind in ("mlp", "qnn"):
-            sel = (alive["config"] == config) & (alive["model"] == kind) & (alive["alpha"] > 0)
-            means = _mean_by_alpha(alive[sel], "ratio")
-            sel_all = (every["config"] == config) & (every["model"] == kind) & (every["alpha"] > 0)
-            means_all = _mean_by_alpha(every[sel_all], "ratio")
-            n_dead = int(
-                records[(records["config"] == config) & (records["model"] == kind)]["dead"].sum()
-            )
-            alphas = sorted(means)
-            values = [means[a] for a in alphas]
-            judged = len(alphas) >= min_noisy_alphas and all(np.isfinite(values))
-            clean = alive[(alive["config"] == config) & (alive["model"] == kind)]
-            clean_trace = float(clean[clean["alpha"] == 0.0]["trace"].mean())
-            evidence = f"mean ratio {_fmt_series(means)} (clean mean tr H {clean_trace:.3g})"
-            if n_dead:
-                evidence += f"; with the {n_dead} dead run(s): {_fmt_series(means_all)}"
-            if kind == "mlp":
-                claim = f"6 ({config}): MLP trace ratio rises strongly with α"
-                ok = bool(np.all(np.diff(values) > 0) and values[-1] >= STRONG_RISE)
-            else:
-                claim = f"6 ({config}): QNN trace ratio ≤ 1 and falling with α"
-                ok = bool(all(v <= 1.0 for v in values) and np.all(np.diff(values) < 0))
-            verdicts.append(
-                Verdict(claim, evidence, ok if judged else None).filed(
-                    f"{kind}-trace-ratio/{config}",
-                    6,
-                    "curvature",
-                    True,
-                    f"{kind.upper()}, {CONFIG_NAMES.get(config, config)} configuration",
-                )
-            )
     mlp = records[records["model"] == "mlp"]
     if len(mlp):
         rel = (mlp["trace_residual"].abs() / mlp["trace_gauss_newton"].abs()).max()
@@ -224,19 +367,21 @@ def claim_verdicts(records, min_noisy_alphas: int = 3) -> list:
     return verdicts
 
 
-def findings(records) -> list[str]:
+def findings(records: pd.DataFrame) -> list[str]:
     """Data-driven sentences for the chapter's discussion (Markdown bullets, numbers computed).
 
     :param records: :func:`records_frame` output.
     :return: one string per finding.
     """
     out = []
+    everything = records
+    records = first_reading(records)
     alive = trace_ratios(records, include_dead=False)
     top = float(records["alpha"].max())
-    for config in sorted(records["config"].unique()):
+    for scope in sorted(records["scope"].unique()):
         parts = []
         for kind in ("mlp", "qnn"):
-            sel = alive[(alive["config"] == config) & (alive["model"] == kind)]
+            sel = alive[(alive["scope"] == scope) & (alive["model"] == kind)]
             at_top = sel[sel["alpha"] == top]["ratio"]
             if len(at_top):
                 parts.append(
@@ -244,7 +389,7 @@ def findings(records) -> list[str]:
                     f"{at_top.min():.3g} … {at_top.max():.3g}"
                 )
         if parts:
-            out.append(f"**{config}** (without dead runs): " + "; ".join(parts) + ".")
+            out.append(f"**{scope}** (without dead runs): " + "; ".join(parts) + ".")
     mlp = records[records["model"] == "mlp"]
     if len(mlp):
         share = mlp["negative_share_slq"]
@@ -256,12 +401,12 @@ def findings(records) -> list[str]:
             f"Term B's share of the trace is at rounding level (max |tr B| / tr A = {rel:.0e})."
         )
     qnn = records[(records["model"] == "qnn") & (records["alpha"] > 0)]
-    for config in sorted(qnn["config"].unique()):
-        q = qnn[qnn["config"] == config]
+    for scope in sorted(qnn["scope"].unique()):
+        q = qnn[qnn["scope"] == scope]
         flipped = q["trace_residual_flipped"]
         clean_b = q["trace_residual"] - flipped
         out.append(
-            f"**{config} QNN, Term B:** over the noisy runs the mislabeled samples contribute "
+            f"**{scope} QNN, Term B:** over the noisy runs the mislabeled samples contribute "
             f"tr B = {flipped.mean():.3g} on average ({int((flipped < 0).sum())} of {len(q)} "
             f"runs negative), the clean samples {clean_b.mean():.3g}; the Gauss–Newton part "
             f"is {q['trace_gauss_newton'].mean():.3g}."
@@ -270,50 +415,76 @@ def findings(records) -> list[str]:
     if n_dead:
         every = trace_ratios(records, include_dead=True)
         diff = []
-        for (config, kind), _ in records[records["dead"].astype(bool)].groupby(["config", "model"]):
-            a = every[(every["config"] == config) & (every["model"] == kind)]
-            b = alive[(alive["config"] == config) & (alive["model"] == kind)]
+        for (scope, kind), _ in records[records["dead"].astype(bool)].groupby(["scope", "model"]):
+            a = every[(every["scope"] == scope) & (every["model"] == kind)]
+            b = alive[(alive["scope"] == scope) & (alive["model"] == kind)]
             ma = a[a["alpha"] == top]["ratio"].mean()
             mb = b[b["alpha"] == top]["ratio"].mean()
-            diff.append(f"{config} {LABELS[kind]}: {ma:.3g} with, {mb:.3g} without")
+            diff.append(f"{scope} {LABELS[kind]}: {ma:.3g} with, {mb:.3g} without")
         out.append(f"**Dead runs:** {n_dead}; mean ratio at α = {top:g} " + "; ".join(diff) + ".")
     else:
         out.append("**Dead runs:** none in this profile.")
+    return out + reading_findings(everything)
+
+
+def reading_findings(records: pd.DataFrame) -> list[str]:
+    """Sentences on the later series: each reading of the ``authors-code`` QNN at the largest
+    α, the agreement of the two complexified-trace computations, and the controls' ratios.
+
+    :param records: :func:`records_frame` output.
+    :return: Markdown strings (empty without those series).
+    """
+    out = []
+    readings = trace_ratios(readings_frame(records), include_dead=False)
+    top = float(readings["alpha"].max())
+    q = readings[(readings["model"] == "qnn") & (readings["config"] == "authors-code")]
+    at_top = q[q["alpha"] == top].groupby(["scope", "definition"])["ratio"].mean()
+    if len(at_top) > 1:
+        parts = [f"{scope} ({definition}): {v:.3g}" for (scope, definition), v in at_top.items()]
+        out.append(
+            f"**authors-code QNN, every reading:** mean ratio at α = {top:g} — "
+            + "; ".join(parts)
+            + "."
+        )
+    if "trace_complexified_direct" in records:
+        both = records[records["trace_complexified_direct"].notna()]
+        if len(both):
+            rel = (
+                (both["trace_complexified_direct"] - both["trace_complexified"]).abs()
+                / both["trace_complexified_direct"].abs()
+            ).max()
+            out.append(
+                f"**Complexified trace, two ways:** by its definition ({len(both)} runs, 2P "
+                f"Hessian-vector products) and by the identity of the chapter agree to {rel:.1e} "
+                f"(relative; required {COMPLEXIFIED_AGREEMENT:.0e})."
+            )
+    if "trace_poisoned_labels" in records:
+        cross = _reread_agreement(records)
+        if cross is not None:
+            out.append(cross)
+    controls = readings[~readings["model"].isin(MODEL_KINDS) & (readings["alpha"] == top)]
+    if len(controls):
+        means = controls.groupby("model")["ratio"].mean()
+        out.append(
+            f"**Controls (si):** mean ratio at α = {top:g} — "
+            + "; ".join(f"{m}: {v:.3g}" for m, v in means.items())
+            + "."
+        )
     return out
 
 
-def methods_table(profile: Profile):
-    """One row per (configuration, model): what is trained, how, and where the Hessian is taken."""
-    import pandas as pd
-
-    rows, seen = [], set()
-    for spec in curvature_specs(profile):
-        if (spec.config, spec.model.kind) in seen:
-            continue
-        seen.add((spec.config, spec.model.kind))
-        if spec.model.kind == "mlp":
-            arch = f"MLP 1024 → {' → '.join(map(str, spec.model.hidden))} → 1, ReLU"
-        elif spec.config == "si":
-            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY-RX + RZZ ring"
-        else:
-            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY + CNOT ring"
-        split = (
-            "all 500 (250 + 250)"
-            if spec.config == "si"
-            else f"{AUTHORS_TRAIN_FRACTION:.0%} of 500 (seeded random split)"
-        )
-        where = "training set" if spec.config == "si" else "held-out 30 %"
-        rows.append(
-            {
-                "configuration": spec.config,
-                "model": arch,
-                "parameters": n_parameters(spec),
-                "epochs / batch / lr": f"{spec.train.epochs} / {spec.train.batch_size} / "
-                f"{spec.train.lr:g}",
-                "trained on": split,
-                "Hessian on": f"{spec.hessian_samples} random samples of the {where}",
-                "α": ", ".join(f"{a:g}" for a in profile.curvature_alphas),
-                "runs": profile.curvature_runs,
-            }
-        )
-    return pd.DataFrame(rows)
+def _reread_agreement(records: pd.DataFrame) -> str | None:
+    """How closely the clean-label cells' real trace with the carried labels matches the first
+    reading's trace of the same (retrained) model."""
+    frame = with_scope(records)
+    again = frame[frame["trace_poisoned_labels"].notna()]
+    first = frame[frame["scope"] == SCOPES[("authors-code", FLIPS[0], HESSIAN_LABELS[0])]]
+    merged = again.merge(first, on=["model", "alpha", "run"], suffixes=("", "_first"))
+    if merged.empty:
+        return None
+    diff = (merged["trace_poisoned_labels"] - merged["trace_first"]).abs().max()
+    return (
+        f"**Same models, both labels:** retrained from the same seeds, the QNNs of the "
+        f"class-balanced series reproduce the first reading's trace with the carried labels to "
+        f"{diff:.1e} (absolute, {len(merged)} runs)."
+    )

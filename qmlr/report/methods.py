@@ -568,18 +568,19 @@ def curvature_table(profile: str | Profile) -> pd.DataFrame:
     precision and the spectral-density settings of their specs.
 
     :param profile: the profile.
-    :return: one row per (configuration, model).
+    :return: one row per (scope, model).
 
     Example:
         >>> curvature_table("paper")["SLQ probes × steps"].unique().tolist()
         ['16 × 80']
     """
-    from qmlr.report.curvature import methods_table
+    from qmlr.report.curvature import SCOPES, methods_table
 
     prof = _profile(profile)
     first: dict[tuple[str, str], Any] = {}
     for spec in all_specs(prof).get("curvature", []):
-        first.setdefault((spec.config, spec.model.kind), spec)
+        scope = SCOPES[(spec.config, spec.flips, spec.hessian_labels)]
+        first.setdefault((scope, spec.model.kind), spec)
     table = methods_table(prof)
     specs = list(first.values())
     if len(specs) != len(table):

@@ -431,8 +431,12 @@ INTERPRETATION_ID = "interpretation"
 #: whether any classical model shares the QNN's phenotype, not the claim as stated).
 CHECK_NAMES = {
     "no-memorization": "no memorization separates QNN from MLP",
-    "plateau-0.3": "plateau to α = 0.3 separates QNN from MLP",
-    "plateau-0.4": "plateau to α = 0.4 (as stated) separates QNN from MLP",
+    f"plateau-{PHENOTYPE_PLATEAU_ALPHA:.1f}": (
+        f"plateau to α = {PHENOTYPE_PLATEAU_ALPHA} separates QNN from MLP"
+    ),
+    f"plateau-{PAPER_PLATEAU_ALPHA:.1f}": (
+        f"plateau to α = {PAPER_PLATEAU_ALPHA} (as stated) separates QNN from MLP"
+    ),
     "alpha-c-window": "α_c window separates QNN from MLP",
     "sharp-drop": "sharp drop separates QNN from MLP",
 }
@@ -521,7 +525,9 @@ def per_dataset_text(models: dict[str, list[str]]) -> str:
     return "; ".join(f"{DATASET_NAMES.get(d, d)}: {_names(m)}" for d, m in sorted(models.items()))
 
 
-def shared_behaviour(table: pd.DataFrame, unlearning: str | None = None) -> dict[int, str]:
+def shared_behaviour(
+    table: pd.DataFrame, unlearning: str | None = None, curvature: str | None = None
+) -> dict[int, str]:
     """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim.
 
     Claim 1: the models that, like the QNN, do *not* memorize the flipped labels; claims 2 and
@@ -529,10 +535,13 @@ def shared_behaviour(table: pd.DataFrame, unlearning: str | None = None) -> dict
     paper-size curves); claim 3: those hurt less by feature randomization than by label flipping
     (larger area under the validation curve); claim 5: ``unlearning`` when given (the unlearning
     study's memorizing-QNN and control series, see
-    :func:`qmlr.report.unlearning.amenability_sharing`); claim 6: not measured on the controls.
+    :func:`qmlr.studies.unlearning_study.amenability_sharing`); claim 6: ``curvature`` when given
+    (the curvature study's gradient-trained controls under the QNN's trace-ratio check,
+    :func:`qmlr.report.curvature.curvature_sharing`).
 
     :param table: :func:`phenotype_table` of the MLP, the QNN and the controls.
     :param unlearning: claim 5's text, if measured.
+    :param curvature: claim 6's text, if measured.
     :return: ``{claim: text}`` for claims 1–6.
     """
     checks = phenotype_checks(table)
@@ -568,7 +577,7 @@ def shared_behaviour(table: pd.DataFrame, unlearning: str | None = None) -> dict
         3: "feature randomization milder — " + per_dataset(feature_milder),
         4: "no controls in the capacity sweep; at the paper's sizes as claim 2",
         5: unlearning or untested,
-        6: untested,
+        6: curvature or untested,
     }
 
 

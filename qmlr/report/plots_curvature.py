@@ -1,5 +1,8 @@
 """Figures of the curvature study; each draws on a given ``ax`` and never calls ``plt.show()``.
 
+A figure of one *scope* (:data:`qmlr.report.curvature.SCOPES`, e.g. ``"si"`` or
+``"authors-code"``) shows the paper's models of that series.
+
 Example:
     >>> _tick(-0.001), _tick(100.0)
     ('−1e-3', '1e2')
@@ -12,7 +15,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from qmlr.core import curvature as C
-from qmlr.report.curvature import LABELS, trace_ratios
+from qmlr.report.curvature_tables import (
+    DEFINITIONS,
+    LABELS,
+    MODEL_KINDS,
+    readings_frame,
+    trace_ratios,
+    with_scope,
+)
 from qmlr.report.plots import model_color
 from qmlr.studies.store import CellResult
 
@@ -25,15 +35,22 @@ def _log_or_symlog(ax, values: np.ndarray, linthresh: float = 1e-2) -> None:
         ax.set_yscale("symlog", linthresh=linthresh)
 
 
+def _scope(records, scope: str):
+    """The paper's models of one scope."""
+    frame = with_scope(records)
+    return frame[(frame["scope"] == scope) & frame["model"].isin(MODEL_KINDS)]
+
+
 def plot_trace_ratio(ax, records, config: str) -> None:
-    """The paper's figure for one configuration: trace ratio vs α, MLP and QNN, log axis.
+    """The paper's figure for one scope (``config``): trace ratio vs α, MLP and QNN (real
+    Hessian), log axis.
 
     Each run is a dot (dead MLP runs: red crosses); the solid line is the mean over all runs,
     the dashed line the mean without dead runs (each against its own clean mean); the band is
     ±1 standard deviation over runs (all runs).
     """
-    every = trace_ratios(records[records["config"] == config], include_dead=True)
-    alive = trace_ratios(records[records["config"] == config], include_dead=False)
+    every = trace_ratios(_scope(records, config), include_dead=True)
+    alive = trace_ratios(_scope(records, config), include_dead=False)
     plotted = []
     for i, kind in enumerate(("mlp", "qnn")):
         color = model_color(kind)
@@ -122,14 +139,13 @@ def plot_density(ax, spectra_records, config: str, kind: str, alphas=(0.0, 0.4),
 
     :param ax: axes.
     :param spectra_records: :func:`spectra_frame` output.
-    :param config: configuration.
+    :param config: scope.
     :param kind: ``"mlp"`` or ``"qnn"``.
     :param alphas: the α values to overlay.
     :param scale: the ``asinh`` crossover (default: 1e-3 × the median clean ``λ_max``).
     """
-    sel = spectra_records[
-        (spectra_records["config"] == config) & (spectra_records["model"] == kind)
-    ]
+    sel = _scope(spectra_records, config)
+    sel = sel[sel["model"] == kind]
     if scale is None:
         lam = sel[sel["alpha"] == alphas[0]]["lam_max"].abs()
         scale = 1e-3 * float(lam.median()) if len(lam) else 1.0
@@ -163,7 +179,7 @@ def plot_density(ax, spectra_records, config: str, kind: str, alphas=(0.0, 0.4),
 
 def plot_negative_share(ax, records, config: str) -> None:
     """Share of negative curvature vs α: QNN exact (solid) and SLQ (dotted), MLP SLQ."""
-    sel = records[records["config"] == config]
+    sel = _scope(records, config)
     for kind, column, style in (
         ("qnn", "negative_share_exact", "-o"),
         ("qnn", "negative_share_slq", ":"),
@@ -186,7 +202,8 @@ def plot_negative_share(ax, records, config: str) -> None:
 def plot_term_split(ax, records, config: str) -> None:
     """QNN trace split vs α: Gauss–Newton part (Term A), Term B of the clean samples, Term B of
     the flipped samples (mean ± std over runs)."""
-    q = records[(records["config"] == config) & (records["model"] == "qnn")].copy()
+    q = _scope(records, config)
+    q = q[q["model"] == "qnn"].copy()
     if q.empty:
         return
     q["trace_residual_flipped"] = q["trace_residual_flipped"].fillna(0.0)
@@ -210,7 +227,7 @@ def plot_term_split(ax, records, config: str) -> None:
 
 def plot_lambda_max(ax, records, config: str) -> None:
     """``λ_max`` vs α for both models (runs as dots, mean line, dead runs as red crosses)."""
-    sel = records[records["config"] == config]
+    sel = _scope(records, config)
     for i, kind in enumerate(("mlp", "qnn")):
         part = sel[sel["model"] == kind]
         if part.empty:
@@ -230,3 +247,57 @@ def plot_lambda_max(ax, records, config: str) -> None:
     ax.set_ylabel(r"$\lambda_\max$")
     ax.set_title(config)
     ax.legend(fontsize=7)
+
+
+#: Line styles of the readings: (Hessian labels, definition) -> style.
+READING_STYLES = {
+    ("clean", "real"): "-o",
+    ("clean", "complexified"): "--o",
+    ("poisoned", "real"): "-s",
+    ("poisoned", "complexified"): "--s",
+}
+
+
+def plot_readings(ax, records, model: str = "qnn") -> None:
+    """Every reading of one ``authors-code`` model: mean trace ratio (without dead runs) vs α
+    per flips, Hessian labels and trace definition, symlog axis.
+
+    :param ax: axes.
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    :param model: ``"qnn"`` or ``"mlp"``.
+    """
+    ratios = trace_ratios(readings_frame(records), include_dead=False)
+    sel = ratios[(ratios["config"] == "authors-code") & (ratios["model"] == model)]
+    colors = {"train-unbalanced": "tab:green", "class-balanced": model_color(model)}
+    plotted = [np.ones(1)]
+    for (flips, labels, definition), part in sel.groupby(["flips", "hessian_labels", "definition"]):
+        mean = part.groupby("alpha")["ratio"].mean()
+        ax.plot(mean.index, mean.to_numpy(), READING_STYLES[(labels, definition)],
+                color=colors[flips], markersize=4,
+                label=f"{flips}, {labels} labels, {definition}")  # fmt: skip
+        plotted.append(mean.to_numpy(float))
+    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
+    _log_or_symlog(ax, np.concatenate(plotted))
+    ax.set_xlabel(r"label-flip ratio $\alpha$")
+    ax.set_ylabel(r"tr $H(\alpha)$ / mean tr $H(0)$")
+    ax.set_title(f"authors-code: {LABELS.get(model, model)}, every reading", fontsize=9)
+    ax.legend(fontsize=6)
+
+
+def plot_controls(ax, records) -> None:
+    """Mean trace ratio (real Hessian, without dead runs) vs α of the ``si`` MLP, QNN and the
+    gradient-trained controls, symlog axis."""
+    ratios = trace_ratios(with_scope(records).query("scope == 'si'"), include_dead=False)
+    plotted = [np.ones(1)]
+    for model, part in ratios.groupby("model", sort=False):
+        mean = part.groupby("alpha")["ratio"].mean()
+        paper = model in MODEL_KINDS
+        ax.plot(mean.index, mean.to_numpy(), "-o" if paper else "--.", color=model_color(model),
+                lw=2 if paper else 1, markersize=4, label=LABELS.get(model, model))  # fmt: skip
+        plotted.append(mean.to_numpy(float))
+    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
+    _log_or_symlog(ax, np.concatenate(plotted))
+    ax.set_xlabel(r"label-flip ratio $\alpha$")
+    ax.set_ylabel(r"tr $H(\alpha)$ / mean tr $H(0)$ (" + DEFINITIONS["real"] + ")")
+    ax.set_title("si: the paper's models and the controls", fontsize=9)
+    ax.legend(fontsize=6)

@@ -205,7 +205,8 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
 
 
 def curvature_checks(records: pd.DataFrame) -> list[Check]:
-    """Claim 6 (both configurations, core) and the trained-model side of claim 7 (beyond).
+    """Claim 6 (core: the SI configuration and the authors' code as it ran, real Hessian; the
+    other readings and the controls beyond) and the trained-model side of claim 7 (beyond).
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` of the study's results.
     :return: one check per verdict of :func:`qmlr.report.curvature.claim_verdicts`.

@@ -1,222 +1,110 @@
-"""The curvature study (SI IV.D and the paper's Hessian figure): specs, computation, records.
+"""The curvature study (SI IV.D and the paper's Hessian figure): computation and records.
 
-Verdicts and tables are in :mod:`qmlr.report.curvature`, figures in
-:mod:`qmlr.report.plots_curvature`, the measurements of one trained model in
-:mod:`qmlr.core.curvature_metrics`.
-
-One :class:`CurvatureSpec` is one trained model whose loss curvature is measured: a
-*configuration*, a model, a label-noise ratio α and a run index.
-
-* ``"si"`` — the Supplementary Information's setup: MNIST 1 vs 9 (250 + 250 training images),
-  the SI IV models (MLP [16, 4]; QNN with 10 qubits, depth 6, RX-RY-RX + RZZ ring) trained with
-  SI Table I; the Hessian of the BCE loss on 100 random (poisoned) training samples.
-* ``"authors-code"`` — the setup of the authors' research code, from which the paper's figure
-  came: a QNN of RX and RY layers with a CNOT ring, depth 5 (model kind ``qnn-rxry``,
-  :class:`~qmlr.core.models.rxry.RxRyCnotQNN`); an MLP [8, 2]; a 70/30 split of the 500
-  (poisoned) images; 50 epochs, batch 32, lr 0.01; the Hessian on 100 of the held-out 30 %.
+Specs are in :mod:`qmlr.studies.curvature_specs` (re-exported here), the measurements of one
+trained model in :mod:`qmlr.core.curvature_metrics` and :mod:`qmlr.core.complexified`,
+verdicts and tables in :mod:`qmlr.report.curvature`, figures in
+:mod:`qmlr.report.plots_curvature`.
 
 Both configurations train in **double precision** (float64 / complex128), unlike the sweeps: the
 Hessian is a second derivative at a trained point, and the QNN's spectrum spans five decades.
-Label flipping reuses the sweeps' machinery — a :class:`~qmlr.studies.specs.CellSpec` with the
-same seeds (:meth:`CurvatureSpec.cell`) and :func:`qmlr.studies.runner.poisoned_training_set` —
-so the MLP and QNN of a given (α, run) see the same poison, and the ``si`` models share poison,
-initialisation and minibatch order with the resilience sweep's MNIST cells.
+Class-balanced label flipping reuses the sweeps' machinery — a
+:class:`~qmlr.studies.specs.CellSpec` with the same seeds (:meth:`CurvatureSpec.cell`) and
+:func:`qmlr.studies.runner.poisoned_training_set` — so every model of a given (α, run) sees the
+same poison, and the ``si`` models share poison, initialisation and minibatch order with the
+resilience sweep's MNIST cells.
 
 Measured per model (:func:`qmlr.core.curvature_metrics.measure`): the exact trace, ``λ_max`` and
 ``λ_min``, the spectral density by stochastic Lanczos quadrature (and for the QNNs the exact
 spectrum), the share of negative curvature, the Gauss–Newton / residual split of the trace
-(Terms A and B of SI §I), and whether an MLP is *dead*.
+(Terms A and B of SI §I), and whether a model is *dead*; for the ``authors-code`` QNN of the
+later series also the trace over complexified angles
+(:func:`qmlr.core.curvature_metrics.complexified_metrics`).
 
 Example:
-    >>> from qmlr.studies.experiments import get_profile
-    >>> specs = curvature_specs(get_profile("paper"))
-    >>> len(specs), sorted({s.config for s in specs})
-    (80, ['authors-code', 'si'])
+    >>> from qmlr.studies.profiles import get_profile
+    >>> [s.flips for s in curvature_specs(get_profile("smoke"))][-1]
+    'class-balanced'
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 import numpy as np
 import torch
 
-from qmlr.core.curvature_metrics import is_dead, measure
+from qmlr.core.curvature_metrics import complexified_metrics, is_dead, measure
 from qmlr.core.models import get_kind
-from qmlr.core.train import TrainConfig, fit
-from qmlr.studies.experiments import (
-    PAPER_MLP_HIDDEN,
-    PAPER_QNN_DEPTH,
-    Profile,
-    StudyDefinition,
-    training_config,
+from qmlr.core.train import fit
+from qmlr.studies.curvature_specs import (
+    AUTHORS_MLP_HIDDEN,
+    AUTHORS_QNN_DEPTH,
+    AUTHORS_SERIES,
+    AUTHORS_TRAIN_FRACTION,
+    AUTHORS_TRAINING,
+    CONFIGS,
+    CONTROL_KINDS,
+    DATA,
+    FLIPS,
+    HESSIAN_LABELS,
+    MODEL_KINDS,
+    N_QUBITS,
+    PRECISION,
+    STUDY,
+    CurvatureSpec,
+    authors_specs,
+    config_model,
+    config_training,
+    control_specs,
+    curvature_specs,
+    mlp_parameters,
+    n_parameters,
+    paper_specs,
 )
+from qmlr.studies.experiments import StudyDefinition
 from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
-from qmlr.studies.specs import (
-    CellSpec,
-    DataSpec,
-    ModelSpec,
-    derive_seed,
-    json_form,
-    model_from_dict,
-    spec_key,
-)
 from qmlr.studies.store import CellResult, environment_provenance
 
-STUDY = "curvature"
-CONFIGS = ("si", "authors-code")
-#: Display names of the configurations.
-CONFIG_NAMES = {"si": "SI", "authors-code": "authors'-code"}
-MODEL_KINDS = ("mlp", "qnn")
+__all__ = [
+    "AUTHORS_MLP_HIDDEN",
+    "AUTHORS_QNN_DEPTH",
+    "AUTHORS_SERIES",
+    "AUTHORS_TRAIN_FRACTION",
+    "AUTHORS_TRAINING",
+    "CONFIGS",
+    "CONTROL_KINDS",
+    "FLIPS",
+    "HESSIAN_LABELS",
+    "MODEL_KINDS",
+    "N_QUBITS",
+    "PRECISION",
+    "STUDY",
+    "CurvatureSpec",
+    "RECORD_COLUMNS",
+    "authors_specs",
+    "build",
+    "compute_group",
+    "compute_run",
+    "config_model",
+    "config_training",
+    "control_specs",
+    "curvature_specs",
+    "export",
+    "mlp_parameters",
+    "n_parameters",
+    "paper_specs",
+    "plan",
+    "records_frame",
+    "run_data",
+]
 
-#: The authors' research code (the authors' public research code).
-AUTHORS_TRAINING = TrainConfig(epochs=50, batch_size=32, lr=0.01)
-AUTHORS_MLP_HIDDEN = (8, 2)
-AUTHORS_QNN_DEPTH = 5
-AUTHORS_TRAIN_FRACTION = 0.7
-
-#: Precision of training and Hessian (float64 / complex128).
-PRECISION = "double"
-
-N_QUBITS = 10
-_DATA = DataSpec("mnist")
-
-# --------------------------------------------------------------------------------------------
-# specs
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CurvatureSpec:
-    """One trained model of the curvature study and how its Hessian is measured.
-
-    :param study: ``"curvature"``.
-    :param config: ``"si"`` or ``"authors-code"`` (see the module docstring).
-    :param model: the model (precision ``"double"``).
-    :param train: training hyperparameters.
-    :param alpha: label-flip ratio.
-    :param run: run index.
-    :param hessian_samples: samples the Hessian is computed on.
-    :param slq_probes: SLQ probes.
-    :param slq_steps: Lanczos steps per probe.
-    :param base_seed: the study's seed.
-    """
-
-    kind: ClassVar[str] = "curvature-run"
-    study: str
-    config: Literal["si", "authors-code"]
-    model: ModelSpec
-    train: TrainConfig
-    alpha: float
-    run: int
-    hessian_samples: int = 100
-    slq_probes: int = 16
-    slq_steps: int = 80
-    base_seed: int = 2508_02422
-
-    def __post_init__(self) -> None:
-        if self.config not in CONFIGS:
-            raise ValueError(f"unknown configuration {self.config!r}; choose from {CONFIGS}")
-        if not 0.0 <= float(self.alpha) < 1.0 or self.run < 0 or self.hessian_samples < 1:
-            raise ValueError(f"invalid curvature spec: {self}")
-        object.__setattr__(self, "alpha", round(float(self.alpha), 10))
-
-    @property
-    def ansatz(self) -> str:
-        """The QNN circuit (``""`` for an MLP)."""
-        if self.model.kind != "qnn":
-            return ""
-        return "rx-ry-rx+rzz-ring" if self.config == "si" else "rx-ry+cnot-ring"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form."""
-        return json_form(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CurvatureSpec:
-        """Inverse of :meth:`to_dict`."""
-        rest = {k: v for k, v in d.items() if k not in ("model", "train")}
-        return cls(model=model_from_dict(d["model"]), train=TrainConfig(**d["train"]), **rest)
-
-    def key(self) -> str:
-        """16-hex-digit identity in the store."""
-        return spec_key(self)
-
-    def cell(self) -> CellSpec:
-        """The equivalent sweep cell: its poison seed, model seed and poisoned training set are
-        this run's (label flipping on the MNIST training split)."""
-        return CellSpec(
-            STUDY, _DATA, self.model, self.train, "label_flip", self.alpha, self.run, self.base_seed
-        )
-
-    def hessian_seed(self) -> int:
-        """Seed of the Hessian sample draw (shared by MLP and QNN of a configuration, α, run)."""
-        return derive_seed(self.base_seed, "curvature-hessian", self.config, self.alpha, self.run)
-
-    def split_seed(self) -> int:
-        """Seed of the 70/30 split (``authors-code``), shared by MLP and QNN."""
-        return derive_seed(self.base_seed, "curvature-split", self.alpha, self.run)
-
-    def probe_seed(self) -> int:
-        """Seed of the SLQ / Hutchinson / ARPACK start vectors."""
-        return derive_seed(
-            self.base_seed, "curvature-probes", self.config, self.model.kind, self.run
-        )
-
-
-def config_model(config: str, kind: str) -> ModelSpec:
-    """The model of a configuration, in double precision.
-
-    Example:
-        >>> config_model("authors-code", "mlp").label
-        'MLP [8, 2]'
-    """
-    if config not in CONFIGS or kind not in MODEL_KINDS:
-        raise ValueError(f"unknown configuration/model {config!r}/{kind!r}")
-    if kind == "mlp":
-        hidden = PAPER_MLP_HIDDEN["mnist"] if config == "si" else AUTHORS_MLP_HIDDEN
-        return ModelSpec("mlp", hidden=hidden, precision=PRECISION)
-    depth = PAPER_QNN_DEPTH["mnist"] if config == "si" else AUTHORS_QNN_DEPTH
-    return ModelSpec("qnn", depth=depth, precision=PRECISION)
-
-
-def config_training(config: str, kind: str, profile: Profile) -> TrainConfig:
-    """SI Table I (``si``) or the authors' 50 / 32 / 0.01 (``authors-code``), epochs scaled by
-    the profile's ``curvature_epoch_scale`` (the grid, the runs and the Hessian estimators'
-    sizes are the profile's too: :mod:`qmlr.studies.profiles`)."""
-    profile = replace(profile, epoch_scale=profile.curvature_epoch_scale)
-    if config == "si":
-        return training_config("mnist", kind, profile)
-    epochs = max(1, round(AUTHORS_TRAINING.epochs * profile.epoch_scale))
-    return TrainConfig(epochs, AUTHORS_TRAINING.batch_size, AUTHORS_TRAINING.lr)
-
-
-def curvature_specs(profile: Profile) -> list[CurvatureSpec]:
-    """Every run of the study at ``profile`` (configuration × model × α × run)."""
-    specs = []
-    for config in CONFIGS:
-        for kind in MODEL_KINDS:
-            for alpha in profile.curvature_alphas:
-                for run in range(profile.curvature_runs):
-                    specs.append(
-                        CurvatureSpec(
-                            STUDY,
-                            config,
-                            config_model(config, kind),
-                            config_training(config, kind, profile),
-                            alpha,
-                            run,
-                            hessian_samples=profile.hessian_samples,
-                            slq_probes=profile.slq_probes,
-                            slq_steps=profile.slq_steps,
-                        )
-                    )
-    return specs
-
+#: Runs whose complexified trace is also computed by its definition (``2P`` Hessian-vector
+#: products), as a check of the identity used for every run.
+COMPLEXIFIED_DIRECT_RUNS = (0,)
 
 # --------------------------------------------------------------------------------------------
 # computation
@@ -225,9 +113,9 @@ def curvature_specs(profile: Profile) -> list[CurvatureSpec]:
 
 @dataclass(frozen=True)
 class RunData:
-    """What one run trains on and where its Hessian is measured (rows of the poisoned set).
+    """What one run trains on and where its Hessian is measured (rows of the 500 images).
 
-    :param x: poisoned training set features ``(500, 1024)`` (the 500 MNIST training images).
+    :param x: training set features ``(500, 1024)`` (the 500 MNIST training images).
     :param y: their labels after flipping.
     :param flipped: boolean mask of flipped rows.
     :param train_rows: rows the model is trained on.
@@ -240,26 +128,58 @@ class RunData:
     train_rows: np.ndarray
     hessian_rows: np.ndarray
 
+    @property
+    def clean_y(self) -> np.ndarray:
+        """The true labels."""
+        return self.y ^ self.flipped.astype(self.y.dtype)
+
+
+def _authors_split(spec: CurvatureSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded 70/30 split of ``n`` rows: sorted (train, held-out) rows."""
+    order = np.random.default_rng(spec.split_seed()).permutation(n)
+    n_train = int(round(AUTHORS_TRAIN_FRACTION * n))
+    return np.sort(order[:n_train]), np.sort(order[n_train:])
+
+
+def unbalanced_flips(spec: CurvatureSpec, train_rows: np.ndarray) -> np.ndarray:
+    """The ``train-unbalanced`` flips: ``⌊α n_train⌋`` training rows drawn uniformly without
+    replacement, whatever their class.
+
+    :param spec: the run (its α and :meth:`CurvatureSpec.unbalanced_flip_seed`).
+    :param train_rows: the rows of the training part.
+    :return: the sorted flipped rows.
+    """
+    count = int(np.floor(spec.alpha * len(train_rows) + 1e-9))
+    rng = np.random.default_rng(spec.unbalanced_flip_seed())
+    return np.sort(rng.choice(train_rows, size=count, replace=False))
+
 
 def run_data(spec: CurvatureSpec) -> RunData:
     """Poison, split and Hessian sample of a run.
 
     ``si``: train on all 500 poisoned images; Hessian on ``hessian_samples`` of them drawn
-    without replacement. ``authors-code``: a seeded random 70/30 split of the 500 poisoned images
-    (the flips are drawn before the split, class-balanced over all 500); train on the 70 %;
-    Hessian on ``hessian_samples`` of the held-out 30 %, with the labels they carry.
+    without replacement. ``authors-code``: a seeded random 70/30 split of the 500 images; train
+    on the 70 %; Hessian on ``hessian_samples`` of the held-out 30 %. With ``class-balanced``
+    flips the flips are drawn over all 500 before the split (held-out samples can carry them);
+    with ``train-unbalanced`` flips only training rows are flipped (:func:`unbalanced_flips`).
     """
-    poisoned = poisoned_training_set(spec.cell())
-    x, y = poisoned.data.x, poisoned.data.y
+    if spec.flips == "class-balanced":
+        poisoned = poisoned_training_set(spec.cell())
+        x, y = poisoned.data.x, poisoned.data.y.copy()
+        corrupted = poisoned.corrupted
+    else:
+        clean = clean_split(DATA, "train")
+        x, y = clean.x, clean.y.copy()
     flipped = np.zeros(len(y), dtype=bool)
-    flipped[poisoned.corrupted] = True
     rows = np.arange(len(y))
     if spec.config == "si":
         train_rows, pool = rows, rows
     else:
-        order = np.random.default_rng(spec.split_seed()).permutation(len(y))
-        n_train = int(round(AUTHORS_TRAIN_FRACTION * len(y)))
-        train_rows, pool = np.sort(order[:n_train]), np.sort(order[n_train:])
+        train_rows, pool = _authors_split(spec, len(y))
+    if spec.flips == "train-unbalanced":
+        corrupted = unbalanced_flips(spec, train_rows)
+        y[corrupted] ^= 1
+    flipped[corrupted] = True
     if spec.hessian_samples > len(pool):
         raise ValueError(f"{spec.hessian_samples} Hessian samples requested, {len(pool)} available")
     rng = np.random.default_rng(spec.hessian_seed())
@@ -267,15 +187,39 @@ def run_data(spec: CurvatureSpec) -> RunData:
     return RunData(x, y, flipped, train_rows, hessian_rows)
 
 
-def build(spec: CurvatureSpec, seed: int) -> torch.nn.Module:
-    """The single-member double-precision model of ``spec``."""
-    if spec.model.kind == "qnn" and spec.config == "authors-code":
-        return get_kind("qnn-rxry").build(spec.model, _DATA, 2**N_QUBITS, (seed,))
-    return build_model(spec.model, _DATA, 2**N_QUBITS, (seed,))
-
-
 def _inputs(x: np.ndarray, spec: CurvatureSpec) -> torch.Tensor:
     return model_inputs(x, spec.model)
+
+
+def train(spec: CurvatureSpec, data: RunData, seed: int) -> tuple[torch.nn.Module, Any]:
+    """The single-member double-precision model of ``spec``, trained on its rows.
+
+    The paper's models are built and fitted with :func:`qmlr.core.train.fit` (the ``authors-code``
+    QNN is model kind ``qnn-rxry``); a control is fitted by its kind
+    (:meth:`~qmlr.core.models.base.ModelKind.fit`: early stopping, weight decay, the PCA map).
+
+    :return: ``(model, history)``.
+    """
+    x_all, y_all = _inputs(data.x, spec), torch.as_tensor(data.y)
+    rows = torch.as_tensor(data.train_rows)
+    val = clean_split(DATA, "val")
+    x_val, y_val = _inputs(val.x, spec), torch.as_tensor(val.y)
+    x, y = x_all[rows][None], y_all[rows][None]
+    if spec.model.kind in CONTROL_KINDS:
+        kind = get_kind(spec.model.kind)
+        return kind.fit(spec.model, DATA, spec.train, x, y, (seed,), x_val, y_val)
+    model = build(spec, seed)
+    return model, fit(model, x, y, spec.train, (seed,), x_val, y_val)
+
+
+def build(spec: CurvatureSpec, seed: int) -> torch.nn.Module:
+    """The untrained single-member double-precision model of a paper-model spec (the
+    ``authors-code`` QNN is model kind ``qnn-rxry``)."""
+    if spec.model.kind not in MODEL_KINDS:
+        raise ValueError(f"{spec.model.kind!r} is fitted by its kind, not built here")
+    if spec.ansatz == "rx-ry+cnot-ring":
+        return get_kind("qnn-rxry").build(spec.model, DATA, 2**N_QUBITS, (seed,))
+    return build_model(spec.model, DATA, 2**N_QUBITS, (seed,))
 
 
 def compute_run(spec: CurvatureSpec) -> CellResult:
@@ -284,19 +228,14 @@ def compute_run(spec: CurvatureSpec) -> CellResult:
     data = run_data(spec)
     cell = spec.cell()
     seed = cell.model_seed()
-    model = build(spec, seed)
-    x_all = _inputs(data.x, spec)
-    y_all = torch.as_tensor(data.y)
-    rows = torch.as_tensor(data.train_rows)
-    val = clean_split(_DATA, "val")
-    x_val, y_val = _inputs(val.x, spec), torch.as_tensor(val.y)
-    history = fit(model, x_all[rows][None], y_all[rows][None], spec.train, (seed,), x_val, y_val)
+    model, history = train(spec, data, seed)
     trained = time.perf_counter()
+    x_all = _inputs(data.x, spec)
     with torch.no_grad():
-        train_logits = model(x_all[rows][None])[0].numpy()
+        train_logits = model(x_all[torch.as_tensor(data.train_rows)][None])[0].numpy()
         all_logits = model(x_all[None])[0].numpy()
     held = np.setdiff1d(np.arange(len(data.y)), data.train_rows)
-    clean_y = data.y ^ data.flipped.astype(data.y.dtype)
+    clean_y = data.clean_y
     metrics: dict[str, Any] = {
         "train_accuracy": float(history.train_accuracy[0]),
         "val_accuracy": float(history.val_accuracy[0]),
@@ -311,25 +250,13 @@ def compute_run(spec: CurvatureSpec) -> CellResult:
         "dead": is_dead(train_logits),
         "hessian_rows": data.hessian_rows.tolist(),
     }
-    h_rows = torch.as_tensor(data.hessian_rows)
-    h_flipped = data.flipped[data.hessian_rows]
-    metrics["n_hessian_flipped"] = int(h_flipped.sum())
-    metrics.update(
-        measure(
-            model,
-            x_all[h_rows],
-            y_all[h_rows],
-            h_flipped,
-            spec.model.kind,
-            spec.slq_probes,
-            spec.slq_steps,
-            spec.probe_seed(),
-        )
-    )
+    metrics.update(_measure_hessian(spec, model, data, x_all))
     done = time.perf_counter()
     provenance = {
         **environment_provenance(),
-        "poison_seed": cell.poison_seed(),
+        "poison_seed": cell.poison_seed()
+        if spec.flips == "class-balanced"
+        else spec.unbalanced_flip_seed(),
         "model_seed": seed,
         "hessian_seed": spec.hessian_seed(),
         "split_seed": spec.split_seed() if spec.config == "authors-code" else None,
@@ -344,6 +271,49 @@ def compute_run(spec: CurvatureSpec) -> CellResult:
     return CellResult(spec, metrics, provenance)
 
 
+def _measure_hessian(
+    spec: CurvatureSpec, model: torch.nn.Module, data: RunData, x_all: torch.Tensor
+) -> dict[str, Any]:
+    """The curvature measurements on the run's Hessian samples, with the spec's labels; for
+    the complexified series also the complexified traces (and, with clean Hessian labels after
+    class-balanced flips, both traces with the labels the samples carry after flipping)."""
+    h_rows = torch.as_tensor(data.hessian_rows)
+    carried = data.y[data.hessian_rows]
+    labels = data.clean_y[data.hessian_rows] if spec.hessian_labels == "clean" else carried
+    wrong = labels != data.clean_y[data.hessian_rows]
+    x_h, y_h = x_all[h_rows], torch.as_tensor(labels)
+    out: dict[str, Any] = {
+        "n_hessian_flipped": int(wrong.sum()),
+        "n_hessian_poisoned": int(data.flipped[data.hessian_rows].sum()),
+    }
+    out.update(
+        measure(
+            model,
+            x_h,
+            y_h,
+            wrong,
+            spec.model.kind,
+            spec.slq_probes,
+            spec.slq_steps,
+            spec.probe_seed(),
+        )
+    )
+    if spec.complexified:
+        relabel = spec.hessian_labels == "clean" and spec.flips == "class-balanced"
+        other = torch.as_tensor(carried) if relabel else None  # held-out flips exist only here
+        out.update(
+            complexified_metrics(
+                model,
+                x_h,
+                y_h,
+                out["trace"],
+                direct=spec.run in COMPLEXIFIED_DIRECT_RUNS,
+                poisoned_labels=other,
+            )
+        )
+    return out
+
+
 def compute_group(specs: list[CurvatureSpec]) -> list[CellResult]:
     """Compute a group of runs one after the other (the study's ``compute``)."""
     return [compute_run(s) for s in specs]
@@ -353,7 +323,8 @@ def _cost(spec: CurvatureSpec) -> float:
     """Rough relative cost, for scheduling expensive runs first."""
     if spec.model.kind == "qnn":
         steps = spec.train.epochs * -(-500 // spec.train.batch_size)
-        return 3.0 + 0.02 * steps * spec.train.batch_size / 32 + 0.5 * spec.hessian_samples
+        extra = 0.5 * spec.hessian_samples if spec.complexified else 0.0
+        return 3.0 + 0.02 * steps * spec.train.batch_size / 32 + 0.5 * spec.hessian_samples + extra
     return 1.0 + 0.3 * spec.hessian_samples
 
 
@@ -372,11 +343,18 @@ RECORD_COLUMNS = (
     "model",
     "model_label",
     "ansatz",
+    "flips",
+    "hessian_labels",
     "alpha",
     "run",
     "n_params",
     "dead",
     "trace",
+    "trace_complexified",
+    "trace_complexified_direct",
+    "trace_complexified_imag",
+    "trace_poisoned_labels",
+    "trace_complexified_poisoned_labels",
     "lam_max",
     "lam_min",
     "negative_mass_slq",
@@ -389,6 +367,7 @@ RECORD_COLUMNS = (
     "trace_flipped",
     "trace_residual_flipped",
     "n_hessian_flipped",
+    "n_hessian_poisoned",
     "slq_trace",
     "hutchinson_trace",
     "hutchinson_se",
@@ -420,6 +399,8 @@ def record(result: CellResult) -> dict[str, Any]:
         "model": s.model.kind,
         "model_label": s.model.label,
         "ansatz": s.ansatz,
+        "flips": s.flips,
+        "hessian_labels": s.hessian_labels,
         "alpha": s.alpha,
         "run": s.run,
         "key": s.key(),
@@ -433,12 +414,14 @@ def record(result: CellResult) -> dict[str, Any]:
 
 
 def records_frame(results: Sequence[CellResult]):
-    """The runs as a tidy ``pandas.DataFrame`` (one row per configuration, model, α, run)."""
+    """The runs as a tidy ``pandas.DataFrame`` (one row per configuration, model, flips,
+    Hessian labels, α, run)."""
     import pandas as pd
 
     rows = [record(r) for r in results if r.spec.kind == CurvatureSpec.kind]
     frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
-    return frame.sort_values(["config", "model", "alpha", "run"]).reset_index(drop=True)
+    order = ["config", "model", "flips", "hessian_labels", "alpha", "run"]
+    return frame.sort_values(order).reset_index(drop=True)
 
 
 def export(results: Sequence[CellResult], folder: str | Path) -> Path:
@@ -453,28 +436,3 @@ def export(results: Sequence[CellResult], folder: str | Path) -> Path:
 DEFINITION = StudyDefinition(
     STUDY, curvature_specs, compute_group, plan, export=export, spec_types=(CurvatureSpec,)
 )
-
-
-# --------------------------------------------------------------------------------------------
-# sizes
-# --------------------------------------------------------------------------------------------
-
-
-def n_parameters(spec: CurvatureSpec) -> int:
-    """Trainable parameters of the spec's model.
-
-    Example:
-        >>> from qmlr.studies.experiments import get_profile
-        >>> sorted({n_parameters(s) for s in curvature_specs(get_profile("smoke"))})
-        [100, 240, 8221, 16473]
-    """
-    if spec.model.kind == "mlp":
-        return mlp_parameters(spec.model.hidden)
-    per_gate = 4 if spec.config == "si" else 2
-    return spec.model.depth * N_QUBITS * per_gate
-
-
-def mlp_parameters(hidden: Sequence[int], in_features: int = 1024) -> int:
-    """Parameters of an MLP ``in_features → hidden → 1``."""
-    sizes = [in_features, *hidden, 1]
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))

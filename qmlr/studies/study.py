@@ -118,6 +118,26 @@ def load_results(
     return run_study_specs(study, cells, store_for(profile, results_dir))
 
 
+def load_available(
+    study: str, profile: str = "paper", results_dir: str | Path | None = None
+) -> tuple[list[CellResult], int]:
+    """The cells of ``study`` a chapter can show without training: at a stored profile (paper)
+    only those already on disk, so a study still being computed never trains at build time;
+    at any other profile every cell, computed live as :func:`load_results` does.
+
+    :param study: study name.
+    :param profile: profile name.
+    :param results_dir: results folder override.
+    :return: ``(results in the study's order, number of cells the study has)``; a chapter says
+        "N of M cells computed" and judges nothing while N < M.
+    """
+    cells = study_cells(study, profile)
+    if not get_profile(profile).stored:
+        return load_results(study, profile, results_dir), len(cells)
+    store = store_for(profile, results_dir)
+    return [store.load(spec) for spec in cells if store.has(spec)], len(cells)
+
+
 def run_study_specs(
     study: str,
     specs: list,

@@ -85,6 +85,9 @@ class ModelKind:
     #: Whether the kind records its parameter count among a cell's metrics (the original
     #: ``mlp`` and ``qnn`` cells do not, so their stored metrics stay as they were).
     records_n_params: ClassVar[bool] = True
+    #: Extra keyword arguments of :func:`qmlr.core.train.fit` for this kind (e.g. a weight
+    #: decay); the default trains with plain Adam.
+    fit_options: ClassVar[dict[str, Any]] = {}
 
     def validate(self, model: Any) -> None:
         """Raise ``ValueError`` if ``model`` (a ModelSpec of this kind) is malformed."""
@@ -133,7 +136,9 @@ class ModelKind:
             validation set).
         """
         ensemble = self.build(model, data, x.shape[-1], seeds)
-        history = fit(ensemble, x, y, train, seeds, x_val, y_val, progress=progress)
+        history = fit(
+            ensemble, x, y, train, seeds, x_val, y_val, progress=progress, **self.fit_options
+        )
         return ensemble, history
 
     def n_params(self, ensemble: Ensemble) -> list[int]:

@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -143,23 +143,7 @@ class WeightDecayMLPKind(_PaperMLPKind):
 
     name = "mlp-weight-decay"
 
+    fit_options: ClassVar[dict[str, Any]] = {"weight_decay": WEIGHT_DECAY}
+
     def label(self, model: Any) -> str:
         return f"MLP {list(model.hidden)}, weight decay {WEIGHT_DECAY:g}"
-
-    def fit(
-        self,
-        model: Any,
-        data: Any,
-        train: TrainConfig,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        seeds: Sequence[int],
-        x_val: torch.Tensor | None = None,
-        y_val: torch.Tensor | None = None,
-        progress: bool = False,
-    ) -> tuple[Ensemble, History]:
-        net = self.build(model, data, x.shape[-1], seeds)
-        history = fit(
-            net, x, y, train, seeds, x_val, y_val, progress=progress, weight_decay=WEIGHT_DECAY
-        )
-        return net, history

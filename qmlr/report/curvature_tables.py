@@ -1,0 +1,236 @@
+"""The curvature study's series and tables: scopes, trace readings, ratios, summaries.
+
+A *scope* (:data:`SCOPES`) names one series of trained models — configuration, how labels were
+flipped, which labels the Hessian samples carry — and a *definition* says which trace is read:
+``real`` (the ``P × P`` Hessian over the parameters) or ``complexified`` (the ``2P × 2P``
+Hessian over the real and imaginary parts of the QNN's angles, as the authors' code computed;
+:mod:`qmlr.core.complexified`). Every ratio divides by the mean clean (α = 0) trace of the
+same scope, model and definition. Verdicts are in :mod:`qmlr.report.curvature`.
+
+Example:
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"config": ["si"] * 2, "model": ["mlp"] * 2, "alpha": [0.0, 0.2],
+    ...                       "trace": [2.0, 6.0], "dead": [False, False]})
+    >>> trace_ratios(frame)["ratio"].tolist()
+    [1.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qmlr.studies.curvature_study import (
+    AUTHORS_TRAIN_FRACTION,
+    FLIPS,
+    HESSIAN_LABELS,
+    MODEL_KINDS,
+    N_QUBITS,
+    curvature_specs,
+    n_parameters,
+)
+from qmlr.studies.profiles import Profile
+
+#: Display names of the paper's models.
+LABELS = {"mlp": "MLP", "qnn": "QNN"}
+
+#: The series of the study, by (configuration, flips, Hessian labels): their scope names.
+SCOPES = {
+    ("si", "class-balanced", "poisoned"): "si",
+    ("authors-code", "train-unbalanced", "clean"): "authors-code",
+    ("authors-code", "class-balanced", "clean"): "authors-code, balanced flips",
+    ("authors-code", "class-balanced", "poisoned"): "authors-code, balanced flips, flipped labels",
+}
+#: What each scope is, for tables and prose.
+SCOPE_TEXT = {
+    "si": "SI models; class-balanced flips of all 500; Hessian on 100 training samples with the "
+    "labels they carry",
+    "authors-code": "authors' code as it ran: random flips of the 70 % training part only; "
+    "Hessian on 100 held-out samples with clean labels",
+    "authors-code, balanced flips": "authors' models, class-balanced flips of all 500 before the "
+    "split; Hessian on 100 held-out samples with clean labels",
+    "authors-code, balanced flips, flipped labels": "the first reading: class-balanced flips of "
+    "all 500 before the split; Hessian on 100 held-out samples with the labels they carry",
+}
+#: Names of the scopes on the scorecard.
+SCOPE_NAMES = {
+    "si": "SI configuration",
+    "authors-code": "authors'-code configuration as it ran",
+    "authors-code, balanced flips": "authors'-code models, balanced flips, clean Hessian labels",
+    "authors-code, balanced flips, flipped labels": "authors'-code models, balanced flips, "
+    "flipped Hessian labels (first reading)",
+}
+#: Scopes whose claim-6 verdicts are core (the SI's models; the authors' pipeline as it ran).
+CORE_SCOPES = ("si", "authors-code")
+#: Trace definitions.
+DEFINITIONS = {"real": "real Hessian, P × P", "complexified": "complexified angles, 2P × 2P"}
+
+
+def with_scope(records: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``records`` with ``flips``, ``hessian_labels`` (defaults where missing),
+    ``definition`` (``real`` where missing) and ``scope`` columns."""
+    frame = records.copy()
+    defaults = {"flips": FLIPS[0], "hessian_labels": HESSIAN_LABELS[0], "definition": "real"}
+    for column, default in defaults.items():
+        if column not in frame:
+            frame[column] = default
+    keys = zip(frame["config"], frame["flips"], frame["hessian_labels"], strict=True)
+    frame["scope"] = [SCOPES.get(k, ", ".join(k)) for k in keys]
+    return frame
+
+
+def first_reading(records: pd.DataFrame) -> pd.DataFrame:
+    """The paper's models with class-balanced flips and poisoned Hessian labels (the first
+    computation of the study)."""
+    frame = with_scope(records)
+    keep = (
+        (frame["flips"] == FLIPS[0])
+        & (frame["hessian_labels"] == HESSIAN_LABELS[0])
+        & frame["model"].isin(MODEL_KINDS)
+    )
+    return frame[keep]
+
+
+def readings_frame(records: pd.DataFrame) -> pd.DataFrame:
+    """Every trace reading as one row: the records' real traces, the complexified traces, and
+    the complexified traces with the labels the samples carry that the clean-label cells also
+    measured (a ``definition`` column says which).
+
+    :param records: :func:`~qmlr.studies.curvature_study.records_frame` output.
+    :return: ``with_scope`` columns plus ``definition``; ``trace`` holds the reading.
+    """
+    frame = with_scope(records.drop(columns=["definition"], errors="ignore"))
+    parts = [frame.assign(definition="real")]
+    if "trace_complexified" in frame:
+        cx = frame[frame["trace_complexified"].notna()]
+        parts.append(cx.assign(definition="complexified", trace=cx["trace_complexified"]))
+    if "trace_complexified_poisoned_labels" in frame:
+        carried = frame["trace_complexified_poisoned_labels"].notna()
+        other = frame[carried & (frame["flips"] == FLIPS[0])]  # held-out flips exist only here
+        other = other.assign(
+            definition="complexified",
+            hessian_labels="poisoned",
+            trace=other["trace_complexified_poisoned_labels"],
+        )
+        parts.append(with_scope(other.drop(columns=["scope"])))
+    return pd.concat(parts, ignore_index=True)
+
+
+def trace_ratios(records: pd.DataFrame, include_dead: bool = True) -> pd.DataFrame:
+    """Each run's ``trace / mean trace of the clean runs`` of its scope, model and definition.
+
+    :param records: :func:`records_frame` or :func:`readings_frame` output.
+    :param include_dead: keep dead runs (in numerator and clean mean); ``False`` drops them.
+    :return: a copy of the (filtered) records with ``scope``, ``definition`` and ``ratio``.
+    """
+    frame = with_scope(records if include_dead else records[~records["dead"].astype(bool)])
+    group = ["scope", "model", "definition"]
+    clean = frame[frame["alpha"] == 0.0].groupby(group)["trace"].mean()
+    base = frame.set_index(group).index.map(clean.to_dict())
+    frame["ratio"] = frame["trace"].to_numpy(float) / np.asarray(base, dtype=float)
+    return frame
+
+
+def ratio_table(records: pd.DataFrame, include_dead: bool = True) -> pd.DataFrame:
+    """Trace ratio per scope, model, definition and noisy α: mean, std, median, min, max over
+    runs, with the numbers of runs and of dead runs.
+
+    :param records: :func:`records_frame` or :func:`readings_frame` output.
+    :param include_dead: see :func:`trace_ratios`.
+    :return: a frame indexed by (scope, model, definition, alpha).
+    """
+    frame = trace_ratios(records, include_dead)
+    index = ["scope", "model", "definition", "alpha"]
+    noisy = frame[frame["alpha"] > 0]
+    grouped = noisy.groupby(index)
+    out = grouped["ratio"].agg(["mean", "std", "median", "min", "max"])
+    out["std"] = grouped["ratio"].std(ddof=0)
+    out["runs"] = grouped.size()
+    every = with_scope(records)
+    dead = every[every["alpha"] > 0].groupby(index)["dead"].sum()
+    out["dead (all runs)"] = dead.reindex(out.index).fillna(0).astype(int)
+    return out
+
+
+def summary_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Means over runs per scope, model and α of the curvature measurements."""
+    cols = {
+        "trace": "mean",
+        "lam_max": "mean",
+        "lam_min": "mean",
+        "negative_share_slq": "mean",
+        "negative_share_exact": "mean",
+        "negative_mass_slq": "mean",
+        "negative_mass_exact": "mean",
+        "trace_gauss_newton": "mean",
+        "trace_residual": "mean",
+        "trace_residual_flipped": "mean",
+        "val_accuracy": "mean",
+        "train_accuracy": "mean",
+        "dead": "sum",
+        "run": "count",
+    }
+    out = with_scope(records).groupby(["scope", "model", "alpha"]).agg(cols)
+    return out.rename(columns={"run": "runs", "dead": "dead runs"})
+
+
+def methods_table(profile: Profile) -> pd.DataFrame:
+    """One row per scope and model: what is trained, how, and where the Hessian is taken."""
+    rows, seen = [], set()
+    for spec in curvature_specs(profile):
+        scope = SCOPES[(spec.config, spec.flips, spec.hessian_labels)]
+        if (scope, spec.model.kind) in seen:
+            continue
+        seen.add((scope, spec.model.kind))
+        if spec.model.kind == "mlp":
+            arch = f"MLP 1024 → {' → '.join(map(str, spec.model.hidden))} → 1, ReLU"
+        elif spec.config == "si" and spec.model.kind == "qnn":
+            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY-RX + RZZ ring"
+        elif spec.model.kind == "qnn":
+            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY + CNOT ring"
+        else:
+            arch = f"control: {spec.model.label}"
+        split = (
+            "all 500 (250 + 250)"
+            if spec.config == "si"
+            else f"{AUTHORS_TRAIN_FRACTION:.0%} of 500 (seeded random split)"
+        )
+        where = "training set" if spec.config == "si" else "held-out 30 %"
+        rows.append(
+            {
+                "scope": scope,
+                "configuration": spec.config,
+                "model": arch,
+                "parameters": n_parameters(spec),
+                "epochs / batch / lr": f"{spec.train.epochs} / {spec.train.batch_size} / "
+                f"{spec.train.lr:g}",
+                "flips": spec.flips,
+                "trained on": split,
+                "Hessian on": f"{spec.hessian_samples} random samples of the {where}, "
+                f"{spec.hessian_labels} labels",
+                "α": ", ".join(f"{a:g}" for a in profile.curvature_alphas),
+                "runs": profile.curvature_runs,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def readings_table(records: pd.DataFrame, model: str = "qnn") -> pd.DataFrame:
+    """Mean trace ratio (without dead runs) of one ``authors-code`` model in every reading —
+    flips × Hessian labels × trace definition — per noisy α, with the clean mean trace.
+
+    :param records: :func:`~qmlr.studies.curvature_study.records_frame` output.
+    :param model: ``"qnn"`` or ``"mlp"``.
+    :return: a frame indexed by (flips, hessian_labels, definition).
+    """
+    ratios = trace_ratios(readings_frame(records), include_dead=False)
+    sel = ratios[(ratios["config"] == "authors-code") & (ratios["model"] == model)]
+    index = ["flips", "hessian_labels", "definition"]
+    if sel.empty:
+        return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=index))
+    table = sel[sel["alpha"] > 0].pivot_table(
+        index=index, columns="alpha", values="ratio", aggfunc="mean"
+    )
+    table.columns = [f"α = {a:g}" for a in table.columns]
+    table.insert(0, "clean mean tr", sel[sel["alpha"] == 0.0].groupby(index)["trace"].mean())
+    return table
