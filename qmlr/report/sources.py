@@ -10,10 +10,9 @@ affected claim under both readings. Verdicts come from the chapters' own verdict
 introduces a threshold of its own.
 
 The measured rows read these studies: ``resilience`` (the SI's readings), ``normalization``
-(per-column MNIST), ``encoding`` (the 13-qubit XXZ QNN), ``unlearning`` (both QNN unlearning
-settings, and the 13-qubit series where present) and ``curvature`` (both Hessian
-configurations; the label choice and the complexified trace where its records have the columns
-``hessian_labels`` / ``trace_complexified``).
+(per-column MNIST), ``code-mlp`` (the code's MNIST MLP), ``encoding`` (the 13-qubit XXZ QNN),
+``unlearning`` (both QNN unlearning settings and the 13-qubit series) and ``curvature`` (its
+scopes and trace definitions, :mod:`qmlr.report.curvature`).
 
 Example:
     >>> set(FIGURES) == set(PUBLISHED) == set(BOOK_FOLLOWS)
