@@ -35,7 +35,7 @@ def empty_readings(**kw) -> S.Readings:
     blank = pd.DataFrame(columns=["dataset", "model", "corruption", "alpha", "run"])
     fields = dict(resilience=blank, normalization=blank, encoding=blank,
                   unlearning=pd.DataFrame(columns=["dataset", "model", "setting", "method"]),
-                  curvature=pd.DataFrame(columns=["config", "model", "alpha", "dead", "trace"]),
+                  curvature=pd.DataFrame(),
                   profile="paper")  # fmt: skip
     fields.update(kw)
     return S.Readings(**fields)
@@ -91,40 +91,41 @@ def test_encoding_rows_read_the_13_qubit_records_and_alpha_03():
     assert missing[1].code_verdict is None and missing[1].row()[S.CODE_READING] == S.NOT_MEASURED
 
 
-def curvature_records(labels: bool) -> pd.DataFrame:
+def curvature_records() -> pd.DataFrame:
+    """Synthetic curvature records: SI and the authors' pipeline (as it ran, and the first
+    reading), MLP ratios rising, QNN ratios falling; the complexified QNN trace rising."""
     rows = []
-    for config in ("si", "authors-code"):
+    scopes = (("si", "class-balanced", "poisoned"), ("authors-code", "train-unbalanced", "clean"),
+              ("authors-code", "class-balanced", "poisoned"))  # fmt: skip
+    for config, flips, labels in scopes:
         for model, ratios in (("mlp", (1.0, 3.0, 30.0, 300.0)), ("qnn", (1.0, 0.8, 0.5, 0.2))):
             for a, r in zip((0.0, 0.2, 0.3, 0.4), ratios, strict=True):
                 for run in range(3):
-                    for hl in ("poisoned", "clean") if labels else (None,):
-                        row = dict(config=config, model=model, alpha=a, run=run, dead=False,
-                                   trace=r * (2.0 if hl == "clean" else 1.0),
-                                   trace_residual=0.0, trace_gauss_newton=1.0,
-                                   negative_share_slq=0.0, negative_share_exact=0.0,
-                                   trace_residual_flipped=-1.0)  # fmt: skip
-                        if labels:
-                            row["hessian_labels"] = hl
-                            row["trace_complexified"] = 1 / r if model == "qnn" else np.nan
-                        rows.append(row)
+                    rows.append(dict(config=config, flips=flips, hessian_labels=labels,
+                                     model=model, alpha=a, run=run, dead=False,
+                                     trace=r * (2.0 if labels == "clean" else 1.0),
+                                     trace_complexified=1 / r if model == "qnn" else np.nan,
+                                     trace_residual=0.0, trace_gauss_newton=1.0,
+                                     negative_share_slq=0.0, negative_share_exact=0.0,
+                                     trace_residual_flipped=-1.0))  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def test_curvature_rows_and_the_conditional_label_row():
-    records = curvature_records(labels=False)
+def test_curvature_rows_read_the_chapters_scopes_and_definitions():
+    records = curvature_records()
     config = S.configuration_comparisons(records)
     assert [c.si_verdict.label for c in config] == ["reproduced", "reproduced"]
     np.testing.assert_allclose([c.si for c in config], [300.0, 0.2])
+    np.testing.assert_allclose([c.code for c in config], [300.0, 0.2])
     dead = S.dead_run_comparisons(records)[0]
     assert dead.si == dead.code  # no dead runs: both readings agree
-    assert (
-        S.measured("Hessian labels and trace definition", empty_readings(curvature=records)) == []
-    )
-    labelled = curvature_records(labels=True)
-    rows = S.label_trace_comparisons(labelled)
-    np.testing.assert_allclose([rows[0].si, rows[0].code], [0.2, 0.2])
-    assert rows[1].code_verdict.label == "not reproduced"  # ratios of negative traces: > 0 ...
-    assert rows[0].si_verdict.label == "reproduced"
+    (definition,) = S.definition_comparisons(records)
+    np.testing.assert_allclose([definition.si, definition.code], [0.2, 5.0])
+    assert definition.si_verdict.label == "reproduced"
+    assert definition.code_verdict.label == "not reproduced"
+    labels = S.label_comparisons(records)
+    assert len(labels) == 2 and all(c.code_verdict is not None for c in labels)
+    assert S.measured("QNN Hessian definition", empty_readings(curvature=records))
 
 
 @pytest.mark.parametrize(

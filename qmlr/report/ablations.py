@@ -44,6 +44,7 @@ class Comparison:
     :param si_verdict: the claim's verdict under the SI's reading (``None``: not measured).
     :param code_verdict: the claim's verdict under the code's reading.
     :param digits: decimals shown.
+    :param judged: whether a claim's verdict belongs to the row (``False``: a number only).
     """
 
     claim: str
@@ -53,6 +54,7 @@ class Comparison:
     si_verdict: Verdict | None
     code_verdict: Verdict | None
     digits: int = 3
+    judged: bool = True
 
     def row(self) -> dict[str, str]:
         """The comparison's table cells (claim to verdicts)."""
@@ -73,8 +75,8 @@ class Comparison:
             SI_READING: fmt(self.si, self.si_verdict),
             CODE_READING: fmt(self.code, self.code_verdict),
             "change": change,
-            f"verdict, {SI_READING}": _label(self.si_verdict),
-            f"verdict, {CODE_READING}": _label(self.code_verdict),
+            f"verdict, {SI_READING}": _label(self.si_verdict) if self.judged else "—",
+            f"verdict, {CODE_READING}": _label(self.code_verdict) if self.judged else "—",
         }
 
 
@@ -193,6 +195,7 @@ def encoding_comparisons(
             _val_at(encoding, "xxz", "qnn-reim", alpha),
             None,
             None,
+            judged=False,
         ),
         Comparison(
             f"2: QNN plateau + transition near α = 0.5 ({name})",
@@ -225,6 +228,12 @@ def _base_val(summary: pd.DataFrame, model: str, setting: str) -> float:
     rows = summary[(summary["model"] == model) & (summary["setting"] == setting)]
     rows = rows[rows["method"] != "retrain"]
     return float(rows["val_start"].iloc[0]) if len(rows) else float("nan")
+
+
+def _base_forget(summary: pd.DataFrame, model: str, setting: str) -> float:
+    rows = summary[(summary["model"] == model) & (summary["setting"] == setting)]
+    rows = rows[rows["method"] != "retrain"]
+    return float(rows["forget_start"].iloc[0]) if len(rows) else float("nan")
 
 
 def _present(summary: pd.DataFrame, model: str, setting: str) -> bool:
@@ -285,9 +294,9 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
         ),
         Comparison(
             f"5 / SI §III: QNN forgetting accuracy falls fast ({name}) [{setting}]",
-            "approximate methods' mean final validation accuracy",
-            _approx_final(part, "qnn", setting),
-            _approx_final(part, "qnn-reim", setting),
+            "poisoned base model's forgetting accuracy (flipped labels reproduced)",
+            _base_forget(part, "qnn", setting),
+            _base_forget(part, "qnn-reim", setting),
             fast_forgetting_verdict(part, "qnn", setting) if has["qnn"] else None,
             fast_forgetting_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
         ),
@@ -299,115 +308,134 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
 # --------------------------------------------------------------------------------------------
 
 
-def _claim6(records: pd.DataFrame, config: str, kind: str) -> Verdict | None:
-    from qmlr.report.curvature import claim_verdicts
+def _claim6(
+    records: pd.DataFrame, scope: str, kind: str, definition: str = "real", keep_dead: bool = False
+) -> Verdict | None:
+    """The curvature chapter's claim-6 verdict of one scope, model and trace definition."""
+    from qmlr.report.curvature import claim6_verdicts
 
-    if records.empty or not (records["config"] == config).any():
+    if records.empty:
         return None
-    check = f"{kind}-trace-ratio/{config}"
-    found = [v for v in claim_verdicts(records) if v.check == check]
+    frame = records.assign(dead=False) if keep_dead else records
+    check = f"{kind}-trace-ratio/{scope}/{definition}"
+    found = [v for _, v in claim6_verdicts(frame) if v.check == check]
     return found[0] if found else None
 
 
-def _top_ratio(records: pd.DataFrame, config: str, kind: str, include_dead: bool) -> float:
-    from qmlr.report.curvature import trace_ratios
+def _top_ratio(
+    records: pd.DataFrame, scope: str, kind: str, definition: str = "real", with_dead: bool = False
+) -> float:
+    """Mean trace ratio at the largest noisy α (dead runs dropped unless ``with_dead``)."""
+    from qmlr.report.curvature import readings_frame, shape_checks
 
     if records.empty:
         return float("nan")
-    frame = trace_ratios(records, include_dead=include_dead)
-    sel = frame[(frame["config"] == config) & (frame["model"] == kind) & (frame["alpha"] > 0)]
-    if sel.empty:
+    checks = shape_checks(readings_frame(records))
+    row = checks[
+        (checks["scope"] == scope)
+        & (checks["model"] == kind)
+        & (checks["definition"] == definition)
+    ]
+    if row.empty:
         return float("nan")
-    return float(sel[sel["alpha"] == sel["alpha"].max()]["ratio"].mean())
+    means = row.iloc[0]["means_all" if with_dead else "means"]
+    return float(means[max(means)]) if means else float("nan")
+
+
+def _scope_pair(
+    records: pd.DataFrame, claim: str, kind: str, si: tuple[str, str], code: tuple[str, str]
+) -> Comparison:
+    """Claim 6 for ``kind`` in two (scope, definition) readings."""
+    return Comparison(
+        claim,
+        "mean trace ratio at the largest α",
+        _top_ratio(records, si[0], kind, si[1]),
+        _top_ratio(records, code[0], kind, code[1]),
+        _claim6(records, si[0], kind, si[1]),
+        _claim6(records, code[0], kind, code[1]),
+    )
+
+
+#: Claim 6's wording per model, for the rows.
+CLAIM6 = {"mlp": "6: MLP trace ratio rises strongly", "qnn": "6: QNN trace ratio ≤ 1 and falling"}
+#: The authors' code's curvature pipeline as it ran, and the book's first reading of it.
+CODE_SCOPE = "authors-code"
+FIRST_READING = "authors-code, balanced flips, flipped labels"
 
 
 def configuration_comparisons(records: pd.DataFrame) -> list[Comparison]:
-    """Claim 6 for each model in the SI's configuration and the authors' code's.
+    """Claim 6 for each model in the SI's configuration and in the authors' code as it ran.
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
     :return: one comparison per model (headline: mean trace ratio at the largest α, dead runs
         dropped as claim 6 is judged).
     """
-    out = []
-    for kind in ("mlp", "qnn"):
-        out.append(
-            Comparison(
-                f"6: {kind.upper()} trace ratio "
-                + ("rises strongly" if kind == "mlp" else "≤ 1 and falling"),
-                "mean trace ratio at the largest α",
-                _top_ratio(records, "si", kind, include_dead=False),
-                _top_ratio(records, "authors-code", kind, include_dead=False),
-                _claim6(records, "si", kind),
-                _claim6(records, "authors-code", kind),
-            )
-        )
-    return out
+    return [
+        _scope_pair(records, CLAIM6[k], k, ("si", "real"), (CODE_SCOPE, "real"))
+        for k in ("mlp", "qnn")
+    ]
 
 
-def dead_run_comparisons(records: pd.DataFrame, config: str = "authors-code") -> list[Comparison]:
+def label_comparisons(records: pd.DataFrame) -> list[Comparison]:
+    """Claim 6 for the authors' models with the book's first reading (class-balanced flips of all
+    samples, Hessian samples with the labels they carry) and the code's (flips of the training
+    part only, held-out Hessian samples with clean labels).
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    """
+    return [
+        _scope_pair(
+            records,
+            f"{CLAIM6[k]} (authors' models)",
+            k,
+            (FIRST_READING, "real"),
+            (CODE_SCOPE, "real"),
+        )  # fmt: skip
+        for k in ("mlp", "qnn")
+    ]
+
+
+def definition_comparisons(records: pd.DataFrame) -> list[Comparison]:
+    """The authors'-code QNN's claim 6 with the real P × P Hessian's trace and the trace over
+    complexified angles (the authors' ``jax.hessian`` over real and imaginary parts).
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    """
+    return [
+        _scope_pair(
+            records,
+            f"{CLAIM6['qnn']} (authors' code as it ran)",
+            "qnn",
+            (CODE_SCOPE, "real"),
+            (CODE_SCOPE, "complexified"),
+        )  # fmt: skip
+    ]
+
+
+def dead_run_comparisons(records: pd.DataFrame, scope: str = CODE_SCOPE) -> list[Comparison]:
     """Claim 6 for the MLP with its dead runs kept (the SI, which does not mention them) and
     dropped (the authors' code).
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
-    :param config: the configuration compared.
+    :param scope: the curvature scope compared (the first reading's when ``scope`` has no MLP
+        runs yet).
     """
-    kept = records.assign(dead=False)  # every run counts as alive: the ratio keeps them
-    n_dead = int(records[(records["config"] == config) & (records["model"] == "mlp")]["dead"].sum())
+    from qmlr.report.curvature import with_scope
+
+    if records.empty:
+        return []
+    frame = with_scope(records)
+    if not ((frame["scope"] == scope) & (frame["model"] == "mlp")).any():
+        scope = FIRST_READING
+    mine = frame[(frame["scope"] == scope) & (frame["model"] == "mlp")]
+    n_dead = int(mine["dead"].astype(bool).sum())
     return [
         Comparison(
-            f"6: MLP trace ratio rises strongly ({config}; {n_dead} dead run(s))",
+            f"{CLAIM6['mlp']} ({scope}; {n_dead} dead run(s))",
             "mean trace ratio at the largest α",
-            _top_ratio(records, config, "mlp", include_dead=True),
-            _top_ratio(records, config, "mlp", include_dead=False),
-            _claim6(kept, config, "mlp"),
-            _claim6(records, config, "mlp"),
+            _top_ratio(records, scope, "mlp", with_dead=True),
+            _top_ratio(records, scope, "mlp"),
+            _claim6(records, scope, "mlp", keep_dead=True),
+            _claim6(records, scope, "mlp"),
         )
-    ]
-
-
-#: The curvature study's columns for the Hessian-label and trace-definition divergence.
-LABEL_COLUMNS = ("hessian_labels", "trace_complexified")
-
-
-def label_trace_comparisons(
-    records: pd.DataFrame, config: str = "authors-code"
-) -> list[Comparison]:
-    """The QNN's claim 6 with the Hessian samples' poisoned labels (the book) and clean labels
-    (the authors' notebook), and with the real 100 × 100 trace and the trace over complexified
-    angles (the authors' ``jax.hessian``). Needs the curvature records' ``hessian_labels`` and
-    ``trace_complexified`` columns; without them the comparisons say "not measured".
-
-    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
-    :param config: the configuration compared.
-    """
-    claim = "6: QNN trace ratio ≤ 1 and falling"
-    headline = "mean trace ratio at the largest α"
-    if not all(c in records.columns for c in LABEL_COLUMNS):
-        nan = float("nan")
-        return [
-            Comparison(f"{claim} (Hessian labels)", headline, nan, nan, None, None),
-            Comparison(f"{claim} (trace definition)", headline, nan, nan, None, None),
-        ]
-    poisoned = records[records["hessian_labels"] == "poisoned"]
-    clean = records[records["hessian_labels"] == "clean"]
-    complexified = clean.copy()
-    is_qnn = complexified["model"] == "qnn"
-    complexified.loc[is_qnn, "trace"] = complexified.loc[is_qnn, "trace_complexified"]
-    return [
-        Comparison(
-            f"{claim} ({config}; Hessian samples' labels poisoned → clean)",
-            headline,
-            _top_ratio(poisoned, config, "qnn", include_dead=False),
-            _top_ratio(clean, config, "qnn", include_dead=False),
-            _claim6(poisoned, config, "qnn"),
-            _claim6(clean, config, "qnn"),
-        ),
-        Comparison(
-            f"{claim} ({config}; clean labels; real trace → complexified trace)",
-            headline,
-            _top_ratio(clean, config, "qnn", include_dead=False),
-            _top_ratio(complexified, config, "qnn", include_dead=False),
-            _claim6(clean, config, "qnn"),
-            _claim6(complexified, config, "qnn"),
-        ),
     ]
