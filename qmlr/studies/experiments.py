@@ -149,6 +149,8 @@ def register_study(definition: StudyDefinition) -> StudyDefinition:
 def study_cells(study: str, profile: str | Profile) -> list[Any]:
     """All specs of ``study`` at ``profile``; unknown names raise ``ValueError``."""
     if study not in STUDIES:
+        _listed()
+    if study not in STUDIES:
         raise ValueError(f"unknown study {study!r}; choose from {sorted(STUDIES)}")
     prof = get_profile(profile)
     return STUDIES[study].specs(prof)
@@ -159,3 +161,20 @@ def study_cells(study: str, profile: str | Profile) -> list[Any]:
 import qmlr.studies.controls_study  # noqa: E402,F401
 import qmlr.studies.curvature_study  # noqa: E402,F401
 import qmlr.studies.unlearning_study  # noqa: E402,F401
+
+# Studies listed here by definition (their modules do not register themselves). A module
+# imported before this one is still initializing here; it is listed once it has finished
+# (:func:`_listed`).
+_LISTED_MODULES = ("qmlr.studies.shots_study", "qmlr.studies.splits_study")
+
+
+def _listed() -> None:
+    import importlib
+
+    for name in _LISTED_MODULES:
+        definition = getattr(importlib.import_module(name), "DEFINITION", None)
+        if definition is not None:
+            STUDIES.setdefault(definition.name, definition)
+
+
+_listed()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import numpy as np
@@ -43,6 +43,11 @@ MODEL_KINDS = (
 )
 CORRUPTIONS = ("label_flip", "feature_random")
 PHASES = ("random", "canonical")
+#: XXZ training grids (:data:`qmlr.core.data.XXZ_GRIDS`).
+GRIDS = ("interleaved", "coarse")
+#: Metadata of a spec field left out of the spec's JSON form (and so of its key) while it holds
+#: its default: a field added later keeps every existing key.
+OMIT_DEFAULT = {"omit_default": True}
 PRECISIONS = ("single", "double")
 N_QUBITS = {"mnist": 10, "xxz": 12}
 
@@ -55,40 +60,52 @@ class DataSpec:
     :param phase: XXZ only: ``"random"`` (a seeded random global phase per state) or
         ``"canonical"`` (real, largest amplitude positive).
     :param phase_seed: XXZ only: seed of the random phases.
+    :param grid: XXZ only: the training grid, ``"interleaved"`` (the paper's) or ``"coarse"``
+        (:func:`qmlr.core.data.xxz_grid_indices`); left out of the key at its default.
     """
 
     name: Literal["mnist", "xxz"]
     phase: Literal["random", "canonical"] = "random"
     phase_seed: int = 0
+    grid: Literal["interleaved", "coarse"] = field(default="interleaved", metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.name not in DATASETS:
             raise ValueError(f"unknown dataset {self.name!r}; choose from {DATASETS}")
         if self.phase not in PHASES:
             raise ValueError(f"unknown phase {self.phase!r}; choose from {PHASES}")
+        if self.grid not in GRIDS:
+            raise ValueError(f"unknown grid {self.grid!r}; choose from {GRIDS}")
+        if self.grid != "interleaved" and self.name != "xxz":
+            raise ValueError("only the XXZ dataset has a coarse grid")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A model of a registered kind (:mod:`qmlr.core.models`): an MLP (hidden widths), a QNN (circuit
-    depth; qubits follow from the dataset) or a classical control.
+    """A model of a registered kind (:mod:`qmlr.core.models`): an MLP (hidden widths), a QNN
+    (circuit depth; qubits follow from the dataset) or a classical control.
 
     :param kind: a name of :data:`MODEL_KINDS`, e.g. ``"mlp"`` or ``"qnn"``.
     :param hidden: MLP hidden-layer widths, e.g. ``(64, 16)``.
     :param depth: QNN layers.
     :param precision: ``"single"`` (float32 / complex64) or ``"double"`` (float64 / complex128).
+    :param shots: QNN only: measurement shots per sample behind each ⟨Z⟩ in the training
+        forward pass (0: the exact expectation); left out of the key at 0.
     """
 
     kind: str
     hidden: tuple[int, ...] = ()
     depth: int = 0
     precision: Literal["single", "double"] = "single"
+    shots: int = field(default=0, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}; choose from {MODEL_KINDS}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; choose from {PRECISIONS}")
+        if self.shots < 0 or (self.shots and self.kind != "qnn"):
+            raise ValueError(f"shots must be 0, or positive for a QNN; got {self.shots}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         from qmlr.core.models import get_kind  # the registry imports this module
 
@@ -131,9 +148,34 @@ def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
     return SPEC_TYPES[kind].from_dict(d)
 
 
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` that leaves out :data:`OMIT_DEFAULT` fields at their default."""
+    if is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            if f.metadata.get("omit_default") and f.default is not MISSING and v == f.default:
+                continue
+            out[f.name] = _plain(v)
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def json_form(spec: Any) -> dict[str, Any]:
-    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists)."""
-    return json.loads(json.dumps(asdict(spec)))
+    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists); fields
+    marked :data:`OMIT_DEFAULT` are left out at their default, so adding one keeps every key.
+
+    Example:
+        >>> json_form(DataSpec("xxz"))
+        {'name': 'xxz', 'phase': 'random', 'phase_seed': 0}
+        >>> json_form(DataSpec("xxz", grid="coarse"))["grid"]
+        'coarse'
+    """
+    return json.loads(json.dumps(_plain(spec)))
 
 
 def model_from_dict(d: dict[str, Any]) -> ModelSpec:
