@@ -245,3 +245,41 @@ def split_phenotypes(records: pd.DataFrame) -> pd.DataFrame:
     table.index = [P.model_name(m) for m in table.index]
     table.columns = [SPLIT_NAMES[s] for s in table.columns]
     return table.rename_axis("model").reset_index()
+
+
+def realization_verdict(records: pd.DataFrame, profile: str) -> Verdict:
+    """Claim 1 for the XXZ MLP whose runs each read another phase realization
+    (:mod:`qmlr.studies.realizations_study`): its intervals now include the spread over
+    realizations.
+
+    :param records: :func:`qmlr.studies.realizations_study.records` output.
+    :param profile: the profile the records came from.
+    """
+    from qmlr.report.analysis import mlp_claim
+
+    row = curve_summary(records, ["model"]).iloc[0]
+    verdict = mlp_claim(row, "XXZ, one phase realization per run", profile, validation_size("xxz"))
+    return Verdict(
+        "Beyond the paper: " + verdict.claim,
+        verdict.evidence,
+        verdict.reproduced,
+        verdict.partly,
+        verdict.inconclusive,
+    )
+
+
+def realization_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Per run (phase seed): lowest train accuracy over α, and validation accuracy at α = 0,
+    0.3 and 0.5 — the spread over phase realizations.
+
+    :param records: :func:`qmlr.studies.realizations_study.records` output.
+    """
+    rows = []
+    for (run, seed), g in records.groupby(["run", "phase_seed"], sort=True):
+        row = {"run": int(run), "phase seed": int(seed)}
+        row["lowest train accuracy"] = f"{g['train_accuracy'].min():.3f}"
+        for a in TABLE_ALPHAS:
+            v = g.loc[(g["alpha"] - a).abs() < 1e-9, "val_accuracy"]
+            row[f"validation, α = {a}"] = f"{v.mean():.3f}" if len(v) else "–"
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -165,7 +165,11 @@ import qmlr.studies.unlearning_study  # noqa: E402,F401
 # Studies listed here by definition (their modules do not register themselves). A module
 # imported before this one is still initializing here; it is listed once it has finished
 # (:func:`_listed`).
-_LISTED_MODULES = ("qmlr.studies.shots_study", "qmlr.studies.splits_study")
+_LISTED_MODULES = (
+    "qmlr.studies.shots_study",
+    "qmlr.studies.splits_study",
+    "qmlr.studies.realizations_study",
+)
 
 
 def _listed() -> None:
