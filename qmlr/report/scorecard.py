@@ -350,13 +350,14 @@ ROBUSTNESS_CHECK_NAMES = {
 
 
 def robustness_checks(profile: str, results_dir: str | Path | None = None) -> list[Check]:
-    """The resilience chapter's finite-shot and split verdicts, beyond the paper: claim 2 for
-    the QNN's, claim 1 for the MLP's.
+    """The resilience chapter's finite-shot, split and phase-realization verdicts, beyond the
+    paper: claim 2 for the QNN's, claim 1 for the MLP's.
 
     :param profile: the profile.
     :param results_dir: results folder override.
-    :return: one check per verdict of :func:`qmlr.report.robustness.shots_verdicts` and
-        :func:`qmlr.report.robustness.split_verdicts`.
+    :return: one check per verdict of :func:`qmlr.report.robustness.shots_verdicts`,
+        :func:`qmlr.report.robustness.split_verdicts` and
+        :func:`qmlr.report.robustness.realization_verdict`.
     """
     from qmlr.report import robustness as R
     from qmlr.studies import shots_study, splits_study
@@ -376,7 +377,12 @@ def robustness_checks(profile: str, results_dir: str | Path | None = None) -> li
         else:
             name = f"{DATASET_NAMES.get(what, what)}: {name.format(n=n)}"
         checks.append(Check(claim, name, "resilience", False, verdict))
-    return checks
+    from qmlr.studies import realizations_study
+
+    realizations = realizations_study.records(profile, results_dir)
+    verdict = R.realization_verdict(realizations, profile)
+    name = "XXZ: MLP with one phase realization per run"
+    return [*checks, Check(1, name, "resilience", False, verdict)]
 
 
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:
