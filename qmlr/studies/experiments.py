@@ -176,9 +176,11 @@ def _listed() -> None:
     import importlib
 
     for name in _LISTED_MODULES:
-        definition = getattr(importlib.import_module(name), "DEFINITION", None)
-        if definition is not None:
-            STUDIES.setdefault(definition.name, definition)
+        module = importlib.import_module(name)
+        for attribute in ("DEFINITION", "TRAINED_DEFINITION"):
+            definition = getattr(module, attribute, None)
+            if definition is not None:
+                STUDIES.setdefault(definition.name, definition)
 
 
 _listed()
