@@ -153,7 +153,8 @@ def test_display_tables_and_verdict_paragraph(syn) -> None:
     text = P.verdict_paragraph(table, "paper")
     assert "QNN's phenotype: nearest centroid" in text and "does not hold" in text
     held = P.verdict_paragraph(P.phenotype_table(syn.study(syn.MLP_VAL, 0.9)), "paper")
-    assert "interpretation holds" in held and "MLP's phenotype: nearest centroid" in held
+    # the synthetic QNN's α_c sits on the window's edge (0.4): inside its run-to-run interval
+    assert "inconclusive at this scale" in held and "MLP's phenotype: nearest centroid" in held
     assert "too small" in P.verdict_paragraph(table, "smoke")
 
 

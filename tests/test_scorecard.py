@@ -156,6 +156,19 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
         + AR.claim_verdicts("paper")
         + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
     )
+    from qmlr.report import robustness as R
+    from qmlr.studies import shots_study, splits_study
+
+    splits = splits_study.split_records("paper")
+    expected += list(
+        R.shots_verdicts(R.shots_summary(shots_study.records("paper")), "paper").values()
+    )
+    expected += list(
+        R.split_verdicts(R.splits_summary(splits), R.split_sizes(splits), "paper").values()
+    )
+    from qmlr.studies import realizations_study
+
+    expected.append(R.realization_verdict(realizations_study.records("paper"), "paper"))
     assert Counter(c.verdict for c in paper_checks) == Counter(expected)
 
 

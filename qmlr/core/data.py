@@ -518,9 +518,7 @@ def mnist_1v9(
             meta["source"] = f"full MNIST at {path}: all 1s and 9s of the test split"
     if normalization != "image":
         meta["normalization"] = normalization
-    x, y = _class_sorted(
-        _preprocess_mnist(x0, normalization), _preprocess_mnist(x1, normalization)
-    )
+    x, y = _class_sorted(_preprocess_mnist(x0, normalization), _preprocess_mnist(x1, normalization))
     return Dataset(x, y, meta)
 
 
@@ -852,6 +850,80 @@ def xxz_window_indices(split: str) -> tuple[np.ndarray, np.ndarray]:
     return tuple(np.arange(a, b + 1, 2, dtype=np.int64) for a, b in _XXZ_WINDOWS[split])
 
 
+#: Grids of the XXZ training and validation points: ``"interleaved"`` (the paper's: validation
+#: points between neighbouring training points) and ``"coarse"`` (every :data:`COARSE_STEP`-th
+#: training point; validation on points at least two grid steps from any training point).
+XXZ_GRIDS = ("interleaved", "coarse")
+#: The coarse grid keeps every this-many-th point of each paper training window.
+COARSE_STEP = 4
+#: Held-out points of the coarse grid: these many grid steps past each coarse training point
+#: (never the last); the nearest training point is 2 to 4 grid steps away.
+COARSE_HELD_OUT_OFFSETS = (2, 3, 4, 5, 6)
+#: Splits of the XXZ dataset: the windows' ``train`` and ``val`` and the states of each phase
+#: ``outside`` the windows (XY: −1 < Δ < 1, Néel: Δ > 1).
+XXZ_SPLITS = ("train", "val", "outside")
+
+
+def xxz_outside_indices() -> tuple[np.ndarray, np.ndarray]:
+    """Grid indices of each phase outside the paper's windows: label 0 with −1 < Δ < 1, label 1
+    with Δ > 1, neither in its phase's window (train and validation windows together).
+
+    :return: ``(indices of label 0, indices of label 1)`` as int64 arrays.
+
+    Example:
+
+    >>> [len(w) for w in xxz_outside_indices()]
+    [14, 15]
+    """
+    deltas = xxz_default_deltas()
+    grid = np.arange(len(deltas))
+    out = []
+    for label, phase in enumerate(((-1.0, 1.0), (1.0, np.inf))):
+        lo = min(w[label][0] for w in _XXZ_WINDOWS.values())
+        hi = max(w[label][1] for w in _XXZ_WINDOWS.values())
+        inside = (deltas > phase[0]) & (deltas < phase[1])
+        out.append(grid[inside & ((grid < lo) | (grid > hi))].astype(np.int64))
+    return out[0], out[1]
+
+
+def xxz_grid_indices(split: str, grid: str = "interleaved") -> tuple[np.ndarray, np.ndarray]:
+    """Grid indices of the two phases for an XXZ split on a training grid.
+
+    ``"interleaved"``: :func:`xxz_window_indices`. ``"coarse"``: ``train`` keeps every
+    :data:`COARSE_STEP`-th point of each paper training window (11 per phase); ``val`` holds the
+    points :data:`COARSE_HELD_OUT_OFFSETS` grid steps past each training point but the last
+    (50 per phase). ``"outside"`` is :func:`xxz_outside_indices` on either grid.
+
+    :param split: ``"train"``, ``"val"`` or ``"outside"``.
+    :param grid: ``"interleaved"`` or ``"coarse"``.
+    :return: ``(indices of label 0, indices of label 1)`` as int64 arrays.
+    :raises ValueError: for an unknown split or grid.
+
+    Example:
+
+    >>> [len(w) for w in xxz_grid_indices("train", "coarse")]
+    [11, 11]
+    >>> held_out, kept = (xxz_grid_indices(s, "coarse")[0] for s in ("val", "train"))
+    >>> int(held_out[0] - kept[0])
+    2
+    """
+    if split not in XXZ_SPLITS:
+        raise ValueError(f"split must be one of {XXZ_SPLITS}, got {split!r}")
+    if grid not in XXZ_GRIDS:
+        raise ValueError(f"grid must be one of {XXZ_GRIDS}, got {grid!r}")
+    if split == "outside":
+        return xxz_outside_indices()
+    if grid == "interleaved":
+        return xxz_window_indices(split)
+    coarse = tuple(w[::COARSE_STEP] for w in xxz_window_indices("train"))
+    if split == "train":
+        return coarse
+    return tuple(
+        np.array([c + o for c in w[:-1] for o in COARSE_HELD_OUT_OFFSETS], dtype=np.int64)
+        for w in coarse
+    )
+
+
 XXZ_PHASES = ("random", "canonical")
 
 
@@ -861,6 +933,7 @@ def xxz_dataset(
     phase_seed: int = 0,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
+    grid: str = "interleaved",
 ) -> Dataset:
     """XXZ phase classification: XY/critical phase (label 0) vs Neel phase (label 1).
 
@@ -877,6 +950,8 @@ def xxz_dataset(
     :param phase: ``"random"`` or ``"canonical"``.
     :param phase_seed: seed of the random phases.
     :param cache_dir: cache directory override for :func:`xxz_ground_states`.
+    :param grid: the training grid (:func:`xxz_grid_indices`); ``split`` may then also be
+        ``"outside"`` (the states of each phase outside the windows).
     :return: :class:`Dataset`, ``x`` complex128 ``(N, 4096)``; ``meta`` keys ``name="xxz"``,
         ``split``, ``raw_dim=4096``, ``phase``, ``phase_seed``, ``deltas`` (Delta of each row),
         ``grid_indices``, ``n_sites``.
@@ -888,11 +963,10 @@ def xxz_dataset(
     >>> ds.x.shape, int(ds.y.sum())
     ((82, 4096), 41)
     """
-    _check_split(split)
     if phase not in XXZ_PHASES:
         raise ValueError(f"phase must be one of {XXZ_PHASES}, got {phase!r}")
+    idx0, idx1 = xxz_grid_indices(split, grid)
     record = xxz_ground_states(cache_dir=cache_dir)
-    idx0, idx1 = xxz_window_indices(split)
     indices = np.concatenate([idx0, idx1])
     x = record.states[indices].copy()  # unit norm to ~1e-15; a global phase keeps it so
     if phase == "random":
@@ -909,6 +983,8 @@ def xxz_dataset(
         "grid_indices": indices,
         "n_sites": record.n,
     }
+    if grid != "interleaved":
+        meta["grid"] = grid
     return Dataset(x, y, meta)
 
 

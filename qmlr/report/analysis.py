@@ -1,8 +1,9 @@
 """Summaries of sweep records: curves, critical noise ratios, plateaus, slopes, claim verdicts.
 
 Everything here is a pure function of a tidy records table (one row per trained model, as
-written by :func:`qmlr.studies.store.export_records`), so the chapters' numbers and verdicts are computed,
-never typed.
+written by :func:`qmlr.studies.store.export_records`), so the chapters' numbers and verdicts are
+computed, never typed. Every number a verdict reads carries a run-to-run bootstrap interval, and a
+threshold inside it makes the verdict *inconclusive at this scale* (:mod:`qmlr.report.uncertainty`).
 
 Example:
     >>> import numpy as np
@@ -12,12 +13,24 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from qmlr.report.uncertainty import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    INCONCLUSIVE_LABEL,
+    INTERVAL_LEVEL,  # noqa: F401 (re-exported: the level of every interval)
+    Interval,
+    ThresholdTest,
+    bootstrap_interval,
+    percentile_interval,
+    tri_all,
+    validation_size,
+)
 from qmlr.studies.profiles import get_profile
 
 #: A model "holds" a plateau while its mean validation accuracy stays within this of α = 0.
@@ -88,28 +101,15 @@ def critical_alpha(
     return float("nan")
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A point estimate with a bootstrap percentile interval."""
-
-    estimate: float
-    low: float
-    high: float
-
-    def __str__(self) -> str:
-        if np.isnan(self.estimate):
-            return "none"
-        return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}]"
-
-
 def bootstrap_critical_alpha(
     alphas: np.ndarray,
     runs: np.ndarray,
-    n_boot: int = 2000,
-    seed: int = 0,
+    n_boot: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
     threshold: float = CROSSING_LEVEL,
 ) -> Interval:
-    """α_c of the run-averaged curve, with a 95% bootstrap interval over runs.
+    """α_c of the run-averaged curve, with its bootstrap interval over runs
+    (:data:`~qmlr.report.uncertainty.INTERVAL_LEVEL`).
 
     :param alphas: noise ratios, shape (A,).
     :param runs: validation accuracy per run, shape (R, A).
@@ -118,16 +118,10 @@ def bootstrap_critical_alpha(
     :param threshold: transition level.
     :return: the estimate and its interval (``nan`` where curves never cross).
     """
-    runs = np.asarray(runs, float)
-    estimate = critical_alpha(alphas, runs.mean(axis=0), threshold)
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, runs.shape[0], size=(n_boot, runs.shape[0]))
-    samples = np.array([critical_alpha(alphas, runs[p].mean(axis=0), threshold) for p in picks])
-    samples = samples[~np.isnan(samples)]
-    if samples.size == 0:
-        return Interval(estimate, float("nan"), float("nan"))
-    low, high = np.percentile(samples, [2.5, 97.5])
-    return Interval(estimate, float(low), float(high))
+    interval, _ = bootstrap_interval(
+        lambda v: critical_alpha(alphas, v, threshold), [runs], n_boot=n_boot, seed=seed
+    )
+    return interval
 
 
 def plateau_end(
@@ -169,38 +163,80 @@ def run_matrix(
     return table.columns.to_numpy(float), table.to_numpy(float)
 
 
+def plateau_margin(alphas: np.ndarray, accuracy: np.ndarray, up_to: float) -> float:
+    """Lowest ``accuracy(α) − accuracy(0)`` over ``0 < α ≤ up_to``: the plateau holds to
+    ``up_to`` (:func:`plateau_end` ≥ ``up_to``) exactly when this is ≥ −tolerance. A continuous
+    number, so a bootstrap interval can be put on the plateau test.
+
+    Example:
+        >>> round(plateau_margin(np.array([0.0, 0.1, 0.2, 0.3]), np.array([1.0, 0.97, 0.9, 0.5]),
+        ...                      0.2), 6)
+        -0.1
+    """
+    alphas, accuracy = np.asarray(alphas, float), np.asarray(accuracy, float)
+    keep = (alphas > 0) & (alphas <= up_to + 1e-9)
+    return float(np.min(accuracy[keep] - accuracy[0])) if keep.any() else float("nan")
+
+
+#: The plateau a claim-2 QNN must hold (and a claim-1 MLP must not).
+CLAIM_PLATEAU_ALPHA = 0.3
+
+
+def train_deviation(alphas: np.ndarray, train: np.ndarray) -> float:
+    """Largest ``|train accuracy − (1 − α)|`` below α = 0.5 (claim 2's "train ≈ 1 − α")."""
+    below = np.asarray(alphas) < 0.5
+    return float(np.max(np.abs(np.asarray(train)[below] - (1 - np.asarray(alphas)[below]))))
+
+
+def _curve_statistics(alphas: np.ndarray) -> dict[str, Callable[..., float]]:
+    """The statistics of :func:`curve_summary` with an interval, as functions of the run-mean
+    validation and train curves."""
+    return {
+        "min_train": lambda v, t: float(t.min()),
+        "val_slope": lambda v, t: slope(alphas, v),
+        "plateau_margin": lambda v, t: plateau_margin(alphas, v, CLAIM_PLATEAU_ALPHA),
+        "train_minus_1_minus_alpha": lambda v, t: train_deviation(alphas, t),
+        "val_area": lambda v, t: float(np.trapezoid(v, alphas)),
+    }
+
+
 def curve_summary(records: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Per curve: clean accuracy, plateau end, α_c with bootstrap interval, slope, memorization.
+    """Per curve: clean accuracy, plateau end, α_c, slope, memorization, each number a verdict
+    reads with its run-to-run bootstrap interval (:mod:`qmlr.report.uncertainty`).
 
     :param records: tidy records.
     :param by: columns that identify one curve, e.g. ``["dataset", "model", "corruption"]``.
-    :return: one row per curve.
+    :return: one row per curve; ``<statistic>_low`` / ``_high`` bound the intervals, and
+        ``val_area_boot`` holds the area's bootstrap samples (differences between curves of
+        equal run counts resample the same runs).
     """
     rows = []
     for key, group in records.groupby(list(by), sort=True):
         alphas, val = run_matrix(group, "val_accuracy")
         _, train = run_matrix(group, "train_accuracy")
-        mean_val, mean_train = val.mean(axis=0), train.mean(axis=0)
+        mean_val = val.mean(axis=0)
         ac = bootstrap_critical_alpha(alphas, val)
-        below = alphas < 0.5
-        rows.append(
-            {
-                **dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
-                "clean_val": float(mean_val[0]),
-                "plateau_end": plateau_end(alphas, mean_val),
-                "alpha_c": ac.estimate,
-                "alpha_c_low": ac.low,
-                "alpha_c_high": ac.high,
-                "val_slope": slope(alphas, mean_val),
-                "min_train": float(mean_train.min()),
-                "train_minus_1_minus_alpha": float(
-                    np.max(np.abs(mean_train[below] - (1 - alphas[below])))
-                ),
-                "val_area": float(np.trapezoid(mean_val, alphas)),
-                "runs": int(val.shape[0]),
-            }
-        )
+        row = {
+            **dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
+            "clean_val": float(mean_val[0]),
+            "plateau_end": plateau_end(alphas, mean_val),
+            "alpha_c": ac.estimate,
+            "alpha_c_low": ac.low,
+            "alpha_c_high": ac.high,
+        }
+        for name, stat in _curve_statistics(alphas).items():
+            interval, samples = bootstrap_interval(stat, [val, train])
+            row |= {name: interval.estimate, f"{name}_low": interval.low}
+            row |= {f"{name}_high": interval.high}
+            if name == "val_area":
+                row["val_area_boot"] = samples
+        rows.append(row | {"runs": int(val.shape[0])})
     return pd.DataFrame(rows)
+
+
+def interval_of(row: pd.Series, name: str) -> Interval:
+    """The interval of statistic ``name`` in a :func:`curve_summary` (or phenotype) row."""
+    return Interval(float(row[name]), float(row[f"{name}_low"]), float(row[f"{name}_high"]))
 
 
 @dataclass(frozen=True)
@@ -213,8 +249,12 @@ class Verdict:
 
     :param claim: what the paper claims, as tested.
     :param evidence: the measured numbers the verdict rests on.
-    :param reproduced: ``True``, ``False``, or ``None`` (not evaluated at this scale).
+    :param reproduced: ``True``, ``False``, or ``None`` (not evaluated at this scale). For an
+        inconclusive verdict, the answer on the point estimates.
     :param partly: with ``reproduced=False``: the claim holds in part of the tested cases.
+    :param inconclusive: a threshold the verdict rests on lies inside the run-to-run interval of
+        the number it judges, and no test fails conclusively (:mod:`qmlr.report.uncertainty`).
+
     :param check: a stable id, unique in the book (e.g. ``"qnn-plateau/mnist"``).
     :param claim_no: the paper's claim it is filed under in the scorecard, 1–7.
     :param chapter: label of the chapter that makes it (a key of
@@ -222,7 +262,12 @@ class Verdict:
     :param core: ``True`` if it tests the claim as the paper states it, in the paper's setting.
     :param name: a short name for the scorecard.
 
+
     Example:
+        >>> Verdict("c", "e", False, partly=True).label
+        'partly reproduced'
+        >>> Verdict("c", "e", True, inconclusive=True).label
+        'inconclusive at this scale'
         >>> v = Verdict("c", "e", False, partly=True, check="demo", claim_no=2)
         >>> v.label, by_check([v])["demo"].claim_no
         ('partly reproduced', 2)
@@ -232,6 +277,7 @@ class Verdict:
     evidence: str
     reproduced: bool | None
     partly: bool = False
+    inconclusive: bool = False
     check: str = ""
     claim_no: int | None = None
     chapter: str = ""
@@ -240,12 +286,20 @@ class Verdict:
 
     @property
     def label(self) -> str:
-        """``reproduced``, ``partly reproduced``, ``not reproduced`` or ``not evaluated``."""
+        """``reproduced``, ``partly reproduced``, ``not reproduced``, ``inconclusive at this
+        scale`` or ``not evaluated``."""
         if self.reproduced is None:
             return "not evaluated"
+        if self.inconclusive:
+            return INCONCLUSIVE_LABEL
         if self.reproduced:
             return "reproduced"
         return "partly reproduced" if self.partly else "not reproduced"
+
+    @property
+    def conclusively_reproduced(self) -> bool:
+        """Judged, reproduced and not inconclusive."""
+        return self.label == "reproduced"
 
     def filed(self, check: str, claim_no: int, chapter: str, core: bool, name: str) -> Verdict:
         """This verdict with its identity (see the class's parameters)."""
@@ -269,6 +323,45 @@ def by_check(verdicts: Sequence[Verdict]) -> dict[str, Verdict]:
     return found
 
 
+def verdict_from_tests(
+    claim: str,
+    evidence: str,
+    tests: Sequence[ThresholdTest],
+    profile: str,
+    partly: bool = False,
+    n_val: int | None = None,
+) -> Verdict:
+    """A verdict that holds when every test passes, under the rule of
+    :mod:`qmlr.report.uncertainty` (three-valued "and" of the tests' outcomes); the evidence
+    gains the validation-set size and the tests that are inconclusive.
+
+    :param claim: the claim.
+    :param evidence: the measured numbers.
+    :param tests: the threshold tests, all of which must pass.
+    :param profile: the profile (only a judged profile is judged).
+    :param partly: the claim holds in part (for a failed verdict).
+    :param n_val: validation samples behind each accuracy, reported in the evidence.
+    :return: the verdict.
+
+    Example:
+        >>> t = ThresholdTest("slope", Interval(-0.3, -0.4, -0.1), (-0.2,), True)
+        >>> verdict_from_tests("c", "e", [t], "paper").label
+        'inconclusive at this scale'
+    """
+    open_tests = [t for t in tests if not t.conclusive]
+    runs = f"{INTERVAL_LEVEL:.0%} run-bootstrap intervals"
+    evidence += f" ({runs}" + (f"; validation n = {n_val})" if n_val else ")")
+    if open_tests:
+        evidence += "; threshold inside the interval: " + ", ".join(
+            f"{t.name} ({', '.join(f'{x:g}' for x in t.thresholds)})" for t in open_tests
+        )
+    if not get_profile(profile).judged:
+        return Verdict(claim, evidence, None)
+    outcome = tri_all(t.outcome for t in tests)
+    point = all(t.passes for t in tests)
+    return Verdict(claim, evidence, point, partly=partly, inconclusive=outcome is None)
+
+
 def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
     """The verdicts as a display table."""
     return pd.DataFrame(
@@ -280,28 +373,74 @@ def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
     )
 
 
+#: A continuous compromise (claim 1) needs a validation slope over α ≤ 0.5 below this.
+DECAY_SLOPE = -0.2
+#: "Train ≈ 1 − α" (claim 2) allows at most this deviation below α = 0.5.
+TRAIN_DEVIATION_LEVEL = 0.1
+
+
+def _test(row: pd.Series, name: str, label: str, thresholds: tuple[float, ...], passes: bool):
+    return ThresholdTest(label, interval_of(row, name), thresholds, bool(passes))
+
+
+def memorization_test(row: pd.Series) -> ThresholdTest:
+    """Claim 1's memorization: lowest mean train accuracy ≥ :data:`MEMORIZATION_LEVEL`."""
+    ok = row["min_train"] >= MEMORIZATION_LEVEL
+    return _test(row, "min_train", "lowest train accuracy", (MEMORIZATION_LEVEL,), ok)
+
+
+def decay_tests(row: pd.Series) -> list[ThresholdTest]:
+    """Claim 1's continuous compromise: slope below :data:`DECAY_SLOPE` and no plateau to
+    α = :data:`CLAIM_PLATEAU_ALPHA`."""
+    no_plateau = row["plateau_end"] < CLAIM_PLATEAU_ALPHA
+    return [
+        _test(row, "val_slope", "validation slope", (DECAY_SLOPE,), row["val_slope"] < DECAY_SLOPE),
+        _test(row, "plateau_margin", "plateau margin", (-PLATEAU_TOLERANCE,), no_plateau),
+    ]
+
+
+def qnn_tests(row: pd.Series, with_train: bool = True) -> list[ThresholdTest]:
+    """Claim 2 for one curve: plateau to α = 0.3, α_c in [0.4, 0.6], and (``with_train``)
+    train accuracy within :data:`TRAIN_DEVIATION_LEVEL` of 1 − α."""
+    ac = row["alpha_c"]
+    tests = [
+        _test(
+            row,
+            "plateau_margin",
+            "plateau margin",
+            (-PLATEAU_TOLERANCE,),
+            row["plateau_end"] >= CLAIM_PLATEAU_ALPHA,
+        ),
+        _test(row, "alpha_c", "α_c", (0.4, 0.6), not np.isnan(ac) and 0.4 <= ac <= 0.6),
+    ]
+    if with_train:
+        dev = row["train_minus_1_minus_alpha"]
+        tests.append(
+            _test(
+                row,
+                "train_minus_1_minus_alpha",
+                "train deviation from 1 − α",
+                (TRAIN_DEVIATION_LEVEL,),
+                dev <= TRAIN_DEVIATION_LEVEL,
+            )
+        )
+    return tests
+
+
 def memorizes_and_decays(row: pd.Series) -> tuple[bool, bool]:
-    """Claim 1 for one MLP curve: (train ≥ 0.95 at every α, validation decays from α = 0)."""
-    memorizes = row["min_train"] >= MEMORIZATION_LEVEL
-    decays = row["val_slope"] < DECAY_SLOPE and row["plateau_end"] < DECAY_PLATEAU_BEFORE
-    return bool(memorizes), bool(decays)
+    """Claim 1 for one MLP curve on the point estimates: (train ≥ 0.95 at every α, validation
+    decays from α = 0)."""
+    return memorization_test(row).passes, all(t.passes for t in decay_tests(row))
 
 
 def plateau_and_transition(row: pd.Series) -> tuple[bool, bool, bool]:
-    """Claim 2 for one QNN curve: (plateau to α ≥ :data:`QNN_PLATEAU_MIN`, α_c in
-    :data:`ALPHA_C_WINDOW`, train within :data:`TRAIN_FOLLOWS_TOLERANCE` of 1 − α)."""
-    plateau = row["plateau_end"] >= QNN_PLATEAU_MIN
-    low, high = ALPHA_C_WINDOW
-    transition = low <= row["alpha_c"] <= high if not np.isnan(row["alpha_c"]) else False
-    no_memorization = row["train_minus_1_minus_alpha"] <= TRAIN_FOLLOWS_TOLERANCE
-    return bool(plateau), bool(transition), bool(no_memorization)
+    """Claim 2 for one QNN curve on the point estimates: (plateau to α ≥ 0.3, α_c in
+    [0.4, 0.6], train ≈ 1 − α)."""
+    plateau, transition, no_mem = (t.passes for t in qnn_tests(row))
+    return plateau, transition, no_mem
 
 
 DATASET_NAMES = {"mnist": "MNIST 1 vs 9", "xxz": "XXZ"}
-
-
-def _judge(profile: str, ok: bool) -> bool | None:
-    return bool(ok) if get_profile(profile).judged else None
 
 
 def curve_row(summary: pd.DataFrame, **where) -> pd.Series:
@@ -315,61 +454,78 @@ def curve_row(summary: pd.DataFrame, **where) -> pd.Series:
     return rows.iloc[0]
 
 
-def mlp_claim(row: pd.Series, name: str, profile: str) -> Verdict:
+def mlp_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
     """Claim 1 for one MLP label-flipping curve (memorization + continuous compromise)."""
-    memorizes, decays = memorizes_and_decays(row)
-    status = "memorizes" if memorizes else "does not memorize"
+    memorizes = memorization_test(row)
+    status = "memorizes" if memorizes.passes else "does not memorize"
     if abs(row["min_train"] - MEMORIZATION_LEVEL) < BORDERLINE_MARGIN:
         status += f", borderline: within {BORDERLINE_MARGIN} of the {MEMORIZATION_LEVEL} threshold"
     evidence = (
-        f"{name}: lowest mean train accuracy {row['min_train']:.3f} ({status}); validation slope "
-        f"{row['val_slope']:+.2f} per unit α over α ≤ {SLOPE_MAX_ALPHA}, within "
-        f"{PLATEAU_TOLERANCE} of clean up to "
-        f"α = {row['plateau_end']:.1f}"
+        f"{name}: lowest mean train accuracy {interval_of(row, 'min_train')} ({status}); "
+        f"validation slope {interval_of(row, 'val_slope')} per unit α over α ≤ {SLOPE_MAX_ALPHA}, within "
+        f"{PLATEAU_TOLERANCE} "
+        f"of clean up to α = {row['plateau_end']:.1f} (lowest change from clean up to "
+        f"α = {CLAIM_PLATEAU_ALPHA}: {interval_of(row, 'plateau_margin')})"
     )
-    return Verdict(
+    return verdict_from_tests(
         f"{name}, MLP, label flipping: train ≈ 1 at every α, validation falls steadily from α = 0",
         evidence,
-        _judge(profile, memorizes and decays),
+        [memorizes, *decay_tests(row)],
+        profile,
+        n_val=n_val,
     )
 
 
-def qnn_claim(row: pd.Series, name: str, profile: str) -> Verdict:
+def qnn_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
     """Claim 2 for one QNN label-flipping curve (plateau, transition near 0.5, no memorization)."""
-    plateau, transition, no_mem = plateau_and_transition(row)
     evidence = (
         f"{name}: validation within {PLATEAU_TOLERANCE} of clean ({row['clean_val']:.3f}) up to "
-        f"α = {row['plateau_end']:.1f}; α_c = {row['alpha_c']:.3f} "
-        f"[{row['alpha_c_low']:.3f}, {row['alpha_c_high']:.3f}]; "
+        f"α = {row['plateau_end']:.1f} (lowest change from clean up to α = "
+        f"{CLAIM_PLATEAU_ALPHA}: {interval_of(row, 'plateau_margin')}); "
+        f"α_c = {interval_of(row, 'alpha_c')}; "
         "largest deviation of train accuracy from 1 − α below α = 0.5: "
-        f"{row['train_minus_1_minus_alpha']:.3f}"
+        f"{interval_of(row, 'train_minus_1_minus_alpha')}"
     )
-    return Verdict(
+    return verdict_from_tests(
         f"{name}, QNN, label flipping: plateau up to α ≈ 0.4, sharp drop near α ≈ 0.5, "
         "train ≈ 1 − α",
         evidence,
-        _judge(profile, plateau and transition and no_mem),
+        qnn_tests(row),
+        profile,
+        n_val=n_val,
     )
 
 
-def corruption_claim(summary: pd.DataFrame, dataset: str, profile: str) -> Verdict:
+def area_difference_test(feature: pd.Series, flip: pd.Series, label: str) -> ThresholdTest:
+    """Claim 3 for one model: area under the validation curve larger under feature
+    randomization than under label flipping; the interval is that of the difference, from the
+    two curves' bootstrap samples (:func:`curve_summary`)."""
+    diff = float(feature["val_area"] - flip["val_area"])
+    samples = np.asarray(feature["val_area_boot"]) - np.asarray(flip["val_area_boot"])
+    return ThresholdTest(label, percentile_interval(diff, samples), (0.0,), diff > 0)
+
+
+def corruption_claim(
+    summary: pd.DataFrame, dataset: str, profile: str, n_val: int | None = None
+) -> Verdict:
     """Claim 3: feature randomization hurts both models less than label flipping."""
     name = DATASET_NAMES[dataset]
-    parts, ok = [], True
+    parts, tests = [], []
     for model in ("mlp", "qnn"):
-        flip = curve_row(summary, dataset=dataset, model=model, corruption="label_flip")["val_area"]
-        feat = curve_row(summary, dataset=dataset, model=model, corruption="feature_random")[
-            "val_area"
-        ]
-        ok &= feat > flip
+        flip = curve_row(summary, dataset=dataset, model=model, corruption="label_flip")
+        feat = curve_row(summary, dataset=dataset, model=model, corruption="feature_random")
+        test = area_difference_test(feat, flip, f"{model.upper()} area difference")
+        tests.append(test)
         parts.append(
-            f"{model.upper()} area under validation curve {feat:.3f} (features) "
-            f"vs {flip:.3f} (labels)"
+            f"{model.upper()} area under validation curve {feat['val_area']:.3f} (features) "
+            f"vs {flip['val_area']:.3f} (labels), difference {test.value}"
         )
-    return Verdict(
+    return verdict_from_tests(
         f"{name}: feature randomization hurts both models far less than label flipping",
         f"{name}: " + "; ".join(parts),
-        _judge(profile, ok),
+        tests,
+        profile,
+        n_val=n_val,
     )
 
 
@@ -378,19 +534,19 @@ def resilience_verdicts(summary: pd.DataFrame, profile: str) -> list[Verdict]:
     dataset, model, corruption)."""
     verdicts = []
     for dataset in sorted(summary["dataset"].unique()):
-        name = DATASET_NAMES[dataset]
+        name, n_val = DATASET_NAMES[dataset], validation_size(dataset)
         flips = {
             model: curve_row(summary, dataset=dataset, model=model, corruption="label_flip")
             for model in ("mlp", "qnn")
         }
         verdicts += [
-            mlp_claim(flips["mlp"], name, profile).filed(
+            mlp_claim(flips["mlp"], name, profile, n_val).filed(
                 f"mlp-memorizes-decays/{dataset}", 1, "resilience", True, name
             ),
-            qnn_claim(flips["qnn"], name, profile).filed(
+            qnn_claim(flips["qnn"], name, profile, n_val).filed(
                 f"qnn-plateau-transition/{dataset}", 2, "resilience", True, name
             ),
-            corruption_claim(summary, dataset, profile).filed(
+            corruption_claim(summary, dataset, profile, n_val).filed(
                 f"features-milder/{dataset}", 3, "resilience", True, name
             ),
         ]
@@ -406,18 +562,22 @@ def capacity_verdict(summary: pd.DataFrame, profile: str) -> Verdict:
     qnns = summary[summary["model"] == "qnn"]
     mlp_ok = [all(memorizes_and_decays(r)[1:]) for _, r in mlps.iterrows()]
     qnn_ok = [all(plateau_and_transition(r)[:2]) for _, r in qnns.iterrows()]
+    tests = [t for _, r in mlps.iterrows() for t in decay_tests(r)]
+    tests += [t for _, r in qnns.iterrows() for t in qnn_tests(r, with_train=False)]
     evidence = (
         f"{sum(mlp_ok)}/{len(mlp_ok)} MLP widths decay from α = 0 (slopes "
-        + ", ".join(f"{r['val_slope']:+.2f}" for _, r in mlps.iterrows())
+        + ", ".join(str(interval_of(r, "val_slope")) for _, r in mlps.iterrows())
         + f"); {sum(qnn_ok)}/{len(qnn_ok)} QNN depths show plateau + transition (α_c "
-        + ", ".join(f"{r['alpha_c']:.2f}" for _, r in qnns.iterrows())
+        + ", ".join(str(interval_of(r, "alpha_c")) for _, r in qnns.iterrows())
         + ")"
     )
-    return Verdict(
+    return verdict_from_tests(
         "Capacity (Fig. S1): every MLP decays continuously, "
         "every QNN depth has plateau + transition",
         evidence,
-        _judge(profile, all(mlp_ok) and all(qnn_ok)),
+        tests,
+        profile,
+        n_val=validation_size("xxz"),
     )
 
 
@@ -429,12 +589,15 @@ def mlp_decay_verdict(summary: pd.DataFrame, claim: str, profile: str) -> Verdic
     :param profile: the profile the curves came from.
     """
     decays = [memorizes_and_decays(r)[1] for _, r in summary.iterrows()]
+    tests = [t for _, r in summary.iterrows() for t in decay_tests(r)]
     evidence = (
         f"{sum(decays)}/{len(decays)} MLP widths decay from α = 0 (slopes "
-        + ", ".join(f"{r['model_label']}: {r['val_slope']:+.2f}" for _, r in summary.iterrows())
+        + ", ".join(
+            f"{r['model_label']}: {interval_of(r, 'val_slope')}" for _, r in summary.iterrows()
+        )
         + ")"
     )
-    return Verdict(claim, evidence, _judge(profile, all(decays)))
+    return verdict_from_tests(claim, evidence, tests, profile, n_val=validation_size("xxz"))
 
 
 #: Claim 4 beyond the paper: the capacity sweep's MLP widths again, with canonical XXZ phases.

@@ -27,11 +27,21 @@ import pandas as pd
 
 from qmlr.report.analysis import (
     DATASET_NAMES,
+    INTERVAL_LEVEL,
     PLATEAU_TOLERANCE,
+    Interval,
     Verdict,
     bootstrap_critical_alpha,
     plateau_end,
+    plateau_margin,
     run_matrix,
+)
+from qmlr.report.uncertainty import (
+    bootstrap_interval,
+    tri_all,
+    tri_any,
+    tri_not,
+    validation_size,
 )
 from qmlr.studies.profiles import get_profile
 
@@ -187,6 +197,44 @@ RECORD_COLUMNS = (
 )
 
 
+def _bounds(name: str, interval: Interval) -> dict[str, float]:
+    return {f"{name}_low": interval.low, f"{name}_high": interval.high}
+
+
+def curve_intervals(group: pd.DataFrame, alphas: np.ndarray, val: np.ndarray) -> dict:
+    """Run-to-run bootstrap bounds (:mod:`qmlr.report.uncertainty`) of every measure a check
+    reads, for one curve: ``<measure>_low`` / ``_high`` of ``memorization``, ``clean_val``,
+    ``steepest_drop`` and ``plateau_margin_<α>`` for each α of :data:`PLATEAU_ALPHAS` (whose
+    point values are returned too).
+
+    :param group: the curve's records.
+    :param alphas: its α grid; ``val``: validation accuracy per run and α.
+    :return: the columns.
+    """
+    out: dict[str, float] = {}
+    keep = (group["alpha"] > 0) & (group["alpha"] <= MEMORIZATION_MAX_ALPHA + 1e-9)
+    if keep.any():
+        _, mem = run_matrix(group[keep], "corrupted_memorized")
+        interval, _ = bootstrap_interval(lambda m: float(np.mean(m)), [mem])
+        out |= _bounds("memorization", interval)
+    else:
+        out |= {"memorization_low": np.nan, "memorization_high": np.nan}
+    stats = {
+        "clean_val": lambda v: float(v[0]),
+        "steepest_drop": lambda v: steepest_drop(alphas, v),
+        **{
+            f"plateau_margin_{a:.1f}": (lambda v, a=a: plateau_margin(alphas, v, a))
+            for a in PLATEAU_ALPHAS
+        },
+    }
+    for name, stat in stats.items():
+        interval, _ = bootstrap_interval(stat, [val])
+        out |= _bounds(name, interval)
+        if name.startswith("plateau_margin"):
+            out[name] = interval.estimate
+    return out
+
+
 def phenotype_table(records: pd.DataFrame) -> pd.DataFrame:
     """Per (dataset, corruption, model): the measures the phenotypes are judged on.
 
@@ -228,6 +276,7 @@ def phenotype_table(records: pd.DataFrame) -> pd.DataFrame:
                 "steepest_drop": steepest_drop(alphas, mean_val),
                 "val_area": float(np.trapezoid(mean_val, alphas)),
                 "runs": int(val.shape[0]),
+                **curve_intervals(group, alphas, val),
             }
         )
     table = pd.DataFrame(rows)
@@ -250,12 +299,24 @@ class PhenotypeCheck:
     :param text: what the check requires, for tables.
     :param measure: the column of :func:`phenotype_table` it reads.
     :param passes: the test of that value.
+    :param interval: the column whose run-to-run bounds (``_low`` / ``_high``) judge whether
+        the test is conclusive (default: ``measure``).
+    :param thresholds: the thresholds of the test on ``interval``'s number: a threshold inside
+        its bounds makes the check inconclusive (:mod:`qmlr.report.uncertainty`).
     """
 
     check_id: str
     text: str
     measure: str
     passes: Callable[[float], bool]
+    interval: str = ""
+    thresholds: tuple[float, ...] = ()
+
+    def conclusive(self, row: pd.Series) -> bool:
+        """No threshold lies inside the run-to-run interval of the check's number in ``row``."""
+        name = self.interval or self.measure
+        low, high = float(row[f"{name}_low"]), float(row[f"{name}_high"])
+        return not any(low <= t <= high for t in self.thresholds)
 
 
 def _within(window: tuple[float, float]) -> Callable[[float], bool]:
@@ -272,6 +333,7 @@ CHECKS: dict[str, PhenotypeCheck] = {
             f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
             "memorization",
             lambda v: bool(not np.isnan(v) and v <= NO_MEMORIZATION_LEVEL),
+            thresholds=(NO_MEMORIZATION_LEVEL,),
         ),
         *(
             PhenotypeCheck(
@@ -279,6 +341,8 @@ CHECKS: dict[str, PhenotypeCheck] = {
                 f"validation within {PLATEAU_TOLERANCE} of clean up to α = {a:.1f}",
                 "plateau_end",
                 lambda v, a=a: bool(v >= a - 1e-9),
+                interval=f"plateau_margin_{a:.1f}",
+                thresholds=(-PLATEAU_TOLERANCE,),
             )
             for a in PLATEAU_ALPHAS
         ),
@@ -287,18 +351,21 @@ CHECKS: dict[str, PhenotypeCheck] = {
             f"α_c in [{TRANSITION_WINDOW[0]}, {TRANSITION_WINDOW[1]}]",
             "alpha_c",
             _within(TRANSITION_WINDOW),
+            thresholds=TRANSITION_WINDOW,
         ),
         PhenotypeCheck(
             "sharp-drop",
             f"validation falls ≥ {SHARP_DROP_LEVEL} within {DROP_STEP} of α",
             "steepest_drop",
             lambda v: bool(v >= SHARP_DROP_LEVEL),
+            thresholds=(SHARP_DROP_LEVEL,),
         ),
         PhenotypeCheck(
             "learns",
             f"clean validation accuracy (α = 0) ≥ {LEARNS_LEVEL}",
             "clean_val",
             lambda v: bool(v >= LEARNS_LEVEL),
+            thresholds=(LEARNS_LEVEL,),
         ),
         PhenotypeCheck(
             "memorizes",
@@ -306,6 +373,7 @@ CHECKS: dict[str, PhenotypeCheck] = {
             f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
             "memorization",
             lambda v: bool(not np.isnan(v) and v >= MEMORIZES_LEVEL),
+            thresholds=(MEMORIZES_LEVEL,),
         ),
     )
 }
@@ -335,22 +403,28 @@ def phenotype_checks(table: pd.DataFrame, corruption: str = "label_flip") -> pd.
     :param table: :func:`phenotype_table` output.
     :param corruption: the corruption whose curves are checked (the phenotypes are label
         flipping's).
-    :return: long table with ``dataset``, ``model``, ``check_id``, ``value``, ``passed``.
+    :return: long table with ``dataset``, ``model``, ``check_id``, ``value``, ``passed`` (on the
+        point estimate), ``conclusive`` (no threshold inside the run-to-run interval) and
+        ``outcome`` (``passed`` where conclusive, else ``None``).
     """
     rows = []
     for _, r in table[table["corruption"] == corruption].iterrows():
         for check in CHECKS.values():
             value = float(r[check.measure])
+            passed, conclusive = check.passes(value), check.conclusive(r)
             rows.append(
                 {
                     "dataset": r["dataset"],
                     "model": r["model"],
                     "check_id": check.check_id,
                     "value": value,
-                    "passed": check.passes(value),
+                    "passed": passed,
+                    "conclusive": conclusive,
+                    "outcome": passed if conclusive else None,
                 }
             )
-    return pd.DataFrame(rows, columns=["dataset", "model", "check_id", "value", "passed"])
+    columns = ["dataset", "model", "check_id", "value", "passed", "conclusive", "outcome"]
+    return pd.DataFrame(rows, columns=columns).astype({"outcome": object})
 
 
 def phenotype_of(checks: pd.DataFrame, dataset: str, model: str) -> str:
@@ -394,12 +468,14 @@ def discrimination(checks: pd.DataFrame) -> pd.DataFrame:
 
     :param checks: :func:`phenotype_checks` output (with ``mlp`` and ``qnn`` rows).
     :return: columns ``dataset``, ``check_id``, ``qnn``, ``mlp`` (passed), ``qnn_specific``
-        (QNN passes, MLP fails), ``controls_passing`` (the classical controls that pass, in
-        display order, as a tuple).
+        (QNN passes, MLP fails), ``qnn_specific_outcome`` (the same under the uncertainty rule:
+        ``None`` where not conclusive), ``controls_passing`` (the classical controls that pass,
+        in display order, as a tuple).
     """
     rows = []
     for (dataset, check_id), g in checks.groupby(["dataset", "check_id"], sort=False):
         passed = dict(zip(g["model"], g["passed"], strict=True))
+        outcome = dict(zip(g["model"], g["outcome"], strict=True))
         if not set(PAPER_MODELS) <= set(passed):
             raise ValueError(f"{dataset}: the checks need both the MLP and the QNN")
         controls = [m for m in model_order(list(passed)) if m not in PAPER_MODELS]
@@ -410,6 +486,7 @@ def discrimination(checks: pd.DataFrame) -> pd.DataFrame:
                 "qnn": passed["qnn"],
                 "mlp": passed["mlp"],
                 "qnn_specific": passed["qnn"] and not passed["mlp"],
+                "qnn_specific_outcome": tri_all([outcome["qnn"], tri_not(outcome["mlp"])]),
                 "controls_passing": tuple(m for m in controls if passed[m]),
             }
         )
@@ -444,6 +521,39 @@ CHECK_NAMES = {
 INTERPRETATION_NAME = "no classical control shows the QNN's phenotype"
 
 
+def phenotype_outcome(checks: pd.DataFrame, dataset: str, model: str) -> bool | None:
+    """Whether ``model`` shows the QNN's phenotype on ``dataset`` under the uncertainty rule:
+    the three-valued "and" of its :data:`QNN_PHENOTYPE` outcomes (``None``: inconclusive).
+
+    :param checks: :func:`phenotype_checks` output.
+    :param dataset: the dataset.
+    :param model: the model kind.
+    """
+    sel = checks[(checks["dataset"] == dataset) & (checks["model"] == model)]
+    outcome = dict(zip(sel["check_id"], sel["outcome"], strict=True))
+    return tri_all(outcome[c] for c in QNN_PHENOTYPE)
+
+
+def _tri_verdict(
+    claim: str, evidence: str, point: bool, outcome: bool | None, profile: str, partly=False
+) -> Verdict:
+    if not get_profile(profile).judged:
+        return Verdict(claim, evidence, None)
+    return Verdict(claim, evidence, bool(point), partly=partly, inconclusive=outcome is None)
+
+
+def _open_checks(checks: pd.DataFrame, dataset: str, models: Sequence[str], ids) -> str:
+    sel = checks[
+        (checks["dataset"] == dataset)
+        & checks["model"].isin(list(models))
+        & checks["check_id"].isin(list(ids))
+        & ~checks["conclusive"].astype(bool)
+    ]
+    return ", ".join(
+        f"{model_name(m)} `{c}`" for m, c in zip(sel["model"], sel["check_id"], strict=True)
+    )
+
+
 def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     """The verdicts of the controls chapter, keyed by stable check id.
 
@@ -451,6 +561,9 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     QNN passes, the MLP fails) — only then can it support a QNN-specific claim.
     :data:`INTERPRETATION_ID`: the paper's interpretation — the QNN shows its phenotype
     (:data:`QNN_PHENOTYPE`) on every dataset and no classical model (MLP or control) does.
+    Each is *inconclusive at this scale* where a threshold it rests on lies inside the
+    run-to-run interval of the number it judges and no part fails conclusively
+    (:mod:`qmlr.report.uncertainty`).
 
     :param table: :func:`phenotype_table` output.
     :param profile: the profile the records came from (only a ``judged`` profile is judged).
@@ -458,42 +571,54 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     """
     checks = phenotype_checks(table)
     kinds = phenotypes(checks)
+    note = f" ({INTERVAL_LEVEL:.0%} run-bootstrap intervals; validation n = {{n}})"
     verdicts: dict[str, Verdict] = {}
     for _, r in discrimination(checks).iterrows():
         if r["check_id"] not in QNN_CHECK_IDS:
             continue
         check = CHECKS[r["check_id"]]
+        evidence = (
+            f"QNN {'passes' if r['qnn'] else 'fails'}, MLP {'passes' if r['mlp'] else 'fails'}; "
+            f"controls passing: {_names(r['controls_passing'])}"
+            + note.format(n=validation_size(r["dataset"]))
+        )
+        open_ = _open_checks(checks, r["dataset"], PAPER_MODELS, [r["check_id"]])
+        if open_:
+            evidence += f"; threshold inside the interval: {open_}"
         check_id = f"{r['check_id']}/{r['dataset']}"
         dataset_name = DATASET_NAMES.get(r["dataset"], r["dataset"])
-        verdicts[check_id] = Verdict(
+        verdicts[check_id] = _tri_verdict(
             f"{dataset_name}: '{check.text}' separates the QNN from the MLP",
-            f"QNN {'passes' if r['qnn'] else 'fails'}, MLP {'passes' if r['mlp'] else 'fails'}; "
-            f"controls passing: {_names(r['controls_passing'])}",
-            _judge(profile, r["qnn_specific"]),
-        ).filed(
-            check_id,
-            2,
-            "controls",
-            False,
-            f"{dataset_name}: {CHECK_NAMES[r['check_id']]}",
-        )
-    parts, ok = [], []
+            evidence,
+            r["qnn_specific"],
+            r["qnn_specific_outcome"],
+            profile,
+        ).filed(check_id, 2, "controls", False, f"{dataset_name}: {CHECK_NAMES[r['check_id']]}")
+    parts, ok, outcomes = [], [], []
     for dataset, g in kinds.groupby("dataset", sort=True):
         by = dict(zip(g["model"], g["phenotype"], strict=True))
         classical = [m for m in model_order(list(by)) if m != "qnn" and by[m] == "QNN"]
         mlp_like = [m for m in model_order(list(by)) if m != "mlp" and by[m] == "MLP"]
         ok.append(by.get("qnn") == "QNN" and not classical)
+        others = [m for m in by if m != "qnn"]
+        shared = tri_any(phenotype_outcome(checks, dataset, m) for m in others)
+        outcomes.append(tri_all([phenotype_outcome(checks, dataset, "qnn"), tri_not(shared)]))
         shown = "shown" if by.get("qnn") == "QNN" else "not shown"
+        open_ = _open_checks(checks, dataset, list(by), QNN_PHENOTYPE)
         parts.append(
             f"{DATASET_NAMES.get(dataset, dataset)}: QNN phenotype {shown} by the QNN; "
             f"classical models with it: {_names(classical)}; models with the MLP's "
             f"phenotype besides the MLP: {_names(mlp_like)}"
+            + note.format(n=validation_size(dataset))
+            + (f"; threshold inside the interval: {open_}" if open_ else "")
         )
-    verdicts[INTERPRETATION_ID] = Verdict(
+    verdicts[INTERPRETATION_ID] = _tri_verdict(
         "The QNN's label-flipping phenotype (no memorization, plateau, sharp transition near "
         "0.5) is quantum: no classical model shows it",
         "; ".join(parts),
-        _judge(profile, all(ok)),
+        all(ok),
+        tri_all(outcomes),
+        profile,
         partly=any(ok) and not all(ok),
     ).filed(INTERPRETATION_ID, 2, "controls", False, INTERPRETATION_NAME)
     return verdicts
@@ -702,6 +827,13 @@ def verdict_paragraph(table: pd.DataFrame, profile: str) -> str:
         ending = (
             f"At profile `{profile}` the runs are too small and short to judge the paper's "
             'interpretation; rerun with `profile = "paper"`.'
+        )
+    elif verdict.inconclusive:
+        ending = (
+            "**On this evidence the paper's interpretation is inconclusive at this scale:** on "
+            f"the point estimates it {'holds' if verdict.reproduced else 'does not hold'}, but "
+            "a threshold it rests on lies inside the run-to-run interval of the number it "
+            f"judges ({INTERVAL_LEVEL:.0%} bootstrap over runs; see the verdict's evidence)."
         )
     elif verdict.reproduced:
         ending = (

@@ -34,7 +34,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from qmlr.report.analysis import Verdict
+from qmlr.report.analysis import DATASET_NAMES, Verdict
+from qmlr.report.uncertainty import INCONCLUSIVE_LABEL
 from qmlr.studies.profiles import get_profile
 
 #: The paper's claims (method-spec, "Paper claims the book must test"), shortened.
@@ -69,6 +70,7 @@ _VERDICT_MARKS = {
     "reproduced": "✓",
     "partly reproduced": "◐",
     "not reproduced": "✗",
+    INCONCLUSIVE_LABEL: "?",
     "not evaluated": "–",
 }
 
@@ -130,25 +132,32 @@ def headline(checks: Sequence[Check], claim: str = "") -> Verdict:
     """Combine the core checks of a claim into one verdict.
 
     Not evaluated if any core check is not evaluated (or none exists); reproduced if every core
-    check is; not reproduced if none is, even in part; partly reproduced otherwise.
+    check is; inconclusive at this scale if none is conclusively not reproduced and some are
+    inconclusive (:mod:`qmlr.report.uncertainty`); not reproduced if none is reproduced, even
+    in part; partly reproduced otherwise (an inconclusive check counts as not reproduced there).
 
     :param checks: the claim's checks (non-core ones are ignored).
     :param claim: the claim's text, copied into the verdict.
-    :return: a :class:`~qmlr.report.analysis.Verdict` whose evidence counts the core checks reproduced
-        (or, when not all are evaluated, those evaluated).
+    :return: a :class:`~qmlr.report.analysis.Verdict` whose evidence counts the core checks
+        reproduced (and inconclusive), or, when not all are evaluated, those evaluated.
     """
     core = [c.verdict for c in checks if c.core]
     n_judged = sum(v.reproduced is not None for v in core)
-    n_ok = sum(bool(v.reproduced) for v in core)
+    n_ok = sum(v.conclusively_reproduced for v in core)
+    n_open = sum(v.inconclusive and v.reproduced is not None for v in core)
     noun = "check" if len(core) == 1 else "checks"
     if not core or n_judged < len(core):
         return Verdict(claim, f"{n_judged} of {len(core)} core {noun} evaluated", None)
     evidence = f"{n_ok} of {len(core)} core {noun} reproduced"
+    if n_open:
+        evidence += f", {n_open} inconclusive at this scale"
+    if n_open and n_ok + n_open == len(core):
+        return Verdict(claim, evidence, True, inconclusive=True)
     return Verdict(
         claim,
         evidence,
         n_ok == len(core),
-        partly=any(bool(v.reproduced) or v.partly for v in core),
+        partly=any(v.conclusively_reproduced or v.partly for v in core),
     )
 
 
@@ -250,6 +259,52 @@ def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
     return [Check.of(v) for v in P.phenotype_verdicts(table, profile).values()]
 
 
+#: Names of the robustness verdicts (:mod:`qmlr.report.robustness`) by id prefix, and the claim
+#: each files under (all beyond the paper).
+ROBUSTNESS_CHECK_NAMES = {
+    "shots": (2, "QNN read out with {n} shots"),
+    "trained-shots": (2, "QNN trained and read out with {n} shots"),
+    "split-coarse": (0, "{model} validated between coarse training points"),
+    "split-outside": (0, "{model} validated outside the windows"),
+}
+
+
+def robustness_checks(profile: str, results_dir: str | Path | None = None) -> list[Check]:
+    """The resilience chapter's finite-shot, split and phase-realization verdicts, beyond the
+    paper: claim 2 for the QNN's, claim 1 for the MLP's.
+
+    :param profile: the profile.
+    :param results_dir: results folder override.
+    :return: one check per verdict of :func:`qmlr.report.robustness.shots_verdicts`,
+        :func:`qmlr.report.robustness.split_verdicts` and
+        :func:`qmlr.report.robustness.realization_verdict`.
+    """
+    from qmlr.report import robustness as R
+    from qmlr.studies import shots_study, splits_study
+
+    verdicts = R.shots_verdicts(R.shots_summary(shots_study.records(profile, results_dir)), profile)
+    records = splits_study.split_records(profile, results_dir)
+    verdicts |= R.split_verdicts(R.splits_summary(records), R.split_sizes(records), profile)
+    checks = []
+    for check_id, verdict in verdicts.items():
+        head, what = check_id.split("/")
+        prefix, _, n = (
+            head.rpartition("-") if head.startswith(("shots", "trained")) else (head, "", "")
+        )
+        claim, name = ROBUSTNESS_CHECK_NAMES[prefix]
+        if claim == 0:
+            claim, name = (1 if what == "mlp" else 2), f"XXZ: {name.format(model=what.upper())}"
+        else:
+            name = f"{DATASET_NAMES.get(what, what)}: {name.format(n=n)}"
+        checks.append(Check(claim, name, "resilience", False, verdict))
+    from qmlr.studies import realizations_study
+
+    realizations = realizations_study.records(profile, results_dir)
+    verdict = R.realization_verdict(realizations, profile)
+    name = "XXZ: MLP with one phase realization per run"
+    return [*checks, Check(1, name, "resilience", False, verdict)]
+
+
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:
     """Every check of every chapter at ``profile``.
 
@@ -278,6 +333,7 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
     checks += curvature_checks(CS.records_frame(load_results("curvature", profile, results_dir)))
     checks += analytic_checks(profile)
     checks += phenotype_checks(load_phenotype(profile, results_dir), profile)
+    checks += robustness_checks(profile, results_dir)
     return sorted(checks, key=lambda c: c.claim)
 
 
@@ -371,9 +427,12 @@ def _checks_cell(card: ClaimCard) -> str:
     if failed:
         text += " (not: " + "; ".join(failed) + ")"
     if beyond:
-        n_beyond = sum(bool(c.verdict.reproduced) for c in beyond)
+        n_beyond = sum(c.verdict.conclusively_reproduced for c in beyond)
         n_open = sum(c.verdict.reproduced is None for c in beyond)
+        n_unsure = sum(c.verdict.label == INCONCLUSIVE_LABEL for c in beyond)
         text += f"; beyond the paper {n_beyond} of {len(beyond)} reproduced"
+        if n_unsure:
+            text += f", {n_unsure} inconclusive at this scale"
         if n_open:
             text += f" ({n_open} not evaluated)"
     return escape_markdown(text)
@@ -461,6 +520,11 @@ def interpretation_sentence(verdict: Verdict, shared_phenotype: str | None) -> s
     )
     if verdict.reproduced is None:
         return f"{lead} — is not evaluated at this scale."
+    if verdict.inconclusive:
+        return (
+            f"{lead} — is **inconclusive at this scale**: a threshold it rests on lies inside "
+            f"the run-to-run interval of the number it judges ({chapter_link('controls')})."
+        )
     if verdict.reproduced:
         return f"{lead} — **holds on this evidence**: no classical control shows its phenotype."
     if shared_phenotype is None:
@@ -528,6 +592,8 @@ def summary_sentence(
         + " and "
         + part("not reproduced", "not at all", "not at all")
     )
+    if INCONCLUSIVE_LABEL in by_label:
+        text += "; " + part(INCONCLUSIVE_LABEL, "is inconclusive at this scale", "are inconclusive")
     if "not evaluated" in by_label:
         text += "; " + part(
             "not evaluated", "is not evaluated at this scale", "are not evaluated at this scale"
@@ -552,9 +618,10 @@ def scorecard_frame(cards: Sequence[ClaimCard]) -> pd.DataFrame:
                 "text": card.text,
                 "chapters": ", ".join(card.chapters),
                 "core checks": len(core),
-                "core reproduced": sum(bool(c.verdict.reproduced) for c in core),
+                "core reproduced": sum(c.verdict.conclusively_reproduced for c in core),
+                "core inconclusive": sum(c.verdict.label == INCONCLUSIVE_LABEL for c in core),
                 "beyond checks": len(beyond),
-                "beyond reproduced": sum(bool(c.verdict.reproduced) for c in beyond),
+                "beyond reproduced": sum(c.verdict.conclusively_reproduced for c in beyond),
                 "verdict": card.verdict.label,
             }
         )

@@ -21,6 +21,9 @@ from qmlr.studies import (
     curvature_study,
     encoding_study,
     normalization_study,
+    realizations_study,
+    shots_study,
+    splits_study,
     unlearning_study,
 )
 from qmlr.studies.experiments import (
@@ -45,6 +48,10 @@ STUDIES: dict[str, StudyDefinition] = {
         normalization_study.DEFINITION,
         encoding_study.DEFINITION,
         code_mlp_study.DEFINITION,
+        splits_study.DEFINITION,
+        shots_study.DEFINITION,
+        shots_study.TRAINED_DEFINITION,
+        realizations_study.DEFINITION,
     )
 }
 

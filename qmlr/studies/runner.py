@@ -86,6 +86,19 @@ def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellR
     :param progress: show an epoch progress bar.
     :return: one result per cell, in order.
     """
+    return train_group_model(cells, progress)[0]
+
+
+def train_group_model(
+    cells: Sequence[CellSpec], progress: bool = False
+) -> tuple[list[CellResult], Any]:
+    """:func:`train_group`, also returning the fitted ensemble (for studies that evaluate it
+    further, e.g. with finite shots or on other splits).
+
+    :param cells: cells with equal :meth:`~qmlr.studies.specs.CellSpec.group_key`.
+    :param progress: show an epoch progress bar.
+    :return: one result per cell, in order, and the fitted ensemble.
+    """
     if len({c.group_key() for c in cells}) != 1:
         raise ValueError("cells of one group must share data, model and training config")
     first = cells[0]
@@ -138,7 +151,7 @@ def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellR
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         results.append(CellResult(cell, metrics, provenance))
-    return results
+    return results, model
 
 
 def compute_cell(spec: CellSpec) -> CellResult:
@@ -303,8 +316,8 @@ def recompute(result: CellResult, store: ResultStore, check: bool = True) -> Cel
     gives the same forward pass but backward reductions that differ by ~1e-17, which Adam's
     normalisation can amplify into a different final accuracy.)
 
-    The fresh result is compared with the stored one by :func:`qmlr.studies.agreement.agree`: bit for
-    bit where the two CPU fingerprints match, within the measured cross-CPU drift elsewhere
+    The fresh result is compared with the stored one by :func:`qmlr.studies.agreement.agree`:
+    bit for bit where the two CPU fingerprints match, within the measured cross-CPU drift elsewhere
     (results stored before fingerprints were recorded count as another CPU). Which of the two
     was checked, and the verdict, are recorded in the fresh result's
     ``provenance["recompute_check"]``.

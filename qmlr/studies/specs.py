@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
@@ -33,6 +33,11 @@ DATASETS = ("mnist", "xxz")
 MODEL_KINDS = tuple(KINDS)
 CORRUPTIONS = ("label_flip", "feature_random")
 PHASES = ("random", "canonical")
+#: XXZ training grids (:data:`qmlr.core.data.XXZ_GRIDS`).
+GRIDS = ("interleaved", "coarse")
+#: Metadata of a spec field left out of the spec's JSON form (and so of its key) while it holds
+#: its default: a field added later keeps every existing key.
+OMIT_DEFAULT = {"omit_default": True}
 PRECISIONS = ("single", "double")
 
 
@@ -53,6 +58,9 @@ class DataSpec:
         or ``"per-column"`` (the authors' code: each image column a unit vector). Left out of
         :meth:`to_dict` at its default, so every existing spec keeps its key.
 
+    :param grid: XXZ only: the training grid, ``"interleaved"`` (the paper's) or ``"coarse"``
+        (:func:`qmlr.core.data.xxz_grid_indices`); left out of the key at its default.
+
     Example:
         >>> DataSpec("mnist").to_dict()
         {'name': 'mnist', 'phase': 'random', 'phase_seed': 0}
@@ -63,7 +71,8 @@ class DataSpec:
     name: Literal["mnist", "xxz"]
     phase: Literal["random", "canonical"] = "random"
     phase_seed: int = 0
-    normalization: Literal["image", "per-column"] = "image"
+    normalization: Literal["image", "per-column"] = field(default="image", metadata=OMIT_DEFAULT)
+    grid: Literal["interleaved", "coarse"] = field(default="interleaved", metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.name not in DATASETS:
@@ -76,42 +85,48 @@ class DataSpec:
             )
         if self.normalization != "image" and self.name != "mnist":
             raise ValueError("a normalization other than 'image' applies to MNIST only")
+        if self.grid not in GRIDS:
+            raise ValueError(f"unknown grid {self.grid!r}; choose from {GRIDS}")
+        if self.grid != "interleaved" and self.name != "xxz":
+            raise ValueError("only the XXZ dataset has a coarse grid")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form; ``normalization`` only where it is not the default ``"image"``."""
-        d = {"name": self.name, "phase": self.phase, "phase_seed": self.phase_seed}
-        if self.normalization != "image":
-            d["normalization"] = self.normalization
-        return d
+        """Plain-JSON form; fields at an :data:`OMIT_DEFAULT` default are left out."""
+        return json_form(self)
 
     def loader_options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`qmlr.core.data.load_dataset` for this dataset."""
         if self.name == "xxz":
-            return {"phase": self.phase, "phase_seed": self.phase_seed}
+            return {"phase": self.phase, "phase_seed": self.phase_seed, "grid": self.grid}
         return {} if self.normalization == "image" else {"normalization": self.normalization}
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A model of a registered kind (:mod:`qmlr.core.models`): an MLP (hidden widths), a QNN (circuit
-    depth; qubits follow from the dataset) or a classical control.
+    """A model of a registered kind (:mod:`qmlr.core.models`): an MLP (hidden widths), a QNN
+    (circuit depth; qubits follow from the dataset) or a classical control.
 
     :param kind: a name of :data:`MODEL_KINDS`, e.g. ``"mlp"`` or ``"qnn"``.
     :param hidden: MLP hidden-layer widths, e.g. ``(64, 16)``.
     :param depth: QNN layers.
     :param precision: ``"single"`` (float32 / complex64) or ``"double"`` (float64 / complex128).
+    :param shots: QNN only: measurement shots per sample behind each ⟨Z⟩ in the training
+        forward pass (0: the exact expectation); left out of the key at 0.
     """
 
     kind: str
     hidden: tuple[int, ...] = ()
     depth: int = 0
     precision: Literal["single", "double"] = "single"
+    shots: int = field(default=0, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}; choose from {MODEL_KINDS}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; choose from {PRECISIONS}")
+        if self.shots < 0 or (self.shots and self.kind != "qnn"):
+            raise ValueError(f"shots must be 0, or positive for a QNN; got {self.shots}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         get_kind(self.kind).validate(self)
 
@@ -134,20 +149,34 @@ class Spec(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` that leaves out :data:`OMIT_DEFAULT` fields at their default."""
+    if is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            if f.metadata.get("omit_default") and f.default is not MISSING and v == f.default:
+                continue
+            out[f.name] = _plain(v)
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def json_form(spec: Any) -> dict[str, Any]:
-    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists); a nested
-    :class:`DataSpec` takes its own :meth:`DataSpec.to_dict` (defaults it leaves out stay out).
+    """A dataclass spec as plain JSON (nested dataclasses become dicts, tuples lists); fields
+    marked :data:`OMIT_DEFAULT` are left out at their default, so adding one keeps every key.
 
     Example:
-        >>> json_form(ModelSpec("qnn", depth=2))["hidden"]
-        []
+        >>> json_form(DataSpec("xxz"))
+        {'name': 'xxz', 'phase': 'random', 'phase_seed': 0}
+        >>> json_form(DataSpec("xxz", grid="coarse"))["grid"]
+        'coarse'
     """
-    d = json.loads(json.dumps(asdict(spec)))
-    for f in fields(spec):
-        value = getattr(spec, f.name)
-        if isinstance(value, DataSpec):
-            d[f.name] = value.to_dict()
-    return d
+    return json.loads(json.dumps(_plain(spec)))
 
 
 def model_from_dict(d: dict[str, Any]) -> ModelSpec:

@@ -34,7 +34,8 @@ class QNNKind(ModelKind):
             raise ValueError("a QNN needs depth >= 1")
 
     def label(self, model: Any) -> str:
-        return f"QNN depth {model.depth}"
+        shots = getattr(model, "shots", 0)
+        return f"QNN depth {model.depth}" + (f", {shots} shots" if shots else "")
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         """The amplitudes themselves, as complex numbers."""
@@ -47,4 +48,12 @@ class QNNKind(ModelKind):
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
     ) -> torch.nn.Module:
-        return QNN(N_QUBITS[data.name], model.depth, seeds=tuple(seeds), dtype=complex_dtype(model))
+        n_qubits, dtype = N_QUBITS[data.name], complex_dtype(model)
+        if getattr(model, "shots", 0):
+            from qmlr.core.shots import ShotNoisyQNN
+
+            noise_seed = int(np.random.SeedSequence([int(s) for s in seeds]).generate_state(1)[0])
+            return ShotNoisyQNN(
+                n_qubits, model.depth, tuple(seeds), dtype, shots=model.shots, noise_seed=noise_seed
+            )
+        return QNN(n_qubits, model.depth, seeds=tuple(seeds), dtype=dtype)

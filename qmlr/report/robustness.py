@@ -1,0 +1,285 @@
+"""Verdicts of the robustness checks: finite shots and splits that are not interpolation.
+
+Both reuse the criteria of claims 1 and 2 exactly as the resilience chapter states them
+(:mod:`qmlr.report.analysis`, fixed before these studies ran) and the uncertainty rule of
+:mod:`qmlr.report.uncertainty`:
+
+* **finite shots** (:mod:`qmlr.studies.shots_study`): for each dataset and each evaluation shot
+  count ``N`` of :data:`~qmlr.studies.shots_study.EVAL_SHOTS`, the QNN's label-flipping
+  validation curve read out with ``N`` shots keeps claim 2's plateau (to α =
+  :data:`~qmlr.report.analysis.CLAIM_PLATEAU_ALPHA`) and transition (α_c in [0.4, 0.6]); the
+  same for the QNNs trained with shots in the forward pass, read out with as many shots;
+* **splits** (:mod:`qmlr.studies.splits_study`): on each split other than the paper's, the
+  MLP's validation curve still decays from α = 0 (claim 1's slope and no-plateau criteria) and
+  the QNN's still shows plateau and transition (claim 2's, without the train criterion, which
+  does not depend on the split).
+
+Example:
+    >>> SPLIT_NAMES["coarse"]
+    'held out between coarse training points'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qmlr.report.analysis import (
+    DATASET_NAMES,
+    Verdict,
+    curve_summary,
+    decay_tests,
+    interval_of,
+    qnn_tests,
+    verdict_from_tests,
+)
+from qmlr.report.uncertainty import validation_size
+
+#: Display names of the splits (:data:`qmlr.studies.splits_study.SPLITS`).
+SPLIT_NAMES = {
+    "interleaved": "interleaved (the paper's)",
+    "coarse": "held out between coarse training points",
+    "outside": "each phase outside the windows",
+}
+
+
+def shots_summary(records: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~qmlr.report.analysis.curve_summary` of the shots study's records by dataset,
+    corruption, training shots and evaluation shots."""
+    return curve_summary(records, ["dataset", "corruption", "train_shots", "shots"])
+
+
+def shots_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
+    """Claim 2's plateau and transition under finite-shot readout, one verdict per dataset and
+    evaluation shot count (label flipping), then one per shot-trained series (read out with
+    its own training shots).
+
+    :param summary: :func:`shots_summary` output.
+    :param profile: the profile the records came from.
+    :return: ``{"shots-<N>/<dataset>" or "trained-shots-<N>/<dataset>": verdict}``.
+    """
+    flips = summary[(summary["corruption"] == "label_flip") & (summary["shots"] > 0)]
+    picked = flips[(flips["train_shots"] == 0) | (flips["train_shots"] == flips["shots"])]
+    verdicts = {}
+    for _, row in picked.sort_values(["train_shots", "dataset", "shots"]).iterrows():
+        name = DATASET_NAMES[row["dataset"]]
+        trained = f", trained with {row['train_shots']} shots" if row["train_shots"] else ""
+        evidence = (
+            f"{name}, {row['shots']} shots per sample{trained}: clean validation "
+            f"{row['clean_val']:.3f}, lowest change from clean up to α = 0.3 "
+            f"{interval_of(row, 'plateau_margin')}, α_c = {interval_of(row, 'alpha_c')}"
+        )
+        key = f"{'trained-' if row['train_shots'] else ''}shots-{row['shots']}/{row['dataset']}"
+        verdicts[key] = verdict_from_tests(
+            f"Beyond the paper: {name} QNN{trained}, read out with {row['shots']} shots, "
+            "keeps claim 2's plateau and transition",
+            evidence,
+            qnn_tests(row, with_train=False),
+            profile,
+            n_val=validation_size(row["dataset"]),
+        )
+    return verdicts
+
+
+def splits_summary(records: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~qmlr.report.analysis.curve_summary` of split records by model and split."""
+    return curve_summary(records, ["model", "split"])
+
+
+def split_sizes(records: pd.DataFrame) -> dict[str, int]:
+    """Validation samples of each split (the ``outside`` one is recorded with each cell).
+
+    :param records: :func:`qmlr.studies.splits_study.split_records` output.
+    :return: ``{split: samples}``.
+    """
+    from qmlr.studies.runner import clean_split
+    from qmlr.studies.splits_study import DATA
+
+    return {
+        "interleaved": validation_size("xxz"),
+        "coarse": len(clean_split(DATA, "val")),
+        "outside": len(clean_split(DATA, "outside")),
+    }
+
+
+def split_verdicts(
+    summary: pd.DataFrame, sizes: dict[str, int], profile: str
+) -> dict[str, Verdict]:
+    """Per split other than the paper's: the MLP still decays (claim 1) and the QNN still shows
+    plateau and transition (claim 2), each a verdict.
+
+    :param summary: :func:`splits_summary` output.
+    :param sizes: :func:`split_sizes` output.
+    :param profile: the profile the records came from.
+    :return: ``{"split-<split>/<model>": verdict}``, two per split, MLP first.
+    """
+    verdicts = {}
+    for split in ("coarse", "outside"):
+        mlp = summary[(summary["model"] == "mlp") & (summary["split"] == split)].iloc[0]
+        qnn = summary[(summary["model"] == "qnn") & (summary["split"] == split)].iloc[0]
+        where = SPLIT_NAMES[split]
+        verdicts[f"split-{split}/mlp"] = verdict_from_tests(
+            f"Beyond the paper: XXZ MLP, validated {where}, falls steadily from α = 0",
+            f"XXZ MLP ({split}): clean validation {mlp['clean_val']:.3f}; slope "
+            f"{interval_of(mlp, 'val_slope')} per unit α over α ≤ 0.5; lowest change from "
+            f"clean up to α = 0.3 {interval_of(mlp, 'plateau_margin')}",
+            decay_tests(mlp),
+            profile,
+            n_val=sizes[split],
+        )
+        verdicts[f"split-{split}/qnn"] = verdict_from_tests(
+            f"Beyond the paper: XXZ QNN, validated {where}, keeps plateau and transition",
+            f"XXZ QNN ({split}): clean validation {qnn['clean_val']:.3f}; lowest change "
+            f"from clean up to α = 0.3 {interval_of(qnn, 'plateau_margin')}; "
+            f"α_c = {interval_of(qnn, 'alpha_c')}",
+            qnn_tests(qnn, with_train=False),
+            profile,
+            n_val=sizes[split],
+        )
+    return verdicts
+
+
+# --------------------------------------------------------------------------------------------
+# Tables and figures
+# --------------------------------------------------------------------------------------------
+
+#: The α at which the shots and splits tables report validation accuracy.
+TABLE_ALPHAS = (0.0, 0.3, 0.5)
+
+
+def _at(records: pd.DataFrame, by: list[str], alphas=TABLE_ALPHAS) -> pd.DataFrame:
+    """Mean ± std (over runs) of validation accuracy at ``alphas``, one row per group."""
+    rows = []
+    for key, g in records.groupby(by, sort=True):
+        row = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
+        for a in alphas:
+            v = g.loc[(g["alpha"] - a).abs() < 1e-9, "val_accuracy"]
+            row[f"α = {a}"] = f"{v.mean():.3f} ± {v.std(ddof=0):.3f}" if len(v) else "–"
+        row["runs"] = int(g["run"].nunique())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def shots_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Label flipping: the QNN's validation accuracy (mean ± std over runs) at α = 0, 0.3 and
+    0.5 per dataset, training shots and readout shots, with the validation-set size.
+
+    :param records: :func:`qmlr.studies.shots_study.records` output.
+    """
+    flips = records[records["corruption"] == "label_flip"]
+    table = _at(flips, ["dataset", "train_shots", "shots"])
+    table.insert(3, "validation n", [validation_size(d) for d in table["dataset"]])
+    table["dataset"] = table["dataset"].map(DATASET_NAMES)
+    table["train_shots"] = [s if s else "exact" for s in table["train_shots"]]
+    table["shots"] = [s if s else "exact" for s in table["shots"]]
+    return table.rename(columns={"train_shots": "trained with", "shots": "read out with"})
+
+
+def splits_table(records: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
+    """Per model and split: validation accuracy (mean ± std over runs) at α = 0, 0.3 and 0.5,
+    the validation-set size, and α_c with its interval.
+
+    :param records: :func:`qmlr.studies.splits_study.split_records` output.
+    :param sizes: :func:`split_sizes` output.
+    """
+    from qmlr.report.phenotype import model_name, model_order
+
+    table = _at(records, ["model", "split"])
+    summary = splits_summary(records).set_index(["model", "split"])
+    table["α_c [95% CI]"] = [
+        str(interval_of(summary.loc[(m, s)], "alpha_c"))
+        for m, s in zip(table["model"], table["split"], strict=True)
+    ]
+    table.insert(2, "validation n", [sizes[s] for s in table["split"]])
+    order = {m: i for i, m in enumerate(model_order(list(table["model"])))}
+    split_order = {s: i for i, s in enumerate(SPLIT_NAMES)}
+    table = table.sort_values(
+        ["model", "split"],
+        key=lambda c: c.map(order) if c.name == "model" else c.map(split_order),
+    )
+    table["model"] = table["model"].map(model_name)
+    table["split"] = table["split"].map(SPLIT_NAMES)
+    return table.reset_index(drop=True)
+
+
+def draw_curves(ax, records: pd.DataFrame, by: str, labels: dict, title: str = "") -> None:
+    """Validation accuracy vs α (mean ± std over runs), one band per value of ``by``.
+
+    :param ax: matplotlib axes.
+    :param records: records of one panel.
+    :param by: the column whose values get one band each.
+    :param labels: ``{value: legend label}`` in drawing order (values absent are skipped).
+    :param title: the panel's title.
+    """
+    from qmlr.report.plots import VAL_STYLE, band
+
+    for value, label in labels.items():
+        g = records[records[by] == value]
+        if g.empty:
+            continue
+        stats = g.groupby("alpha")["val_accuracy"].agg(["mean", "std"]).fillna(0.0)
+        band(ax, stats.index, stats["mean"], stats["std"], label=label, **VAL_STYLE)
+    ax.axhline(0.5, color="grey", linewidth=0.5)
+    ax.set_xlabel(r"noise ratio $\alpha$")
+    ax.set_ylabel("validation accuracy")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+
+
+def split_phenotypes(records: pd.DataFrame) -> pd.DataFrame:
+    """The controls chapter's phenotype of every model on every split
+    (:func:`qmlr.report.phenotype.phenotype_of`, each split in place of a dataset).
+
+    :param records: :func:`qmlr.studies.splits_study.split_records` output.
+    :return: one row per model (display order), one column per split, the phenotype in each.
+    """
+    from qmlr.report import phenotype as P
+
+    recs = records.assign(dataset=records["split"])
+    if "n_params" not in recs:
+        recs["n_params"] = float("nan")
+    paper = recs["model"].isin(P.PAPER_MODELS) & recs["n_params"].isna()
+    recs.loc[paper, "n_params"] = [P.paper_n_params("xxz", m) for m in recs.loc[paper, "model"]]
+    kinds = P.phenotypes(P.phenotype_checks(P.phenotype_table(recs)))
+    table = kinds.pivot(index="model", columns="dataset", values="phenotype")
+    table = table.reindex(index=P.model_order(list(table.index)), columns=list(SPLIT_NAMES))
+    table.index = [P.model_name(m) for m in table.index]
+    table.columns = [SPLIT_NAMES[s] for s in table.columns]
+    return table.rename_axis("model").reset_index()
+
+
+def realization_verdict(records: pd.DataFrame, profile: str) -> Verdict:
+    """Claim 1 for the XXZ MLP whose runs each read another phase realization
+    (:mod:`qmlr.studies.realizations_study`): its intervals now include the spread over
+    realizations.
+
+    :param records: :func:`qmlr.studies.realizations_study.records` output.
+    :param profile: the profile the records came from.
+    """
+    from qmlr.report.analysis import mlp_claim
+
+    row = curve_summary(records, ["model"]).iloc[0]
+    verdict = mlp_claim(row, "XXZ, one phase realization per run", profile, validation_size("xxz"))
+    return Verdict(
+        "Beyond the paper: " + verdict.claim,
+        verdict.evidence,
+        verdict.reproduced,
+        verdict.partly,
+        verdict.inconclusive,
+    )
+
+
+def realization_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Per run (phase seed): lowest train accuracy over α, and validation accuracy at α = 0,
+    0.3 and 0.5 — the spread over phase realizations.
+
+    :param records: :func:`qmlr.studies.realizations_study.records` output.
+    """
+    rows = []
+    for (run, seed), g in records.groupby(["run", "phase_seed"], sort=True):
+        row = {"run": int(run), "phase seed": int(seed)}
+        row["lowest train accuracy"] = f"{g['train_accuracy'].min():.3f}"
+        for a in TABLE_ALPHAS:
+            v = g.loc[(g["alpha"] - a).abs() < 1e-9, "val_accuracy"]
+            row[f"validation, α = {a}"] = f"{v.mean():.3f}" if len(v) else "–"
+        rows.append(row)
+    return pd.DataFrame(rows)

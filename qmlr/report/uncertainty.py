@@ -1,0 +1,231 @@
+"""Run-to-run uncertainty of the numbers verdicts read, and the rule that turns it into a verdict.
+
+Every number a verdict compares with a threshold (a lowest train accuracy, a slope, a plateau, a
+critical noise ratio, a memorization fraction, ...) is a statistic of the run-averaged curves of
+a few independent runs. This module puts a bootstrap interval over runs on each of them — the
+runs of a curve are resampled with replacement, the statistic recomputed on the resampled run
+means — and fixes **one rule**, the same for every verdict:
+
+* a threshold test whose threshold lies inside the interval of the number it judges is
+  *inconclusive at this scale*;
+* a verdict made of several tests (all must pass) is *not reproduced* if any test fails
+  conclusively, *inconclusive at this scale* if none fails conclusively but one is
+  inconclusive, and *reproduced* if every test passes conclusively (three-valued "and").
+
+The interval level, the number of resamples and the seed are the named constants below, fixed
+(and committed) before the verdicts they change were listed. The interval is a statement about
+run-to-run variation only; the validation-set size each accuracy was measured on
+(:func:`validation_size`) is reported beside it.
+
+Example:
+    >>> import numpy as np
+    >>> runs = np.array([[1.0, 0.8], [1.0, 0.9], [1.0, 1.0]])
+    >>> interval, _ = bootstrap_interval(lambda m: float(m[1]), [runs])
+    >>> round(interval.estimate, 3), interval.low <= 0.9 <= interval.high
+    (0.9, True)
+    >>> ThresholdTest("x", interval, (0.95,), True).outcome is None
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+#: Two-sided level of every run-to-run interval a verdict reads (percentile bootstrap).
+INTERVAL_LEVEL = 0.95
+#: Bootstrap resamples of the runs behind every interval.
+BOOTSTRAP_RESAMPLES = 2000
+#: Seed of the resampling (the same picks for every curve with the same number of runs).
+BOOTSTRAP_SEED = 0
+#: The label of a verdict whose threshold lies inside the interval of the number it judges.
+INCONCLUSIVE_LABEL = "inconclusive at this scale"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with a bootstrap percentile interval.
+
+    Example:
+        >>> str(Interval(0.5, 0.45, 0.55))
+        '0.500 [0.450, 0.550]'
+    """
+
+    estimate: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        if np.isnan(self.estimate):
+            return "none"
+        return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in ``[low, high]`` (never, where the interval is undefined).
+
+        Example:
+            >>> Interval(0.5, 0.4, 0.6).contains(0.6), Interval(0.5, np.nan, np.nan).contains(0.5)
+            (True, False)
+        """
+        return bool(self.low <= value <= self.high)
+
+
+def bootstrap_picks(n_runs: int, n_boot: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED):
+    """Run indices of each bootstrap resample, shape ``(n_boot, n_runs)``.
+
+    :param n_runs: runs of the curve (at least one).
+    :param n_boot: resamples.
+    :param seed: seed of the draw.
+    :return: integer array.
+    :raises ValueError: for fewer than one run or resample.
+
+    Example:
+        >>> bootstrap_picks(3, 4).shape
+        (4, 3)
+    """
+    if n_runs < 1 or n_boot < 1:
+        raise ValueError(f"need at least one run and one resample, got {n_runs}, {n_boot}")
+    return np.random.default_rng(seed).integers(0, n_runs, size=(n_boot, n_runs))
+
+
+def percentile_interval(
+    estimate: float, samples: np.ndarray, level: float = INTERVAL_LEVEL
+) -> Interval:
+    """The ``level`` percentile interval of the finite ``samples`` around ``estimate``.
+
+    :param estimate: the statistic on the observed runs.
+    :param samples: its bootstrap samples (NaN samples are dropped).
+    :param level: two-sided level in (0, 1).
+    :return: the interval (``nan`` bounds where no sample is finite).
+
+    Example:
+        >>> str(percentile_interval(0.5, np.linspace(0.0, 1.0, 101), 0.9))
+        '0.500 [0.050, 0.950]'
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    samples = np.asarray(samples, float)
+    samples = samples[np.isfinite(samples)]
+    if samples.size == 0:
+        return Interval(float(estimate), float("nan"), float("nan"))
+    tail = round(50.0 * (1.0 - level), 10)
+    low, high = np.percentile(samples, [tail, 100.0 - tail])
+    return Interval(float(estimate), float(low), float(high))
+
+
+def bootstrap_interval(
+    statistic: Callable[..., float],
+    matrices: Sequence[np.ndarray],
+    n_boot: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = INTERVAL_LEVEL,
+) -> tuple[Interval, np.ndarray]:
+    """A statistic of one curve's run means, with its bootstrap interval over runs.
+
+    :param statistic: called with the run mean of each matrix (in order), returns a number.
+    :param matrices: ``(runs, points)`` arrays of one curve that share their runs (rows), e.g.
+        validation and train accuracy per run and α; the runs are resampled jointly.
+    :param n_boot: resamples.
+    :param seed: seed of the resampling.
+    :param level: two-sided level.
+    :return: the interval and the bootstrap samples (for differences between curves resampled
+        with the same seed).
+
+    Example:
+        >>> runs = np.array([[0.0], [1.0]])
+        >>> interval, samples = bootstrap_interval(lambda m: float(m[0]), [runs], n_boot=50)
+        >>> interval.estimate, samples.shape, set(np.unique(samples)) <= {0.0, 0.5, 1.0}
+        (0.5, (50,), True)
+    """
+    mats = [np.asarray(m, float) for m in matrices]
+    n_runs = mats[0].shape[0]
+    if any(m.ndim != 2 or m.shape[0] != n_runs for m in mats):
+        raise ValueError("every matrix must be (runs, points) with the same runs")
+    estimate = statistic(*(np.nanmean(m, axis=0) for m in mats))
+    picks = bootstrap_picks(n_runs, n_boot, seed)
+    samples = np.array([statistic(*(np.nanmean(m[p], axis=0) for m in mats)) for p in picks])
+    return percentile_interval(estimate, samples, level), samples
+
+
+@dataclass(frozen=True)
+class ThresholdTest:
+    """One comparison of a measured number with a threshold, under the module's rule.
+
+    :param name: what is measured, for evidence texts.
+    :param value: the number with its run-to-run interval.
+    :param thresholds: the thresholds it is compared with (two for a window).
+    :param passes: the test's answer on the point estimate.
+
+    Example:
+        >>> ThresholdTest("slope", Interval(-0.5, -0.6, -0.4), (-0.2,), True).outcome
+        True
+    """
+
+    name: str
+    value: Interval
+    thresholds: tuple[float, ...]
+    passes: bool
+
+    @property
+    def conclusive(self) -> bool:
+        """No threshold lies inside the interval."""
+        return not any(self.value.contains(t) for t in self.thresholds)
+
+    @property
+    def outcome(self) -> bool | None:
+        """``passes`` where conclusive, else ``None`` (inconclusive at this scale)."""
+        return bool(self.passes) if self.conclusive else None
+
+
+def tri_all(outcomes: Iterable[bool | None]) -> bool | None:
+    """Three-valued "and": ``False`` if any is ``False``, else ``None`` if any is ``None``.
+
+    Example:
+        >>> tri_all([True, None]), tri_all([None, False]), tri_all([True, True])
+        (None, False, True)
+    """
+    values = list(outcomes)
+    if any(v is False for v in values):
+        return False
+    if any(v is None for v in values):
+        return None
+    return True
+
+
+def tri_not(outcome: bool | None) -> bool | None:
+    """Three-valued "not".
+
+    Example:
+        >>> tri_not(True), tri_not(None)
+        (False, None)
+    """
+    return None if outcome is None else not outcome
+
+
+def tri_any(outcomes: Iterable[bool | None]) -> bool | None:
+    """Three-valued "or": ``True`` if any is ``True``, else ``None`` if any is ``None``.
+
+    Example:
+        >>> tri_any([False, None]), tri_any([None, True]), tri_any([])
+        (None, True, False)
+    """
+    return tri_not(tri_all(tri_not(v) for v in outcomes))
+
+
+@lru_cache(maxsize=4)
+def validation_size(dataset: str) -> int:
+    """Number of validation samples every accuracy of ``dataset`` is measured on.
+
+    :param dataset: ``"mnist"`` or ``"xxz"``.
+    :return: the size of its validation split.
+
+    Example:
+        >>> validation_size("xxz")
+        84
+    """
+    from qmlr.core.data import load_dataset
+
+    return len(load_dataset(dataset, "val"))

@@ -1,0 +1,111 @@
+"""The uncertainty rule: bootstrap intervals over runs and the inconclusive verdict state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qmlr.report import analysis as A
+from qmlr.report import phenotype as P
+from qmlr.report import scorecard as S
+from qmlr.report import uncertainty as U
+
+
+def test_constants_fixed_before_listing_the_verdicts() -> None:
+    assert (U.INTERVAL_LEVEL, U.BOOTSTRAP_RESAMPLES, U.BOOTSTRAP_SEED) == (0.95, 2000, 0)
+
+
+def test_bootstrap_interval_resamples_runs_jointly() -> None:
+    val = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # resampling the runs of both columns together keeps their sum at 1 in every resample
+    interval, samples = U.bootstrap_interval(lambda v: float(v.sum()), [val], n_boot=200)
+    np.testing.assert_allclose(samples, 1.0)
+    np.testing.assert_allclose([interval.low, interval.high], [1.0, 1.0])
+    other, _ = U.bootstrap_interval(lambda v: float(v[0]), [val], n_boot=200)
+    assert other.low == 0.0 and other.high == 1.0 and other.estimate == 0.5
+
+
+def test_bootstrap_critical_alpha_keeps_its_former_numbers() -> None:
+    rng = np.random.default_rng(1)
+    alphas = np.round(np.arange(10) * 0.1, 1)
+    runs = np.clip(1 - alphas + rng.normal(0, 0.05, (5, 10)), 0, 1)
+    # the former implementation, written out
+    picks = np.random.default_rng(0).integers(0, 5, size=(2000, 5))
+    samples = np.array([A.critical_alpha(alphas, runs[p].mean(axis=0)) for p in picks])
+    low, high = np.percentile(samples, [2.5, 97.5])
+    got = A.bootstrap_critical_alpha(alphas, runs)
+    np.testing.assert_allclose([got.low, got.high], [low, high], rtol=0, atol=1e-12)
+
+
+def test_threshold_tests_and_three_valued_logic() -> None:
+    inside = U.ThresholdTest("x", U.Interval(0.94, 0.90, 0.97), (0.95,), False)
+    outside = U.ThresholdTest("x", U.Interval(0.99, 0.97, 1.0), (0.95,), True)
+    assert inside.outcome is None and outside.outcome is True
+    window = U.ThresholdTest("a", U.Interval(0.5, 0.45, 0.55), (0.4, 0.6), True)
+    assert window.conclusive
+    undefined = U.ThresholdTest("a", U.Interval(np.nan, np.nan, np.nan), (0.4, 0.6), False)
+    assert undefined.outcome is False
+    assert U.tri_all([True, None, False]) is False
+    assert U.tri_any([False, False]) is False and U.tri_any([None, False]) is None
+    with pytest.raises(ValueError):
+        U.percentile_interval(0.0, np.zeros(3), level=1.0)
+
+
+def test_verdict_from_tests_labels() -> None:
+    ok = U.ThresholdTest("x", U.Interval(0.99, 0.97, 1.0), (0.95,), True)
+    unsure = U.ThresholdTest("y", U.Interval(0.3, 0.1, 0.5), (0.2,), True)
+    bad = U.ThresholdTest("z", U.Interval(0.1, 0.0, 0.15), (0.2,), False)
+    assert A.verdict_from_tests("c", "e", [ok], "paper").label == "reproduced"
+    verdict = A.verdict_from_tests("c", "e", [ok, unsure], "paper", n_val=84)
+    assert verdict.label == U.INCONCLUSIVE_LABEL and verdict.reproduced is True
+    assert "validation n = 84" in verdict.evidence and "y (0.2)" in verdict.evidence
+    # a conclusive failure decides, whatever else is unsure
+    assert A.verdict_from_tests("c", "e", [unsure, bad], "paper").label == "not reproduced"
+    assert A.verdict_from_tests("c", "e", [unsure], "smoke").label == "not evaluated"
+
+
+def _curve(val: np.ndarray, spread: float, runs: int = 5) -> pd.DataFrame:
+    alphas = np.round(np.arange(len(val)) * 0.1, 1)
+    offsets = np.linspace(-spread, spread, runs)
+    rows = [
+        {"alpha": a, "run": r, "val_accuracy": v + offsets[r], "train_accuracy": 1.0}
+        for r in range(runs)
+        for a, v in zip(alphas, val, strict=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_curve_summary_intervals_widen_with_the_spread() -> None:
+    val = np.clip(1.0 - np.round(np.arange(10) * 0.1, 1), 0, 1)
+    tight = A.curve_summary(_curve(val, 0.0).assign(m="x"), ["m"]).iloc[0]
+    wide = A.curve_summary(_curve(val, 0.1).assign(m="x"), ["m"]).iloc[0]
+    np.testing.assert_allclose(tight["val_slope"], -1.0, atol=1e-12)
+    np.testing.assert_allclose([tight["val_slope_low"], tight["val_slope_high"]], -1.0)
+    assert wide["plateau_margin_low"] < wide["plateau_margin"] <= wide["plateau_margin_high"]
+    np.testing.assert_allclose(A.plateau_margin(np.arange(4) * 0.1, val[:4], 0.3), -0.3)
+
+
+def test_phenotype_interpretation_holds_clear_of_every_threshold(syn) -> None:
+    qnn = np.where(syn.ALPHAS <= 0.35, 0.98, np.where(syn.ALPHAS < 0.45, 0.9, 0.05))
+    records = pd.concat(
+        [
+            syn.curve_records("mlp", syn.MLP_VAL, 0.97),
+            syn.curve_records("qnn", qnn, 0.05),
+            syn.curve_records("centroid", syn.MLP_VAL, 0.9),
+        ],
+        ignore_index=True,
+    )
+    verdict = P.phenotype_verdicts(P.phenotype_table(records), "paper")[P.INTERPRETATION_ID]
+    assert verdict.label == "reproduced"
+
+
+def test_headline_with_an_inconclusive_core_check() -> None:
+    ok = A.Verdict("c", "e", True)
+    unsure = A.Verdict("c", "e", True, inconclusive=True)
+    bad = A.Verdict("c", "e", False)
+    check = lambda v: S.Check(1, "n", "resilience", True, v)  # noqa: E731
+    assert S.headline([check(ok), check(unsure)]).label == U.INCONCLUSIVE_LABEL
+    assert S.headline([check(ok), check(unsure), check(bad)]).label == "partly reproduced"
+    assert S.headline([check(unsure), check(bad)]).label == "not reproduced"
+    assert "1 inconclusive" in S.headline([check(ok), check(unsure)]).evidence
