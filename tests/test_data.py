@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from qmlr.core import data
+from qmlr.core.data import xxz_states
 from qmlr.core.data import Dataset
 
 # --------------------------------------------------------------------------------------------
@@ -462,7 +463,7 @@ def test_cache_with_wrong_shape_is_regenerated(tmp_path):
         content = {k: f[k] for k in f.files}
     arrays = {k: content[k] for k in ("deltas", "states", "energies", "gaps")}
     arrays["states"] = arrays["states"][:, :-1]
-    content.update(arrays, sha256=np.str_(data._digest(SMALL_N, arrays)))  # consistent hash
+    content.update(arrays, sha256=np.str_(xxz_states._digest(SMALL_N, arrays)))  # consistent hash
     np.savez(path, **content)
     _assert_regenerates(tmp_path, reference)
 
