@@ -1,0 +1,463 @@
+"""The phenotype checks (every check on every model) and the controls chapter's verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from qmlr.report.analysis import (
+    DATASET_NAMES,
+    INTERVAL_LEVEL,
+    PLATEAU_TOLERANCE,
+    Verdict,
+)
+from qmlr.report.phenotype.measures import (
+    DROP_STEP,
+    LEARNS_LEVEL,
+    MEMORIZATION_MAX_ALPHA,
+    MEMORIZES_LEVEL,
+    NO_MEMORIZATION_LEVEL,
+    PAPER_MODELS,
+    PAPER_PLATEAU_ALPHA,
+    PHENOTYPE_PLATEAU_ALPHA,
+    PLATEAU_ALPHAS,
+    SHARP_DROP_LEVEL,
+    TRANSITION_WINDOW,
+    model_name,
+    model_order,
+)
+from qmlr.report.uncertainty import (
+    tri_all,
+    tri_any,
+    tri_not,
+    validation_size,
+)
+from qmlr.studies.profiles import get_profile
+
+
+@dataclass(frozen=True)
+class PhenotypeCheck:
+    """One check of the phenotypes, run on one curve's :func:`phenotype_table` row.
+
+    :param check_id: stable identity of the check (never parsed from text or position).
+    :param text: what the check requires, for tables.
+    :param measure: the column of :func:`phenotype_table` it reads.
+    :param passes: the test of that value.
+    :param interval: the column whose run-to-run bounds (``_low`` / ``_high``) judge whether
+        the test is conclusive (default: ``measure``).
+    :param thresholds: the thresholds of the test on ``interval``'s number: a threshold inside
+        its bounds makes the check inconclusive (:mod:`qmlr.report.uncertainty`).
+    """
+
+    check_id: str
+    text: str
+    measure: str
+    passes: Callable[[float], bool]
+    interval: str = ""
+    thresholds: tuple[float, ...] = ()
+
+    def conclusive(self, row: pd.Series) -> bool:
+        """No threshold lies inside the run-to-run interval of the check's number in ``row``."""
+        name = self.interval or self.measure
+        low, high = float(row[f"{name}_low"]), float(row[f"{name}_high"])
+        return not any(low <= t <= high for t in self.thresholds)
+
+
+def _within(window: tuple[float, float]) -> Callable[[float], bool]:
+    return lambda v: bool(not np.isnan(v) and window[0] <= v <= window[1])
+
+
+#: Every phenotype check, by stable id (the QNN's phenotype: the first, a plateau, transition).
+CHECKS: dict[str, PhenotypeCheck] = {
+    c.check_id: c
+    for c in (
+        PhenotypeCheck(
+            "no-memorization",
+            f"reproduces ≤ {NO_MEMORIZATION_LEVEL} of the flipped training labels "
+            f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
+            "memorization",
+            lambda v: bool(not np.isnan(v) and v <= NO_MEMORIZATION_LEVEL),
+            thresholds=(NO_MEMORIZATION_LEVEL,),
+        ),
+        *(
+            PhenotypeCheck(
+                f"plateau-{a:.1f}",
+                f"validation within {PLATEAU_TOLERANCE} of clean up to α = {a:.1f}",
+                "plateau_end",
+                lambda v, a=a: bool(v >= a - 1e-9),
+                interval=f"plateau_margin_{a:.1f}",
+                thresholds=(-PLATEAU_TOLERANCE,),
+            )
+            for a in PLATEAU_ALPHAS
+        ),
+        PhenotypeCheck(
+            "alpha-c-window",
+            f"α_c in [{TRANSITION_WINDOW[0]}, {TRANSITION_WINDOW[1]}]",
+            "alpha_c",
+            _within(TRANSITION_WINDOW),
+            thresholds=TRANSITION_WINDOW,
+        ),
+        PhenotypeCheck(
+            "sharp-drop",
+            f"validation falls ≥ {SHARP_DROP_LEVEL} within {DROP_STEP} of α",
+            "steepest_drop",
+            lambda v: bool(v >= SHARP_DROP_LEVEL),
+            thresholds=(SHARP_DROP_LEVEL,),
+        ),
+        PhenotypeCheck(
+            "learns",
+            f"clean validation accuracy (α = 0) ≥ {LEARNS_LEVEL}",
+            "clean_val",
+            lambda v: bool(v >= LEARNS_LEVEL),
+            thresholds=(LEARNS_LEVEL,),
+        ),
+        PhenotypeCheck(
+            "memorizes",
+            f"reproduces ≥ {MEMORIZES_LEVEL} of the flipped training labels "
+            f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
+            "memorization",
+            lambda v: bool(not np.isnan(v) and v >= MEMORIZES_LEVEL),
+            thresholds=(MEMORIZES_LEVEL,),
+        ),
+    )
+}
+
+
+#: Checks that make up the QNN's phenotype (no memorization, plateau, transition).
+QNN_PHENOTYPE = (
+    "learns",
+    "no-memorization",
+    f"plateau-{PHENOTYPE_PLATEAU_ALPHA:.1f}",
+    "alpha-c-window",
+    "sharp-drop",
+)
+
+
+#: The paper's claim-2 reading of the phenotype (the plateau as stated, at α = 0.4).
+QNN_PHENOTYPE_AS_STATED = (
+    "learns",
+    "no-memorization",
+    f"plateau-{PAPER_PLATEAU_ALPHA:.1f}",
+    "alpha-c-window",
+    "sharp-drop",
+)
+
+
+#: The checks of the QNN's side (every check but the MLP's "memorizes"), in table order.
+QNN_CHECK_IDS = tuple(c for c in CHECKS if c not in ("learns", "memorizes"))
+
+
+def phenotype_checks(table: pd.DataFrame, corruption: str = "label_flip") -> pd.DataFrame:
+    """Every check of :data:`CHECKS` on every model of ``table`` under ``corruption``.
+
+    :param table: :func:`phenotype_table` output.
+    :param corruption: the corruption whose curves are checked (the phenotypes are label
+        flipping's).
+    :return: long table with ``dataset``, ``model``, ``check_id``, ``value``, ``passed`` (on the
+        point estimate), ``conclusive`` (no threshold inside the run-to-run interval) and
+        ``outcome`` (``passed`` where conclusive, else ``None``).
+    """
+    rows = []
+    for _, r in table[table["corruption"] == corruption].iterrows():
+        for check in CHECKS.values():
+            value = float(r[check.measure])
+            passed, conclusive = check.passes(value), check.conclusive(r)
+            rows.append(
+                {
+                    "dataset": r["dataset"],
+                    "model": r["model"],
+                    "check_id": check.check_id,
+                    "value": value,
+                    "passed": passed,
+                    "conclusive": conclusive,
+                    "outcome": passed if conclusive else None,
+                }
+            )
+    columns = ["dataset", "model", "check_id", "value", "passed", "conclusive", "outcome"]
+    return pd.DataFrame(rows, columns=columns).astype({"outcome": object})
+
+
+def phenotype_of(checks: pd.DataFrame, dataset: str, model: str) -> str:
+    """``"does not learn"`` if the model fails ``learns`` on ``dataset``; else ``"QNN"`` if it
+    passes every check of :data:`QNN_PHENOTYPE`, ``"MLP"`` if it memorizes and holds no plateau
+    to α = 0.3, ``"neither"`` otherwise.
+
+    :param checks: :func:`phenotype_checks` output.
+    :param dataset: the dataset.
+    :param model: the model kind.
+    """
+    sel = checks[(checks["dataset"] == dataset) & (checks["model"] == model)]
+    if sel.empty:
+        raise ValueError(f"no checks of {model!r} on {dataset!r}")
+    passed = dict(zip(sel["check_id"], sel["passed"], strict=True))
+    if not passed["learns"]:
+        return "does not learn"
+    if all(passed[c] for c in QNN_PHENOTYPE):
+        return "QNN"
+    if passed["memorizes"] and not passed[f"plateau-{PLATEAU_ALPHAS[0]:.1f}"]:
+        return "MLP"
+    return "neither"
+
+
+def phenotypes(checks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`phenotype_of` for every (dataset, model) of ``checks``: columns ``dataset``,
+    ``model``, ``phenotype``."""
+    pairs = checks[["dataset", "model"]].drop_duplicates()
+    return pd.DataFrame(
+        [
+            {"dataset": d, "model": m, "phenotype": phenotype_of(checks, d, m)}
+            for d, m in pairs.itertuples(index=False)
+        ]
+    )
+
+
+def discrimination(checks: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset and check: does it tell the QNN from the MLP, and who shares the QNN's result.
+
+    A check supports a QNN-specific claim only where the QNN passes it and the MLP fails it.
+
+    :param checks: :func:`phenotype_checks` output (with ``mlp`` and ``qnn`` rows).
+    :return: columns ``dataset``, ``check_id``, ``qnn``, ``mlp`` (passed), ``qnn_specific``
+        (QNN passes, MLP fails), ``qnn_specific_outcome`` (the same under the uncertainty rule:
+        ``None`` where not conclusive), ``controls_passing`` (the classical controls that pass,
+        in display order, as a tuple).
+    """
+    rows = []
+    for (dataset, check_id), g in checks.groupby(["dataset", "check_id"], sort=False):
+        passed = dict(zip(g["model"], g["passed"], strict=True))
+        outcome = dict(zip(g["model"], g["outcome"], strict=True))
+        if not set(PAPER_MODELS) <= set(passed):
+            raise ValueError(f"{dataset}: the checks need both the MLP and the QNN")
+        controls = [m for m in model_order(list(passed)) if m not in PAPER_MODELS]
+        rows.append(
+            {
+                "dataset": dataset,
+                "check_id": check_id,
+                "qnn": passed["qnn"],
+                "mlp": passed["mlp"],
+                "qnn_specific": passed["qnn"] and not passed["mlp"],
+                "qnn_specific_outcome": tri_all([outcome["qnn"], tri_not(outcome["mlp"])]),
+                "controls_passing": tuple(m for m in controls if passed[m]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _judge(profile: str, ok: bool) -> bool | None:
+    return bool(ok) if get_profile(profile).judged else None
+
+
+def _names(models: Sequence[str]) -> str:
+    return ", ".join(model_name(m) for m in models) if len(models) else "none"
+
+
+#: Stable id of the verdict on the paper's interpretation (:func:`phenotype_verdicts`).
+INTERPRETATION_ID = "interpretation"
+
+
+#: Scorecard names of the verdicts of :func:`phenotype_verdicts`, by check id: all filed under
+#: claim 2, beyond the paper (they test whether a check can tell the QNN from the MLP and
+#: whether any classical model shares the QNN's phenotype, not the claim as stated).
+CHECK_NAMES = {
+    "no-memorization": "no memorization separates QNN from MLP",
+    f"plateau-{PHENOTYPE_PLATEAU_ALPHA:.1f}": (
+        f"plateau to α = {PHENOTYPE_PLATEAU_ALPHA} separates QNN from MLP"
+    ),
+    f"plateau-{PAPER_PLATEAU_ALPHA:.1f}": (
+        f"plateau to α = {PAPER_PLATEAU_ALPHA} (as stated) separates QNN from MLP"
+    ),
+    "alpha-c-window": "α_c window separates QNN from MLP",
+    "sharp-drop": "sharp drop separates QNN from MLP",
+}
+
+
+#: Scorecard name of the interpretation's verdict.
+INTERPRETATION_NAME = "no classical control shows the QNN's phenotype"
+
+
+def phenotype_outcome(checks: pd.DataFrame, dataset: str, model: str) -> bool | None:
+    """Whether ``model`` shows the QNN's phenotype on ``dataset`` under the uncertainty rule:
+    the three-valued "and" of its :data:`QNN_PHENOTYPE` outcomes (``None``: inconclusive).
+
+    :param checks: :func:`phenotype_checks` output.
+    :param dataset: the dataset.
+    :param model: the model kind.
+    """
+    sel = checks[(checks["dataset"] == dataset) & (checks["model"] == model)]
+    outcome = dict(zip(sel["check_id"], sel["outcome"], strict=True))
+    return tri_all(outcome[c] for c in QNN_PHENOTYPE)
+
+
+def _tri_verdict(
+    claim: str, evidence: str, point: bool, outcome: bool | None, profile: str, partly=False
+) -> Verdict:
+    if not get_profile(profile).judged:
+        return Verdict(claim, evidence, None)
+    return Verdict(claim, evidence, bool(point), partly=partly, inconclusive=outcome is None)
+
+
+def _open_checks(checks: pd.DataFrame, dataset: str, models: Sequence[str], ids) -> str:
+    sel = checks[
+        (checks["dataset"] == dataset)
+        & checks["model"].isin(list(models))
+        & checks["check_id"].isin(list(ids))
+        & ~checks["conclusive"].astype(bool)
+    ]
+    return ", ".join(
+        f"{model_name(m)} `{c}`" for m, c in zip(sel["model"], sel["check_id"], strict=True)
+    )
+
+
+def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
+    """The verdicts of the controls chapter, keyed by stable check id.
+
+    ``"<check_id>/<dataset>"``: the check separates the QNN from the MLP on that dataset (the
+    QNN passes, the MLP fails) — only then can it support a QNN-specific claim.
+    :data:`INTERPRETATION_ID`: the paper's interpretation — the QNN shows its phenotype
+    (:data:`QNN_PHENOTYPE`) on every dataset and no classical model (MLP or control) does.
+    Each is *inconclusive at this scale* where a threshold it rests on lies inside the
+    run-to-run interval of the number it judges and no part fails conclusively
+    (:mod:`qmlr.report.uncertainty`).
+
+    :param table: :func:`phenotype_table` output.
+    :param profile: the profile the records came from (only a ``judged`` profile is judged).
+    :return: ordered ``{check id: verdict}``; the interpretation last.
+    """
+    checks = phenotype_checks(table)
+    kinds = phenotypes(checks)
+    note = f" ({INTERVAL_LEVEL:.0%} run-bootstrap intervals; validation n = {{n}})"
+    verdicts: dict[str, Verdict] = {}
+    for _, r in discrimination(checks).iterrows():
+        if r["check_id"] not in QNN_CHECK_IDS:
+            continue
+        check = CHECKS[r["check_id"]]
+        evidence = (
+            f"QNN {'passes' if r['qnn'] else 'fails'}, MLP {'passes' if r['mlp'] else 'fails'}; "
+            f"controls passing: {_names(r['controls_passing'])}"
+            + note.format(n=validation_size(r["dataset"]))
+        )
+        open_ = _open_checks(checks, r["dataset"], PAPER_MODELS, [r["check_id"]])
+        if open_:
+            evidence += f"; threshold inside the interval: {open_}"
+        check_id = f"{r['check_id']}/{r['dataset']}"
+        dataset_name = DATASET_NAMES.get(r["dataset"], r["dataset"])
+        verdicts[check_id] = _tri_verdict(
+            f"{dataset_name}: '{check.text}' separates the QNN from the MLP",
+            evidence,
+            r["qnn_specific"],
+            r["qnn_specific_outcome"],
+            profile,
+        ).filed(check_id, 2, "controls", False, f"{dataset_name}: {CHECK_NAMES[r['check_id']]}")
+    parts, ok, outcomes = [], [], []
+    for dataset, g in kinds.groupby("dataset", sort=True):
+        by = dict(zip(g["model"], g["phenotype"], strict=True))
+        classical = [m for m in model_order(list(by)) if m != "qnn" and by[m] == "QNN"]
+        mlp_like = [m for m in model_order(list(by)) if m != "mlp" and by[m] == "MLP"]
+        ok.append(by.get("qnn") == "QNN" and not classical)
+        others = [m for m in by if m != "qnn"]
+        shared = tri_any(phenotype_outcome(checks, dataset, m) for m in others)
+        outcomes.append(tri_all([phenotype_outcome(checks, dataset, "qnn"), tri_not(shared)]))
+        shown = "shown" if by.get("qnn") == "QNN" else "not shown"
+        open_ = _open_checks(checks, dataset, list(by), QNN_PHENOTYPE)
+        parts.append(
+            f"{DATASET_NAMES.get(dataset, dataset)}: QNN phenotype {shown} by the QNN; "
+            f"classical models with it: {_names(classical)}; models with the MLP's "
+            f"phenotype besides the MLP: {_names(mlp_like)}"
+            + note.format(n=validation_size(dataset))
+            + (f"; threshold inside the interval: {open_}" if open_ else "")
+        )
+    verdicts[INTERPRETATION_ID] = _tri_verdict(
+        "The QNN's label-flipping phenotype (no memorization, plateau, sharp transition near "
+        "0.5) is quantum: no classical model shows it",
+        "; ".join(parts),
+        all(ok),
+        tri_all(outcomes),
+        profile,
+        partly=any(ok) and not all(ok),
+    ).filed(INTERPRETATION_ID, 2, "controls", False, INTERPRETATION_NAME)
+    return verdicts
+
+
+def models_with_phenotype(table: pd.DataFrame, phenotype: str = "QNN") -> dict[str, list[str]]:
+    """Per dataset, the models other than the phenotype's owner that show ``phenotype``.
+
+    :param table: :func:`phenotype_table` output.
+    :param phenotype: ``"QNN"`` or ``"MLP"`` (:func:`phenotype_of`).
+    :return: ``{dataset: [model kinds in display order]}``.
+    """
+    kinds = phenotypes(phenotype_checks(table))
+    owner = phenotype.lower()
+    out = {}
+    for dataset, g in kinds.groupby("dataset", sort=True):
+        by = dict(zip(g["model"], g["phenotype"], strict=True))
+        out[dataset] = [m for m in model_order(list(by)) if m != owner and by[m] == phenotype]
+    return out
+
+
+def per_dataset_text(models: dict[str, list[str]]) -> str:
+    """``"MNIST 1 vs 9: nearest centroid, logistic; XXZ: none"`` from ``{dataset: kinds}``.
+
+    Example:
+        >>> per_dataset_text({"mnist": ["centroid"], "xxz": []})
+        'MNIST 1 vs 9: nearest centroid; XXZ: none'
+    """
+    return "; ".join(f"{DATASET_NAMES.get(d, d)}: {_names(m)}" for d, m in sorted(models.items()))
+
+
+def shared_behaviour(
+    table: pd.DataFrame, unlearning: str | None = None, curvature: str | None = None
+) -> dict[int, str]:
+    """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim.
+
+    Claim 1: the models that, like the QNN, do *not* memorize the flipped labels; claims 2 and
+    4: those with the QNN's phenotype (the capacity sweep runs no controls, so claim 4 reads the
+    paper-size curves); claim 3: those hurt less by feature randomization than by label flipping
+    (larger area under the validation curve); claim 5: ``unlearning`` when given (the unlearning
+    study's memorizing-QNN and control series, see
+    :func:`qmlr.studies.unlearning_study.amenability_sharing`); claim 6: ``curvature`` when given
+    (the curvature study's gradient-trained controls under the QNN's trace-ratio check,
+    :func:`qmlr.report.curvature.curvature_sharing`).
+
+    :param table: :func:`phenotype_table` of the MLP, the QNN and the controls.
+    :param unlearning: claim 5's text, if measured.
+    :param curvature: claim 6's text, if measured.
+    :return: ``{claim: text}`` for claims 1–6.
+    """
+    checks = phenotype_checks(table)
+    qnn_like = models_with_phenotype(table, "QNN")
+
+    def per_dataset(pick: Callable[[str], list[str]]) -> str:
+        return per_dataset_text({d: pick(d) for d in sorted(table["dataset"].unique())})
+
+    def passing(check_id: str) -> Callable[[str], list[str]]:
+        def pick(dataset: str) -> list[str]:
+            sel = checks[(checks["dataset"] == dataset) & (checks["check_id"] == check_id)]
+            return [
+                m
+                for m in model_order(list(sel["model"]))
+                if m != "qnn" and bool(sel[sel["model"] == m]["passed"].iloc[0])
+            ]
+
+        return pick
+
+    def feature_milder(dataset: str) -> list[str]:
+        sel = table[table["dataset"] == dataset].pivot_table(
+            index="model", columns="corruption", values="val_area"
+        )
+        if not {"label_flip", "feature_random"} <= set(sel.columns):
+            return []
+        ok = sel["feature_random"] > sel["label_flip"]
+        return [m for m in model_order(list(sel.index)) if m != "qnn" and bool(ok[m])]
+
+    untested = "not measured on the controls"
+    return {
+        1: "no memorization — " + per_dataset(passing("no-memorization")),
+        2: "QNN phenotype — " + per_dataset_text(qnn_like),
+        3: "feature randomization milder — " + per_dataset(feature_milder),
+        4: "no controls in the capacity sweep; at the paper's sizes as claim 2",
+        5: unlearning or untested,
+        6: curvature or untested,
+    }
