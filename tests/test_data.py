@@ -12,8 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from qmlr.core import data
-from qmlr.core.data import xxz_states
-from qmlr.core.data import Dataset
+from qmlr.core.data import Dataset, xxz_states
 
 # --------------------------------------------------------------------------------------------
 # Dataset record

@@ -98,6 +98,7 @@ def test_phenotype_interpretation_holds_clear_of_every_threshold(syn) -> None:
     )
     verdict = P.phenotype_verdicts(P.phenotype_table(records), "paper")[P.INTERPRETATION_ID]
     assert verdict.label == "reproduced"
+    assert "holds on this evidence" in S.interpretation_summary(P.phenotype_table(records), "paper")
 
 
 def test_headline_with_an_inconclusive_core_check() -> None:

@@ -50,7 +50,6 @@ STUDIES: dict[str, StudyDefinition] = {
         code_mlp_study.DEFINITION,
         splits_study.DEFINITION,
         shots_study.DEFINITION,
-        shots_study.TRAINED_DEFINITION,
         realizations_study.DEFINITION,
     )
 }

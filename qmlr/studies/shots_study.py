@@ -14,19 +14,17 @@ outcomes of cell ``c`` at ``N`` shots are drawn from
 The trained parameters are sealed with each cell (metric ``params``, the member's angles in
 order ``(depth, qubits, 4)``), so any later evaluation needs no training.
 
-A second study, ``shots-trained`` (:data:`TRAINED_DEFINITION`), trains the XXZ label-flipping
-QNNs with :data:`TRAIN_SHOTS` shots in the forward pass (:class:`qmlr.core.shots.ShotNoisyQNN`:
-the shot estimate in the loss, the exact derivative of ⟨Z⟩ in the backward pass) and evaluates
-them the same way. It is a study of its own so that each can be committed whole; at a stored
-profile its records are read only once committed (:func:`records`).
+A second series trains the XXZ label-flipping QNNs with :data:`TRAIN_SHOTS` shots in the
+forward pass (:class:`qmlr.core.shots.ShotNoisyQNN`: the shot estimate in the loss, the exact
+derivative of ⟨Z⟩ in the backward pass) and evaluates them the same way.
 
 Records (:func:`export`) have one row per cell and evaluation shot count: ``shots`` (0 = exact)
 and ``train_shots`` (0 = trained on exact expectations), with ``val_accuracy`` at those shots.
 
 Example:
     >>> from qmlr.studies.profiles import get_profile
-    >>> len(shots_cells(get_profile("paper"))), len(shots_trained_cells(get_profile("paper")))
-    (100, 50)
+    >>> len(shots_cells(get_profile("paper")))
+    150
 """
 
 from __future__ import annotations
@@ -54,8 +52,6 @@ from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec, derive_seed
 from qmlr.studies.store import CellResult, flat_record
 
 STUDY = "shots"
-#: The shot-trained series.
-TRAINED_STUDY = "shots-trained"
 #: Shots per sample of the evaluations (0, the exact expectation, is the cell's own accuracy).
 EVAL_SHOTS = (10, 100, 1000)
 #: Shots per sample in the training forward pass of the shot-trained series.
@@ -75,38 +71,28 @@ def shot_trained_model(dataset: str = TRAIN_SHOTS_DATASET) -> ModelSpec:
     )
 
 
-def _grid(study: str, profile: Profile, dataset: str, model: ModelSpec, corruption: str):
-    train = training_config(dataset, "qnn", profile)
-    return [
-        CellSpec(study, DataSpec(dataset), model, train, corruption, alpha, run)
-        for alpha in profile.alphas
-        for run in range(profile.runs)
-    ]
-
-
 def shots_cells(profile: Profile) -> list[CellSpec]:
-    """Every cell of ``shots``: the resilience QNN cells of :data:`CORRUPTIONS`.
+    """Every cell: the resilience QNN cells of :data:`CORRUPTIONS`, then the shot-trained ones.
 
     :param profile: the scale.
     :return: the cells.
     """
-    return [
+
+    def grid(dataset: str, model: ModelSpec, corruption: str) -> list[CellSpec]:
+        train = training_config(dataset, "qnn", profile)
+        return [
+            CellSpec(STUDY, DataSpec(dataset), model, train, corruption, alpha, run)
+            for alpha in profile.alphas
+            for run in range(profile.runs)
+        ]
+
+    cells = [
         c
         for corruption in CORRUPTIONS
         for dataset in ("mnist", "xxz")
-        for c in _grid(STUDY, profile, dataset, paper_model(dataset, "qnn"), corruption)
+        for c in grid(dataset, paper_model(dataset, "qnn"), corruption)
     ]
-
-
-def shots_trained_cells(profile: Profile) -> list[CellSpec]:
-    """Every cell of ``shots-trained``: the label-flipping QNNs of
-    :data:`TRAIN_SHOTS_DATASET` trained with :data:`TRAIN_SHOTS` shots.
-
-    :param profile: the scale.
-    :return: the cells.
-    """
-    model = shot_trained_model()
-    return _grid(TRAINED_STUDY, profile, TRAIN_SHOTS_DATASET, model, "label_flip")
+    return cells + grid(TRAIN_SHOTS_DATASET, shot_trained_model(), "label_flip")
 
 
 def _priority(group: list[CellSpec]) -> tuple[int, int]:
@@ -185,27 +171,19 @@ def export(results: list[CellResult], folder: Any) -> Path:
 
 
 def records(profile: str = "paper", results_dir: Any = None) -> Any:
-    """The tidy records (:func:`shot_rows` of every cell) of ``shots`` and, where available,
-    ``shots-trained``: computed live at an unstored profile, read at a stored one only once
-    its ``records.csv`` is committed (its 50 cells took longer than this session had).
+    """The study's tidy records (:func:`shot_rows` of every cell) as a ``pandas.DataFrame``.
 
     :param profile: ``"paper"`` (committed results) or a live profile.
     :param results_dir: results folder override.
     """
     import pandas as pd
 
-    from qmlr.studies.profiles import get_profile
-    from qmlr.studies.study import load_results, store_for
+    from qmlr.studies.study import load_results
 
-    studies = [STUDY]
-    trained = store_for(profile, results_dir).root / TRAINED_STUDY / "records.csv"
-    if not get_profile(profile).stored or trained.exists():
-        studies.append(TRAINED_STUDY)
-    results = [r for s in studies for r in load_results(s, profile, results_dir)]
-    return pd.DataFrame([row for r in results for row in shot_rows(r)])
+    return pd.DataFrame(
+        [row for r in load_results(STUDY, profile, results_dir) for row in shot_rows(r)]
+    )
 
 
 #: The study (listed in :data:`qmlr.studies.registry.STUDIES`).
 DEFINITION = StudyDefinition(STUDY, shots_cells, compute, plan, export)
-#: The shot-trained series (listed in :data:`qmlr.studies.registry.STUDIES`).
-TRAINED_DEFINITION = StudyDefinition(TRAINED_STUDY, shots_trained_cells, compute, plan, export)
