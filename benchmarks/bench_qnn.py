@@ -1,8 +1,10 @@
 """Time one QNN training step as the studies run it: the fast path against tensorcircuit-ng.
 
 The configuration is the sweeps' own: one torch thread in the process (each worker of
-:func:`qmlr.studies.runner.run_specs` sets :data:`qmlr.studies.runner.WORKER_THREADS`), and the step of
-:mod:`benchmarks.qnn_steps` (forward, the loss of :func:`qmlr.core.train.fit`, backward, the fused Adam
+:func:`qmlr.studies.runner.run_specs` sets :data:`qmlr.studies.runner.WORKER_THREADS`), and the step
+of
+:mod:`benchmarks.qnn_steps` (forward, the loss of :func:`qmlr.core.train.fit`, backward, the fused
+Adam
 of :func:`qmlr.core.train.adam`). It is timed for the two QNN shapes the studies train (12 qubits /
 depth 4 / batch 32 and 10 qubits / depth 6 / batch 256) in complex64 and complex128, plus the
 fast path training an ensemble of ``E`` models at once (reported per model).
@@ -402,7 +404,8 @@ def _print_header(plan: RepeatPlan, quick: bool, with_jax: bool, xla_one_thread:
     import tensorcircuit as tc
 
     print(
-        "QNN training step (forward + the loss of qmlr.core.train.fit + backward + qmlr.core.train.adam, "
+        "QNN training step (forward + the loss of qmlr.core.train.fit + backward + "
+        "qmlr.core.train.adam, "
         f"fused Adam), one model unless noted; torch {torch.__version__}, tensorcircuit-ng "
         f"{tc.__version__}, {torch.get_num_threads()} torch thread(s) as each study worker, "
         f"{os.cpu_count()} CPUs, {platform.machine()}"

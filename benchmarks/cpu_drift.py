@@ -301,7 +301,8 @@ def report(rows: dict[str, dict]) -> None:
             )
     print(
         f"\nLargest drift without a pin: {worst[0]} samples at any step, {worst[1]} at the last; "
-        f"qmlr.studies.agreement allows {CROSS_CPU_SAMPLES_ANY_STEP} and {CROSS_CPU_SAMPLES_LAST_STEP}."
+        f"qmlr.studies.agreement allows {CROSS_CPU_SAMPLES_ANY_STEP} and "
+        f"{CROSS_CPU_SAMPLES_LAST_STEP}."
     )
 
 

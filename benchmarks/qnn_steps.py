@@ -42,7 +42,8 @@ LEARNING_RATE = 0.01
 
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
-"""torch's ``Adam`` defaults (those :func:`qmlr.core.train.adam` keeps), replicated by the jax step."""
+"""torch's ``Adam`` defaults (those :func:`qmlr.core.train.adam` keeps), replicated by the jax
+step."""
 
 TC_TORCH = "tensorcircuit-ng torch, vmap"
 FAST = "fast path, E=1"
@@ -149,7 +150,8 @@ def fast_step(
     data_seed: int = 1,
     lr: float = LEARNING_RATE,
 ) -> TrainStep:
-    """The fast path's training step (:class:`~qmlr.core.qnn.QNN`, loss as in :func:`qmlr.core.train.fit`).
+    """The fast path's training step (:class:`~qmlr.core.qnn.QNN`, loss as in
+    :func:`qmlr.core.train.fit`).
 
     :param case: the shape.
     :param dtype: simulation dtype.

@@ -1,4 +1,5 @@
-"""Tests for qmlr.core.mlp: the stacked ensemble equals plain torch models, initialization, errors."""
+"""Tests for qmlr.core.mlp: the stacked ensemble equals plain torch models, initialization,
+errors."""
 
 from __future__ import annotations
 

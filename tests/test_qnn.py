@@ -1,4 +1,5 @@
-"""Tests for qmlr.core.qnn: gate conventions, fast path vs the tensorcircuit reference, the module."""
+"""Tests for qmlr.core.qnn: gate conventions, fast path vs the tensorcircuit reference, the
+module."""
 
 from __future__ import annotations
 

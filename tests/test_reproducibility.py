@@ -1,4 +1,5 @@
-"""Tests of qmlr.report.reproducibility: divergences from the code, provenance, seed audit, recompute."""
+"""Tests of qmlr.report.reproducibility: divergences from the code, provenance, seed audit,
+recompute."""
 
 from __future__ import annotations
 

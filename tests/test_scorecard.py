@@ -1,4 +1,5 @@
-"""Tests of qmlr.report.scorecard: every claim appears, verdicts are the chapters', doctored data shows."""
+"""Tests of qmlr.report.scorecard: every claim appears, verdicts are the chapters', doctored
+data shows."""
 
 from __future__ import annotations
 

@@ -462,7 +462,8 @@ def mlp_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None)
         status += f", borderline: within {BORDERLINE_MARGIN} of the {MEMORIZATION_LEVEL} threshold"
     evidence = (
         f"{name}: lowest mean train accuracy {interval_of(row, 'min_train')} ({status}); "
-        f"validation slope {interval_of(row, 'val_slope')} per unit α over α ≤ {SLOPE_MAX_ALPHA}, within "
+        f"validation slope {interval_of(row, 'val_slope')} per unit α over "
+        f"α ≤ {SLOPE_MAX_ALPHA}, within "
         f"{PLATEAU_TOLERANCE} "
         f"of clean up to α = {row['plateau_end']:.1f} (lowest change from clean up to "
         f"α = {CLAIM_PLATEAU_ALPHA}: {interval_of(row, 'plateau_margin')})"

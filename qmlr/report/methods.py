@@ -1,6 +1,7 @@
 """The Methods chapter as data: every setup table generated from a profile's specs.
 
-Each function reads the specs the studies actually compute (:func:`qmlr.studies.registry.study_cells`
+Each function reads the specs the studies actually compute
+(:func:`qmlr.studies.registry.study_cells`
 for every registered study) — plus, where a size or a count is needed, the datasets themselves —
 and returns a :class:`pandas.DataFrame`. No hyperparameter is typed here: change a profile or a
 study module and the tables change with it. Corruption counts are measured by running
@@ -143,7 +144,8 @@ def _data_label(data: DataSpec) -> str:
 
 
 def load_splits(names: Sequence[str] = ("mnist", "xxz")) -> dict[str, dict[str, Dataset]]:
-    """The clean train and validation splits the studies use (:func:`qmlr.studies.runner.clean_split`).
+    """The clean train and validation splits the studies use
+    (:func:`qmlr.studies.runner.clean_split`).
 
     :param names: dataset names.
     :return: name → ``{"train": Dataset, "val": Dataset}`` (XXZ with random global phases).
@@ -279,7 +281,8 @@ def corruption_counts(
     """How many training rows each corruption changes, measured by running it.
 
     For every (dataset, corruption, α) that some spec of the profile uses, the clean training set
-    is corrupted with :func:`qmlr.core.corrupt.corrupt` and the changed rows are counted (labels that
+    is corrupted with :func:`qmlr.core.corrupt.corrupt` and the changed rows are counted (labels
+    that
     differ for label flipping, feature rows that differ for feature randomization), per class.
 
     :param train: dataset name → clean, class-sorted training set.

@@ -141,7 +141,8 @@ def _unlearning_divergences() -> list[tuple[str, str, str, str, str]]:
             "a KL between teacher and student predictions that keeps only the p·log(p/q) term of "
             "the Bernoulli KL",
             "forgetting term −λ_fo · KL(teacher ‖ student) on the forget set with the full "
-            "Bernoulli KL of the two sigmoid outputs (qmlr.core.unlearn.bernoulli_kl); the published "
+            "Bernoulli KL of the two sigmoid outputs (qmlr.core.unlearn.bernoulli_kl); the "
+            "published "
             "SCRUB of Kurmanji et al. runs beside it as a fifth method",
             "the KL of two Bernoulli predictions has two terms; one alone is not a divergence (it "
             "can be negative)",
@@ -239,7 +240,8 @@ def divergence_table() -> pd.DataFrame:
 
     The ``SI`` and ``authors' code`` columns state the two sources; ``this book`` is assembled
     from the constants the studies actually use (:mod:`qmlr.studies.experiments`,
-    :mod:`qmlr.studies.unlearning_study`, :mod:`qmlr.studies.curvature_study`, :mod:`qmlr.core.unlearn`).
+    :mod:`qmlr.studies.unlearning_study`, :mod:`qmlr.studies.curvature_study`,
+    :mod:`qmlr.core.unlearn`).
 
     :return: columns ``topic``, ``SI``, ``authors' code``, ``this book``, ``why``.
 
@@ -560,7 +562,8 @@ def recompute_check(study: str = "resilience", results_dir: str | Path | None = 
     :param study: a sweep study (``resilience``, ``capacity`` or ``phase-sensitivity``).
     :param results_dir: results folder (default: the repository's ``results/``).
     :return: ``(result, fresh)``: the stored and the recomputed
-        :class:`qmlr.studies.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which check
+        :class:`qmlr.studies.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which
+        check
         applied (bit identity or the cross-CPU tolerance) and whether it passed.
     """
     from qmlr.studies.runner import recompute

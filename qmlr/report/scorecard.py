@@ -1,12 +1,16 @@
 """The reproduction scorecard: every claim of the paper, the chapter that tests it, the verdict.
 
 The scorecard computes nothing of its own. For a profile it loads each study exactly as its
-chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.study.load_results`: committed
+chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.study.load_results`:
+committed
 results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
 chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
-:func:`qmlr.report.analysis.capacity_verdicts`, :func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`,
-:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`, :func:`qmlr.report.curvature.claim_verdicts`,
-:func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` — so a
+:func:`qmlr.report.analysis.capacity_verdicts`,
+:func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`,
+:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`,
+:func:`qmlr.report.curvature.claim_verdicts`,
+:func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` —
+so a
 chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
 the classical controls) that share the QNN's behaviour, and says whether the paper's
 interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).

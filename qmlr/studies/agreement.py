@@ -1,7 +1,8 @@
 """Does a recomputed result agree with the stored one? Bit for bit on the same CPU, within the
 measured cross-CPU drift elsewhere.
 
-Training is bit-for-bit repeatable only on the same kernels (:mod:`qmlr.studies.fingerprint`). When the
+Training is bit-for-bit repeatable only on the same kernels (:mod:`qmlr.studies.fingerprint`). When
+the
 stored and the fresh result carry the same CPU fingerprint, :func:`agree` demands identical
 metrics (mode ``"bit-identical"``). Otherwise (another CPU, other kernel settings, or a result
 stored before fingerprints were recorded) it demands that every accuracy — each point of every
@@ -175,7 +176,8 @@ class Agreement:
 def agree(stored: Any, fresh: Any, sizes: dict[str, int] | None = None) -> Agreement:
     """Compare a stored result with its recomputation, in the mode their fingerprints allow.
 
-    :param stored: the stored :class:`qmlr.studies.store.CellResult` (its ``provenance["cpu"]`` may be
+    :param stored: the stored :class:`qmlr.studies.store.CellResult` (its ``provenance["cpu"]`` may
+    be
         missing: computed before fingerprints, so on "another CPU").
     :param fresh: the recomputed result, whose provenance holds this machine's fingerprint.
     :param sizes: set sizes (:func:`set_sizes`); looked up from the spec when needed and

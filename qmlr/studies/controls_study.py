@@ -1,7 +1,8 @@
 """The ``controls`` study: classical control models under the resilience study's poisons.
 
 Every control kind of :data:`qmlr.core.models.CONTROL_KINDS` on both datasets, both corruptions,
-the profile's α grid and runs. Cells are :class:`~qmlr.studies.specs.CellSpec` of study ``controls``;
+the profile's α grid and runs. Cells are :class:`~qmlr.studies.specs.CellSpec` of study
+``controls``;
 their poison seed depends only on (dataset, corruption, α, run), so each control sees exactly
 the poisoned training set of the MLP and the QNN of the resilience study at the same
 coordinates (a paired comparison). Gradient-trained controls use the SI Table I settings of

@@ -1,6 +1,7 @@
 """The studies of the paper and their hyperparameters: the one source of truth.
 
-The scale of a study comes from a :class:`~qmlr.studies.profiles.Profile` (:mod:`qmlr.studies.profiles`, the one
+The scale of a study comes from a :class:`~qmlr.studies.profiles.Profile`
+(:mod:`qmlr.studies.profiles`, the one
 place every scale knob lives): ``paper`` holds the values of the paper's Supplementary
 Information (SI IV, Table I); ``smoke`` and ``tiny`` keep every code path but shrink epochs,
 grids and runs so a chapter runs in seconds. A study is a list of

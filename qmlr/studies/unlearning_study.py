@@ -3,7 +3,8 @@
 One :class:`UnlearningSpec` is one *run* of one *series* — a (dataset, model, setting, XXZ phase)
 combination. Computing it draws the run's label-flip poison at α = 0.3 (the same draw as the
 resilience sweep's cell at α = 0.3 and the same run, because the equivalent
-:class:`~qmlr.studies.specs.CellSpec` supplies the seeds), trains the poisoned base model with the SI
+:class:`~qmlr.studies.specs.CellSpec` supplies the seeds), trains the poisoned base model with the
+SI
 Table I hyperparameters (:func:`qmlr.core.train.fit`), and runs **every** unlearning method of
 :mod:`qmlr.core.unlearn` from that same base model. Its result holds all methods' curves (lists of
 ``steps + 1`` values per metric) — one result file per run. Specs that share a base model (the
@@ -22,7 +23,8 @@ The series (:data:`SERIES`): the paper's (:data:`PAPER_SERIES`: four main-figure
 "si", QNN "paper-figure", XXZ with the ``random`` global phase of the resilience figure — and
 three sensitivity series: both QNNs at "si", the XXZ MLP with ``canonical`` phases), and the
 extensions of :data:`COMPUTED_EXTENSIONS` that separate amenability to unlearning from
-resilience: a QNN made to memorize its poison (:data:`MEMORIZING_SERIES`, :mod:`qmlr.studies.memorizing`)
+resilience: a QNN made to memorize its poison (:data:`MEMORIZING_SERIES`,
+:mod:`qmlr.studies.memorizing`)
 and the classical controls that train by gradient (:data:`CONTROL_SERIES`); and the authors' XXZ
 unlearning QNN on [Re ψ, Im ψ] as 13 qubits (:data:`ENCODING_SERIES`; records' ``encoding``
 ``reim-13q``, the 12-qubit QNN's ``complex-12q``).
@@ -207,7 +209,8 @@ PAPER_SERIES: tuple[Series, ...] = (
     Series("xxz", "qnn", "si", role="sensitivity"),
     Series("xxz", "mlp", "si", phase="canonical", role="sensitivity"),
 )
-#: QNNs made to memorize their poison (:data:`qmlr.studies.memorizing.FORGET_WEIGHT`), unlearned with
+#: QNNs made to memorize their poison (:data:`qmlr.studies.memorizing.FORGET_WEIGHT`), unlearned
+#: with
 #: both QNN settings from one base model.
 MEMORIZING_SERIES: tuple[Series, ...] = tuple(
     Series(dataset, "qnn", setting, role="memorizing", forget_weight=FORGET_WEIGHT[dataset])

@@ -10,22 +10,26 @@ Both models map a scalar feature ``x`` and a single trainable parameter ``theta`
 The package has three modules, each built on the previous one, and the chapter's checks sit
 in the report layer:
 
-1. **Symbolic** (:mod:`~qmlr.core.analytic.symbolic`). :func:`loss` builds the loss from its definition; :func:`derived_gradient`
+1. **Symbolic** (:mod:`~qmlr.core.analytic.symbolic`). :func:`loss` builds the loss from its
+definition; :func:`derived_gradient`
    and :func:`derived_hessian` differentiate it with :func:`sympy.diff`.  Independently,
    :func:`printed_gradient`, :func:`printed_hessian`, :func:`printed_term_a` and
    :func:`printed_term_b` type in the results as the SI prints them, (S6), (S10), (S15), in
    terms of a free symbol ``p``.  :func:`identity_checks` / :func:`verify_si_identities`
    prove ``derived - printed(p = sigmoid(z)) == 0`` for symbolic ``y`` and for ``y = 0`` and
    ``y = 1``.
-2. **Numeric** (:mod:`~qmlr.core.analytic.numeric`). :func:`numeric_model` returns vectorised float64 numpy functions (loss,
+2. **Numeric** (:mod:`~qmlr.core.analytic.numeric`). :func:`numeric_model` returns vectorised
+float64 numpy functions (loss,
    gradient, Hessian, Term A, Term B) made with :func:`sympy.lambdify` from overflow-safe forms
    that are themselves proven equal to the derived expressions.  :func:`autograd_hessian` and
    :func:`finite_difference_hessian` are the two independent numeric references
    (:func:`qmlr.report.analytic.discrepancy_table` compares all three on a grid).
-3. **Small datasets** (:mod:`~qmlr.core.analytic.toy`). :func:`toy_dataset`, :func:`dataset_loss`, :func:`point_hessians`,
+3. **Small datasets** (:mod:`~qmlr.core.analytic.toy`). :func:`toy_dataset`, :func:`dataset_loss`,
+:func:`point_hessians`,
    :func:`dataset_hessian` and :func:`minimize_dataset_loss` sum the single-point formulas over
    a handful of points and locate the minimiser, for the chapter's dataset figure.
-4. **Claims** (:mod:`qmlr.report.analytic`, not in the core): :func:`~qmlr.report.analytic.claim_verdicts`
+4. **Claims** (:mod:`qmlr.report.analytic`, not in the core):
+:func:`~qmlr.report.analytic.claim_verdicts`
    turns all of the above into the chapter's verdicts, which the book's scorecard reuses.
 
 The curvature decomposition used throughout is the product rule applied to (S6)::

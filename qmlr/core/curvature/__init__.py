@@ -1,6 +1,7 @@
 """Curvature of a model's loss (a package: :mod:`~qmlr.core.curvature.operators`,
 :mod:`~qmlr.core.curvature.exact`, :mod:`~qmlr.core.curvature.spectral`,
-:mod:`~qmlr.core.curvature.gauss_newton`): Hessian-vector products, trace, extreme eigenvalues, spectra.
+:mod:`~qmlr.core.curvature.gauss_newton`): Hessian-vector products, trace, extreme eigenvalues,
+spectra.
 
 Everything is built on one object, a :class:`HessianOperator`: the Hessian of a scalar loss of a
 *flat* parameter vector ``w`` (all parameters of a model, concatenated) at a fixed point ``w0``,

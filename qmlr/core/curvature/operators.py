@@ -133,7 +133,8 @@ def bce_loss_function(
 ) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor]:
     """The mean BCE-with-logits loss of a single model as a function of its flat parameters.
 
-    :param model: an ensemble model of :mod:`qmlr.core.mlp` / :mod:`qmlr.core.qnn` (or any module mapping
+    :param model: an ensemble model of :mod:`qmlr.core.mlp` / :mod:`qmlr.core.qnn` (or any module
+    mapping
         ``(1, B, D)`` inputs to ``(1, B)`` logits) with exactly one member (``E = 1``) and
         float64 parameters.
     :param x: inputs, shape ``(B, D)`` or ``(1, B, D)``, in whatever form ``model`` reads them.

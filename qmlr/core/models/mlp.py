@@ -1,4 +1,5 @@
-"""The paper's classical model: an ensemble of ReLU MLPs (:class:`qmlr.core.mlp.MLP`) on real features.
+"""The paper's classical model: an ensemble of ReLU MLPs (:class:`qmlr.core.mlp.MLP`) on real
+features.
 
 Example:
     >>> from qmlr.core.models import get_kind
