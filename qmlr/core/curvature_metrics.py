@@ -106,16 +106,26 @@ def measure(
         trace = C.exact_trace(op)
         out["trace_method"] = "diagonal of HVPs"
     out["trace"] = trace
-    extremes = C.extreme_eigenvalues(target, tol=EIGSH_TOL, seed=seed)
-    out.update(
-        lam_max_eigsh=extremes.lam_max,
-        lam_min_eigsh=extremes.lam_min,
-        eigsh_converged=extremes.converged,
-        eigsh_products=extremes.products,
-    )
+    try:
+        extremes = C.extreme_eigenvalues(target, tol=EIGSH_TOL, seed=seed)
+    except RuntimeError:  # ARPACK found no Ritz value at all: the SLQ nodes stand in
+        extremes = None
+    rho = C.slq(target, probes=slq_probes, steps=slq_steps, seed=seed)
+    if extremes is None:
+        nan = float("nan")
+        out.update(lam_max_eigsh=nan, lam_min_eigsh=nan, eigsh_converged=False, eigsh_products=0)
+        out["extremes_method"] = "SLQ nodes (ARPACK found no eigenvalue)"
+        nodes = rho.flat_nodes
+        extremes = C.Extremes(float(nodes.max()), float(nodes.min()), 0, False)
+    else:
+        out.update(
+            lam_max_eigsh=extremes.lam_max,
+            lam_min_eigsh=extremes.lam_min,
+            eigsh_converged=extremes.converged,
+            eigsh_products=extremes.products,
+        )
     out["lam_max"] = exact.lam_max if exact else extremes.lam_max
     out["lam_min"] = exact.lam_min if exact else extremes.lam_min
-    rho = C.slq(target, probes=slq_probes, steps=slq_steps, seed=seed)
     grid = density_grid(out["lam_min"], out["lam_max"])
     sigma = (grid[-1] - grid[0]) / (DENSITY_POINTS - 1)
     out.update(
