@@ -254,9 +254,7 @@ def compute_run(spec: CurvatureSpec) -> CellResult:
     done = time.perf_counter()
     provenance = {
         **environment_provenance(),
-        "poison_seed": cell.poison_seed()
-        if spec.flips == "class-balanced"
-        else spec.unbalanced_flip_seed(),
+        "poison_seed": spec.poison_seed(),
         "model_seed": seed,
         "hessian_seed": spec.hessian_seed(),
         "split_seed": spec.split_seed() if spec.config == "authors-code" else None,
