@@ -55,3 +55,18 @@ def test_measure_mlp_and_qnn_are_consistent(states):
     expect = float(((p - y) * tr_hz)[torch.as_tensor(flipped)].sum() / 12)
     assert q["trace_residual_flipped"] == pytest.approx(expect, abs=1e-12)
     assert q["n_hessian_flipped"] == 3
+
+
+def test_arpack_failure_falls_back_to_the_slq_nodes(monkeypatch):
+    def no_eigenvalue(*args, **kwargs):
+        raise RuntimeError("ARPACK found no eigenvalue (SA); raise maxiter or ncv")
+
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(8, 5, dtype=torch.float64, generator=gen)
+    y = torch.randint(0, 2, (8,), generator=gen)
+    mlp = MLP(5, (3,), seeds=(1,), dtype=torch.float64)
+    monkeypatch.setattr(C, "extreme_eigenvalues", no_eigenvalue)
+    m = measure(mlp, x, y, np.zeros(8, dtype=bool), "logistic", 2, 10, 0)
+    assert m["eigsh_converged"] is False and np.isnan(m["lam_max_eigsh"])
+    assert m["lam_max"] == m["slq_lam_max"] and m["lam_min"] == m["slq_lam_min"]
+    assert "SLQ" in m["extremes_method"]

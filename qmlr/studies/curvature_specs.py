@@ -172,6 +172,13 @@ class CurvatureSpec:
         """Seed of the ``train-unbalanced`` flips, shared by MLP and QNN."""
         return derive_seed(self.base_seed, "curvature-unbalanced-flips", self.alpha, self.run)
 
+    def poison_seed(self) -> int:
+        """Seed of this run's flips: the sweep cell's (``class-balanced``) or
+        :meth:`unbalanced_flip_seed`."""
+        if self.flips == "train-unbalanced":
+            return self.unbalanced_flip_seed()
+        return self.cell().poison_seed()
+
     def probe_seed(self) -> int:
         """Seed of the SLQ / Hutchinson / ARPACK start vectors."""
         return derive_seed(
