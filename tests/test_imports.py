@@ -1,8 +1,7 @@
 """Every module imports on its own, first, in a fresh interpreter.
 
 The study modules register themselves through :mod:`qmlr.studies.experiments`, which imports them at
-its
-end; a module imported first (by a worker process unpickling a function, by doctest collection)
+its end; a module imported first (by a worker process unpickling a function, by doctest collection)
 must not meet a partially initialized one. This test would have caught such a cycle.
 """
 

@@ -110,24 +110,9 @@ def measure(
         trace = C.exact_trace(op)
         out["trace_method"] = "diagonal of HVPs"
     out["trace"] = trace
-    try:
-        extremes = C.extreme_eigenvalues(target, tol=EIGSH_TOL, maxiter=EIGSH_MAXITER, seed=seed)
-    except RuntimeError:  # ARPACK found no Ritz value at all: the SLQ nodes stand in
-        extremes = None
+    extremes = _eigsh(target, seed)  # before SLQ, as the committed cells were computed
     rho = C.slq(target, probes=slq_probes, steps=slq_steps, seed=seed)
-    if extremes is None:
-        nan = float("nan")
-        out.update(lam_max_eigsh=nan, lam_min_eigsh=nan, eigsh_converged=False, eigsh_products=0)
-        out["extremes_method"] = "SLQ nodes (ARPACK found no eigenvalue)"
-        nodes = rho.flat_nodes
-        extremes = C.Extremes(float(nodes.max()), float(nodes.min()), 0, False)
-    else:
-        out.update(
-            lam_max_eigsh=extremes.lam_max,
-            lam_min_eigsh=extremes.lam_min,
-            eigsh_converged=extremes.converged,
-            eigsh_products=extremes.products,
-        )
+    extremes = _record_extremes(extremes, rho, out)
     out["lam_max"] = exact.lam_max if exact else extremes.lam_max
     out["lam_min"] = exact.lam_min if exact else extremes.lam_min
     grid = density_grid(out["lam_min"], out["lam_max"])
@@ -150,6 +135,33 @@ def measure(
     if kind == "qnn":
         out.update(_flipped_split(model, x, y, flipped, trace))
     return out
+
+
+def _eigsh(target: C.SymmetricOperator, seed: int) -> C.Extremes | None:
+    """λ_max and λ_min by ARPACK; ``None`` where it finds no Ritz value at all."""
+    try:
+        return C.extreme_eigenvalues(target, tol=EIGSH_TOL, maxiter=EIGSH_MAXITER, seed=seed)
+    except RuntimeError:
+        return None
+
+
+def _record_extremes(
+    extremes: C.Extremes | None, rho: C.SpectralDensity, out: dict[str, Any]
+) -> C.Extremes:
+    """Record ARPACK's extremes in ``out``; without them the extreme SLQ nodes stand in."""
+    if extremes is None:
+        nan = float("nan")
+        out.update(lam_max_eigsh=nan, lam_min_eigsh=nan, eigsh_converged=False, eigsh_products=0)
+        out["extremes_method"] = "SLQ nodes (ARPACK found no eigenvalue)"
+        nodes = rho.flat_nodes
+        return C.Extremes(float(nodes.max()), float(nodes.min()), 0, False)
+    out.update(
+        lam_max_eigsh=extremes.lam_max,
+        lam_min_eigsh=extremes.lam_min,
+        eigsh_converged=extremes.converged,
+        eigsh_products=extremes.products,
+    )
+    return extremes
 
 
 def _flipped_split(

@@ -1,8 +1,7 @@
 """One training loop for every model: an ensemble of independent members trained with Adam.
 
 Every model in :mod:`qmlr.core.mlp` and :mod:`qmlr.core.qnn` carries a leading ensemble dimension
-``E``.
-The loss is the sum over members of each member's mean binary cross-entropy, so member ``e``
+``E``. The loss is the sum over members of each member's mean binary cross-entropy, so member ``e``
 receives exactly the gradient of its own loss; Adam acts element-wise, so training ``E`` members
 together is the same computation as training each alone, only batched. Each member draws its
 minibatch order from its own seed.

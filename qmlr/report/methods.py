@@ -282,8 +282,7 @@ def corruption_counts(
 
     For every (dataset, corruption, α) that some spec of the profile uses, the clean training set
     is corrupted with :func:`qmlr.core.corrupt.corrupt` and the changed rows are counted (labels
-    that
-    differ for label flipping, feature rows that differ for feature randomization), per class.
+    that differ for label flipping, feature rows that differ for feature randomization), per class.
 
     :param train: dataset name → clean, class-sorted training set.
     :param profile: the profile.

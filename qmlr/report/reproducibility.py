@@ -563,8 +563,7 @@ def recompute_check(study: str = "resilience", results_dir: str | Path | None = 
     :param results_dir: results folder (default: the repository's ``results/``).
     :return: ``(result, fresh)``: the stored and the recomputed
         :class:`qmlr.studies.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which
-        check
-        applied (bit identity or the cross-CPU tolerance) and whether it passed.
+        check applied (bit identity or the cross-CPU tolerance) and whether it passed.
     """
     from qmlr.studies.runner import recompute
 

@@ -10,8 +10,7 @@ chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
 :func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`,
 :func:`qmlr.report.curvature.claim_verdicts`,
 :func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` —
-so a
-chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
+so a chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
 the classical controls) that share the QNN's behaviour, and says whether the paper's
 interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).
 

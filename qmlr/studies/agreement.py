@@ -2,8 +2,7 @@
 measured cross-CPU drift elsewhere.
 
 Training is bit-for-bit repeatable only on the same kernels (:mod:`qmlr.studies.fingerprint`). When
-the
-stored and the fresh result carry the same CPU fingerprint, :func:`agree` demands identical
+the stored and the fresh result carry the same CPU fingerprint, :func:`agree` demands identical
 metrics (mode ``"bit-identical"``). Otherwise (another CPU, other kernel settings, or a result
 stored before fingerprints were recorded) it demands that every accuracy — each point of every
 curve — moved by at most :data:`CROSS_CPU_SAMPLES_ANY_STEP` samples of its set, and at the last

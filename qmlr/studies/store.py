@@ -196,8 +196,7 @@ def environment_provenance() -> dict[str, Any]:
 
     ``git_dirty`` is true when tracked files outside ``results/`` differ from the commit.
     ``cpu`` is :func:`qmlr.studies.fingerprint.cpu_fingerprint`, read at the call (it holds the
-    current
-    torch thread count); the rest is computed once per process.
+    current torch thread count); the rest is computed once per process.
     """
     from qmlr.studies.fingerprint import cpu_fingerprint
 

@@ -4,8 +4,7 @@ One :class:`UnlearningSpec` is one *run* of one *series* — a (dataset, model, 
 combination. Computing it draws the run's label-flip poison at α = 0.3 (the same draw as the
 resilience sweep's cell at α = 0.3 and the same run, because the equivalent
 :class:`~qmlr.studies.specs.CellSpec` supplies the seeds), trains the poisoned base model with the
-SI
-Table I hyperparameters (:func:`qmlr.core.train.fit`), and runs **every** unlearning method of
+SI Table I hyperparameters (:func:`qmlr.core.train.fit`), and runs **every** unlearning method of
 :mod:`qmlr.core.unlearn` from that same base model. Its result holds all methods' curves (lists of
 ``steps + 1`` values per metric) — one result file per run. Specs that share a base model (the
 QNN's two settings) are computed together so the base model is trained once; the result does
@@ -210,8 +209,7 @@ PAPER_SERIES: tuple[Series, ...] = (
     Series("xxz", "mlp", "si", phase="canonical", role="sensitivity"),
 )
 #: QNNs made to memorize their poison (:data:`qmlr.studies.memorizing.FORGET_WEIGHT`), unlearned
-#: with
-#: both QNN settings from one base model.
+#: with both QNN settings from one base model.
 MEMORIZING_SERIES: tuple[Series, ...] = tuple(
     Series(dataset, "qnn", setting, role="memorizing", forget_weight=FORGET_WEIGHT[dataset])
     for dataset in ("xxz", "mnist")

@@ -16,6 +16,7 @@ Example:
     0.53
 """
 
+from qmlr.report.analysis import PLATEAU_TOLERANCE
 from qmlr.report.phenotype.checks import (
     CHECK_NAMES,
     CHECKS,
@@ -66,6 +67,7 @@ from qmlr.report.phenotype.measures import (
 )
 
 __all__ = [
+    "PLATEAU_TOLERANCE",
     "CHECKS",
     "CHECK_NAMES",
     "DROP_STEP",
