@@ -48,6 +48,34 @@ def shots_summary(records: pd.DataFrame) -> pd.DataFrame:
     return curve_summary(records, ["dataset", "corruption", "train_shots", "shots"])
 
 
+#: Scorecard claim and name of each kind of verdict here, by the head of its check id (claim 0:
+#: claim 1 for the MLP's verdict, claim 2 for the QNN's).
+CHECK_NAMES = {
+    "shots": (2, "QNN read out with {n} shots"),
+    "trained-shots": (2, "QNN trained and read out with {n} shots"),
+    "split-coarse": (0, "{model} validated between coarse training points"),
+    "split-outside": (0, "{model} validated outside the windows"),
+}
+
+
+def filed(check_id: str, verdict: Verdict) -> Verdict:
+    """``verdict`` with its identity: the id ``check_id`` (``"<kind>[-N]/<dataset or model>"``),
+    filed beyond the paper in the resilience chapter under claim 1 (an MLP) or 2 (a QNN).
+
+    Example:
+        >>> filed("shots-10/xxz", Verdict("c", "e", None)).name
+        'XXZ: QNN read out with 10 shots'
+    """
+    head, what = check_id.split("/")
+    prefix, _, n = head.rpartition("-") if head.startswith(("shots", "trained")) else (head, "", "")
+    claim, name = CHECK_NAMES[prefix]
+    if claim == 0:
+        claim, name = (1 if what == "mlp" else 2), f"XXZ: {name.format(model=what.upper())}"
+    else:
+        name = f"{DATASET_NAMES.get(what, what)}: {name.format(n=n)}"
+    return verdict.filed(check_id, claim, "resilience", False, name)
+
+
 def shots_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     """Claim 2's plateau and transition under finite-shot readout, one verdict per dataset and
     evaluation shot count (label flipping), then one per shot-trained series (read out with
@@ -77,7 +105,7 @@ def shots_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
             profile,
             n_val=validation_size(row["dataset"]),
         )
-    return verdicts
+    return {key: filed(key, v) for key, v in verdicts.items()}
 
 
 def splits_summary(records: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +163,7 @@ def split_verdicts(
             profile,
             n_val=sizes[split],
         )
-    return verdicts
+    return {key: filed(key, v) for key, v in verdicts.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,6 +293,12 @@ def realization_verdict(records: pd.DataFrame, profile: str) -> Verdict:
         verdict.reproduced,
         verdict.partly,
         verdict.inconclusive,
+    ).filed(
+        "phase-realizations/mlp",
+        1,
+        "resilience",
+        False,
+        "XXZ: MLP with one phase realization per run",
     )
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qmlr.report.analysis import DATASET_NAMES, Verdict
+from qmlr.report.analysis import Verdict
 from qmlr.report.uncertainty import INCONCLUSIVE_LABEL
 from qmlr.studies.profiles import get_profile
 
@@ -262,16 +262,6 @@ def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
     return [Check.of(v) for v in P.phenotype_verdicts(table, profile).values()]
 
 
-#: Names of the robustness verdicts (:mod:`qmlr.report.robustness`) by id prefix, and the claim
-#: each files under (all beyond the paper).
-ROBUSTNESS_CHECK_NAMES = {
-    "shots": (2, "QNN read out with {n} shots"),
-    "trained-shots": (2, "QNN trained and read out with {n} shots"),
-    "split-coarse": (0, "{model} validated between coarse training points"),
-    "split-outside": (0, "{model} validated outside the windows"),
-}
-
-
 def robustness_checks(profile: str, results_dir: str | Path | None = None) -> list[Check]:
     """The resilience chapter's finite-shot, split and phase-realization verdicts, beyond the
     paper: claim 2 for the QNN's, claim 1 for the MLP's.
@@ -288,24 +278,10 @@ def robustness_checks(profile: str, results_dir: str | Path | None = None) -> li
     verdicts = R.shots_verdicts(R.shots_summary(shots_study.records(profile, results_dir)), profile)
     records = splits_study.split_records(profile, results_dir)
     verdicts |= R.split_verdicts(R.splits_summary(records), R.split_sizes(records), profile)
-    checks = []
-    for check_id, verdict in verdicts.items():
-        head, what = check_id.split("/")
-        prefix, _, n = (
-            head.rpartition("-") if head.startswith(("shots", "trained")) else (head, "", "")
-        )
-        claim, name = ROBUSTNESS_CHECK_NAMES[prefix]
-        if claim == 0:
-            claim, name = (1 if what == "mlp" else 2), f"XXZ: {name.format(model=what.upper())}"
-        else:
-            name = f"{DATASET_NAMES.get(what, what)}: {name.format(n=n)}"
-        checks.append(Check(claim, name, "resilience", False, verdict))
     from qmlr.studies import realizations_study
 
-    realizations = realizations_study.records(profile, results_dir)
-    verdict = R.realization_verdict(realizations, profile)
-    name = "XXZ: MLP with one phase realization per run"
-    return [*checks, Check(1, name, "resilience", False, verdict)]
+    realization = R.realization_verdict(realizations_study.records(profile, results_dir), profile)
+    return [Check.of(v) for v in [*verdicts.values(), realization]]
 
 
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:

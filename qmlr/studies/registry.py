@@ -6,7 +6,7 @@ result files hold, so the store can rebuild any committed cell (:func:`spec_from
 
 Example:
     >>> sorted(STUDIES)[:3]
-    ['capacity', 'controls', 'curvature']
+    ['capacity', 'code-mlp', 'controls']
     >>> len(study_cells("resilience", "paper"))
     400
 """
