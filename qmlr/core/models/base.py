@@ -89,10 +89,16 @@ class ModelKind:
     #: decay); the default trains with plain Adam.
     fit_options: ClassVar[dict[str, Any]] = {}
 
+    #: Whether the kind's ModelSpec may list hidden-layer widths (no for linear, centroid and
+    #: scikit-learn kinds).
+    hidden_layers: ClassVar[bool] = True
+
     def validate(self, model: Any) -> None:
         """Raise ``ValueError`` if ``model`` (a ModelSpec of this kind) is malformed."""
         if model.depth:
             raise ValueError(f"a {self.name} model has no depth")
+        if model.hidden and not self.hidden_layers:
+            raise ValueError(f"a {self.name} model has no hidden layers")
 
     def label(self, model: Any) -> str:
         """Short human-readable name of ``model``."""

@@ -48,11 +48,7 @@ class CentroidKind(ModelKind):
 
     name = "centroid"
     training = None
-
-    def validate(self, model: Any) -> None:
-        super().validate(model)
-        if model.hidden:
-            raise ValueError("a centroid model has no hidden layers")
+    hidden_layers = False
 
     def fit(
         self,

@@ -30,11 +30,7 @@ class LogisticKind(ModelKind):
 
     name = "logistic"
     training = "qnn"
-
-    def validate(self, model: Any) -> None:
-        super().validate(model)
-        if model.hidden:
-            raise ValueError(f"a {self.name} model has no hidden layers")
+    hidden_layers = False
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]

@@ -73,17 +73,13 @@ class SklearnKind(ModelKind):
     """A scikit-learn classifier on the classical features; subclasses name the estimator."""
 
     training = None
+    hidden_layers = False
     #: Keyword arguments of the estimator.
     params: ClassVar[dict[str, Any]] = {}
 
-    def validate(self, model: Any) -> None:
-        super().validate(model)
-        if model.hidden:
-            raise ValueError(f"a {self.name} model has no hidden layers")
-
     def estimator(self) -> Any:
-        """A fresh, unfitted estimator."""
-        raise NotImplementedError
+        """A fresh, unfitted estimator (each scikit-learn kind defines its own)."""
+        raise NotImplementedError(f"model kind {self.name!r} defines no estimator")
 
     def fit(
         self,
