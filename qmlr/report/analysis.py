@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -261,7 +261,9 @@ class Verdict:
         :data:`qmlr.report.scorecard.CHAPTERS`).
     :param core: ``True`` if it tests the claim as the paper states it, in the paper's setting.
     :param name: a short name for the scorecard.
-
+    :param tests: the threshold tests the verdict rests on, for the chapters' tables of the
+        numbers behind the verdicts (:func:`~qmlr.report.uncertainty.threshold_table`); not part of
+        the verdict's identity or equality.
 
     Example:
         >>> Verdict("c", "e", False, partly=True).label
@@ -283,6 +285,7 @@ class Verdict:
     chapter: str = ""
     core: bool = False
     name: str = ""
+    tests: tuple[ThresholdTest, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -323,6 +326,72 @@ def by_check(verdicts: Sequence[Verdict]) -> dict[str, Verdict]:
     return found
 
 
+def judge_outcome(
+    claim: str,
+    evidence: str,
+    point: bool,
+    outcome: bool | None,
+    tests: Sequence[ThresholdTest],
+    judged: bool,
+    partly: bool = False,
+    sizes: str = "",
+) -> Verdict:
+    """A verdict under the rule of :mod:`qmlr.report.uncertainty`, for any three-valued
+    combination of threshold tests: the evidence gains the interval level, ``sizes`` and the
+    tests whose threshold lies inside the interval; the verdict is inconclusive where
+    ``outcome`` is ``None``.
+
+    :param claim: the claim.
+    :param evidence: the measured numbers.
+    :param point: the verdict's answer on the point estimates.
+    :param outcome: the three-valued combination of the tests' outcomes
+        (:func:`~qmlr.report.uncertainty.tri_all`, ...).
+    :param tests: the tests it rests on (kept on the verdict for the chapters' tables).
+    :param judged: whether the scale allows a verdict (else *not evaluated*).
+    :param partly: the claim holds in part (for a failed verdict).
+    :param sizes: the runs and the sets behind the numbers, e.g. ``"validation n = 84"``.
+    :return: the verdict.
+
+    Example:
+        >>> t = ThresholdTest("x", Interval(0.3, 0.2, 0.4), (0.1,), True)
+        >>> judge_outcome("c", "e", True, t.outcome, [t], True, sizes="n = 5").evidence
+        'e (95% run-bootstrap intervals; n = 5)'
+    """
+    open_tests = [t for t in tests if not t.conclusive]
+    note = f"{INTERVAL_LEVEL:.0%} run-bootstrap intervals" + (f"; {sizes}" if sizes else "")
+    evidence += f" ({note})"
+    if open_tests:
+        evidence += "; threshold inside the interval: " + ", ".join(
+            f"{t.name} ({t.threshold_text})" for t in open_tests
+        )
+    if not judged:
+        return Verdict(claim, evidence, None, tests=tuple(tests))
+    unsure = outcome is None
+    return Verdict(claim, evidence, bool(point), partly, unsure, tests=tuple(tests))
+
+
+def judge_tests(
+    claim: str,
+    evidence: str,
+    tests: Sequence[ThresholdTest],
+    judged: bool,
+    partly: bool = False,
+    sizes: str = "",
+) -> Verdict:
+    """:func:`judge_outcome` for a verdict that holds when every test passes (three-valued
+    "and" of the tests' outcomes).
+
+    Example:
+        >>> t = ThresholdTest("slope", Interval(-0.3, -0.4, -0.1), (-0.2,), True)
+        >>> judge_tests("c", "e", [t], True).label
+        'inconclusive at this scale'
+    """
+    point = all(t.passes for t in tests)
+    return judge_outcome(
+        claim, evidence, point, tri_all(t.outcome for t in tests), tests, judged, partly, sizes
+    )
+
+
 def verdict_from_tests(
     claim: str,
     evidence: str,
@@ -331,14 +400,13 @@ def verdict_from_tests(
     partly: bool = False,
     n_val: int | None = None,
 ) -> Verdict:
-    """A verdict that holds when every test passes, under the rule of
-    :mod:`qmlr.report.uncertainty` (three-valued "and" of the tests' outcomes); the evidence
-    gains the validation-set size and the tests that are inconclusive.
+    """:func:`judge_tests` at a profile (only a judged profile is judged), with the
+    validation-set size in the evidence.
 
     :param claim: the claim.
     :param evidence: the measured numbers.
     :param tests: the threshold tests, all of which must pass.
-    :param profile: the profile (only a judged profile is judged).
+    :param profile: the profile.
     :param partly: the claim holds in part (for a failed verdict).
     :param n_val: validation samples behind each accuracy, reported in the evidence.
     :return: the verdict.
@@ -348,18 +416,8 @@ def verdict_from_tests(
         >>> verdict_from_tests("c", "e", [t], "paper").label
         'inconclusive at this scale'
     """
-    open_tests = [t for t in tests if not t.conclusive]
-    runs = f"{INTERVAL_LEVEL:.0%} run-bootstrap intervals"
-    evidence += f" ({runs}" + (f"; validation n = {n_val})" if n_val else ")")
-    if open_tests:
-        evidence += "; threshold inside the interval: " + ", ".join(
-            f"{t.name} ({', '.join(f'{x:g}' for x in t.thresholds)})" for t in open_tests
-        )
-    if not get_profile(profile).judged:
-        return Verdict(claim, evidence, None)
-    outcome = tri_all(t.outcome for t in tests)
-    point = all(t.passes for t in tests)
-    return Verdict(claim, evidence, point, partly=partly, inconclusive=outcome is None)
+    sizes = f"validation n = {n_val}" if n_val else ""
+    return judge_tests(claim, evidence, tests, get_profile(profile).judged, partly, sizes)
 
 
 def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:

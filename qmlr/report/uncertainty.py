@@ -29,11 +29,13 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
 #: Two-sided level of every run-to-run interval a verdict reads (percentile bootstrap).
 INTERVAL_LEVEL = 0.95
@@ -150,6 +152,33 @@ def bootstrap_interval(
     return percentile_interval(estimate, samples, level), samples
 
 
+def resampled_means(
+    matrix: np.ndarray, n_boot: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> np.ndarray:
+    """The run means of every bootstrap resample of a ``(runs, points)`` matrix at once: the
+    resamples of :func:`bootstrap_interval` (same picks for the same seed and run count), for
+    statistics that can be computed on all resamples together.
+
+    :param matrix: ``(runs, points)``; NaN entries (a dropped run) are left out of the means.
+    :param n_boot: resamples.
+    :param seed: seed of the resampling.
+    :return: ``(n_boot, points)`` run means (NaN where a resample holds no finite value).
+
+    Example:
+        >>> runs = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> means = resampled_means(runs, n_boot=4)
+        >>> means.shape, bool(np.all(means[:, 1] == 1.0))
+        ((4, 2), True)
+    """
+    matrix = np.asarray(matrix, float)
+    if matrix.ndim != 2:
+        raise ValueError(f"expected a (runs, points) matrix, got shape {matrix.shape}")
+    picks = bootstrap_picks(matrix.shape[0], n_boot, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of dropped runs only
+        return np.nanmean(matrix[picks], axis=1)
+
+
 @dataclass(frozen=True)
 class ThresholdTest:
     """One comparison of a measured number with a threshold, under the module's rule.
@@ -158,16 +187,22 @@ class ThresholdTest:
     :param value: the number with its run-to-run interval.
     :param thresholds: the thresholds it is compared with (two for a window).
     :param passes: the test's answer on the point estimate.
+    :param runs: the runs behind the interval (for tables; ``None``: not stated).
+    :param sizes: the sets the number is measured on, e.g. ``"validation n = 84"``.
 
     Example:
         >>> ThresholdTest("slope", Interval(-0.5, -0.6, -0.4), (-0.2,), True).outcome
         True
+        >>> ThresholdTest("slope", Interval(-0.3, -0.4, -0.1), (-0.2,), True).state
+        'inconclusive'
     """
 
     name: str
     value: Interval
     thresholds: tuple[float, ...]
     passes: bool
+    runs: int | None = None
+    sizes: str = ""
 
     @property
     def conclusive(self) -> bool:
@@ -178,6 +213,51 @@ class ThresholdTest:
     def outcome(self) -> bool | None:
         """``passes`` where conclusive, else ``None`` (inconclusive at this scale)."""
         return bool(self.passes) if self.conclusive else None
+
+    @property
+    def state(self) -> str:
+        """``"passes"``, ``"fails"`` or ``"inconclusive"`` (threshold inside the interval)."""
+        outcome = self.outcome
+        return "inconclusive" if outcome is None else ("passes" if outcome else "fails")
+
+    @property
+    def threshold_text(self) -> str:
+        """The thresholds, e.g. ``"0.4, 0.6"``."""
+        return ", ".join(f"{t:g}" for t in self.thresholds)
+
+
+def threshold_table(verdicts: Iterable) -> pd.DataFrame:
+    """Every threshold test behind ``verdicts``, one row each: the number with its interval,
+    the threshold, the runs and sets behind it, and the test's state under the rule.
+
+    :param verdicts: :class:`~qmlr.report.analysis.Verdict` objects (their ``check`` and
+        ``tests``); verdicts without tests are skipped.
+    :return: columns ``check``, ``number``, ``value [95% interval]``, ``threshold``, ``runs``,
+        ``sets``, ``test``, ``verdict``.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> t = ThresholdTest("gap", Interval(0.3, 0.2, 0.4), (0.1,), True, runs=5)
+        >>> v = SimpleNamespace(check="c", tests=(t,), label="reproduced")
+        >>> threshold_table([v]).iloc[0].tolist()
+        ['c', 'gap', '0.300 [0.200, 0.400]', '0.1', '5', '', 'passes', 'reproduced']
+    """
+    rows = [
+        {
+            "check": v.check,
+            "number": t.name,
+            f"value [{INTERVAL_LEVEL:.0%} interval]": str(t.value),
+            "threshold": t.threshold_text,
+            "runs": "" if t.runs is None else str(t.runs),
+            "sets": t.sizes,
+            "test": t.state,
+            "verdict": v.label,
+        }
+        for v in verdicts
+        for t in v.tests
+    ]
+    columns = ["check", "number", f"value [{INTERVAL_LEVEL:.0%} interval]", "threshold"]
+    return pd.DataFrame(rows, columns=[*columns, "runs", "sets", "test", "verdict"])
 
 
 def tri_all(outcomes: Iterable[bool | None]) -> bool | None:
