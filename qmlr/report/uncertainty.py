@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -173,10 +172,17 @@ def resampled_means(
     matrix = np.asarray(matrix, float)
     if matrix.ndim != 2:
         raise ValueError(f"expected a (runs, points) matrix, got shape {matrix.shape}")
-    picks = bootstrap_picks(matrix.shape[0], n_boot, seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of dropped runs only
-        return np.nanmean(matrix[picks], axis=1)
+    n_runs = matrix.shape[0]
+    picks = bootstrap_picks(n_runs, n_boot, seed)
+    # how often each resample draws each run: the means are weighted sums of the runs
+    counts = np.zeros((n_boot, n_runs))
+    np.add.at(counts, (np.arange(n_boot)[:, None], picks), 1.0)
+    finite = np.isfinite(matrix)
+    if finite.all():
+        return np.einsum("br,rp->bp", counts, matrix) / n_runs
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample of dropped runs only
+        total = np.einsum("br,rp->bp", counts, np.where(finite, matrix, 0.0))
+        return total / np.einsum("br,rp->bp", counts, finite.astype(float))
 
 
 @dataclass(frozen=True)

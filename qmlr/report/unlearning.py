@@ -19,6 +19,7 @@ import pandas as pd
 
 from qmlr.core.models import get_kind
 from qmlr.core.unlearn import METHOD_LABELS, METHODS, METRICS, get_method
+from qmlr.report.unlearning_intervals import method_intervals, series_matrices, set_sizes
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.runner import build_model, clean_split, model_inputs
 from qmlr.studies.specs import ModelSpec
@@ -167,7 +168,8 @@ def summary_table(records: pd.DataFrame, tolerance: float = RETRAIN_TOLERANCE) -
     ``forget_start`` / ``forget_final_mean`` / ``_std`` (forgetting accuracy at step 0 and the
     last step); ``forget_area_mean`` / ``_std`` (per-run :func:`forgetting_area`); and
     ``steps_to_forgotten`` (first step with run-mean forgetting accuracy ≤
-    :data:`FORGOTTEN_LEVEL`).
+    :data:`FORGOTTEN_LEVEL`); and the numbers the verdicts judge, each with its bootstrap
+    interval over runs (:func:`qmlr.report.unlearning_intervals.method_intervals`).
     """
     rows = []
     for coords, group in records.groupby(SERIES_COLUMNS, sort=False):
@@ -177,6 +179,7 @@ def summary_table(records: pd.DataFrame, tolerance: float = RETRAIN_TOLERANCE) -
             if "retrain" in means.index.get_level_values(0)
             else float("nan")
         )
+        matrices = series_matrices(group)
         for method in [m for m in METHODS if m in set(group["method"])]:
             g = group[group["method"] == method]
             last = int(g["step"].max())
@@ -204,6 +207,7 @@ def summary_table(records: pd.DataFrame, tolerance: float = RETRAIN_TOLERANCE) -
                     "forget_area_std": float(areas.std(ddof=0)),
                     "steps_to_forgotten": int(low[0]) if low.size else None,
                 }
+                | method_intervals(matrices, method, QUICK_STEPS)
             )
     return pd.DataFrame(rows)
 
@@ -406,7 +410,7 @@ def settings_table(profile: Profile) -> pd.DataFrame:
     rows = []
     for s in SERIES:
         spec = make_spec(s, profile, 0)
-        n_retain = {"mnist": 350, "xxz": 58}[s.dataset]
+        n_retain = set_sizes(s.dataset)["retain"]
         batch = spec.unlearn.batch_size or n_retain
         rows.append(
             {
