@@ -110,3 +110,26 @@ def test_headline_with_an_inconclusive_core_check() -> None:
     assert S.headline([check(ok), check(unsure), check(bad)]).label == "partly reproduced"
     assert S.headline([check(unsure), check(bad)]).label == "not reproduced"
     assert "1 inconclusive" in S.headline([check(ok), check(unsure)]).evidence
+
+
+def test_a_threshold_equal_to_a_bound_up_to_rounding_is_inside() -> None:
+    """A bound that is 0.1 in exact arithmetic but computed one rounding step below it (as a
+    mean of forgetting accuracies on 24 samples can be) must not decide the verdict."""
+    bound = float(np.nextafter(0.1, 0.0))
+    assert bound < 0.1
+    test = U.ThresholdTest("gap", U.Interval(0.05, 0.0, bound), (0.1,), False)
+    assert test.outcome is None and test.state == "inconclusive"
+    clear = U.ThresholdTest("gap", U.Interval(0.05, 0.0, 0.1 - 1e-6), (0.1,), False)
+    assert clear.outcome is False and clear.state == "fails"
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice")  # resamples of the dropped run only
+def test_resampled_means_are_the_bootstrap_interval_resamples() -> None:
+    rng = np.random.default_rng(2)
+    runs = rng.uniform(size=(4, 6))
+    runs[1, 2] = np.nan  # a dropped run at one point
+    _, samples = U.bootstrap_interval(lambda m: float(m[2] + m[5]), [runs])
+    means = U.resampled_means(runs)
+    np.testing.assert_allclose(means[:, 2] + means[:, 5], samples, atol=1e-12)
+    table = U.threshold_table([A.judge_tests("c", "e", [], True).filed("x", 1, "y", True, "z")])
+    assert table.empty and "runs" in table.columns

@@ -555,12 +555,15 @@ def qnn_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None)
     )
 
 
-def area_difference_test(feature: pd.Series, flip: pd.Series, label: str) -> ThresholdTest:
+def area_difference_test(
+    feature: pd.Series, flip: pd.Series, label: str, column: str = "val_area"
+) -> ThresholdTest:
     """Claim 3 for one model: area under the validation curve larger under feature
     randomization than under label flipping; the interval is that of the difference, from the
-    two curves' bootstrap samples (:func:`curve_summary`)."""
-    diff = float(feature["val_area"] - flip["val_area"])
-    samples = np.asarray(feature["val_area_boot"]) - np.asarray(flip["val_area_boot"])
+    two curves' bootstrap samples (:func:`curve_summary`). With another ``column`` (and its
+    ``<column>_boot`` samples), the same test that ``feature``'s area exceeds ``flip``'s."""
+    diff = float(feature[column] - flip[column])
+    samples = np.asarray(feature[f"{column}_boot"]) - np.asarray(flip[f"{column}_boot"])
     return ThresholdTest(label, percentile_interval(diff, samples), (0.0,), diff > 0)
 
 

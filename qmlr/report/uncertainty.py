@@ -44,6 +44,10 @@ BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 #: The label of a verdict whose threshold lies inside the interval of the number it judges.
 INCONCLUSIVE_LABEL = "inconclusive at this scale"
+#: A threshold this close to a bound of an interval lies inside it: accuracies are fractions of
+#: small sets, so a bound can equal a threshold exactly and differ from it only by rounding
+#: (e.g. a gap of 3/24 − 0.6/24 computed as 0.09999999999999999 against a threshold of 0.1).
+BOUND_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -65,13 +69,16 @@ class Interval:
         return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
     def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in ``[low, high]`` (never, where the interval is undefined).
+        """Whether ``value`` lies in ``[low, high]``, bounds widened by
+        :data:`BOUND_TOLERANCE` (never, where the interval is undefined).
 
         Example:
             >>> Interval(0.5, 0.4, 0.6).contains(0.6), Interval(0.5, np.nan, np.nan).contains(0.5)
             (True, False)
+            >>> Interval(0.05, 0.0, 0.125 - 0.025).contains(0.1)  # 0.09999999999999999
+            True
         """
-        return bool(self.low <= value <= self.high)
+        return bool(self.low - BOUND_TOLERANCE <= value <= self.high + BOUND_TOLERANCE)
 
 
 def bootstrap_picks(n_runs: int, n_boot: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED):

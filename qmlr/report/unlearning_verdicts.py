@@ -1,7 +1,11 @@
 """The unlearning and forgetting chapters' verdicts (claims 4 and 5 of the paper).
 
 Each verdict is judged on :func:`qmlr.report.unlearning.summary_table`; its thresholds are the
-named constants of :mod:`qmlr.report.unlearning`.
+named constants of :mod:`qmlr.report.unlearning`. Every number a verdict compares with a
+threshold carries its bootstrap interval over runs
+(:mod:`qmlr.report.unlearning_intervals`), and the rule of :mod:`qmlr.report.uncertainty`
+applies: a threshold inside the interval of the number it judges makes that test — and, unless
+another fails outright, the verdict — *inconclusive at this scale*.
 
 Example:
     >>> reaches_retrain_quickly(4), reaches_retrain_quickly(None)
@@ -10,10 +14,13 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from qmlr.core.unlearn import METHOD_LABELS
-from qmlr.report.analysis import Verdict
+from qmlr.report.analysis import Verdict, area_difference_test, interval_of, judge_tests
+from qmlr.report.uncertainty import ThresholdTest
 from qmlr.report.unlearning import (
     FORGOTTEN_LEVEL,
     MIN_RUNS,
@@ -24,6 +31,7 @@ from qmlr.report.unlearning import (
     _steps_text,
     starts_at_retrain,
 )
+from qmlr.report.unlearning_intervals import sizes_text
 from qmlr.studies.unlearning_study import APPROXIMATE, PAPER_STEPS
 
 
@@ -46,31 +54,77 @@ def _scale_note(summary: pd.DataFrame) -> str:
     )
 
 
-def _rows(summary: pd.DataFrame, model: str, setting: str, phase: str = "random") -> pd.DataFrame:
+def series_rows(
+    summary: pd.DataFrame, model: str, setting: str, phase: str = "random"
+) -> pd.DataFrame:
+    """The summary rows of one series (every method), as the verdicts and the sources table
+    select them.
+
+    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
+    :param model: the records' model name, e.g. ``"qnn"``.
+    :param setting: the unlearning setting.
+    :param phase: XXZ phase convention; the default also keeps MNIST (which has none).
+    :return: the rows (possibly none).
+    """
     sel = (summary["model"] == model) & (summary["setting"] == setting)
     # MNIST has no phase (""); a non-default phase selects the XXZ series only.
     sel &= summary["phase"].isin(["", "random"]) if phase == "random" else summary["phase"] == phase
     return summary[sel]
 
 
-def _verdict(claim: str, parts: list[str], ok: list[bool], summary: pd.DataFrame) -> Verdict:
-    evidence = "; ".join(parts)
-    if not ok:
+def _test(row: pd.Series, name: str, what: str, threshold: float, passes: bool) -> ThresholdTest:
+    """One threshold test on the interval of ``name`` in a summary row (runs and sets named)."""
+    label = (
+        f"{row['dataset'].upper()} {row['model'].upper()} {METHOD_LABELS[row['method']]}: {what}"
+    )
+    return ThresholdTest(
+        label,
+        interval_of(row, name),
+        (threshold,),
+        bool(passes),
+        runs=int(row["runs"]),
+        sizes=sizes_text(row["dataset"]),
+    )
+
+
+def _sizes(summary: pd.DataFrame, datasets: list[str]) -> str:
+    runs = runs_text(int(summary["runs"].min())) if len(summary) else "no runs"
+    sets = "; ".join(f"{d.upper()} {sizes_text(d)}" for d in sorted(set(datasets)))
+    return f"{runs} per series" + (f"; {sets}" if sets else "")
+
+
+def _verdict(
+    claim: str, parts: list[str], tests: list[ThresholdTest], summary: pd.DataFrame
+) -> Verdict:
+    if not tests:
         return Verdict(claim, "no results", None)
-    if not evaluable(summary):
-        return Verdict(claim, evidence + _scale_note(summary), None)
-    return Verdict(claim, evidence, all(ok))
+    evidence = "; ".join(parts)
+    judged = evaluable(summary)
+    if not judged:
+        evidence += _scale_note(summary)
+    datasets = [t.name.split(" ", 1)[0].lower() for t in tests]
+    return judge_tests(claim, evidence, tests, judged, sizes=_sizes(summary, datasets))
+
+
+def _phase_note(setting: str, phase: str) -> str:
+    return f" [{setting}{', ' + phase + ' phase' if phase != 'random' else ''}]"
 
 
 def lag_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "random") -> Verdict:
-    """Claim 5, MLP half: approximate methods stay below Retrain-level validation accuracy."""
-    parts, ok = [], []
-    for dataset, rows in _rows(summary, model, setting, phase).groupby("dataset", sort=True):
+    """Claim 5, MLP half: approximate methods stay below Retrain-level validation accuracy: the
+    best step's run-mean validation accuracy minus Retrain's final stays below
+    −:data:`RETRAIN_TOLERANCE`."""
+    parts, tests = [], []
+    for dataset, rows in series_rows(summary, model, setting, phase).groupby("dataset", sort=True):
         texts = []
         for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
             lags = r["steps_to_retrain"] is None or pd.isna(r["steps_to_retrain"])
-            ok.append(bool(lags))
-            texts.append(f"{METHOD_LABELS[r['method']]} {r['val_final_mean']:.3f}")
+            test = _test(r, "val_gap_best", "best − Retrain", -RETRAIN_TOLERANCE, lags)
+            tests.append(test)
+            texts.append(
+                f"{METHOD_LABELS[r['method']]} {r['val_final_mean']:.3f} "
+                f"(best − Retrain {test.value})"
+            )
         parts.append(
             f"{dataset.upper()}: Retrain {rows['retrain_val_final'].iloc[0]:.3f} vs "
             + ", ".join(texts)
@@ -79,8 +133,7 @@ def lag_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "r
         f"5: {model.upper()} approximate methods (Finetune, Scrub, Grad-Asc) lag Retrain: "
         f"never within {RETRAIN_TOLERANCE} of its final validation accuracy"
     )
-    setting_note = f" [{setting}{', ' + phase + ' phase' if phase != 'random' else ''}]"
-    return _verdict(claim + setting_note, parts, ok, summary)
+    return _verdict(claim + _phase_note(setting, phase), parts, tests, summary)
 
 
 def reaches_retrain_quickly(steps: int | None) -> bool:
@@ -96,20 +149,48 @@ def reaches_retrain_quickly(steps: int | None) -> bool:
     return int(steps) <= QUICK_STEPS
 
 
+def quick_tests(row: pd.Series) -> list[ThresholdTest]:
+    """:func:`reaches_retrain_quickly` as two threshold tests on a summary row: the start lies
+    below Retrain's level (step-0 gap < −:data:`RETRAIN_TOLERANCE`) and the level is reached by
+    step :data:`QUICK_STEPS` (best gap up to it ≥ −:data:`RETRAIN_TOLERANCE`)."""
+    steps = row["steps_to_retrain"]
+    reached = steps is not None and not pd.isna(steps) and int(steps) <= QUICK_STEPS
+    return [
+        _test(
+            row,
+            "val_gap_start",
+            "step 0 − Retrain",
+            -RETRAIN_TOLERANCE,
+            not starts_at_retrain(steps),
+        ),
+        _test(
+            row,
+            "val_gap_quick",
+            f"best to step {QUICK_STEPS} − Retrain",
+            -RETRAIN_TOLERANCE,
+            reached,
+        ),
+    ]
+
+
 def quick_verdict(
     summary: pd.DataFrame, model: str, setting: str, phase: str = "random"
 ) -> Verdict:
     """Claim 5, QNN half: approximate methods reach Retrain level within QUICK_STEPS steps,
-    from a start below it (:func:`reaches_retrain_quickly`); a method at Retrain's level at
-    step 0 is reported as :data:`STARTS_AT_RETRAIN` and does not count."""
-    parts, ok = [], []
-    for dataset, rows in _rows(summary, model, setting, phase).groupby("dataset", sort=True):
+    from a start below it (:func:`reaches_retrain_quickly`, :func:`quick_tests`); a method at
+    Retrain's level at step 0 is reported as :data:`STARTS_AT_RETRAIN` and does not count."""
+    parts, tests = [], []
+    for dataset, rows in series_rows(summary, model, setting, phase).groupby("dataset", sort=True):
         texts = []
         for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
             steps = r["steps_to_retrain"]
-            ok.append(reaches_retrain_quickly(steps))
+            pair = quick_tests(r)
+            tests += pair
             when = STARTS_AT_RETRAIN if starts_at_retrain(steps) else _steps_text(steps, r["steps"])
-            texts.append(f"{METHOD_LABELS[r['method']]} {when}")
+            texts.append(
+                f"{METHOD_LABELS[r['method']]} {when} (step 0 − Retrain {pair[0].value}; best "
+                f"to step {QUICK_STEPS} − Retrain {pair[1].value})"
+            )
         parts.append(
             f"{dataset.upper()}: steps to Retrain ({rows['retrain_val_final'].iloc[0]:.3f}) − "
             f"{RETRAIN_TOLERANCE}: " + ", ".join(texts)
@@ -118,23 +199,39 @@ def quick_verdict(
         f"5: {model.upper()} approximate methods reach Retrain-level validation accuracy "
         f"quickly (≤ {QUICK_STEPS} steps) from a start below it [{setting}]"
     )
-    return _verdict(claim, parts, ok, summary)
+    return _verdict(claim, parts, tests, summary)
 
 
 def stubborn_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """SI §III, MLP: at the last step Retrain's forgetting accuracy is near zero
     (≤ :data:`FORGOTTEN_LEVEL`) and every approximate method's exceeds it by at least
     :data:`STUBBORN_GAP`."""
-    parts, ok = [], []
-    for dataset, rows in _rows(summary, model, setting, phase).groupby("dataset", sort=True):
+    parts, tests = [], []
+    for dataset, rows in series_rows(summary, model, setting, phase).groupby("dataset", sort=True):
         retrain = rows[rows["method"] == "retrain"]
         texts = []
         final = float(retrain["forget_final_mean"].iloc[0]) if len(retrain) else float("nan")
-        ok.append(final <= FORGOTTEN_LEVEL)
-        texts.append(f"Retrain {final:.3f}")
+        if len(retrain):
+            r = retrain.iloc[0]
+            test = _test(
+                r,
+                "forget_final",
+                "final forgetting acc.",
+                FORGOTTEN_LEVEL,
+                final <= FORGOTTEN_LEVEL,
+            )
+            tests.append(test)
+            texts.append(f"Retrain {test.value}")
         for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
-            ok.append(bool(r["forget_final_mean"] - final >= STUBBORN_GAP))
-            texts.append(f"{METHOD_LABELS[r['method']]} {r['forget_final_mean']:.3f}")
+            gap = bool(r["forget_final_mean"] - final >= STUBBORN_GAP)
+            test = _test(
+                r, "forget_gap_final", "final forgetting acc. − Retrain's", STUBBORN_GAP, gap
+            )
+            tests.append(test)
+            texts.append(
+                f"{METHOD_LABELS[r['method']]} {r['forget_final_mean']:.3f} "
+                f"(− Retrain {test.value})"
+            )
         start = rows["forget_start"][rows["method"] != "retrain"]
         start_text = f"{start.iloc[0]:.3f}" if len(start) else "n/a"
         parts.append(
@@ -144,23 +241,28 @@ def stubborn_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str
     claim = (
         f"5 / SI §III: {model.upper()} Retrain forgets (≤ {FORGOTTEN_LEVEL}) while the "
         f"approximate methods' forgetting accuracy stays ≥ {STUBBORN_GAP} above it "
-        "('stubborn memories')"
-        f" [{setting}{', ' + phase + ' phase' if phase != 'random' else ''}]"
+        "('stubborn memories')" + _phase_note(setting, phase)
     )
-    return _verdict(claim, parts, ok, summary)
+    return _verdict(claim, parts, tests, summary)
 
 
 def fast_forgetting_verdict(summary: pd.DataFrame, model: str, setting: str):
     """SI §III, QNN: the forgetting accuracy of Retrain and of every approximate method of the
-    paper is ≤ :data:`FORGOTTEN_LEVEL` within :data:`QUICK_STEPS` steps."""
-    parts, ok = [], []
-    for dataset, rows in _rows(summary, model, setting).groupby("dataset", sort=True):
+    paper is ≤ :data:`FORGOTTEN_LEVEL` within :data:`QUICK_STEPS` steps (the lowest run-mean
+    forgetting accuracy up to that step is at most the level)."""
+    parts, tests = [], []
+    for dataset, rows in series_rows(summary, model, setting).groupby("dataset", sort=True):
         texts = []
         for _, r in rows[rows["method"].isin(("retrain", *APPROXIMATE))].iterrows():
             steps = r["steps_to_forgotten"]
             fast = steps is not None and not pd.isna(steps) and steps <= QUICK_STEPS
-            ok.append(bool(fast))
-            texts.append(f"{METHOD_LABELS[r['method']]} {_steps_text(steps, r['steps'])}")
+            what = f"lowest forgetting acc. to step {QUICK_STEPS}"
+            test = _test(r, "forget_min_quick", what, FORGOTTEN_LEVEL, fast)
+            tests.append(test)
+            texts.append(
+                f"{METHOD_LABELS[r['method']]} {_steps_text(steps, r['steps'])} "
+                f"(lowest to step {QUICK_STEPS}: {test.value})"
+            )
         start = rows["forget_start"][rows["method"] != "retrain"]
         start_text = f"{start.iloc[0]:.3f}" if len(start) else "n/a"
         parts.append(
@@ -171,32 +273,39 @@ def fast_forgetting_verdict(summary: pd.DataFrame, model: str, setting: str):
         f"5 / SI §III: {model.upper()} forgetting accuracy falls below {FORGOTTEN_LEVEL} within "
         f"{QUICK_STEPS} steps for every method of the paper [{setting}]"
     )
-    return _verdict(claim, parts, ok, summary)
+    return _verdict(claim, parts, tests, summary)
 
 
 def easier_for_qnn_verdict(summary: pd.DataFrame) -> Verdict:
     """Claim 5's comparison: the QNN's forgetting area is below the MLP's for every approximate
-    method on each dataset (main-figure settings)."""
+    method on each dataset (main-figure settings); the interval is that of the difference of
+    areas, MLP − QNN, from both series' bootstrap samples."""
     main = summary[summary["role"] == "main"]
-    parts, ok = [], []
+    parts, tests = [], []
     for dataset, rows in main.groupby("dataset", sort=True):
         texts = []
         for method in APPROXIMATE:
-            area = {
-                k: rows[(rows["model"] == k) & (rows["method"] == method)]["forget_area_mean"]
-                for k in ("mlp", "qnn")
+            pick = {
+                k: rows[(rows["model"] == k) & (rows["method"] == method)] for k in ("mlp", "qnn")
             }
-            if not (len(area["mlp"]) and len(area["qnn"])):
+            if not (len(pick["mlp"]) and len(pick["qnn"])):
                 continue
-            a_mlp, a_qnn = float(area["mlp"].iloc[0]), float(area["qnn"].iloc[0])
-            ok.append(a_qnn < a_mlp)
-            texts.append(f"{METHOD_LABELS[method]} {a_mlp:.3f} vs {a_qnn:.3f}")
+            mlp, qnn = pick["mlp"].iloc[0], pick["qnn"].iloc[0]
+            label = f"{dataset.upper()} {METHOD_LABELS[method]}: forgetting area, MLP − QNN"
+            test = area_difference_test(mlp, qnn, label, "forget_area")
+            tests.append(
+                replace(test, runs=int(min(mlp["runs"], qnn["runs"])), sizes=sizes_text(dataset))
+            )
+            texts.append(
+                f"{METHOD_LABELS[method]} {mlp['forget_area_mean']:.3f} vs "
+                f"{qnn['forget_area_mean']:.3f} (difference {test.value})"
+            )
         parts.append(f"{dataset.upper()} (MLP vs QNN): " + ", ".join(texts))
     claim = (
         "5: unlearning is easier for the QNN — smaller area under the forgetting curve than "
         "the MLP for every approximate method"
     )
-    return _verdict(claim, parts, ok, summary)
+    return _verdict(claim, parts, tests, summary)
 
 
 def unlearning_verdicts(summary: pd.DataFrame) -> list[Verdict]:

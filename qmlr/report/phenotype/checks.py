@@ -30,6 +30,7 @@ from qmlr.report.phenotype.measures import (
     model_order,
 )
 from qmlr.report.uncertainty import (
+    Interval,
     tri_all,
     tri_any,
     tri_not,
@@ -62,8 +63,8 @@ class PhenotypeCheck:
     def conclusive(self, row: pd.Series) -> bool:
         """No threshold lies inside the run-to-run interval of the check's number in ``row``."""
         name = self.interval or self.measure
-        low, high = float(row[f"{name}_low"]), float(row[f"{name}_high"])
-        return not any(low <= t <= high for t in self.thresholds)
+        bounds = Interval(float(row[name]), float(row[f"{name}_low"]), float(row[f"{name}_high"]))
+        return not any(bounds.contains(t) for t in self.thresholds)
 
 
 def _within(window: tuple[float, float]) -> Callable[[float], bool]:
