@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qmlr.report.analysis import Verdict
+from qmlr.report.analysis import Verdict, judge_outcome, judge_tests
+from qmlr.report.curvature_claim7 import NEGLIGIBLE_SHARE, ZERO_TERM_B, claim7_verdicts
+from qmlr.report.curvature_intervals import (
+    ratio_intervals,
+    run_matrix,
+    shape_tests,
+    sizes_text,
+)
 from qmlr.report.curvature_tables import (
     CORE_SCOPES,
     DEFINITIONS,
@@ -21,6 +28,8 @@ from qmlr.report.curvature_tables import (
     SCOPE_TEXT,
     SCOPES,
     first_reading,
+    fmt_series,
+    mean_by_alpha,
     methods_table,
     ratio_table,
     readings_frame,
@@ -29,12 +38,14 @@ from qmlr.report.curvature_tables import (
     trace_ratios,
     with_scope,
 )
+from qmlr.report.uncertainty import ThresholdTest, tri_all, tri_not
 from qmlr.studies.curvature_study import FLIPS, HESSIAN_LABELS, MODEL_KINDS
 
 __all__ = [
     "CORE_SCOPES",
     "DEFINITIONS",
     "LABELS",
+    "NEGLIGIBLE_SHARE",
     "SCOPES",
     "SCOPE_NAMES",
     "SCOPE_TEXT",
@@ -53,6 +64,7 @@ __all__ = [
     "summary_table",
     "trace_ratios",
     "with_scope",
+    "ZERO_TERM_B",
 ]
 
 #: The MLP's trace ratio counts as rising "strongly" (the paper: about two orders of magnitude)
@@ -60,21 +72,9 @@ __all__ = [
 STRONG_RISE = 10.0
 #: The QNN's trace ratio must stay at or below this at every noisy α (the paper: "≤ 1").
 QNN_RATIO_CEILING = 1.0
-#: A negative-curvature share below this counts as "no negative curvature".
-NEGLIGIBLE_SHARE = 0.01
-#: ``|tr B| / tr A`` below this counts as "Term B does not enter the trace".
-ZERO_TERM_B = 1e-8
 #: Relative agreement required between the complexified trace by its definition and by the
 #: identity of :mod:`qmlr.core.complexified` (both exact; rounding only).
 COMPLEXIFIED_AGREEMENT = 1e-8
-
-
-def _mean_by_alpha(frame: pd.DataFrame, column: str) -> dict[float, float]:
-    return {float(a): float(v) for a, v in frame.groupby("alpha")[column].mean().items()}
-
-
-def _fmt_series(values: dict[float, float], digits: int = 3) -> str:
-    return ", ".join(f"α={a:g}: {v:.{digits}g}" for a, v in sorted(values.items()))
 
 
 def _trend_check(kind: str, values: list[float]) -> bool:
@@ -85,14 +85,20 @@ def _trend_check(kind: str, values: list[float]) -> bool:
     return bool(all(v <= QNN_RATIO_CEILING for v in values) and np.all(np.diff(values) < 0))
 
 
-def shape_checks(readings: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataFrame:
+def shape_checks(
+    readings: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
+) -> pd.DataFrame:
     """Both claim-6 shapes on every (scope, model, definition), without dead runs.
 
     :param readings: :func:`readings_frame` (or :func:`records_frame`) output.
     :param min_noisy_alphas: noisy α values needed to judge a trend (else ``None``).
+    :param hessian_samples: samples each Hessian is taken on, for the tests' set sizes.
     :return: one row per (scope, model, definition): ``means`` (α → mean ratio), ``means_all``
         (with dead runs), ``dead``, ``clean_trace``, ``mlp_like`` (rises strongly) and
-        ``qnn_like`` (≤ 1 and falling), each ``True``/``False``/``None``.
+        ``qnn_like`` (≤ 1 and falling), each ``True``/``False``/``None`` on the point
+        estimates; ``runs`` (per α) and ``mlp_tests`` / ``qnn_tests``, each shape's threshold
+        tests on the run-bootstrap intervals (:mod:`qmlr.report.curvature_intervals`; empty
+        where not judged).
     """
     alive = trace_ratios(readings, include_dead=False)
     every = trace_ratios(readings, include_dead=True)
@@ -103,28 +109,43 @@ def shape_checks(readings: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataFr
             & (alive["model"] == model)
             & (alive["definition"] == definition)
         ]
-        means = _mean_by_alpha(mine[mine["alpha"] > 0], "ratio")
+        means = mean_by_alpha(mine[mine["alpha"] > 0], "ratio")
         values = [means[a] for a in sorted(means)]
         judged = len(values) >= min_noisy_alphas and bool(np.all(np.isfinite(values)))
+        runs = int(part.groupby("alpha")["run"].nunique().min())
+        intervals = ratio_intervals(run_matrix(mine, "trace")) if len(values) else {}
+        shape = (STRONG_RISE, QNN_RATIO_CEILING)
+        sizes = sizes_text(runs, hessian_samples)
         rows.append(
             {
                 "scope": scope,
                 "model": model,
                 "definition": definition,
                 "means": means,
-                "means_all": _mean_by_alpha(part[part["alpha"] > 0], "ratio"),
+                "means_all": mean_by_alpha(part[part["alpha"] > 0], "ratio"),
                 "dead": int(part["dead"].astype(bool).sum()),
                 "clean_trace": float(mine[mine["alpha"] == 0.0]["trace"].mean()),
                 "mlp_like": _trend_check("mlp", values) if judged else None,
                 "qnn_like": _trend_check("qnn", values) if judged else None,
+                "runs": runs,
+                "mlp_tests": shape_tests("mlp", values, intervals, shape, runs, sizes)
+                if judged
+                else [],
+                "qnn_tests": shape_tests("qnn", values, intervals, shape, runs, sizes)
+                if judged
+                else [],
             }
         )
     columns = ["scope", "model", "definition", "means", "means_all", "dead", "clean_trace"]
-    return pd.DataFrame(rows, columns=[*columns, "mlp_like", "qnn_like"])
+    tail = ["mlp_like", "qnn_like", "runs", "mlp_tests", "qnn_tests"]
+    return pd.DataFrame(rows, columns=[*columns, *tail])
 
 
 def claim6_verdicts(
-    records: pd.DataFrame, min_noisy_alphas: int = 3, named: bool = False
+    records: pd.DataFrame,
+    min_noisy_alphas: int = 3,
+    named: bool = False,
+    hessian_samples: int | None = None,
 ) -> list[tuple]:
     """Claim 6 for the paper's models in every scope and trace definition, with core flags.
 
@@ -135,9 +156,10 @@ def claim6_verdicts(
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: noisy α values needed to judge a trend.
     :param named: also return each check's scorecard name.
+    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: ``(core, verdict)`` pairs (``(core, verdict, name)`` when ``named``).
     """
-    checks = shape_checks(readings_frame(records), min_noisy_alphas)
+    checks = shape_checks(readings_frame(records), min_noisy_alphas, hessian_samples)
     checks = checks[checks["model"].isin(MODEL_KINDS)]
     order = {s: i for i, s in enumerate(SCOPES.values())}
     checks = checks.sort_values(
@@ -146,37 +168,46 @@ def claim6_verdicts(
     out = []
     for row in checks.itertuples():
         evidence = (
-            f"{DEFINITIONS[row.definition]}: mean ratio {_fmt_series(row.means)} "
+            f"{DEFINITIONS[row.definition]}: mean ratio {fmt_series(row.means)} "
             f"(clean mean tr {row.clean_trace:.3g})"
         )
         if row.dead:
-            evidence += f"; with the {row.dead} dead run(s): {_fmt_series(row.means_all)}"
+            evidence += f"; with the {row.dead} dead run(s): {fmt_series(row.means_all)}"
         if row.model == "mlp":
             claim = f"6 ({row.scope}): MLP trace ratio rises strongly with α"
-            ok = row.mlp_like
+            ok, tests = row.mlp_like, row.mlp_tests
         else:
             tail = "" if row.definition == "real" else ", complexified angles"
             claim = f"6 ({row.scope}{tail}): QNN trace ratio ≤ 1 and falling with α"
-            ok = row.qnn_like
+            ok, tests = row.qnn_like, row.qnn_tests
+        if tests:
+            evidence += "; " + "; ".join(f"{t.name} {t.value.text()}" for t in tests)
         core = row.scope in CORE_SCOPES and row.definition == "real"
         name = f"{LABELS[row.model]}, {SCOPE_NAMES.get(row.scope, row.scope)}"
         if row.definition != "real":
             name += f", {DEFINITIONS[row.definition]}"
         check = f"{row.model}-trace-ratio/{row.scope}/{row.definition}"
-        verdict = Verdict(claim, evidence, ok).filed(check, 6, "curvature", core, name)
+        sizes = sizes_text(row.runs, hessian_samples)
+        verdict = judge_tests(claim, evidence, tests, ok is not None, sizes=sizes)
+        verdict = verdict.filed(check, 6, "curvature", core, name)
         out.append((core, verdict, name) if named else (core, verdict))
     return out
 
 
-def controls_verdict(records: pd.DataFrame, min_noisy_alphas: int = 3) -> Verdict | None:
+def controls_verdict(
+    records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
+) -> Verdict | None:
     """Whether the QNN's trace-ratio shape is QNN-specific in the ``si`` configuration: the QNN
-    shows it and no gradient-trained control does (the same check, the same thresholds).
+    shows it and no gradient-trained control does (the same check, the same thresholds), under
+    the uncertainty rule (three-valued: the QNN's tests and not any control's).
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: see :func:`shape_checks`.
+    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdict, or ``None`` without controls in the records.
     """
-    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    scoped = with_scope(records).query("scope == 'si'")
+    checks = shape_checks(scoped, min_noisy_alphas, hessian_samples)
     controls = checks[~checks["model"].isin(MODEL_KINDS)]
     qnn = checks[checks["model"] == "qnn"]
     if controls.empty or qnn.empty:
@@ -184,14 +215,26 @@ def controls_verdict(records: pd.DataFrame, min_noisy_alphas: int = 3) -> Verdic
     sharing = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
     judged = qnn["qnn_like"].iloc[0] is not None and controls["qnn_like"].notna().all()
     evidence = "; ".join(
-        f"{r.model}: {_fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
+        f"{r.model}: {fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
     )
     ok = bool(qnn["qnn_like"].iloc[0]) and not sharing
-    return Verdict(
+    shows = [tri_all(t.outcome for t in qnn["qnn_tests"].iloc[0])]
+    shows += [tri_not(tri_all(t.outcome for t in ts)) for ts in controls["qnn_tests"]]
+    tests = [
+        ThresholdTest(f"{m}: {t.name}", t.value, t.thresholds, t.passes, t.runs, t.sizes)
+        for m, ts in zip(checks["model"], checks["qnn_tests"], strict=True)
+        if m != "mlp"
+        for t in ts
+    ]
+    return judge_outcome(
         "6 (si, controls): only the QNN's trace ratio stays ≤ 1 and falls with α",
         f"mean ratio (real Hessian, without dead runs) {evidence}; sharing the QNN's shape: "
         f"{', '.join(sharing) or 'none'}",
-        ok if judged else None,
+        ok,
+        tri_all(shows),
+        tests,
+        judged,
+        sizes=sizes_text(int(checks["runs"].min()), hessian_samples),
     ).filed(
         "controls-trace-ratio/si",
         6,
@@ -247,22 +290,27 @@ def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str |
     )
 
 
-def claim_verdicts(records: pd.DataFrame, min_noisy_alphas: int = 3) -> list[Verdict]:
+def claim_verdicts(
+    records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
+) -> list[Verdict]:
     """Every verdict of the chapter: claim 6 (:func:`claim6_verdicts`, then
     :func:`controls_verdict`) and the numerical side of claim 7 on the first reading.
 
     With fewer than ``min_noisy_alphas`` noisy α values (the smoke profile) the trend verdicts
-    are "not evaluated".
+    are "not evaluated". Every number a verdict compares with a threshold carries its bootstrap
+    interval over runs, under the rule of :mod:`qmlr.report.uncertainty`.
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: noisy α values needed to judge a trend.
+    :param hessian_samples: samples each Hessian is taken on (the profile's
+        ``hessian_samples``), stated in the evidence.
     :return: a list of :class:`qmlr.report.analysis.Verdict`.
     """
-    return [check[-1] for check in scorecard_checks(records, min_noisy_alphas)]
+    return [check[-1] for check in scorecard_checks(records, min_noisy_alphas, hessian_samples)]
 
 
 def scorecard_checks(
-    records: pd.DataFrame, min_noisy_alphas: int = 3
+    records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
 ) -> list[tuple[int, str, bool, Verdict]]:
     """:func:`claim_verdicts` as scorecard checks: ``(claim, name, core, verdict)``.
 
@@ -271,100 +319,21 @@ def scorecard_checks(
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: see :func:`claim_verdicts`.
+    :param hessian_samples: see :func:`claim_verdicts`.
     :return: the checks in chapter order.
     """
     out = []
-    for core, verdict, name in claim6_verdicts(records, min_noisy_alphas, named=True):
+    for core, verdict, name in claim6_verdicts(
+        records, min_noisy_alphas, named=True, hessian_samples=hessian_samples
+    ):
         out.append((6, name, core, verdict))
-    control = controls_verdict(records, min_noisy_alphas)
+    control = controls_verdict(records, min_noisy_alphas, hessian_samples)
     if control is not None:
         out.append((6, "gradient-trained controls do not share the QNN's shape", False, control))
-    for verdict in _claim7_verdicts(first_reading(records), min_noisy_alphas):
+    for verdict in claim7_verdicts(first_reading(records), min_noisy_alphas, hessian_samples):
         what, rest = verdict.claim.removeprefix("7 (").split("): ", 1)
         out.append((7, f"{what}: {rest}", False, verdict))
     return out
-
-
-def _claim7_verdicts(records: pd.DataFrame, min_noisy_alphas: int) -> list[Verdict]:
-    """The trained-model side of claim 7 on the first reading's MLPs and QNNs."""
-    verdicts = []
-    mlp = records[records["model"] == "mlp"]
-    if len(mlp):
-        rel = (mlp["trace_residual"].abs() / mlp["trace_gauss_newton"].abs()).max()
-        verdicts.append(
-            Verdict(
-                "7 (trained MLP): Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
-                f"max |tr H − tr A| / tr A over {len(mlp)} MLPs = {rel:.1e}",
-                bool(rel < ZERO_TERM_B),
-            ).filed(
-                "mlp-term-b-zero",
-                7,
-                "curvature",
-                False,
-                "trained MLP: Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
-            )
-        )
-        share = mlp.groupby("config")["negative_share_slq"].agg(["mean", "max"])
-        text = "; ".join(
-            f"{c}: mean {r['mean']:.2%}, max {r['max']:.2%}" for c, r in share.iterrows()
-        )
-        verdicts.append(
-            Verdict(
-                "7 (trained MLP): no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
-                f"negative-curvature share (SLQ) {text}; threshold {NEGLIGIBLE_SHARE:.0%}",
-                bool(share["max"].max() < NEGLIGIBLE_SHARE),
-            ).filed(
-                "mlp-no-negative-curvature",
-                7,
-                "curvature",
-                False,
-                "trained MLP: no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
-            )
-        )
-    qnn = records[(records["model"] == "qnn") & (records["alpha"] > 0)]
-    if len(qnn):
-        per = qnn.groupby(["config", "alpha"])["trace_residual_flipped"].mean()
-        text = "; ".join(
-            f"{c}: {_fmt_series({a: v for (cc, a), v in per.items() if cc == c})}"
-            for c in sorted(qnn["config"].unique())
-        )
-        verdicts.append(
-            Verdict(
-                "7 (trained QNN): Term B of the mislabeled samples is negative",
-                f"mean tr B over flipped samples {text}",
-                bool((per < 0).all()),
-            ).filed(
-                "qnn-term-b-flipped-negative",
-                7,
-                "curvature",
-                False,
-                "trained QNN: Term B of the mislabeled samples is negative",
-            )
-        )
-    qnn_all = records[records["model"] == "qnn"]
-    if len(qnn_all):
-        rows, ok, judged = [], True, True
-        for config in sorted(qnn_all["config"].unique()):
-            q = _mean_by_alpha(qnn_all[qnn_all["config"] == config], "negative_share_exact")
-            m = _mean_by_alpha(mlp[mlp["config"] == config], "negative_share_slq")
-            rows.append(f"{config}: QNN {_fmt_series(q, 2)} vs MLP {_fmt_series(m, 2)}")
-            vals = [q[a] for a in sorted(q)]
-            judged &= len(vals) - 1 >= min_noisy_alphas
-            ok &= bool(vals[-1] > vals[0] and all(q[a] > m.get(a, np.inf) for a in q))
-        verdicts.append(
-            Verdict(
-                "7 (trained QNN): more negative curvature than the MLP, growing with label noise",
-                "negative-curvature share " + "; ".join(rows),
-                ok if judged else None,
-            ).filed(
-                "qnn-more-negative-curvature",
-                7,
-                "curvature",
-                False,
-                "trained QNN: more negative curvature than the MLP, growing with label noise",
-            )
-        )
-    return verdicts
 
 
 def findings(records: pd.DataFrame) -> list[str]:

@@ -234,3 +234,23 @@ def readings_table(records: pd.DataFrame, model: str = "qnn") -> pd.DataFrame:
     table.columns = [f"α = {a:g}" for a in table.columns]
     table.insert(0, "clean mean tr", sel[sel["alpha"] == 0.0].groupby(index)["trace"].mean())
     return table
+
+
+def mean_by_alpha(frame: pd.DataFrame, column: str) -> dict[float, float]:
+    """Mean of ``column`` per α, as ``{α: mean}``.
+
+    Example:
+        >>> mean_by_alpha(pd.DataFrame({"alpha": [0.0, 0.0, 0.2], "x": [1.0, 3.0, 5.0]}), "x")
+        {0.0: 2.0, 0.2: 5.0}
+    """
+    return {float(a): float(v) for a, v in frame.groupby("alpha")[column].mean().items()}
+
+
+def fmt_series(values: dict[float, float], digits: int = 3) -> str:
+    """``{α: value}`` as text, e.g. ``"α=0.2: 1.5, α=0.4: 3"``.
+
+    Example:
+        >>> fmt_series({0.4: 3.0, 0.2: 1.5})
+        'α=0.2: 1.5, α=0.4: 3'
+    """
+    return ", ".join(f"α={a:g}: {v:.{digits}g}" for a, v in sorted(values.items()))

@@ -216,16 +216,17 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     return [Check.of(v) for v in verdicts]
 
 
-def curvature_checks(records: pd.DataFrame) -> list[Check]:
+def curvature_checks(records: pd.DataFrame, hessian_samples: int | None = None) -> list[Check]:
     """Claim 6 (core: the SI configuration and the authors' code as it ran, real Hessian; the
     other readings and the controls beyond) and the trained-model side of claim 7 (beyond).
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` of the study's results.
+    :param hessian_samples: the profile's Hessian samples (stated in the evidence).
     :return: one check per verdict of :func:`qmlr.report.curvature.claim_verdicts`.
     """
     from qmlr.report import curvature as RC
 
-    return [Check.of(v) for v in RC.claim_verdicts(records)]
+    return [Check.of(v) for v in RC.claim_verdicts(records, hessian_samples=hessian_samples)]
 
 
 def analytic_checks(profile: str) -> list[Check]:
@@ -309,7 +310,10 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
         profile,
     )
     checks += unlearning_checks(U.records_frame(load_results("unlearning", profile, results_dir)))
-    checks += curvature_checks(CS.records_frame(load_results("curvature", profile, results_dir)))
+    checks += curvature_checks(
+        CS.records_frame(load_results("curvature", profile, results_dir)),
+        get_profile(profile).hessian_samples,
+    )
     checks += analytic_checks(profile)
     checks += phenotype_checks(load_phenotype(profile, results_dir), profile)
     checks += robustness_checks(profile, results_dir)
@@ -478,6 +482,56 @@ def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
     )
     header = ["#", "check", "scope", "chapter", "measured evidence", "verdict"]
     return _myst_table(caption, "tab-scorecard-checks", header, rows)
+
+
+def open_thresholds(verdict: Verdict) -> str:
+    """What makes a verdict inconclusive: its tests whose threshold lies inside the interval of
+    the number they judge (from :attr:`~qmlr.report.analysis.Verdict.tests`, else from its
+    evidence).
+
+    Example:
+        >>> open_thresholds(Verdict("c", "e; threshold inside the interval: slope (-0.2)", True))
+        'slope (-0.2)'
+    """
+    shown = [f"{t.name}: {t.value.text()} vs {t.threshold_text}" for t in verdict.tests
+             if t.state == "inconclusive"]  # fmt: skip
+    if shown:
+        return "; ".join(shown)
+    marker = "threshold inside the interval: "
+    return verdict.evidence.split(marker, 1)[1] if marker in verdict.evidence else ""
+
+
+def inconclusive_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
+    """Every check that is *inconclusive at this scale*, as a numbered MyST table
+    (``tab-scorecard-inconclusive``): the claim, the check, its scope and chapter, its answer on
+    the point estimates, and the thresholds that lie inside the run-to-run intervals.
+
+    :param cards: :func:`scorecard` output.
+    :param profile: the profile the verdicts came from (named in the caption).
+    :return: MyST markdown (a sentence when no check is inconclusive).
+    """
+    rows = [
+        [
+            str(card.number),
+            escape_markdown(check.name),
+            "core" if check.core else "beyond the paper",
+            chapter_link(check.chapter),
+            "reproduced" if check.verdict.reproduced else "not reproduced",
+            escape_markdown(open_thresholds(check.verdict)),
+        ]
+        for card in cards
+        for check in card.checks
+        if check.verdict.label == INCONCLUSIVE_LABEL
+    ]
+    if not rows:
+        return f"At profile `{profile}` no check is {INCONCLUSIVE_LABEL}.\n"
+    caption = (
+        f"The checks that are {INCONCLUSIVE_LABEL} (profile `{profile}`): a threshold they rest "
+        "on lies inside the run-to-run bootstrap interval of the number it judges, and none of "
+        "their tests fails outright. The point estimates' answer is given for reference only."
+    )
+    header = ["#", "check", "scope", "chapter", "on the point estimates", "threshold inside"]
+    return _myst_table(caption, "tab-scorecard-inconclusive", header, rows)
 
 
 def interpretation_sentence(verdict: Verdict, shared_phenotype: str | None) -> str:

@@ -68,6 +68,19 @@ class Interval:
             return "none"
         return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
+    def text(self) -> str:
+        """As :meth:`__str__`, in three significant digits where three decimals would hide the
+        number (below 0.001 or from 10 000 in size).
+
+        Example:
+            >>> Interval(2.6e-13, 8.3e-14, 2.6e-13).text(), Interval(0.5, 0.4, 0.6).text()
+            ('2.6e-13 [8.3e-14, 2.6e-13]', '0.500 [0.400, 0.600]')
+        """
+        size = max(abs(self.estimate), abs(self.low), abs(self.high))
+        if not np.isfinite(size) or size == 0 or 1e-3 <= size < 1e4:
+            return str(self)
+        return f"{self.estimate:.3g} [{self.low:.3g}, {self.high:.3g}]"
+
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies in ``[low, high]``, bounds widened by
         :data:`BOUND_TOLERANCE` (never, where the interval is undefined).
@@ -259,7 +272,7 @@ def threshold_table(verdicts: Iterable) -> pd.DataFrame:
         {
             "check": v.check,
             "number": t.name,
-            f"value [{INTERVAL_LEVEL:.0%} interval]": str(t.value),
+            f"value [{INTERVAL_LEVEL:.0%} interval]": t.value.text(),
             "threshold": t.threshold_text,
             "runs": "" if t.runs is None else str(t.runs),
             "sets": t.sizes,
