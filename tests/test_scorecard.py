@@ -153,7 +153,7 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
         + analysis.capacity_verdicts(capacity, canonical, "paper")
         + UV.unlearning_verdicts(unlearning)
         + UV.forgetting_verdicts(unlearning)
-        + RC.claim_verdicts(CS.records_frame(load_results("curvature")))
+        + RC.claim_verdicts(CS.records_frame(load_results("curvature")), hessian_samples=100)
         + AR.claim_verdicts("paper")
         + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
     )
@@ -199,7 +199,7 @@ def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     assert "resilience_verdicts(summary, profile)" in (BOOK / "resilience.md").read_text()
     assert "UV.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
     assert "UV.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
-    assert "RC.claim_verdicts(records)" in (BOOK / "curvature.md").read_text()
+    assert "RC.claim_verdicts(records, hessian_samples=" in (BOOK / "curvature.md").read_text()
     assert "S.collect_checks(profile)" in (BOOK / "intro.md").read_text()
     assert "P.phenotype_verdicts(table, profile)" in (BOOK / "controls.md").read_text()
 

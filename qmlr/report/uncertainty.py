@@ -321,6 +321,48 @@ def tri_any(outcomes: Iterable[bool | None]) -> bool | None:
     return tri_not(tri_all(tri_not(v) for v in outcomes))
 
 
+def rule_text() -> str:
+    """The uncertainty rule in one paragraph, for the chapters (numbers from the constants).
+
+    Example:
+        >>> rule_text().startswith("Every number a verdict compares with a threshold")
+        True
+    """
+    return (
+        "Every number a verdict compares with a threshold carries a "
+        f"{INTERVAL_LEVEL:.0%} percentile bootstrap interval over runs ({BOOTSTRAP_RESAMPLES} "
+        f"resamples of the runs, seed {BOOTSTRAP_SEED}; the statistic recomputed on the "
+        "resampled run means). A test whose threshold lies inside the interval of the number it "
+        "judges is inconclusive, and a verdict none of whose tests fails outright but one of "
+        f"which is inconclusive is **{INCONCLUSIVE_LABEL}**. The interval covers run-to-run "
+        "variation only; the sampling error of the fixed sets the numbers are measured on adds "
+        "to it."
+    )
+
+
+def inconclusive_sentence(verdicts: Iterable, table: str) -> str:
+    """A sentence naming the verdicts that are inconclusive at this scale, with their answer on
+    the point estimates (``""`` when none is).
+
+    :param verdicts: :class:`~qmlr.report.analysis.Verdict` objects.
+    :param table: label of the chapter's table of threshold tests (:func:`threshold_table`).
+    :return: Markdown text.
+
+    Example:
+        >>> from types import SimpleNamespace as V
+        >>> inconclusive_sentence([V(label=INCONCLUSIVE_LABEL, name="x", reproduced=True)], "t")
+        ' Inconclusive at this scale ({numref}`t`): x (reproduced on the point estimates).'
+    """
+    unsure = [v for v in verdicts if v.label == INCONCLUSIVE_LABEL]
+    if not unsure:
+        return ""
+    listed = "; ".join(
+        f"{v.name} ({'reproduced' if v.reproduced else 'not reproduced'} on the point estimates)"
+        for v in unsure
+    )
+    return f" Inconclusive at this scale ({{numref}}`{table}`): {listed}."
+
+
 @lru_cache(maxsize=4)
 def validation_size(dataset: str) -> int:
     """Number of validation samples every accuracy of ``dataset`` is measured on.
