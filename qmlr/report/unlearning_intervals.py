@@ -156,11 +156,15 @@ def set_sizes(dataset: str) -> dict[str, int]:
     }
 
 
-def sizes_text(dataset: str) -> str:
+def sizes_text(dataset: str, sets: tuple[str, ...] = ("validation", "forget", "retain")) -> str:
     """:func:`set_sizes` as evidence text.
 
+    :param dataset: ``"mnist"`` or ``"xxz"``.
+    :param sets: which sets to name.
+    :return: e.g. ``"validation n = 84"``.
+
     Example:
-        >>> sizes_text("xxz")
-        'validation n = 84, forget n = 24, retain n = 58'
+        >>> sizes_text("xxz"), sizes_text("xxz", ("forget",))
+        ('validation n = 84, forget n = 24, retain n = 58', 'forget n = 24')
     """
-    return ", ".join(f"{k} n = {v}" for k, v in set_sizes(dataset).items())
+    return ", ".join(f"{k} n = {v}" for k, v in set_sizes(dataset).items() if k in sets)

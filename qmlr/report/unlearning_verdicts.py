@@ -83,7 +83,7 @@ def _test(row: pd.Series, name: str, what: str, threshold: float, passes: bool) 
         (threshold,),
         bool(passes),
         runs=int(row["runs"]),
-        sizes=sizes_text(row["dataset"]),
+        sizes=sizes_text(row["dataset"], (name.split("_")[0].replace("val", "validation"),)),
     )
 
 
@@ -293,9 +293,8 @@ def easier_for_qnn_verdict(summary: pd.DataFrame) -> Verdict:
             mlp, qnn = pick["mlp"].iloc[0], pick["qnn"].iloc[0]
             label = f"{dataset.upper()} {METHOD_LABELS[method]}: forgetting area, MLP − QNN"
             test = area_difference_test(mlp, qnn, label, "forget_area")
-            tests.append(
-                replace(test, runs=int(min(mlp["runs"], qnn["runs"])), sizes=sizes_text(dataset))
-            )
+            runs = int(min(mlp["runs"], qnn["runs"]))
+            tests.append(replace(test, runs=runs, sizes=sizes_text(dataset, ("forget",))))
             texts.append(
                 f"{METHOD_LABELS[method]} {mlp['forget_area_mean']:.3f} vs "
                 f"{qnn['forget_area_mean']:.3f} (difference {test.value})"
