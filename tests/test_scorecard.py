@@ -307,3 +307,20 @@ def test_interpretation_fails_without_sharers_when_the_qnn_lacks_its_phenotype(s
     rec.loc[qnn, "corrupted_memorized"] = 0.9  # the QNN now memorizes
     text = S.interpretation_summary(P.phenotype_table(rec), "paper")
     assert "does not hold" in text and "the QNN itself does not show" in text
+
+
+def test_inconclusive_checks_are_listed_with_their_open_thresholds() -> None:
+    from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, Interval, ThresholdTest
+
+    gap = ThresholdTest("best − Retrain", Interval(-0.03, -0.05, -0.01), (-0.02,), True, 5)
+    unsure = analysis.judge_tests("c", "e", [gap], True).filed("u", 5, "unlearning", True, "lag")
+    failed = Verdict("c", "e", False).filed("f", 5, "forgetting", True, "stubborn")
+    cards = [S.ClaimCard(5, "claim five", (S.Check.of(unsure), S.Check.of(failed)))]
+    assert unsure.label == INCONCLUSIVE_LABEL
+    table = S.inconclusive_markdown(cards, "paper")
+    assert "tab-scorecard-inconclusive" in table and table.count("\n| 5 |") == 1
+    assert "best − Retrain: -0.030 \\[-0.050, -0.010\\] vs -0.02" in table
+    # the claim's cell names only the conclusive failure after "not:"
+    assert "(not: stubborn)" in S.summary_markdown(cards, "paper")
+    plain = [S.ClaimCard(5, "claim five", (S.Check.of(failed),))]
+    assert "no check is inconclusive" in S.inconclusive_markdown(plain, "paper")

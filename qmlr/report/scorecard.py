@@ -406,7 +406,7 @@ def _checks_cell(card: ClaimCard) -> str:
     core = [c for c in card.checks if c.core]
     beyond = [c for c in card.checks if not c.core]
     text = card.verdict.evidence
-    failed = [c.name for c in core if c.verdict.reproduced is False]
+    failed = [c.name for c in core if c.verdict.reproduced is False and not c.verdict.inconclusive]
     if failed:
         text += " (not: " + "; ".join(failed) + ")"
     if beyond:
