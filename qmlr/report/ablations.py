@@ -213,31 +213,30 @@ def encoding_comparisons(
 # --------------------------------------------------------------------------------------------
 
 
+def _series(summary: pd.DataFrame, model: str, setting: str) -> pd.DataFrame:
+    """One series' summary rows, selected as the unlearning verdicts select them."""
+    from qmlr.report.unlearning_verdicts import series_rows
+
+    return series_rows(summary, model, setting)
+
+
 def _approx_final(summary: pd.DataFrame, model: str, setting: str) -> float:
     from qmlr.studies.unlearning_study import APPROXIMATE
 
-    rows = summary[
-        (summary["model"] == model)
-        & (summary["setting"] == setting)
-        & summary["method"].isin(APPROXIMATE)
-    ]
+    rows = _series(summary, model, setting)
+    rows = rows[rows["method"].isin(APPROXIMATE)]
     return float(rows["val_final_mean"].mean()) if len(rows) else float("nan")
 
 
-def _base_val(summary: pd.DataFrame, model: str, setting: str) -> float:
-    rows = summary[(summary["model"] == model) & (summary["setting"] == setting)]
+def _base(summary: pd.DataFrame, model: str, setting: str, column: str) -> float:
+    """The poisoned base model's step-0 ``column`` (``val_start`` or ``forget_start``)."""
+    rows = _series(summary, model, setting)
     rows = rows[rows["method"] != "retrain"]
-    return float(rows["val_start"].iloc[0]) if len(rows) else float("nan")
-
-
-def _base_forget(summary: pd.DataFrame, model: str, setting: str) -> float:
-    rows = summary[(summary["model"] == model) & (summary["setting"] == setting)]
-    rows = rows[rows["method"] != "retrain"]
-    return float(rows["forget_start"].iloc[0]) if len(rows) else float("nan")
+    return float(rows[column].iloc[0]) if len(rows) else float("nan")
 
 
 def _present(summary: pd.DataFrame, model: str, setting: str) -> bool:
-    return bool(((summary["model"] == model) & (summary["setting"] == setting)).any())
+    return not _series(summary, model, setting).empty
 
 
 def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
@@ -287,16 +286,16 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
         Comparison(
             f"5: QNN approximate methods reach Retrain quickly ({name}) [{setting}]",
             "poisoned base model's validation accuracy",
-            _base_val(part, "qnn", setting),
-            _base_val(part, "qnn-reim", setting),
+            _base(part, "qnn", setting, "val_start"),
+            _base(part, "qnn-reim", setting, "val_start"),
             quick_verdict(part, "qnn", setting) if has["qnn"] else None,
             quick_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
         ),
         Comparison(
             f"5 / SI §III: QNN forgetting accuracy falls fast ({name}) [{setting}]",
             "poisoned base model's forgetting accuracy (flipped labels reproduced)",
-            _base_forget(part, "qnn", setting),
-            _base_forget(part, "qnn-reim", setting),
+            _base(part, "qnn", setting, "forget_start"),
+            _base(part, "qnn-reim", setting, "forget_start"),
             fast_forgetting_verdict(part, "qnn", setting) if has["qnn"] else None,
             fast_forgetting_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
         ),

@@ -66,6 +66,8 @@ def series_rows(
     :param phase: XXZ phase convention; the default also keeps MNIST (which has none).
     :return: the rows (possibly none).
     """
+    if summary.empty:
+        return summary
     sel = (summary["model"] == model) & (summary["setting"] == setting)
     # MNIST has no phase (""); a non-default phase selects the XXZ series only.
     sel &= summary["phase"].isin(["", "random"]) if phase == "random" else summary["phase"] == phase
