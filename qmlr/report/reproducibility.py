@@ -488,12 +488,7 @@ def recompute_markdown(stored: Any, fresh: Any) -> str:
     """
     from qmlr.report.analysis import DATASET_NAMES
     from qmlr.report.plots import CORRUPTION_NAMES
-    from qmlr.studies.agreement import (
-        BIT_IDENTICAL,
-        CROSS_CPU_SAMPLES_ANY_STEP,
-        CROSS_CPU_SAMPLES_LAST_STEP,
-        agree,
-    )
+    from qmlr.studies.agreement import BIT_IDENTICAL, agree
     from qmlr.studies.store import environment_provenance
 
     s = stored.spec
@@ -519,8 +514,8 @@ def recompute_markdown(stored: Any, fresh: Any) -> str:
             "applies"
         )
     tolerance = (
-        f"at most {CROSS_CPU_SAMPLES_ANY_STEP} samples of any accuracy may move at any step, "
-        f"{CROSS_CPU_SAMPLES_LAST_STEP} at the last"
+        f"at most {agreement.allowed[0]} samples of any accuracy may move at any step, "
+        f"{agreement.allowed[1]} at the last"
     )
     if agreement.ok and not diff:
         return (
