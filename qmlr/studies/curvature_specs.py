@@ -43,6 +43,7 @@ from qmlr.studies.specs import (
     ModelSpec,
     derive_seed,
     json_form,
+    label_flip_cell,
     model_from_dict,
     spec_key,
 )
@@ -162,16 +163,7 @@ class CurvatureSpec:
     def cell(self) -> CellSpec:
         """The equivalent sweep cell: its poison seed, model seed and (class-balanced) poisoned
         training set are this run's (label flipping on the MNIST training split)."""
-        return CellSpec(
-            STUDY,
-            self.data,
-            self.model,
-            self.train,
-            "label_flip",
-            self.alpha,
-            self.run,
-            self.base_seed,
-        )
+        return label_flip_cell(self)
 
     def hessian_seed(self) -> int:
         """Seed of the Hessian sample draw (shared by every model of a configuration, α, run)."""

@@ -285,6 +285,25 @@ class CellSpec:
         return (self.data, self.model, self.train)
 
 
+def label_flip_cell(run: Any) -> CellSpec:
+    """The sweep cell equivalent to a label-flipping run of another study (an unlearning or a
+    curvature run): its poison seed, model seed and poisoned training set are the run's.
+
+    :param run: a spec with ``study``, ``data``, ``model``, ``train``, ``alpha``, ``run`` and
+        ``base_seed``.
+    :return: the :class:`CellSpec` with those fields and label flipping.
+
+    Example:
+        >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
+        ...                 TrainConfig(2, 8, 0.01), "label_flip", 0.2, run=1)
+        >>> label_flip_cell(cell) == cell
+        True
+    """
+    return CellSpec(
+        run.study, run.data, run.model, run.train, "label_flip", run.alpha, run.run, run.base_seed
+    )
+
+
 def with_mnist_source(spec: Any, source: str) -> Any:
     """``spec`` with every MNIST :class:`DataSpec` in it (at any depth) reading from ``source``.
 

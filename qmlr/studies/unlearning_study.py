@@ -50,7 +50,6 @@ import pandas as pd
 import torch
 
 from qmlr.core.models import get_kind
-from qmlr.core.models.base import ModelKind
 from qmlr.core.train import TrainConfig, accuracy, fit
 from qmlr.core.unlearn import METHODS, METRICS, get_method, unlearn
 from qmlr.studies.controls_study import control_model, control_training
@@ -71,6 +70,7 @@ from qmlr.studies.specs import (
     ModelSpec,
     derive_seed,
     json_form,
+    label_flip_cell,
     model_from_dict,
 )
 from qmlr.studies.store import CellResult, environment_provenance
@@ -324,16 +324,7 @@ class UnlearningSpec:
 
     def cell(self) -> CellSpec:
         """The equivalent sweep cell: its poison and model seeds are this run's."""
-        return CellSpec(
-            self.study,
-            self.data,
-            self.model,
-            self.train,
-            "label_flip",
-            self.alpha,
-            self.run,
-            self.base_seed,
-        )
+        return label_flip_cell(self)
 
     def base_key(self) -> tuple[Any, ...]:
         """Specs with equal base keys share one poisoned base model."""
@@ -445,14 +436,14 @@ def train_base(spec: UnlearningSpec) -> BaseModel:
     seed = cell.model_seed()
     kind = get_kind(spec.model.kind)
     weights = forget_weights(len(y), poisoned.corrupted, spec.forget_weight)
-    if spec.forget_weight == 1.0 and type(kind).fit is not ModelKind.fit:
-        # a control with its own fitting (weight decay, early stopping, a fitted projection)
+    if spec.forget_weight == 1.0:
+        # the kind's own fit: weight decay, early stopping, a fitted projection where it has one
         model, history = kind.fit(spec.model, spec.data, spec.train, x[None], y[None], [seed])
     else:
-        if spec.forget_weight != 1.0 and type(kind).fit is not ModelKind.fit:
+        if not kind.fits_plainly:
             raise ValueError(f"a forget weight needs a plainly fitted kind, not {kind.name!r}")
         model = build_model(spec.model, spec.data, x.shape[-1], [seed])
-        sample_weight = None if spec.forget_weight == 1.0 else torch.as_tensor(weights)[None]
+        sample_weight = torch.as_tensor(weights)[None]
         history = fit(model, x[None], y[None], spec.train, [seed], sample_weight=sample_weight)
     if not isinstance(model, torch.nn.Module):
         raise ValueError(f"model kind {kind.name!r} is not trained by gradient; cannot unlearn")
