@@ -65,7 +65,14 @@ from qmlr.studies.curvature_specs import (
     paper_specs,
 )
 from qmlr.studies.experiments import StudyDefinition
-from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
+from qmlr.studies.runner import (
+    build_model,
+    clean_split,
+    forward_cost,
+    model_inputs,
+    poisoned_training_set,
+    training_cost,
+)
 from qmlr.studies.store import CellResult, environment_provenance
 
 __all__ = [
@@ -316,13 +323,16 @@ def compute_group(specs: list[CurvatureSpec]) -> list[CellResult]:
     return [compute_run(s) for s in specs]
 
 
+#: Relative work of one Hessian sample in training-sample passes (the cost model of scheduling).
+HESSIAN_SAMPLE_PASSES = 800
+
+
 def _cost(spec: CurvatureSpec) -> float:
-    """Rough relative cost, for scheduling expensive runs first."""
-    if spec.model.kind == "qnn":
-        steps = spec.train.epochs * -(-500 // spec.train.batch_size)
-        extra = 0.5 * spec.hessian_samples if spec.complexified else 0.0
-        return 3.0 + 0.02 * steps * spec.train.batch_size / 32 + 0.5 * spec.hessian_samples + extra
-    return 1.0 + 0.3 * spec.hessian_samples
+    """Rough relative cost, for scheduling expensive runs first: the training
+    (:func:`~qmlr.studies.runner.training_cost`) and the Hessian samples (twice for the trace
+    over complexified angles)."""
+    hessians = spec.hessian_samples * (2 if spec.complexified else 1) * HESSIAN_SAMPLE_PASSES
+    return training_cost(spec) + hessians * forward_cost(spec.model, spec.data)
 
 
 def plan(specs: list[CurvatureSpec]) -> list[list[CurvatureSpec]]:

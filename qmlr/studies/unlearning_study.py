@@ -63,7 +63,14 @@ from qmlr.studies.experiments import (
 )
 from qmlr.studies.memorizing import FORGET_WEIGHT, forget_weights
 from qmlr.studies.readings import encoding_of
-from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
+from qmlr.studies.runner import (
+    build_model,
+    clean_split,
+    forward_cost,
+    model_inputs,
+    poisoned_training_set,
+    training_cost,
+)
 from qmlr.studies.specs import (
     CellSpec,
     DataSpec,
@@ -533,15 +540,13 @@ def compute_spec(spec: UnlearningSpec) -> CellResult:
 
 
 def _cost(spec: UnlearningSpec) -> float:
-    """Rough relative cost of a spec, for scheduling: model width × samples passed (a
-    backward pass counted as two forward passes)."""
-    length = get_kind(spec.model.kind).state_length(spec.model, spec.data)
-    width = length * spec.model.depth if length else (sum(spec.model.hidden) + 1) * 8
-    n_train, n_val = {"mnist": (500, 500), "xxz": (82, 84)}[spec.data.name]
-    per_step = 3 * n_train + n_train + n_val  # update passes + the metrics of every step
-    return width * (
-        3 * n_train * spec.train.epochs + len(spec.methods) * spec.unlearn.steps * per_step
-    )
+    """Rough relative cost of a spec, for scheduling: the base training
+    (:func:`~qmlr.studies.runner.training_cost`) and every method's steps, each an update pass
+    over the training set and the metrics on the training and validation sets."""
+    n_train, n_val = (len(clean_split(spec.data, split)) for split in ("train", "val"))
+    per_step = 3 * n_train + n_train + n_val
+    steps = len(spec.methods) * spec.unlearn.steps * per_step
+    return training_cost(spec) + steps * forward_cost(spec.model, spec.data)
 
 
 def plan_groups(specs: Iterable[UnlearningSpec]) -> list[list[UnlearningSpec]]:
