@@ -92,6 +92,7 @@ __all__ = [
     "CurvatureSpec",
     "RECORD_COLUMNS",
     "authors_specs",
+    "authors_train_size",
     "build",
     "compute_group",
     "compute_run",
@@ -140,10 +141,21 @@ class RunData:
         return self.y ^ self.flipped.astype(self.y.dtype)
 
 
+def authors_train_size(n: int) -> int:
+    """Rows of the training part of the ``authors-code`` split of ``n`` rows
+    (:data:`AUTHORS_TRAIN_FRACTION`, rounded).
+
+    Example:
+        >>> authors_train_size(500)
+        350
+    """
+    return int(round(AUTHORS_TRAIN_FRACTION * n))
+
+
 def _authors_split(spec: CurvatureSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The seeded 70/30 split of ``n`` rows: sorted (train, held-out) rows."""
     order = np.random.default_rng(spec.split_seed()).permutation(n)
-    n_train = int(round(AUTHORS_TRAIN_FRACTION * n))
+    n_train = authors_train_size(n)
     return np.sort(order[:n_train]), np.sort(order[n_train:])
 
 

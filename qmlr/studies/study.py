@@ -175,6 +175,21 @@ def load_records(study: str, profile: str = "paper", results_dir: str | Path | N
     return pd.DataFrame([flat_record(r) for r in load_results(study, profile, results_dir)])
 
 
+def study_machines(study: str, results_dir: str | Path | None = None) -> str:
+    """The machines (system, architecture, cores) of the sessions that computed the
+    paper-profile results of ``study``, as ``study.json`` records them: ``"A"`` or ``"A; B"``
+    (``"an unrecorded machine"`` where none is recorded).
+
+    :param study: study name.
+    :param results_dir: results folder override.
+    :return: the text.
+    """
+    path = store_for("paper", results_dir).root / study / "study.json"
+    sessions = json.loads(path.read_text()).get("sessions", []) if path.exists() else []
+    machines = dict.fromkeys(s["machine"] for s in sessions if s.get("machine"))
+    return "; ".join(machines) or "an unrecorded machine"
+
+
 def study_wall_time(study: str, results_dir: str | Path | None = None) -> float | None:
     """Total recorded wall time (s) of the paper-profile computation of ``study``."""
     path = store_for("paper", results_dir).root / study / "study.json"
