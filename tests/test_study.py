@@ -21,3 +21,16 @@ def test_a_partly_computed_study_loads_what_is_on_disk_and_trains_nothing(tmp_pa
     assert total == len(cells) > len(kept)
     assert [r.spec for r in results] == kept
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{s.key()}.json" for s in kept)
+
+
+def test_the_machines_of_a_study_are_read_from_its_sessions(tmp_path: Path) -> None:
+    import json
+
+    from qmlr.studies.study import study_machines
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    assert study_machines("demo", tmp_path) == "an unrecorded machine"
+    sessions = [{"machine": "A, 2 cores"}, {"machine": "B, 8 cores"}, {"machine": "A, 2 cores"}, {}]
+    (folder / "study.json").write_text(json.dumps({"sessions": sessions}))
+    assert study_machines("demo", tmp_path) == "A, 2 cores; B, 8 cores"
