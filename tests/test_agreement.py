@@ -8,6 +8,7 @@ import json
 import pytest
 
 from qmlr.core.train import TrainConfig
+from qmlr.studies import agreement as A
 from qmlr.studies import fingerprint as F
 from qmlr.studies import runner
 from qmlr.studies.agreement import (
@@ -129,3 +130,58 @@ def test_results_of_different_specs_are_not_compared():
     other = CellResult(CellSpec(**{**SPEC.__dict__, "run": 1}), stored.metrics, stored.provenance)
     with pytest.raises(ValueError, match="not the same result"):
         agree(stored, other)
+
+
+def chaotic_result(kind: str, dataset: str, accuracy: float, cpu: str) -> CellResult:
+    spec = CellSpec(
+        "tiny", DataSpec(dataset), ModelSpec(kind, hidden=(8, 4)), TrainConfig(2, 128, 0.01),
+        "label_flip", 0.4, 0,
+    )  # fmt: skip
+    return CellResult(spec, {"val_accuracy": accuracy}, {"cpu": {"cpu_model": cpu}})
+
+
+def test_a_model_measured_chaotic_across_cpus_gets_twice_its_drift():
+    """The committed drift table names models beyond the default; each gets DRIFT_FACTOR times
+    its measured drift, and one sample more than that fails."""
+    drift = A.measured_drift()
+    chaotic = {k: v for k, v in drift.items() if v[0] > CROSS_CPU_SAMPLES_ANY_STEP}
+    assert chaotic, "the committed controls drift table names no model beyond the default"
+    for name, (any_step, last) in drift.items():
+        allowed = A.tolerance(*name.split("/"))
+        assert allowed[0] >= A.DRIFT_FACTOR * any_step and allowed[1] >= A.DRIFT_FACTOR * last
+    name = max(chaotic, key=lambda k: chaotic[k][0])
+    kind, dataset = name.split("/")
+    allowed = A.tolerance(kind, dataset)[1]
+    n = 100
+    stored = chaotic_result(kind, dataset, 0.5, "A")
+    within = agree(stored, chaotic_result(kind, dataset, 0.5 + allowed / n, "B"), {"n_val": n})
+    off = chaotic_result(kind, dataset, 0.5 - (allowed + 1) / n, "B")
+    beyond = agree(stored, off, {"n_val": n})
+    assert within.ok and within.allowed[1] == allowed and f"and {allowed})" in str(within)
+    assert not beyond.ok
+    # a model never measured beyond the default keeps the default
+    assert A.tolerance("qnn", dataset) == (CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP)
+
+
+def test_the_committed_drift_table_is_what_its_command_computes():
+    """``results/cross-cpu-drift/*.json`` regenerate from the git history they name."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root))
+    try:
+        from benchmarks.revision_drift import drift_table
+    finally:
+        sys.path.remove(str(root))
+    for path in sorted(A.DRIFT_DIR.glob("*.json")):
+        table = json.loads(path.read_text())
+        have = subprocess.run(
+            ["git", "-C", str(root), "cat-file", "-e", f"{table['before']}^{{commit}}"],
+            capture_output=True,
+        )
+        if have.returncode:
+            pytest.skip(f"revision {table['before']} is not in this clone (shallow?)")
+        fresh = drift_table(table["study"], table["before"], table["after"])
+        assert fresh["by_model"] == table["by_model"], path.name

@@ -162,24 +162,45 @@ def test_full_mnist_from_idx_dir(synthetic):
     np.testing.assert_allclose(
         val.x[:7, :784], test_ones / np.linalg.norm(test_ones, axis=1, keepdims=True), atol=1e-14
     )
-    # every training row is a distinct training image of the right digit
+    # the authors' selection: the first 250 training images of each digit, in dataset order
     for label, digit in ((0, 1), (1, 9)):
-        pool = arrays["x_train"][arrays["y_train"] == digit].reshape(-1, 784) / 255.0
-        pool = pool / np.linalg.norm(pool, axis=1, keepdims=True)
-        rows = train.x[train.y == label, :784]
-        hits = [np.flatnonzero(np.all(np.abs(pool - r) < 1e-12, axis=1)) for r in rows]
-        assert all(len(h) == 1 for h in hits)
-        assert len({int(h[0]) for h in hits}) == 250
-    assert train.meta["sample_seed"] == 0
+        first = arrays["x_train"][arrays["y_train"] == digit][:250].reshape(-1, 784) / 255.0
+        np.testing.assert_allclose(
+            train.x[train.y == label, :784],
+            first / np.linalg.norm(first, axis=1, keepdims=True),
+            atol=1e-14,
+        )
+    assert "first 250" in train.meta["source"]
 
 
-def test_full_mnist_sampling_seeded(synthetic):
+def test_full_mnist_found_through_the_environment(synthetic, monkeypatch):
     _, idx_dir, _ = synthetic
-    a = data.mnist_1v9("train", path=idx_dir, sample_seed=1)
-    b = data.mnist_1v9("train", path=idx_dir, sample_seed=1)
-    c = data.mnist_1v9("train", path=idx_dir, sample_seed=2)
-    np.testing.assert_array_equal(a.x, b.x)
-    assert not np.array_equal(a.x, c.x)
+    monkeypatch.setenv(data.MNIST_PATH_ENV, str(idx_dir))
+    assert data.full_mnist_path() == idx_dir
+    np.testing.assert_array_equal(
+        data.mnist_1v9("val", source="full").x, data.mnist_1v9("val", path=idx_dir).x
+    )
+    assert len(data.load_dataset("mnist", "train", source="full")) == 500
+    with pytest.raises(ValueError, match="source must be one of"):
+        data.mnist_1v9("train", source="internet")
+
+
+def test_missing_full_mnist_says_where_and_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.MNIST_PATH_ENV, str(tmp_path / "absent"))
+    with pytest.raises(FileNotFoundError, match=r"absent does not exist.*QMLR_MNIST"):
+        data.mnist_1v9("train", source="full")
+
+
+def test_too_few_training_images_of_a_digit_are_refused(tmp_path, synthetic):
+    arrays, _, _ = synthetic
+    few = tmp_path / "few.npz"
+    keep = np.flatnonzero(arrays["y_train"] != 9)[:300]
+    keep = np.concatenate([keep, np.flatnonzero(arrays["y_train"] == 9)[:3]])
+    np.savez(
+        few, **{**arrays, "x_train": arrays["x_train"][keep], "y_train": arrays["y_train"][keep]}
+    )
+    with pytest.raises(ValueError, match="only 3 images of digit 9"):
+        data.mnist_1v9("train", path=few)
 
 
 def test_full_mnist_npz_matches_idx(synthetic):
@@ -201,7 +222,7 @@ def test_full_mnist_missing_files(tmp_path, synthetic):
     for f in idx_dir.iterdir():
         if not f.name.startswith("t10k-labels"):
             (partial / f.name).write_bytes(f.read_bytes())
-    with pytest.raises(FileNotFoundError, match="t10k-labels-idx1-ubyte"):
+    with pytest.raises(FileNotFoundError, match="t10k-labels-idx1-ubyte.*set QMLR_MNIST"):
         data.mnist_1v9("val", path=partial)
     with pytest.raises(FileNotFoundError):
         data.read_idx(tmp_path / "absent-idx1-ubyte", 2049)

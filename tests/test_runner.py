@@ -138,3 +138,20 @@ def test_cli_reports_unknown_study_and_profile(capsys):
     assert "unknown study" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["reproduce", "--profile", "huge"])
+
+
+def test_the_cost_model_scales_with_members_epochs_and_samples():
+    def cell(model: ModelSpec, epochs: int = 10) -> CellSpec:
+        train = TrainConfig(epochs, 8, 0.01)
+        return CellSpec("demo", DataSpec("xxz"), model, train, "label_flip", 0.2, 0)
+
+    mlp, qnn = cell(ModelSpec("mlp", hidden=(4,))), cell(ModelSpec("qnn", depth=2))
+    n_train = len(runner.clean_split(mlp.data, "train"))
+    assert runner.forward_cost(qnn.model, qnn.data) == 2 * 2**12
+    assert runner.forward_cost(mlp.model, mlp.data) == runner.CLASSICAL_UNIT_COST * 5
+    np.testing.assert_allclose(
+        runner.training_cost(qnn, members=3), 3 * 3 * 10 * n_train * 2 * 2**12
+    )
+    assert runner.group_cost([qnn, qnn]) == runner.training_cost(qnn, members=2)
+    no_epochs = cell(ModelSpec("centroid"), epochs=0)
+    assert runner.training_cost(no_epochs) == 3 * n_train * runner.CLASSICAL_UNIT_COST

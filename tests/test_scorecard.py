@@ -161,9 +161,9 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     from qmlr.studies import shots_study, splits_study
 
     splits = splits_study.split_records("paper")
-    expected += list(
-        R.shots_verdicts(R.shots_summary(shots_study.records("paper")), "paper").values()
-    )
+    shots = R.shots_summary(shots_study.records("paper"))
+    expected += list(R.shots_verdicts(shots, "paper").values())
+    expected += list(R.shots_feature_verdicts(shots, "paper").values())
     expected += list(
         R.split_verdicts(R.splits_summary(splits), R.split_sizes(splits), "paper").values()
     )

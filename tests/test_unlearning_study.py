@@ -387,8 +387,9 @@ def test_memorizing_training_upweights_exactly_the_flipped_samples(monkeypatch):
     np.testing.assert_allclose(seen["weight"][0].numpy(), expected)
     np.testing.assert_allclose(base.sample_weight, expected)
     assert (seen["weight"][0] == 8.0).sum() == base.forget[1].shape[1] == len(flipped) > 0
-    U.train_base(small_qnn_spec("si", 0.01, None))  # a plain spec trains without weights
-    assert seen["weight"] is None
+    seen.clear()
+    U.train_base(small_qnn_spec("si", 0.01, None))  # a plain spec: its kind's fit, no weights
+    assert seen == {}
 
 
 def test_sample_weights_weight_the_training_loss():
@@ -505,3 +506,26 @@ def test_amenability_sharing_separates_a_start_at_retrain_from_a_quick_reach():
     # one step slower and the quick control no longer counts
     summary.loc[summary["model"] == quick.model_name, "steps_to_retrain"] = UR.QUICK_STEPS + 1
     assert UR.amenability_sharing(summary).endswith("every approximate method: none")
+
+
+def test_a_controls_base_model_is_trained_by_its_own_fit():
+    """The weight-decay MLP's base model is trained with its weight decay (its kind's fit, not a
+    plain one): the same weights as the kind's fit, other weights than plain Adam's."""
+    from qmlr.core.models import get_kind
+    from qmlr.core.train import fit
+    from qmlr.studies.runner import build_model, model_inputs
+
+    spec = U.make_spec(U.Series("xxz", "mlp-weight-decay", "si", role="control"), TINY, run=0)
+    base = U.train_base(spec)
+    poisoned = poisoned_training_set(spec.cell())
+    x = model_inputs(poisoned.data.x, spec.model)[None]
+    y = torch.as_tensor(poisoned.data.y)[None]
+    seeds = [spec.cell().model_seed()]
+    kind = get_kind("mlp-weight-decay")
+    assert not kind.fits_plainly and get_kind("mlp").fits_plainly
+    by_kind, _ = kind.fit(spec.model, spec.data, spec.train, x, y, seeds)
+    plain = build_model(spec.model, spec.data, x.shape[-1], seeds)
+    fit(plain, x, y, spec.train, seeds)
+    for b, k, p in zip(*(m.parameters() for m in (base.model, by_kind, plain)), strict=True):
+        np.testing.assert_allclose(b.detach(), k.detach())
+        assert not np.allclose(b.detach(), p.detach())

@@ -8,7 +8,9 @@ Both reuse the criteria of claims 1 and 2 exactly as the resilience chapter stat
   count ``N`` of :data:`~qmlr.studies.shots_study.EVAL_SHOTS`, the QNN's label-flipping
   validation curve read out with ``N`` shots keeps claim 2's plateau (to α =
   :data:`~qmlr.report.analysis.CLAIM_PLATEAU_ALPHA`) and transition (α_c in [0.4, 0.6]); the
-  same for the QNNs trained with shots in the forward pass, read out with as many shots;
+  same for the QNNs trained with shots in the forward pass, read out with as many shots; and
+  claim 3 for the exact-trained QNN read out with ``N`` shots (its area under the validation
+  curve larger under feature randomization than under label flipping, the same test);
 * **splits** (:mod:`qmlr.studies.splits_study`): on each split other than the paper's, the
   MLP's validation curve still decays from α = 0 (claim 1's slope and no-plateau criteria) and
   the QNN's still shows plateau and transition (claim 2's, without the train criterion, which
@@ -26,6 +28,8 @@ import pandas as pd
 from qmlr.report.analysis import (
     DATASET_NAMES,
     Verdict,
+    area_difference_test,
+    curve_row,
     curve_summary,
     decay_tests,
     interval_of,
@@ -33,6 +37,9 @@ from qmlr.report.analysis import (
     verdict_from_tests,
 )
 from qmlr.report.uncertainty import validation_size
+
+#: Short names of the corruptions in tables.
+CORRUPTION_LABELS = {"label_flip": "label flipping", "feature_random": "feature randomization"}
 
 #: Display names of the splits (:data:`qmlr.studies.splits_study.SPLITS`).
 SPLIT_NAMES = {
@@ -53,6 +60,7 @@ def shots_summary(records: pd.DataFrame) -> pd.DataFrame:
 CHECK_NAMES = {
     "shots": (2, "QNN read out with {n} shots"),
     "trained-shots": (2, "QNN trained and read out with {n} shots"),
+    "features-shots": (3, "QNN read out with {n} shots, features vs labels"),
     "split-coarse": (0, "{model} validated between coarse training points"),
     "split-outside": (0, "{model} validated outside the windows"),
 }
@@ -60,14 +68,16 @@ CHECK_NAMES = {
 
 def filed(check_id: str, verdict: Verdict) -> Verdict:
     """``verdict`` with its identity: the id ``check_id`` (``"<kind>[-N]/<dataset or model>"``),
-    filed beyond the paper in the resilience chapter under claim 1 (an MLP) or 2 (a QNN).
+    filed beyond the paper in the resilience chapter under claim 1 (an MLP) or 2 (a QNN), or
+    under the claim :data:`CHECK_NAMES` gives its kind.
 
     Example:
         >>> filed("shots-10/xxz", Verdict("c", "e", None)).name
         'XXZ: QNN read out with 10 shots'
     """
     head, what = check_id.split("/")
-    prefix, _, n = head.rpartition("-") if head.startswith(("shots", "trained")) else (head, "", "")
+    shot_kinds = ("shots", "trained", "features")
+    prefix, _, n = head.rpartition("-") if head.startswith(shot_kinds) else (head, "", "")
     claim, name = CHECK_NAMES[prefix]
     if claim == 0:
         claim, name = (1 if what == "mlp" else 2), f"XXZ: {name.format(model=what.upper())}"
@@ -187,15 +197,49 @@ def _at(records: pd.DataFrame, by: list[str], alphas=TABLE_ALPHAS) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+def shots_feature_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
+    """Claim 3 under finite-shot readout: per dataset and evaluation shot count, the
+    exact-trained QNN loses less area under its validation curve to feature randomization than
+    to label flipping (:func:`~qmlr.report.analysis.area_difference_test`, the resilience
+    chapter's test and threshold). Only where the summary holds both corruptions.
+
+    :param summary: :func:`shots_summary` output.
+    :param profile: the profile the records came from.
+    :return: ``{"features-shots-<N>/<dataset>": verdict}``.
+    """
+    exact = summary[(summary["train_shots"] == 0) & (summary["shots"] > 0)]
+    verdicts = {}
+    for dataset, shots in sorted(set(zip(exact["dataset"], exact["shots"], strict=True))):
+        here = exact[(exact["dataset"] == dataset) & (exact["shots"] == shots)]
+        if set(here["corruption"]) < {"label_flip", "feature_random"}:
+            continue
+        flip = curve_row(here, corruption="label_flip")
+        feat = curve_row(here, corruption="feature_random")
+        test = area_difference_test(feat, flip, "QNN area difference")
+        name = DATASET_NAMES[dataset]
+        key = f"features-shots-{shots}/{dataset}"
+        verdicts[key] = verdict_from_tests(
+            f"Beyond the paper: {name} QNN read out with {shots} shots suffers less from feature "
+            "randomization than from label flipping",
+            f"{name}, {shots} shots per sample: area under the validation curve "
+            f"{feat['val_area']:.3f} (features) vs {flip['val_area']:.3f} (labels), difference "
+            f"{test.value}",
+            [test],
+            profile,
+            n_val=validation_size(dataset),
+        )
+    return {key: filed(key, v) for key, v in verdicts.items()}
+
+
 def shots_table(records: pd.DataFrame) -> pd.DataFrame:
-    """Label flipping: the QNN's validation accuracy (mean ± std over runs) at α = 0, 0.3 and
-    0.5 per dataset, training shots and readout shots, with the validation-set size.
+    """The QNN's validation accuracy (mean ± std over runs) at α = 0, 0.3 and 0.5 per dataset,
+    corruption, training shots and readout shots, with the validation-set size.
 
     :param records: :func:`qmlr.studies.shots_study.records` output.
     """
-    flips = records[records["corruption"] == "label_flip"]
-    table = _at(flips, ["dataset", "train_shots", "shots"])
-    table.insert(3, "validation n", [validation_size(d) for d in table["dataset"]])
+    table = _at(records, ["dataset", "corruption", "train_shots", "shots"])
+    table.insert(4, "validation n", [validation_size(d) for d in table["dataset"]])
+    table["corruption"] = table["corruption"].map(CORRUPTION_LABELS)
     table["dataset"] = table["dataset"].map(DATASET_NAMES)
     table["train_shots"] = [s if s else "exact" for s in table["train_shots"]]
     table["shots"] = [s if s else "exact" for s in table["shots"]]

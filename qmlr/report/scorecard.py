@@ -265,18 +265,20 @@ def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
 
 def robustness_checks(profile: str, results_dir: str | Path | None = None) -> list[Check]:
     """The resilience chapter's finite-shot, split and phase-realization verdicts, beyond the
-    paper: claim 2 for the QNN's, claim 1 for the MLP's.
+    paper: claim 2 for the QNN's, claim 1 for the MLP's, claim 3 for features vs labels.
 
     :param profile: the profile.
     :param results_dir: results folder override.
     :return: one check per verdict of :func:`qmlr.report.robustness.shots_verdicts`,
+        :func:`qmlr.report.robustness.shots_feature_verdicts`,
         :func:`qmlr.report.robustness.split_verdicts` and
         :func:`qmlr.report.robustness.realization_verdict`.
     """
     from qmlr.report import robustness as R
     from qmlr.studies import shots_study, splits_study
 
-    verdicts = R.shots_verdicts(R.shots_summary(shots_study.records(profile, results_dir)), profile)
+    shots = R.shots_summary(shots_study.records(profile, results_dir))
+    verdicts = R.shots_verdicts(shots, profile) | R.shots_feature_verdicts(shots, profile)
     records = splits_study.split_records(profile, results_dir)
     verdicts |= R.split_verdicts(R.splits_summary(records), R.split_sizes(records), profile)
     from qmlr.studies import realizations_study

@@ -10,6 +10,11 @@ step of a curve by at most :data:`CROSS_CPU_SAMPLES_LAST_STEP`, and that every c
 is identical (mode ``"cross-CPU tolerance"``). Other real-valued metrics (losses, curvatures)
 are reported there, not checked.
 
+Some models train chaotically: a last-bit difference in one kernel grows into another minimum.
+Where a whole study recomputed on another machine measured a model moving more samples than the
+default allows (:data:`DRIFT_DIR`, written by ``benchmarks/revision_drift.py``), that model's
+tolerance is :data:`DRIFT_FACTOR` times its measured drift (:func:`tolerance`).
+
 Example:
     >>> from qmlr.studies.agreement import agree
     >>> from qmlr.studies.registry import study_cells
@@ -26,12 +31,15 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from qmlr.studies.fingerprint import FingerprintMatch, compare
+from qmlr.studies.store import DEFAULT_RESULTS_DIR
 
 #: Samples of a set (validation, training, retain or forget) whose prediction a recomputation
 #: on another CPU may change, at any point of an accuracy curve. Derived from
@@ -44,6 +52,58 @@ CROSS_CPU_SAMPLES_ANY_STEP = 6
 #: The same at the last step of a curve (a sweep cell's final accuracy is its only step): twice
 #: the 2 samples measured there.
 CROSS_CPU_SAMPLES_LAST_STEP = 4
+
+#: Measured cross-CPU drift of whole studies, one JSON file per study
+#: (``python benchmarks/revision_drift.py <study> <before> <after> --json DRIFT_DIR/<study>.json``).
+DRIFT_DIR = DEFAULT_RESULTS_DIR / "cross-cpu-drift"
+#: A model whose measured drift exceeds the default may move this many times its measured drift.
+DRIFT_FACTOR = 2
+
+
+@functools.cache
+def measured_drift(folder: Path = DRIFT_DIR) -> dict[str, tuple[int, int]]:
+    """The most samples each model moved in the measured recomputations of whole studies.
+
+    :param folder: the folder of ``benchmarks/revision_drift.py`` tables.
+    :return: ``{"<kind>/<dataset>": (any step, last step)}``, maxima over the tables.
+
+    Example:
+        >>> measured_drift()["centroid/mnist"]
+        (0, 0)
+    """
+    drift: dict[str, tuple[int, int]] = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        for name, row in json.loads(path.read_text())["by_model"].items():
+            before = drift.get(name, (0, 0))
+            drift[name] = (max(before[0], row["any_step"]), max(before[1], row["last_step"]))
+    return drift
+
+
+def tolerance(kind: str | None, dataset: str | None) -> tuple[int, int]:
+    """Samples (at any step, at the last step) a cross-CPU recompute of a model may move.
+
+    :param kind: the model kind (``None``: not a model's result, the default applies).
+    :param dataset: the dataset name.
+    :return: the default tolerance, or :data:`DRIFT_FACTOR` times the measured drift of this
+        model where that is larger.
+
+    Example:
+        >>> tolerance("qnn", "mnist") == (CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP)
+        True
+        >>> tolerance("mlp-tanh", "xxz")[0] > CROSS_CPU_SAMPLES_ANY_STEP
+        True
+    """
+    measured = measured_drift().get(f"{kind}/{dataset}", (0, 0))
+    return (
+        max(CROSS_CPU_SAMPLES_ANY_STEP, DRIFT_FACTOR * measured[0]),
+        max(CROSS_CPU_SAMPLES_LAST_STEP, DRIFT_FACTOR * measured[1]),
+    )
+
+
+def _tolerance_of(result: Any) -> tuple[int, int]:
+    model, data = getattr(result.spec, "model", None), getattr(result.spec, "data", None)
+    return tolerance(getattr(model, "kind", None), getattr(data, "name", None))
+
 
 BIT_IDENTICAL = "bit-identical"
 CROSS_CPU = "cross-CPU tolerance"
@@ -124,6 +184,8 @@ class Agreement:
         accuracies that moved.
     :param broken: in tolerance mode, what fails it (counts or labels that differ, accuracies
         beyond the tolerance); in bit-identical mode, every differing metric.
+    :param allowed: in tolerance mode, the samples (any step, last step) an accuracy may move
+        (:func:`tolerance`).
     """
 
     key: str
@@ -133,6 +195,7 @@ class Agreement:
     differing: tuple[str, ...] = ()
     moved: dict[str, tuple[int, int]] = field(default_factory=dict)
     broken: tuple[str, ...] = ()
+    allowed: tuple[int, int] = (CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP)
 
     def max_moved(self) -> tuple[int, int]:
         """(most samples moved at any step, at the last step) over every accuracy."""
@@ -158,7 +221,7 @@ class Agreement:
         any_step, last = self.max_moved()
         text = (
             f"{head}; at most {any_step} samples moved at any step and {last} at the last (allowed "
-            f"{CROSS_CPU_SAMPLES_ANY_STEP} and {CROSS_CPU_SAMPLES_LAST_STEP})"
+            f"{self.allowed[0]} and {self.allowed[1]})"
         )
         return text + (f"; broken: {', '.join(self.broken[:6])}" if self.broken else "")
 
@@ -193,6 +256,7 @@ def agree(stored: Any, fresh: Any, sizes: dict[str, int] | None = None) -> Agree
         return Agreement(key, BIT_IDENTICAL, not differing, match, differing, {}, differing)
     moved: dict[str, tuple[int, int]] = {}
     broken = []
+    allowed = _tolerance_of(stored)
     for path in differing:
         a, b = old.get(path), new.get(path)
         set_name = _set_of(path)
@@ -212,6 +276,6 @@ def agree(stored: Any, fresh: Any, sizes: dict[str, int] | None = None) -> Agree
             continue
         steps = [_samples_moved(x, y, n) for x, y in zip(a, b, strict=True)]
         moved[path] = (max(steps), steps[-1])
-        if moved[path][0] > CROSS_CPU_SAMPLES_ANY_STEP or steps[-1] > CROSS_CPU_SAMPLES_LAST_STEP:
+        if moved[path][0] > allowed[0] or steps[-1] > allowed[1]:
             broken.append(path)
-    return Agreement(key, CROSS_CPU, not broken, match, differing, moved, tuple(broken))
+    return Agreement(key, CROSS_CPU, not broken, match, differing, moved, tuple(broken), allowed)

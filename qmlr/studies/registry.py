@@ -33,7 +33,7 @@ from qmlr.studies.experiments import (
     StudyDefinition,
 )
 from qmlr.studies.profiles import Profile, get_profile
-from qmlr.studies.specs import Spec
+from qmlr.studies.specs import Spec, with_mnist_source
 
 #: Every study, by name (its folder under ``results/``).
 STUDIES: dict[str, StudyDefinition] = {
@@ -75,14 +75,21 @@ def get_study(study: str) -> StudyDefinition:
 
 
 def study_cells(study: str, profile: str | Profile) -> list[Any]:
-    """All specs of ``study`` at ``profile``.
+    """All specs of ``study`` at ``profile``, their MNIST read from the profile's
+    ``mnist_source`` (:func:`~qmlr.studies.specs.with_mnist_source`).
 
     :param study: a name of :data:`STUDIES`.
     :param profile: a profile or its name (:mod:`qmlr.studies.profiles`).
     :return: the study's specs, in its own order.
-    :raises ValueError: for an unknown study or profile.
+    :raises ValueError: for an unknown study or profile, or a profile's unknown MNIST source.
+
+    Example:
+        >>> full = study_cells("resilience", "full-mnist")
+        >>> full[0].data.source, len(full) == len(study_cells("resilience", "paper"))
+        ('full', True)
     """
-    return get_study(study).specs(get_profile(profile))
+    prof = get_profile(profile)
+    return [with_mnist_source(s, prof.mnist_source) for s in get_study(study).specs(prof)]
 
 
 def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:

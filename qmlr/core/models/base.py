@@ -3,7 +3,8 @@
 A *model kind* is one class with one instance in the registry (:mod:`qmlr.core.models`). Given a
 :class:`~qmlr.studies.specs.ModelSpec` it says which features it reads from a dataset's ``x``
 (:meth:`ModelKind.inputs`), builds and fits an ensemble with one member per seed
-(:meth:`ModelKind.fit`), and counts each member's trained parameters
+(:meth:`ModelKind.fit`: its arguments are checked once, as a :class:`FitRequest`, and the kind
+fits them in :meth:`ModelKind.fit_ensemble`), and counts each member's trained parameters
 (:meth:`ModelKind.n_params`). A fitted ensemble is any callable from inputs ``(E, B, D)`` or
 ``(B, D)`` to logits ``(E, B)``; class 1 is predicted where the logit is positive.
 
@@ -16,6 +17,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -68,6 +70,61 @@ def members_history(
     )
     losses = np.zeros((n_members, 0)) if train_loss is None else train_loss
     return History(accuracy(ensemble, x, y), val, losses)
+
+
+@dataclass(frozen=True)
+class FitRequest:
+    """What :meth:`ModelKind.fit` is asked, checked: fit an ensemble whose member ``e`` learns
+    ``(x[e], y[e])`` from ``seeds[e]``.
+
+    :param model: the ModelSpec; ``data``: the DataSpec; ``train``: training settings.
+    :param x: training inputs ``(E, N, D)`` (from :meth:`ModelKind.inputs`); ``y``: labels
+        ``(E, N)``.
+    :param seeds: one seed per member.
+    :param x_val: validation inputs ``(V, D)`` or ``(E, V, D)``; ``y_val``: their labels (both or
+        neither).
+    :param progress: show an epoch progress bar.
+    :raises ValueError: if the shapes, the seeds or the validation pair do not match.
+
+    Example:
+        >>> r = FitRequest(None, None, None, torch.zeros(2, 5, 3), torch.zeros(2, 5), [0, 1])
+        >>> r.n_members
+        2
+        >>> FitRequest(None, None, None, torch.zeros(2, 5, 3), torch.zeros(2, 5), [0])
+        Traceback (most recent call last):
+        ...
+        ValueError: 1 seeds for 2 ensemble members
+    """
+
+    model: Any
+    data: Any
+    train: Any
+    x: torch.Tensor
+    y: torch.Tensor
+    seeds: Sequence[int]
+    x_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.x.dim() != 3 or tuple(self.y.shape) != tuple(self.x.shape[:2]):
+            raise ValueError(
+                f"expected x (E, N, D) and y (E, N); got {tuple(self.x.shape)}, "
+                f"{tuple(self.y.shape)}"
+            )
+        if len(self.seeds) != self.n_members:
+            raise ValueError(f"{len(self.seeds)} seeds for {self.n_members} ensemble members")
+        if (self.x_val is None) != (self.y_val is None):
+            raise ValueError("x_val and y_val are given together or not at all")
+
+    @property
+    def n_members(self) -> int:
+        """Members of the ensemble (``E``)."""
+        return int(self.x.shape[0])
+
+    def history(self, ensemble: Ensemble, train_loss: np.ndarray | None = None) -> History:
+        """:func:`members_history` of a fitted ``ensemble`` on this request's data."""
+        return members_history(ensemble, self.x, self.y, self.x_val, self.y_val, train_loss)
 
 
 class ModelKind:
@@ -131,21 +188,39 @@ class ModelKind:
         y_val: torch.Tensor | None = None,
         progress: bool = False,
     ) -> tuple[Ensemble, History]:
-        """Fit an ensemble, member ``e`` on ``(x[e], y[e])`` from ``seeds[e]``.
+        """Fit an ensemble, member ``e`` on ``(x[e], y[e])`` from ``seeds[e]`` (the arguments are
+        those of :class:`FitRequest`, checked there; the kind's :meth:`fit_ensemble` fits).
 
-        :param model: the ModelSpec; ``data``: the DataSpec; ``train``: training settings.
-        :param x: training inputs ``(E, N, D)`` (from :meth:`inputs`); ``y``: labels ``(E, N)``.
-        :param seeds: one seed per member.
-        :param x_val: validation inputs ``(V, D)``; ``y_val``: labels ``(V,)``.
-        :param progress: show an epoch progress bar.
         :return: the fitted ensemble and its history (accuracies on all of ``x`` and on the
             validation set).
+        :raises ValueError: if the inputs, labels, seeds or validation pair do not match.
         """
-        ensemble = self.build(model, data, x.shape[-1], seeds)
+        request = FitRequest(model, data, train, x, y, seeds, x_val, y_val, progress)
+        return self.fit_ensemble(request)
+
+    def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
+        """How the kind fits a checked request (default: :meth:`build`, then
+        :func:`qmlr.core.train.fit` with :attr:`fit_options`)."""
+        ensemble = self.build(r.model, r.data, r.x.shape[-1], r.seeds)
         history = fit(
-            ensemble, x, y, train, seeds, x_val, y_val, progress=progress, **self.fit_options
+            ensemble,
+            r.x,
+            r.y,
+            r.train,
+            r.seeds,
+            r.x_val,
+            r.y_val,
+            progress=r.progress,
+            **self.fit_options,
         )
         return ensemble, history
+
+    @property
+    def fits_plainly(self) -> bool:
+        """Whether :meth:`fit` is :meth:`build` then :func:`qmlr.core.train.fit` with nothing
+        added (no options, no fitting of its own), so a caller may train it with extra
+        arguments such as sample weights."""
+        return type(self).fit_ensemble is ModelKind.fit_ensemble and not self.fit_options
 
     def n_params(self, ensemble: Ensemble) -> list[int]:
         """Trained parameters of each member of a fitted ensemble."""

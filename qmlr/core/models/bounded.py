@@ -65,7 +65,7 @@ class TanhMLPKind(ModelKind):
             raise ValueError(f"a {self.name} model needs positive hidden widths")
 
     def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, 5·tanh logit"
+        return f"MLP {list(model.hidden)}, {LOGIT_SCALE:g}·tanh logit"
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]

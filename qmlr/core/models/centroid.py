@@ -16,12 +16,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import torch
 
-from qmlr.core.models.base import Ensemble, ModelKind, members_history
+from qmlr.core.models.base import Ensemble, FitRequest, ModelKind
 from qmlr.core.train import History
 
 
@@ -50,25 +47,14 @@ class CentroidKind(ModelKind):
     training = None
     hidden_layers = False
 
-    def fit(
-        self,
-        model: Any,
-        data: Any,
-        train: Any,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        seeds: Sequence[int],
-        x_val: torch.Tensor | None = None,
-        y_val: torch.Tensor | None = None,
-        progress: bool = False,
-    ) -> tuple[Ensemble, History]:
+    def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
         means = []
-        for xe, ye in zip(x, y, strict=True):
+        for xe, ye in zip(r.x, r.y, strict=True):
             if set(ye.tolist()) != {0, 1}:
                 raise ValueError("a nearest-centroid model needs training examples of both classes")
             means.append(torch.stack([xe[ye == c].mean(dim=0) for c in (0, 1)]))
         net = Centroids(torch.stack(means))
-        return net, members_history(net, x, y, x_val, y_val)
+        return net, r.history(net)
 
     def n_params(self, ensemble: Ensemble) -> list[int]:
         return [0] * ensemble.n_members

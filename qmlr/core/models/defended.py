@@ -28,8 +28,8 @@ import numpy as np
 import torch
 
 from qmlr.core.mlp import MLP
-from qmlr.core.models.base import Ensemble, ModelKind, members_history, real_dtype
-from qmlr.core.train import History, TrainConfig, fit, per_member_bce
+from qmlr.core.models.base import Ensemble, FitRequest, ModelKind, real_dtype
+from qmlr.core.train import History, fit, per_member_bce
 
 #: Fraction of the poisoned training set held out to choose the early-stopping epoch.
 EARLY_STOP_FRACTION = 0.2
@@ -83,24 +83,14 @@ class EarlyStopMLPKind(_PaperMLPKind):
     def label(self, model: Any) -> str:
         return f"MLP {list(model.hidden)}, early stopping"
 
-    def fit(
-        self,
-        model: Any,
-        data: Any,
-        train: TrainConfig,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        seeds: Sequence[int],
-        x_val: torch.Tensor | None = None,
-        y_val: torch.Tensor | None = None,
-        progress: bool = False,
-    ) -> tuple[Ensemble, History]:
+    def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
+        x, y, seeds = r.x, r.y, r.seeds
         splits = [holdout_split(y.shape[1], s) for s in seeds]
         members = torch.arange(len(seeds))[:, None]
         keep = torch.as_tensor(np.stack([k for k, _ in splits]))
         hold = torch.as_tensor(np.stack([h for _, h in splits]))
         x_hold, y_hold = x[members, hold], y[members, hold]
-        net = self.build(model, data, x.shape[-1], seeds)
+        net = self.build(r.model, r.data, x.shape[-1], seeds)
         params = list(net.parameters())
         best = [p.detach().clone() for p in params]
         best_loss = torch.full((len(seeds),), float("inf"), dtype=torch.float64)
@@ -120,16 +110,16 @@ class EarlyStopMLPKind(_PaperMLPKind):
             net,
             x[members, keep],
             y[members, keep],
-            train,
+            r.train,
             seeds,
-            progress=progress,
+            progress=r.progress,
             on_epoch=remember_best,
         )
         with torch.no_grad():
             for p, b in zip(params, best, strict=True):
                 p.copy_(b)
         net.early_stop_epoch = best_epoch.tolist()
-        return net, members_history(net, x, y, x_val, y_val, hist.train_loss)
+        return net, r.history(net, hist.train_loss)
 
     def extra_metrics(self, ensemble: Ensemble) -> list[dict[str, Any]]:
         rows = super().extra_metrics(ensemble)

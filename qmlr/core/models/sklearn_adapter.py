@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from qmlr.core.models.base import Ensemble, ModelKind, members_history
+from qmlr.core.models.base import Ensemble, FitRequest, ModelKind
 from qmlr.core.train import History
 
 #: ``sklearn.svm.SVC`` settings of ``svc-rbf`` (scikit-learn's defaults).
@@ -81,20 +81,9 @@ class SklearnKind(ModelKind):
         """A fresh, unfitted estimator (each scikit-learn kind defines its own)."""
         raise NotImplementedError(f"model kind {self.name!r} defines no estimator")
 
-    def fit(
-        self,
-        model: Any,
-        data: Any,
-        train: Any,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        seeds: Sequence[int],
-        x_val: torch.Tensor | None = None,
-        y_val: torch.Tensor | None = None,
-        progress: bool = False,
-    ) -> tuple[Ensemble, History]:
+    def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
         estimators = []
-        for xe, ye in zip(x, y, strict=True):
+        for xe, ye in zip(r.x, r.y, strict=True):
             est = self.estimator()
             with one_blas_thread():
                 est.fit(xe.double().numpy(), ye.numpy())
@@ -102,7 +91,7 @@ class SklearnKind(ModelKind):
                 raise ValueError(f"{self.name} needs training labels of both classes 0 and 1")
             estimators.append(est)
         net = SklearnEnsemble(estimators)
-        return net, members_history(net, x, y, x_val, y_val)
+        return net, r.history(net)
 
     def n_params(self, ensemble: Ensemble) -> list[int]:
         """No parameters by default (a lazy learner keeps its training set instead)."""

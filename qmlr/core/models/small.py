@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from qmlr.core.mlp import MLP
-from qmlr.core.models.base import Ensemble, ModelKind, real_dtype
-from qmlr.core.train import History, TrainConfig, fit
+from qmlr.core.models.base import Ensemble, FitRequest, ModelKind, real_dtype
+from qmlr.core.train import History, fit
 
 #: Dimension of the fixed input reduction of ``mlp-small``.
 PCA_COMPONENTS = 10
@@ -115,23 +115,12 @@ class SmallMLPKind(ModelKind):
     def label(self, model: Any) -> str:
         return f"PCA {PCA_COMPONENTS} + MLP {list(model.hidden)}"
 
-    def fit(
-        self,
-        model: Any,
-        data: Any,
-        train: TrainConfig,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        seeds: Sequence[int],
-        x_val: torch.Tensor | None = None,
-        y_val: torch.Tensor | None = None,
-        progress: bool = False,
-    ) -> tuple[Ensemble, History]:
-        maps = [pca_map(member.double().numpy()) for member in x]
+    def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
+        maps = [pca_map(member.double().numpy()) for member in r.x]
         means = torch.as_tensor(np.stack([m for m, _ in maps]))
         directions = torch.as_tensor(np.stack([v for _, v in maps]))
-        net = ProjectedMLP(means, directions, model.hidden, seeds, dtype=real_dtype(model))
+        net = ProjectedMLP(means, directions, r.model.hidden, r.seeds, dtype=real_dtype(r.model))
         # the map is fixed: train the MLP on the inputs projected once
-        z_val = None if x_val is None else net.project(x_val)
-        history = fit(net.mlp, net.project(x), y, train, seeds, z_val, y_val, progress=progress)
+        z, z_val = net.project(r.x), None if r.x_val is None else net.project(r.x_val)
+        history = fit(net.mlp, z, r.y, r.train, r.seeds, z_val, r.y_val, progress=r.progress)
         return net, history
