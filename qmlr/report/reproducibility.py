@@ -265,7 +265,7 @@ def divergences_markdown(table: pd.DataFrame | None = None) -> str:
     :param table: :func:`divergence_table` output (default: computed).
     :return: Markdown text.
     """
-    from qmlr.report.scorecard import escape_markdown
+    from qmlr.report.markdown import escape_markdown
 
     table = divergence_table() if table is None else table
     entries = []

@@ -251,7 +251,7 @@ def sources_markdown(table: pd.DataFrame) -> str:
     :param table: :func:`sources_table` output.
     :return: MyST markdown.
     """
-    from qmlr.report.scorecard import escape_markdown as esc
+    from qmlr.report.markdown import escape_markdown as esc
 
     parts = []
     for topic, rows in table.groupby("divergence", sort=False):
