@@ -89,6 +89,10 @@ class ModelKind:
     #: decay); the default trains with plain Adam.
     fit_options: ClassVar[dict[str, Any]] = {}
 
+    #: Whether the kind can train with an input augmentation (``TrainConfig.augment``): a kind
+    #: fitted by :meth:`fit` on ``[Re, Im]`` features, whose ``augment`` hook it passes on.
+    augmentable: ClassVar[bool] = False
+
     #: Whether the kind's ModelSpec may list hidden-layer widths (no for linear, centroid and
     #: scikit-learn kinds).
     hidden_layers: ClassVar[bool] = True
@@ -130,6 +134,7 @@ class ModelKind:
         x_val: torch.Tensor | None = None,
         y_val: torch.Tensor | None = None,
         progress: bool = False,
+        augment: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
     ) -> tuple[Ensemble, History]:
         """Fit an ensemble, member ``e`` on ``(x[e], y[e])`` from ``seeds[e]``.
 
@@ -138,13 +143,17 @@ class ModelKind:
         :param seeds: one seed per member.
         :param x_val: validation inputs ``(V, D)``; ``y_val``: labels ``(V,)``.
         :param progress: show an epoch progress bar.
+        :param augment: the training-input hook of :func:`qmlr.core.train.fit` (only for an
+            :attr:`augmentable` kind; kinds that override this method take no such argument).
         :return: the fitted ensemble and its history (accuracies on all of ``x`` and on the
             validation set).
+        :raises ValueError: for an augmentation on a kind that is not :attr:`augmentable`.
         """
+        if augment is not None and not self.augmentable:
+            raise ValueError(f"model kind {self.name!r} does not train with an augmentation")
+        options = self.fit_options if augment is None else {**self.fit_options, "augment": augment}
         ensemble = self.build(model, data, x.shape[-1], seeds)
-        history = fit(
-            ensemble, x, y, train, seeds, x_val, y_val, progress=progress, **self.fit_options
-        )
+        history = fit(ensemble, x, y, train, seeds, x_val, y_val, progress=progress, **options)
         return ensemble, history
 
     def n_params(self, ensemble: Ensemble) -> list[int]:
