@@ -361,7 +361,7 @@ def augmentation_verdicts(records: pd.DataFrame, n_cells: int, profile: str) -> 
     name = "XXZ, phase augmentation"
     done = f"{len(records)} of {n_cells} cells computed"
     complete = len(records) == n_cells > 0
-    if records.empty:
+    if records.empty or records["alpha"].nunique() < 2:  # no curve yet
         mlp = Verdict(
             f"Beyond the paper: {name}, MLP, label flipping: train ≈ 1 at every α, validation "
             "falls steadily from α = 0",
