@@ -167,9 +167,11 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     expected += list(
         R.split_verdicts(R.splits_summary(splits), R.split_sizes(splits), "paper").values()
     )
-    from qmlr.studies import realizations_study
+    from qmlr.studies import augmentation_study, realizations_study
 
     expected.append(R.realization_verdict(realizations_study.records("paper"), "paper"))
+    augmented = augmentation_study.available_records("paper")
+    expected += list(R.augmentation_verdicts(*augmented, "paper").values())
     assert Counter(c.verdict for c in paper_checks) == Counter(expected)
 
 

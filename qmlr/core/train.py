@@ -20,10 +20,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
+from qmlr.core.augment import AUGMENTATIONS
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,27 @@ class TrainConfig:
     :param epochs: passes over the training set.
     :param batch_size: minibatch size; the last batch of an epoch may be smaller.
     :param lr: Adam learning rate.
+    :param augment: training-input augmentation (:data:`qmlr.core.augment.AUGMENTATIONS`):
+        ``"none"`` (the default) or ``"phase"`` (a fresh random global phase per sample and
+        epoch, :class:`qmlr.core.augment.PhaseAugmentation`). Left out of a spec's JSON form at
+        its default (the ``omit_default`` metadata of :data:`qmlr.studies.specs.OMIT_DEFAULT`),
+        so every existing spec keeps its key.
+
+    Example:
+        >>> TrainConfig(10, 32, 0.01, augment="phase").augment
+        'phase'
     """
 
     epochs: int
     batch_size: int
     lr: float
+    augment: str = field(default="none", metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         if self.epochs < 0 or self.batch_size < 1 or not self.lr > 0:
             raise ValueError(f"invalid training config {self}")
+        if self.augment not in AUGMENTATIONS:
+            raise ValueError(f"unknown augmentation {self.augment!r}; choose from {AUGMENTATIONS}")
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,7 @@ def fit(
     weight_decay: float = 0.0,
     on_epoch: Callable[[int], bool | None] | None = None,
     sample_weight: torch.Tensor | None = None,
+    augment: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
 ) -> History:
     """Train every member of ``model`` on its own data with Adam and minibatch BCE.
 
@@ -167,6 +182,13 @@ def fit(
         epoch when it returns true (early stopping), and ``train_loss`` then ends there.
     :param sample_weight: optional per-sample loss weights, shape (E, N) (default: all 1): the
         minibatch loss is the mean of ``weight · BCE``.
+    :param augment: optional hook ``(epoch, x) -> x`` giving each epoch's training inputs (of
+        ``x``'s shape), e.g. :class:`qmlr.core.augment.PhaseAugmentation`; the minibatches of the
+        epoch are drawn from its output. The final train accuracy is measured on ``x`` itself
+        (the training set as given), the validation inputs are never augmented. ``None`` (the
+        default) trains on ``x`` at every epoch. The hook is not read from ``config.augment``:
+        the caller builds it with the seeds it chooses
+        (:func:`qmlr.core.augment.input_augmentation`).
     :return: the :class:`History` of the run.
     """
     if x.dim() != 3 or y.shape != x.shape[:2]:
@@ -189,10 +211,13 @@ def fit(
         epochs = tqdm(epochs, desc="epochs", leave=False)
     for epoch in epochs:
         batch_losses = []
+        x_epoch = x if augment is None else augment(epoch, x)
+        if x_epoch.shape != x.shape:
+            raise ValueError(f"augment changed the inputs' shape to {tuple(x_epoch.shape)}")
         for start in range(0, n, config.batch_size):
             idx = orders[epoch, :, start : start + config.batch_size]
             weights = None if sample_weight is None else sample_weight[members, idx]
-            loss = per_member_bce(model(x[members, idx]), y[members, idx], weights)
+            loss = per_member_bce(model(x_epoch[members, idx]), y[members, idx], weights)
             optimizer.zero_grad(set_to_none=True)
             loss.sum().backward()
             optimizer.step()

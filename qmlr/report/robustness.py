@@ -36,7 +36,9 @@ from qmlr.report.analysis import (
     qnn_tests,
     verdict_from_tests,
 )
-from qmlr.report.uncertainty import validation_size
+from qmlr.report.phenotype import QNN_PHENOTYPE
+from qmlr.report.uncertainty import tri_not, validation_size
+from qmlr.studies.profiles import get_profile
 
 #: Short names of the corruptions in tables.
 CORRUPTION_LABELS = {"label_flip": "label flipping", "feature_random": "feature randomization"}
@@ -361,3 +363,99 @@ def realization_table(records: pd.DataFrame) -> pd.DataFrame:
             row[f"validation, α = {a}"] = f"{v.mean():.3f}" if len(v) else "–"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Phase augmentation
+# --------------------------------------------------------------------------------------------
+
+#: What "phase augmentation makes the XXZ MLP QNN-like" means (fixed before the
+#: ``phase-augmentation`` study ran): under label flipping, the augmented MLP passes every check
+#: of the controls chapter's QNN phenotype (:data:`qmlr.report.phenotype.QNN_PHENOTYPE`: learns
+#: the clean task, reproduces at most 0.2 of the flipped labels, holds its plateau to α = 0.3,
+#: α_c in [0.4, 0.6], a sharp drop), each with its existing named threshold; a check whose
+#: threshold lies inside its run-bootstrap interval leaves the answer inconclusive
+#: (:func:`qmlr.report.phenotype.phenotype_outcome`).
+AUGMENTED_QNN_LIKE_CHECKS = QNN_PHENOTYPE
+
+#: Check ids of the phase-augmentation verdicts (:func:`augmentation_verdicts`).
+AUGMENTATION_IDS = ("phase-augmentation/mlp", "phase-augmentation/phenotype")
+
+
+def augmentation_verdicts(records: pd.DataFrame, n_cells: int, profile: str) -> dict[str, Verdict]:
+    """Two verdicts on the XXZ MLP trained with phase augmentation
+    (:mod:`qmlr.studies.augmentation_study`), both beyond the paper:
+
+    * ``phase-augmentation/mlp`` (claim 1): the augmented MLP still memorizes and decays
+      (:func:`qmlr.report.analysis.mlp_claim`, the resilience chapter's criteria);
+    * ``phase-augmentation/phenotype`` (claim 2): the augmented MLP still lacks the QNN's
+      phenotype — the negation of :data:`AUGMENTED_QNN_LIKE_CHECKS` under the uncertainty rule,
+      so "not reproduced" means augmentation made the MLP QNN-like.
+
+    :param records: :func:`qmlr.studies.augmentation_study.available_records` records.
+    :param n_cells: cells the study has; with fewer records nothing is judged.
+    :param profile: the profile the records came from.
+    :return: ``{check id: verdict}``.
+    """
+    from dataclasses import replace
+
+    from qmlr.report import phenotype as P
+    from qmlr.report.analysis import mlp_claim
+
+    name = "XXZ, phase augmentation"
+    done = f"{len(records)} of {n_cells} cells computed"
+    complete = len(records) == n_cells > 0
+    if records.empty or records["alpha"].nunique() < 2:  # no curve yet
+        mlp = Verdict(
+            f"Beyond the paper: {name}, MLP, label flipping: train ≈ 1 at every α, validation "
+            "falls steadily from α = 0",
+            name,
+            None,
+        )
+        phen = Verdict(
+            f"Beyond the paper: {name}: the MLP still lacks the QNN's phenotype", name, None
+        )
+    else:
+        row = curve_summary(records, ["model"]).iloc[0]
+        mlp = mlp_claim(row, name, profile, validation_size("xxz"))
+        mlp = replace(mlp, claim="Beyond the paper: " + mlp.claim)
+        checks = P.phenotype_checks(P.phenotype_table(records))
+        sel = checks.set_index("check_id").loc[list(AUGMENTED_QNN_LIKE_CHECKS)]
+        listed = "; ".join(
+            f"{c} {'passes' if r['passed'] else 'fails'} ({r['value']:.3f}"
+            + ("" if r["conclusive"] else ", threshold inside the interval")
+            + ")"
+            for c, r in sel.iterrows()
+        )
+        evidence = (
+            f"{name}: phenotype {P.phenotype_of(checks, 'xxz', 'mlp')}; the QNN phenotype's "
+            f"checks: {listed}"
+        )
+        outcome = tri_not(P.phenotype_outcome(checks, "xxz", "mlp"))
+        point = not bool(sel["passed"].all())
+        judged = get_profile(profile).judged
+        phen = Verdict(
+            f"Beyond the paper: {name}: the MLP still lacks the QNN's phenotype",
+            evidence,
+            point if judged else None,
+            inconclusive=judged and outcome is None,
+        )
+    if not complete:  # a study still being computed is shown, never judged
+        mlp = replace(mlp, evidence=f"{mlp.evidence} ({done})", reproduced=None, inconclusive=False)
+        phen = replace(
+            phen, evidence=f"{phen.evidence} ({done})", reproduced=None, inconclusive=False
+        )
+    ids = dict(zip(("mlp", "phenotype"), AUGMENTATION_IDS, strict=True))
+    return {
+        ids["mlp"]: mlp.filed(ids["mlp"], 1, "resilience", False, _AUG_NAMES["mlp"]),
+        ids["phenotype"]: phen.filed(
+            ids["phenotype"], 2, "resilience", False, _AUG_NAMES["phenotype"]
+        ),
+    }
+
+
+#: Scorecard names of the phase-augmentation verdicts.
+_AUG_NAMES = {
+    "mlp": "XXZ: MLP with phase augmentation (memorization, decay)",
+    "phenotype": "XXZ: MLP with phase augmentation lacks the QNN's phenotype",
+}

@@ -264,15 +264,17 @@ def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
 
 
 def robustness_checks(profile: str, results_dir: str | Path | None = None) -> list[Check]:
-    """The resilience chapter's finite-shot, split and phase-realization verdicts, beyond the
-    paper: claim 2 for the QNN's, claim 1 for the MLP's, claim 3 for features vs labels.
+    """The resilience chapter's finite-shot, split, phase-realization and phase-augmentation
+    verdicts, beyond the paper: claim 2 for the QNN's (and the augmented MLP's phenotype),
+    claim 1 for the MLP's, claim 3 for features vs labels under shots.
 
     :param profile: the profile.
     :param results_dir: results folder override.
     :return: one check per verdict of :func:`qmlr.report.robustness.shots_verdicts`,
         :func:`qmlr.report.robustness.shots_feature_verdicts`,
-        :func:`qmlr.report.robustness.split_verdicts` and
-        :func:`qmlr.report.robustness.realization_verdict`.
+        :func:`qmlr.report.robustness.split_verdicts`,
+        :func:`qmlr.report.robustness.realization_verdict` and
+        :func:`qmlr.report.robustness.augmentation_verdicts`.
     """
     from qmlr.report import robustness as R
     from qmlr.studies import shots_study, splits_study
@@ -281,10 +283,13 @@ def robustness_checks(profile: str, results_dir: str | Path | None = None) -> li
     verdicts = R.shots_verdicts(shots, profile) | R.shots_feature_verdicts(shots, profile)
     records = splits_study.split_records(profile, results_dir)
     verdicts |= R.split_verdicts(R.splits_summary(records), R.split_sizes(records), profile)
-    from qmlr.studies import realizations_study
+    from qmlr.studies import augmentation_study, realizations_study
 
     realization = R.realization_verdict(realizations_study.records(profile, results_dir), profile)
-    return [Check.of(v) for v in [*verdicts.values(), realization]]
+    augmented = R.augmentation_verdicts(
+        *augmentation_study.available_records(profile, results_dir), profile
+    )
+    return [Check.of(v) for v in [*verdicts.values(), realization, *augmented.values()]]
 
 
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:

@@ -122,6 +122,8 @@ class CurvatureSpec:
                 f"flips must be one of {FLIPS} and hessian_labels one of {HESSIAN_LABELS}; got "
                 f"{self.flips!r}, {self.hessian_labels!r}"
             )
+        if self.train.augment != "none":
+            raise ValueError("this study trains without input augmentation")
         if self.flips == "train-unbalanced" and self.config != "authors-code":
             raise ValueError("train-unbalanced flips need the authors-code configuration")
         object.__setattr__(self, "alpha", round(float(self.alpha), 10))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from qmlr.studies import (
+    augmentation_study,
     code_mlp_study,
     controls_study,
     curvature_study,
@@ -51,6 +52,7 @@ STUDIES: dict[str, StudyDefinition] = {
         splits_study.DEFINITION,
         shots_study.DEFINITION,
         realizations_study.DEFINITION,
+        augmentation_study.DEFINITION,
     )
 }
 

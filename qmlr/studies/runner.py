@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from qmlr.core.augment import input_augmentation
 from qmlr.core.corrupt import corrupt
 from qmlr.core.data import Dataset, load_dataset
 from qmlr.core.models import get_kind
@@ -110,8 +111,23 @@ def train_group_model(
     x_val, y_val = model_inputs(val.x, first.model), torch.as_tensor(val.y)
     seeds = [c.model_seed() for c in cells]
     kind = get_kind(first.model.kind)
+    augmented = first.train.augment != "none"
+    options = {}
+    if augmented:  # the validation inputs stay the fixed states of data.phase_seed
+        options["augment"] = input_augmentation(
+            first.train.augment, [c.augment_seed() for c in cells]
+        )
     model, history = kind.fit(
-        first.model, first.data, first.train, x, y, seeds, x_val, y_val, progress=progress
+        first.model,
+        first.data,
+        first.train,
+        x,
+        y,
+        seeds,
+        x_val,
+        y_val,
+        progress=progress,
+        **options,
     )
     elapsed = time.perf_counter() - start
     with torch.no_grad():
@@ -142,6 +158,7 @@ def train_group_model(
             **environment_provenance(),
             "poison_seed": cell.poison_seed(),
             "model_seed": cell.model_seed(),
+            **({"augment_seed": cell.augment_seed()} if augmented else {}),
             "ensemble_size": len(cells),
             "ensemble_index": i,
             "ensemble_keys": [c.key() for c in cells],

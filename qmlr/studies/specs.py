@@ -235,6 +235,11 @@ class CellSpec:
         object.__setattr__(self, "alpha", round(alpha, 10))
         if self.run < 0:
             raise ValueError("run must be >= 0")
+        if self.train.augment != "none":
+            if self.data.name != "xxz":
+                raise ValueError("a phase augmentation needs complex states: the XXZ dataset")
+            if not get_kind(self.model.kind).augmentable:
+                raise ValueError(f"model kind {self.model.kind!r} does not train with augmentation")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (tuples become lists)."""
@@ -275,6 +280,30 @@ class CellSpec:
             self.model.kind,
             self.model.hidden,
             self.model.depth,
+            self.corruption,
+            self.alpha,
+            self.run,
+        )
+
+    def augment_seed(self) -> int:
+        """Seed of the training-input augmentation's draws (``train.augment``), one stream per
+        cell; unused without augmentation.
+
+        Example:
+            >>> from qmlr.core.train import TrainConfig
+            >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
+            ...                 TrainConfig(2, 8, 0.01, augment="phase"), "label_flip", 0.1, 0)
+            >>> cell.augment_seed() == cell.model_seed()
+            False
+        """
+        return derive_seed(
+            self.base_seed,
+            "augment",
+            self.train.augment,
+            self.data.name,
+            self.data.phase_seed,
+            self.model.kind,
+            self.model.hidden,
             self.corruption,
             self.alpha,
             self.run,

@@ -285,6 +285,8 @@ class UnlearningSpec:
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must lie in (0, 1) (a forget set is needed), got {alpha!r}")
         object.__setattr__(self, "alpha", round(alpha, 10))
+        if self.train.augment != "none":
+            raise ValueError("this study trains without input augmentation")
         if self.run < 0:
             raise ValueError("run must be >= 0")
         methods = tuple(self.methods)

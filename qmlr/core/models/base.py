@@ -84,6 +84,8 @@ class FitRequest:
     :param x_val: validation inputs ``(V, D)`` or ``(E, V, D)``; ``y_val``: their labels (both or
         neither).
     :param progress: show an epoch progress bar.
+    :param augment: a training-input hook ``(epoch, x) -> x`` (:func:`qmlr.core.train.fit`), or
+        ``None``.
     :raises ValueError: if the shapes, the seeds or the validation pair do not match.
 
     Example:
@@ -105,6 +107,7 @@ class FitRequest:
     x_val: torch.Tensor | None = None
     y_val: torch.Tensor | None = None
     progress: bool = False
+    augment: Callable[[int, torch.Tensor], torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         if self.x.dim() != 3 or tuple(self.y.shape) != tuple(self.x.shape[:2]):
@@ -145,6 +148,10 @@ class ModelKind:
     #: Extra keyword arguments of :func:`qmlr.core.train.fit` for this kind (e.g. a weight
     #: decay); the default trains with plain Adam.
     fit_options: ClassVar[dict[str, Any]] = {}
+
+    #: Whether the kind can train with an input augmentation (``TrainConfig.augment``): a kind
+    #: fitted by :meth:`fit` on ``[Re, Im]`` features, whose ``augment`` hook it passes on.
+    augmentable: ClassVar[bool] = False
 
     #: Whether the kind's ModelSpec may list hidden-layer widths (no for linear, centroid and
     #: scikit-learn kinds).
@@ -187,20 +194,29 @@ class ModelKind:
         x_val: torch.Tensor | None = None,
         y_val: torch.Tensor | None = None,
         progress: bool = False,
+        augment: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
     ) -> tuple[Ensemble, History]:
         """Fit an ensemble, member ``e`` on ``(x[e], y[e])`` from ``seeds[e]`` (the arguments are
         those of :class:`FitRequest`, checked there; the kind's :meth:`fit_ensemble` fits).
 
+        :param augment: the training-input hook of :func:`qmlr.core.train.fit` (only for an
+            :attr:`augmentable` kind).
         :return: the fitted ensemble and its history (accuracies on all of ``x`` and on the
             validation set).
-        :raises ValueError: if the inputs, labels, seeds or validation pair do not match.
+        :raises ValueError: if the inputs, labels, seeds or validation pair do not match, or for
+            an augmentation on a kind that is not :attr:`augmentable`.
         """
-        request = FitRequest(model, data, train, x, y, seeds, x_val, y_val, progress)
+        if augment is not None and not self.augmentable:
+            raise ValueError(f"model kind {self.name!r} does not train with an augmentation")
+        request = FitRequest(model, data, train, x, y, seeds, x_val, y_val, progress, augment)
         return self.fit_ensemble(request)
 
     def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
         """How the kind fits a checked request (default: :meth:`build`, then
-        :func:`qmlr.core.train.fit` with :attr:`fit_options`)."""
+        :func:`qmlr.core.train.fit` with :attr:`fit_options` and the request's augmentation)."""
+        options = (
+            self.fit_options if r.augment is None else {**self.fit_options, "augment": r.augment}
+        )
         ensemble = self.build(r.model, r.data, r.x.shape[-1], r.seeds)
         history = fit(
             ensemble,
@@ -211,7 +227,7 @@ class ModelKind:
             r.x_val,
             r.y_val,
             progress=r.progress,
-            **self.fit_options,
+            **options,
         )
         return ensemble, history
 

@@ -27,6 +27,7 @@ class MLPKind(ModelKind):
     name = "mlp"
     training = "mlp"
     records_n_params = False
+    augmentable = True
 
     def validate(self, model: Any) -> None:
         if not model.hidden or min(model.hidden) < 1:
