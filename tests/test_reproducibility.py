@@ -120,3 +120,11 @@ def test_recompute_check_reproduces_a_stored_cell(tmp_path: Path) -> None:
 def test_recompute_check_needs_results(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         R.recompute_check("resilience", tmp_path)
+
+
+def test_every_registered_study_is_in_the_provenance_and_seed_audit() -> None:
+    """The reproducibility chapter's tables cover every study the registry lists."""
+    from qmlr.report.reproducibility import STUDIES as AUDITED
+    from qmlr.studies.registry import STUDIES as REGISTERED
+
+    assert sorted(AUDITED) == sorted(REGISTERED)

@@ -42,6 +42,10 @@ STUDIES = (
     "normalization",
     "encoding",
     "code-mlp",
+    "splits",
+    "shots",
+    "phase-realizations",
+    "phase-augmentation",
 )
 
 
