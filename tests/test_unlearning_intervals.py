@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from unlearning_rows import unlearning_row
 
 from qmlr.core.unlearn import METHODS
 from qmlr.report import unlearning as UR
@@ -30,21 +31,7 @@ def records(mlp_levels: list[float], mlp_forget: list[float], steps: int = 50) -
                 else:
                     val = np.where(step >= 3, 0.95, 0.80)
                     forget = np.where(step >= 3, 0.0, 0.5)
-                for s in step:
-                    rows.append(
-                        dict(
-                            dataset="mnist",
-                            phase="",
-                            model=model,
-                            setting="si" if model == "mlp" else "paper-figure",
-                            role="main",
-                            method=method,
-                            run=run,
-                            step=int(s),
-                            val_accuracy=val[s],
-                            forget_accuracy=forget[s],
-                        )
-                    )
+                rows += [unlearning_row(model, method, run, s, val, forget) for s in step]
     return pd.DataFrame(rows)
 
 

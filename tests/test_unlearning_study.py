@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from unlearning_rows import unlearning_row
 
 import qmlr.studies.unlearning_study as U
 from qmlr.core.train import TrainConfig, accuracy
@@ -209,24 +210,11 @@ def synthetic_records(mlp_lags: bool, runs: int = 3, steps: int = 50) -> pd.Data
                 val = np.where(step >= reach, 0.95, 0.80)
                 forget = np.where(step >= reach, 0.0, 0.5)
             for run in range(runs):
-                for s in step:
-                    rows.append(
-                        dict(
-                            dataset="mnist",
-                            phase="",
-                            model=model,
-                            setting="si" if model == "mlp" else "paper-figure",
-                            role="main",
-                            method=method,
-                            run=run,
-                            step=int(s),
-                            val_accuracy=val[s],
-                            forget_accuracy=forget[s],
-                            retain_accuracy=val[s],
-                            train_accuracy=val[s],
-                            forget_loss=1.0,
-                        )
-                    )
+                rows += [
+                    unlearning_row(model, method, run, s, val, forget, retain_accuracy=val[s],
+                                   train_accuracy=val[s], forget_loss=1.0)
+                    for s in step
+                ]  # fmt: skip
     return pd.DataFrame(rows)
 
 
