@@ -198,3 +198,50 @@ def test_a_model_at_chance_has_no_phenotype(syn) -> None:
     assert P.models_with_phenotype(table, "QNN") == {"mnist": []}
     assert "Not learning the clean task" in P.verdict_paragraph(table, "paper")
     assert P.phenotype_verdicts(table, "paper")[P.INTERPRETATION_ID].reproduced is True
+
+
+def _straddle(table, model: str, column: str, threshold: float):
+    """``table`` with ``model``'s label-flipping interval of ``column`` around ``threshold``."""
+    table = table.copy()
+    row = (table["model"] == model) & (table["corruption"] == "label_flip")
+    table.loc[row, f"{column}_low"] = threshold - 0.01
+    table.loc[row, f"{column}_high"] = threshold + 0.01
+    return table
+
+
+def test_sharing_is_inconclusive_where_the_threshold_is_inside_the_interval(syn) -> None:
+    table = P.phenotype_table(syn.study())
+    clear = P.sharing_outcomes(table)
+    assert clear[1] == {"mnist": [("mlp", False), ("centroid", True)]}
+    assert clear[2]["mnist"] == [("mlp", False), ("centroid", True)]
+    assert [o for _, o in clear[3]["mnist"]] == [True, True]
+    open_ = _straddle(table, "centroid", "memorization", P.NO_MEMORIZATION_LEVEL)
+    outcomes = P.sharing_outcomes(open_)
+    assert outcomes[1]["mnist"] == [("mlp", False), ("centroid", None)]
+    assert outcomes[2]["mnist"] == [("mlp", False), ("centroid", None)]
+    shared = P.shared_behaviour(open_)
+    assert shared[1] == "no memorization — MNIST 1 vs 9: nearest centroid ?"
+    assert shared[2] == "QNN phenotype — MNIST 1 vs 9: nearest centroid ?"
+    # a conclusive failure elsewhere in the phenotype decides: not shared, not marked
+    failing = _straddle(open_, "centroid", "clean_val", P.LEARNS_LEVEL)
+    failing.loc[failing["model"] == "centroid", "clean_val_high"] = P.LEARNS_LEVEL - 0.01
+    failing.loc[failing["model"] == "centroid", "clean_val"] = P.LEARNS_LEVEL - 0.02
+    assert P.shared_behaviour(failing)[2] == "QNN phenotype — MNIST 1 vs 9: none"
+
+
+def test_feature_sharing_reads_the_area_difference_interval(syn) -> None:
+    table = P.phenotype_table(syn.study())
+    row = table[(table["model"] == "centroid") & (table["corruption"] == "label_flip")].iloc[0]
+    assert row["val_area_low"] <= row["val_area"] <= row["val_area_high"]
+    assert len(row["val_area_boot"]) == 2000
+    flip = (table["model"] == "centroid") & (table["corruption"] == "label_flip")
+    feat = (table["model"] == "centroid") & (table["corruption"] == "feature_random")
+    close = table.copy()
+    gap = float(close.loc[feat, "val_area"].iloc[0] - close.loc[flip, "val_area"].iloc[0])
+    close.loc[flip, "val_area"] += gap - 1e-3  # the difference now 0.001: 0 inside its interval
+    noise = np.linspace(-0.05, 0.05, 2000)
+    boot = close.loc[feat, "val_area_boot"].iloc[0] - 1e-3 - noise
+    old = close["val_area_boot"]
+    close["val_area_boot"] = [boot if f else b for f, b in zip(flip, old, strict=True)]
+    assert dict(P.sharing_outcomes(close)[3]["mnist"])["centroid"] is None
+    assert "nearest centroid ?" in P.shared_behaviour(close)[3]

@@ -38,6 +38,7 @@ import pandas as pd
 
 from qmlr.report.analysis import Verdict
 from qmlr.report.markdown import _myst_table, escape_markdown, frame_markdown  # noqa: F401
+from qmlr.report.sharing import mark_note
 from qmlr.report.uncertainty import INCONCLUSIVE_LABEL
 from qmlr.studies.profiles import get_profile
 
@@ -386,7 +387,8 @@ def summary_markdown(
     :param cards: :func:`scorecard` output.
     :param profile: the profile the verdicts came from (named in the caption).
     :param shared: per claim, which other models share the QNN's behaviour
-        (:func:`qmlr.report.phenotype.shared_behaviour`); adds a column when given.
+        (:func:`qmlr.report.phenotype.shared_behaviour`); adds a column when given (a model
+        marked ? shares it inconclusively at this scale, :mod:`qmlr.report.sharing`).
     :return: MyST markdown, to be displayed with ``IPython.display.Markdown``.
     """
     rows = [
@@ -410,6 +412,8 @@ def summary_markdown(
             " The last column names the other models — the MLP and the classical controls of "
             f"{chapter_link('controls')} — that share the QNN's behaviour."
         )
+        note = mark_note(shared.values())
+        caption += f" {note}" if note else ""
         header.append("shares the QNN's behaviour")
     return _myst_table(caption, "tab-scorecard", header, rows)
 
@@ -540,9 +544,9 @@ def interpretation_summary(table: pd.DataFrame, profile: str) -> str:
     from qmlr.report import phenotype as P
 
     verdict = P.phenotype_verdicts(table, profile)[P.INTERPRETATION_ID]
-    shared = P.models_with_phenotype(table, "QNN")
-    text = P.per_dataset_text(shared) if any(shared.values()) else None
-    return interpretation_sentence(verdict, text)
+    shared = P.sharing_outcomes(table)[2]
+    sure = any(o is True for pairs in shared.values() for _, o in pairs)
+    return interpretation_sentence(verdict, P.per_dataset_marked(shared) if sure else None)
 
 
 def summary_sentence(

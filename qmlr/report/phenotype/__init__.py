@@ -28,6 +28,7 @@ from qmlr.report.phenotype.checks import (
     PhenotypeCheck,
     discrimination,
     models_with_phenotype,
+    per_dataset_marked,
     per_dataset_text,
     phenotype_checks,
     phenotype_of,
@@ -35,6 +36,7 @@ from qmlr.report.phenotype.checks import (
     phenotype_verdicts,
     phenotypes,
     shared_behaviour,
+    sharing_outcomes,
 )
 from qmlr.report.phenotype.display import (
     check_legend,
@@ -100,6 +102,7 @@ __all__ = [
     "model_order",
     "models_with_phenotype",
     "paper_n_params",
+    "per_dataset_marked",
     "per_dataset_text",
     "phenotype_checks",
     "phenotype_of",
@@ -108,6 +111,7 @@ __all__ = [
     "phenotype_verdicts",
     "phenotypes",
     "shared_behaviour",
+    "sharing_outcomes",
     "steepest_drop",
     "verdict_paragraph",
 ]

@@ -13,6 +13,7 @@ from qmlr.report.analysis import (
     INTERVAL_LEVEL,
     PLATEAU_TOLERANCE,
     Verdict,
+    area_difference_test,
 )
 from qmlr.report.phenotype.measures import (
     DROP_STEP,
@@ -29,6 +30,7 @@ from qmlr.report.phenotype.measures import (
     model_name,
     model_order,
 )
+from qmlr.report.sharing import listed
 from qmlr.report.uncertainty import (
     Interval,
     tri_all,
@@ -408,17 +410,61 @@ def per_dataset_text(models: dict[str, list[str]]) -> str:
     return "; ".join(f"{DATASET_NAMES.get(d, d)}: {_names(m)}" for d, m in sorted(models.items()))
 
 
+def sharing_outcomes(table: pd.DataFrame) -> dict[int, dict[str, list[tuple[str, bool | None]]]]:
+    """For claims 1–3: per dataset, every model but the QNN with whether it shares the QNN's
+    behaviour under the uncertainty rule (``None``: a threshold inside the interval).
+
+    Claim 1: ``no-memorization`` (:func:`phenotype_checks`'s outcome); claim 2: the QNN's
+    phenotype (:func:`phenotype_outcome`); claim 3: area under the validation curve larger
+    under feature randomization than under label flipping
+    (:func:`qmlr.report.analysis.area_difference_test`, the resilience chapter's claim-3 test).
+
+    :param table: :func:`phenotype_table` of the MLP, the QNN and the controls.
+    :return: ``{claim: {dataset: [(model kind, outcome), …]}}`` in display order.
+    """
+    checks = phenotype_checks(table)
+    out: dict[int, dict[str, list[tuple[str, bool | None]]]] = {1: {}, 2: {}, 3: {}}
+    for dataset in sorted(table["dataset"].unique()):
+        sel = checks[(checks["dataset"] == dataset) & (checks["check_id"] == "no-memorization")]
+        models = [m for m in model_order(list(sel["model"])) if m != "qnn"]
+        no_mem = dict(zip(sel["model"], sel["outcome"], strict=True))
+        out[1][dataset] = [(m, no_mem[m]) for m in models]
+        out[2][dataset] = [(m, phenotype_outcome(checks, dataset, m)) for m in models]
+        rows = table[table["dataset"] == dataset].set_index(["model", "corruption"])
+        out[3][dataset] = [
+            (m, area_difference_test(rows.loc[(m, "feature_random")],
+                                     rows.loc[(m, "label_flip")], m).outcome)
+            for m in models
+            if (m, "feature_random") in rows.index and (m, "label_flip") in rows.index
+        ]  # fmt: skip
+    return out
+
+
+def per_dataset_marked(models: dict[str, list[tuple[str, bool | None]]]) -> str:
+    """:func:`per_dataset_text` of the models that share (``True``) or may share (``None``,
+    marked :data:`qmlr.report.sharing.SHARING_MARK`).
+
+    Example:
+        >>> per_dataset_marked({"mnist": [("centroid", None), ("logistic", False)], "xxz": []})
+        'MNIST 1 vs 9: nearest centroid ?; XXZ: none'
+    """
+    return "; ".join(
+        f"{DATASET_NAMES.get(d, d)}: {listed((model_name(m), o) for m, o in pairs)}"
+        for d, pairs in sorted(models.items())
+    )
+
+
 def shared_behaviour(
     table: pd.DataFrame, unlearning: str | None = None, curvature: str | None = None
 ) -> dict[int, str]:
-    """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim.
+    """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim,
+    under the uncertainty rule: a model whose sharing is inconclusive at this scale is marked
+    :data:`qmlr.report.sharing.SHARING_MARK` (:mod:`qmlr.report.sharing`).
 
-    Claim 1: the models that, like the QNN, do *not* memorize the flipped labels; claims 2 and
-    4: those with the QNN's phenotype (the capacity sweep runs no controls, so claim 4 reads the
-    paper-size curves); claim 3: those hurt less by feature randomization than by label flipping
-    (larger area under the validation curve); claim 5: ``unlearning`` when given (the unlearning
+    Claims 1–3: :func:`sharing_outcomes` (claim 4: the capacity sweep runs no controls, so it
+    reads the paper-size curves of claim 2); claim 5: ``unlearning`` when given (the unlearning
     study's memorizing-QNN and control series, see
-    :func:`qmlr.studies.unlearning_study.amenability_sharing`); claim 6: ``curvature`` when given
+    :func:`qmlr.report.unlearning.amenability_sharing`); claim 6: ``curvature`` when given
     (the curvature study's gradient-trained controls under the QNN's trace-ratio check,
     :func:`qmlr.report.curvature.curvature_sharing`).
 
@@ -427,37 +473,12 @@ def shared_behaviour(
     :param curvature: claim 6's text, if measured.
     :return: ``{claim: text}`` for claims 1–6.
     """
-    checks = phenotype_checks(table)
-    qnn_like = models_with_phenotype(table, "QNN")
-
-    def per_dataset(pick: Callable[[str], list[str]]) -> str:
-        return per_dataset_text({d: pick(d) for d in sorted(table["dataset"].unique())})
-
-    def passing(check_id: str) -> Callable[[str], list[str]]:
-        def pick(dataset: str) -> list[str]:
-            sel = checks[(checks["dataset"] == dataset) & (checks["check_id"] == check_id)]
-            return [
-                m
-                for m in model_order(list(sel["model"]))
-                if m != "qnn" and bool(sel[sel["model"] == m]["passed"].iloc[0])
-            ]
-
-        return pick
-
-    def feature_milder(dataset: str) -> list[str]:
-        sel = table[table["dataset"] == dataset].pivot_table(
-            index="model", columns="corruption", values="val_area"
-        )
-        if not {"label_flip", "feature_random"} <= set(sel.columns):
-            return []
-        ok = sel["feature_random"] > sel["label_flip"]
-        return [m for m in model_order(list(sel.index)) if m != "qnn" and bool(ok[m])]
-
+    outcomes = sharing_outcomes(table)
     untested = "not measured on the controls"
     return {
-        1: "no memorization — " + per_dataset(passing("no-memorization")),
-        2: "QNN phenotype — " + per_dataset_text(qnn_like),
-        3: "feature randomization milder — " + per_dataset(feature_milder),
+        1: "no memorization — " + per_dataset_marked(outcomes[1]),
+        2: "QNN phenotype — " + per_dataset_marked(outcomes[2]),
+        3: "feature randomization milder — " + per_dataset_marked(outcomes[3]),
         4: "no controls in the capacity sweep; at the paper's sizes as claim 2",
         5: unlearning or untested,
         6: curvature or untested,

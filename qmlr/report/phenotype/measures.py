@@ -179,8 +179,9 @@ def _bounds(name: str, interval: Interval) -> dict[str, float]:
 def curve_intervals(group: pd.DataFrame, alphas: np.ndarray, val: np.ndarray) -> dict:
     """Run-to-run bootstrap bounds (:mod:`qmlr.report.uncertainty`) of every measure a check
     reads, for one curve: ``<measure>_low`` / ``_high`` of ``memorization``, ``clean_val``,
-    ``steepest_drop`` and ``plateau_margin_<α>`` for each α of :data:`PLATEAU_ALPHAS` (whose
-    point values are returned too).
+    ``steepest_drop``, ``val_area`` (with ``val_area_boot``, its bootstrap samples, for claim
+    3's difference between corruptions) and ``plateau_margin_<α>`` for each α of
+    :data:`PLATEAU_ALPHAS` (whose point values are returned too).
 
     :param group: the curve's records.
     :param alphas: its α grid; ``val``: validation accuracy per run and α.
@@ -197,14 +198,17 @@ def curve_intervals(group: pd.DataFrame, alphas: np.ndarray, val: np.ndarray) ->
     stats = {
         "clean_val": lambda v: float(v[0]),
         "steepest_drop": lambda v: steepest_drop(alphas, v),
+        "val_area": lambda v: float(np.trapezoid(v, alphas)),
         **{
             f"plateau_margin_{a:.1f}": (lambda v, a=a: plateau_margin(alphas, v, a))
             for a in PLATEAU_ALPHAS
         },
     }
     for name, stat in stats.items():
-        interval, _ = bootstrap_interval(stat, [val])
+        interval, samples = bootstrap_interval(stat, [val])
         out |= _bounds(name, interval)
+        if name == "val_area":
+            out["val_area_boot"] = samples
         if name.startswith("plateau_margin"):
             out[name] = interval.estimate
     return out
@@ -220,7 +224,8 @@ def phenotype_table(records: pd.DataFrame) -> pd.DataFrame:
         ``clean_val``, ``plateau_end`` (:func:`qmlr.report.analysis.plateau_end`), ``alpha_c`` /
         ``alpha_c_low`` / ``alpha_c_high`` (:func:`qmlr.report.analysis.bootstrap_critical_alpha`),
         ``steepest_drop`` (:func:`steepest_drop`), ``val_area`` (trapezoidal area under the
-        run-mean validation curve) and ``runs``; rows in dataset, corruption, model order.
+        run-mean validation curve), ``runs`` and the intervals of :func:`curve_intervals`;
+        rows in dataset, corruption, model order.
     """
     missing = [c for c in RECORD_COLUMNS if c not in records.columns]
     if missing:

@@ -1,0 +1,74 @@
+"""Which models share a behaviour, under the uncertainty rule of :mod:`qmlr.report.uncertainty`.
+
+The book's interpretation names the models (the MLP, the classical controls, the memorizing QNN)
+that share a behaviour of the QNN. Each such yes/no compares a measured number with a threshold;
+where the threshold lies inside the number's run-to-run bootstrap interval the answer is
+*inconclusive at this scale*, and the model is listed with the scorecard's mark
+:data:`SHARING_MARK` instead of as sharing (a conclusive "no" leaves it out).
+
+Example:
+    >>> listed([("logistic", True), ("centroid", None), ("mlp", False)])
+    'logistic, centroid ?'
+    >>> yes_no(None), yes_no(True), yes_no(False)
+    ('?', 'yes', 'no')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from qmlr.report.uncertainty import INCONCLUSIVE_LABEL
+
+#: The mark of an inconclusive sharing (the scorecard's mark of an inconclusive verdict).
+SHARING_MARK = "?"
+
+
+def marked(name: str, outcome: bool | None) -> str:
+    """``name``, followed by :data:`SHARING_MARK` where ``outcome`` is inconclusive (``None``).
+
+    Example:
+        >>> marked("logistic", None), marked("logistic", True)
+        ('logistic ?', 'logistic')
+    """
+    return name if outcome is not None else f"{name} {SHARING_MARK}"
+
+
+def listed(outcomes: Iterable[tuple[str, bool | None]], empty: str = "none") -> str:
+    """The names whose outcome is ``True`` or inconclusive (marked), comma-separated.
+
+    :param outcomes: ``(name, outcome)`` pairs; ``False`` leaves a name out.
+    :param empty: the text where no name is left.
+    :return: e.g. ``"logistic, centroid ?"``.
+    """
+    names = [marked(n, o) for n, o in outcomes if o is not False]
+    return ", ".join(names) or empty
+
+
+def yes_no(outcome: bool | None) -> str:
+    """A table cell: ``"yes"``, ``"no"`` or :data:`SHARING_MARK` (inconclusive)."""
+    return SHARING_MARK if outcome is None else ("yes" if outcome else "no")
+
+
+def inconclusive_names(outcomes: Iterable[tuple[str, bool | None]]) -> list[str]:
+    """The names whose outcome is inconclusive.
+
+    Example:
+        >>> inconclusive_names([("a", None), ("b", True)])
+        ['a']
+    """
+    return [n for n, o in outcomes if o is None]
+
+
+def mark_note(texts: Iterable[str]) -> str:
+    """A sentence explaining :data:`SHARING_MARK`, or ``""`` where no text carries it.
+
+    Example:
+        >>> mark_note(["a, b"]), mark_note(["a ?"])[:24]
+        ('', 'A model marked ? shares ')
+    """
+    if not any(f" {SHARING_MARK}" in t for t in texts):
+        return ""
+    return (
+        f"A model marked {SHARING_MARK} shares the behaviour {INCONCLUSIVE_LABEL}: the threshold "
+        "lies inside the run-to-run bootstrap interval of the number it judges."
+    )
