@@ -184,3 +184,33 @@ def test_methods_table_has_one_row_per_configuration_and_model():
     table = R.methods_table(get_profile("paper"))
     assert len(table) == 4 + 5 + 4 and set(table["configuration"]) == {"si", "authors-code"}
     assert table["scope"].nunique() == len(R.SCOPES)
+
+
+def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
+    records = _fake_records(
+        {
+            ("si", "mlp"): [1.0, 5.0, 20.0, 100.0],
+            ("si", "qnn"): [1.0, 0.9, 0.8, 0.5],
+            ("si", "logistic"): [1.0, 0.95, 0.9, 0.8],
+            ("si", "mlp-small"): [1.0, 0.95, 0.9, 0.8],
+        }
+    )
+    clear = R.curvature_sharing(records)
+    assert "falling (MNIST, SI configuration): logistic, mlp-small;" in clear
+    assert R.controls_open_text(records).startswith("No control's trace-ratio shape")
+    table = R.controls_table(records).set_index("model")
+    assert table.loc["logistic", "≤ 1 and falling"] == "yes"
+    assert table.loc["logistic", "rises strongly"] == "no"
+    # one run of mlp-small at α = 0.2 far above the clean trace: mean ratio ≈ 1.17 > 1, but a
+    # resample of the other run alone gives 0.95, so the ceiling 1 lies inside the interval
+    late = (records["model"] == "mlp-small") & (records["alpha"] == 0.2) & (records["run"] == 1)
+    records.loc[late, "trace"] = 1.5
+    checks = R.shape_checks(R.with_scope(records).query("scope == 'si'"))
+    row = checks[checks["model"] == "mlp-small"].iloc[0]
+    assert not row["qnn_like"] and R.shape_outcome(row["qnn_tests"]) is None
+    text = R.curvature_sharing(records)
+    assert "falling (MNIST, SI configuration): logistic, mlp-small ?;" in text
+    assert R.controls_table(records).set_index("model").loc["mlp-small", "≤ 1 and falling"] == "?"
+    note = R.controls_open_text(records)
+    assert note.startswith("Inconclusive at this scale") and "mlp-small (≤ 1 and falling: " in note
+    assert "logistic" not in note and "vs 1" in note

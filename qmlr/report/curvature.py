@@ -9,6 +9,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -38,7 +40,14 @@ from qmlr.report.curvature_tables import (
     trace_ratios,
     with_scope,
 )
-from qmlr.report.uncertainty import ThresholdTest, tri_all, tri_not
+from qmlr.report.sharing import listed, yes_no
+from qmlr.report.uncertainty import (
+    INCONCLUSIVE_LABEL,
+    INTERVAL_LEVEL,
+    ThresholdTest,
+    tri_all,
+    tri_not,
+)
 from qmlr.studies.curvature_study import FLIPS, HESSIAN_LABELS, MODEL_KINDS
 
 __all__ = [
@@ -51,6 +60,7 @@ __all__ = [
     "SCOPE_TEXT",
     "claim6_verdicts",
     "claim_verdicts",
+    "controls_open_text",
     "controls_table",
     "controls_verdict",
     "curvature_sharing",
@@ -61,6 +71,7 @@ __all__ = [
     "readings_frame",
     "readings_table",
     "scorecard_checks",
+    "shape_outcome",
     "summary_table",
     "trace_ratios",
     "with_scope",
@@ -250,15 +261,20 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: see :func:`shape_checks`.
-    :return: one row per model: ``α = …`` columns, ``≤ 1 and falling`` and ``rises strongly``.
+    :return: one row per model: ``α = …`` columns, ``≤ 1 and falling`` and ``rises strongly``,
+        each ``yes`` / ``no`` under the uncertainty rule (:func:`shape_outcome`), ``?`` where a
+        threshold lies inside its run-bootstrap interval, ``None`` where not judged.
     """
     checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
     rows = []
     for r in checks.itertuples():
         row = {"model": r.model, **{f"α = {a:g}": v for a, v in sorted(r.means.items())}}
         row["dead runs"] = r.dead
-        row["≤ 1 and falling"] = r.qnn_like
-        row["rises strongly"] = r.mlp_like
+        for column, point, tests in (
+            ("≤ 1 and falling", r.qnn_like, r.qnn_tests),
+            ("rises strongly", r.mlp_like, r.mlp_tests),
+        ):
+            row[column] = None if point is None else yes_no(shape_outcome(tests))
         rows.append(row)
     order = {m: i for i, m in enumerate(MODEL_KINDS)}
     frame = pd.DataFrame(rows)
@@ -281,13 +297,57 @@ def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str |
         return None
     if controls["qnn_like"].isna().any():
         return "trace ratio (MNIST, SI configuration): not evaluated at this profile"
-    qnn_like = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
-    mlp_like = [m for m, ok in zip(controls["model"], controls["mlp_like"], strict=True) if ok]
+    models = list(controls["model"])
+    qnn_like = listed(zip(models, map(shape_outcome, controls["qnn_tests"]), strict=True))
+    mlp_like = listed(zip(models, map(shape_outcome, controls["mlp_tests"]), strict=True))
     return (
         f"trace ratio ≤ {QNN_RATIO_CEILING:g} and falling (MNIST, SI configuration): "
-        f"{', '.join(qnn_like) or 'none'}; rising ≥ {STRONG_RISE:g}× like the MLP's claim: "
-        f"{', '.join(mlp_like) or 'none'}"
+        f"{qnn_like}; rising ≥ {STRONG_RISE:g}× like the MLP's claim: {mlp_like}"
     )
+
+
+def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
+    """Which controls' claim-6 shapes (``si``, real Hessian) are inconclusive at this scale —
+    marked ``?`` in :func:`controls_table` and :func:`curvature_sharing` — with the tests whose
+    threshold lies inside the run-bootstrap interval.
+
+    :param records: :func:`records_frame` output.
+    :param min_noisy_alphas: see :func:`shape_checks`.
+    :return: Markdown text (``""`` without judged controls).
+    """
+    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    controls = checks[~checks["model"].isin(MODEL_KINDS) & checks["qnn_like"].notna()]
+    if controls.empty:
+        return ""
+    parts = [
+        f"{r.model} ({shape}: "
+        + "; ".join(f"{t.name} {t.value.text()} vs {t.threshold_text}"
+                    for t in tests if t.state == "inconclusive")
+        + ")"
+        for r in controls.itertuples()
+        for shape, tests in (("≤ 1 and falling", r.qnn_tests), ("rises strongly", r.mlp_tests))
+        if shape_outcome(tests) is None
+    ]  # fmt: skip
+    if not parts:
+        return f"No control's trace-ratio shape is {INCONCLUSIVE_LABEL}."
+    return (
+        f"{INCONCLUSIVE_LABEL.capitalize()} (marked ?: a threshold lies inside the run-bootstrap "
+        f"interval of the number it judges, {INTERVAL_LEVEL:.0%}): " + "; ".join(parts) + "."
+    )
+
+
+def shape_outcome(tests: Sequence[ThresholdTest]) -> bool | None:
+    """A claim-6 shape under the uncertainty rule: the three-valued "and" of its threshold tests
+    (:func:`shape_checks`' ``qnn_tests`` / ``mlp_tests``); ``None``: inconclusive at this scale.
+
+    Example:
+        >>> from qmlr.report.uncertainty import Interval
+        >>> ok = ThresholdTest("max", Interval(0.5, 0.4, 0.6), (1.0,), True)
+        >>> open_ = ThresholdTest("step", Interval(0.0, -1.0, 1.0), (0.0,), True)
+        >>> shape_outcome([ok]), shape_outcome([ok, open_])
+        (True, None)
+    """
+    return tri_all(t.outcome for t in tests)
 
 
 def claim_verdicts(
