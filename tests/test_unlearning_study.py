@@ -466,36 +466,6 @@ def test_amenability_counts_steps_only_from_a_start_below_retrain():
     assert "not tested" in UR.describe_amenability(summary, qnn)
 
 
-def _summary_rows(series, val_start: float, steps: int | None) -> list[dict]:
-    return [
-        {
-            **series.coords,
-            "method": method,
-            "val_start": val_start,
-            "retrain_val_final": 0.95,
-            "steps_to_retrain": steps,
-        }
-        for method in U.APPROXIMATE
-    ]
-
-
-def test_amenability_sharing_separates_a_start_at_retrain_from_a_quick_reach():
-    at_level, quick, slow = U.CONTROL_SERIES[0], U.CONTROL_SERIES[1], U.MEMORIZING_SERIES[0]
-    summary = pd.DataFrame(
-        _summary_rows(at_level, 0.95, 0)
-        + _summary_rows(quick, 0.5, UR.QUICK_STEPS)
-        + _summary_rows(slow, 0.1, UR.QUICK_STEPS + 1)
-    )
-    text = UR.amenability_sharing(summary)
-    starts, reaches = text.split("; of the")
-    reaches = reaches.split("every approximate method:")[1]
-    assert at_level.kind in starts and quick.kind not in starts
-    assert quick.kind in reaches and "memorizing" not in reaches
-    # one step slower and the quick control no longer counts
-    summary.loc[summary["model"] == quick.model_name, "steps_to_retrain"] = UR.QUICK_STEPS + 1
-    assert UR.amenability_sharing(summary).endswith("every approximate method: none")
-
-
 def test_a_controls_base_model_is_trained_by_its_own_fit():
     """The weight-decay MLP's base model is trained with its weight decay (its kind's fit, not a
     plain one): the same weights as the kind's fit, other weights than plain Adam's."""

@@ -33,15 +33,18 @@ def marked(name: str, outcome: bool | None) -> str:
     return name if outcome is not None else f"{name} {SHARING_MARK}"
 
 
-def listed(outcomes: Iterable[tuple[str, bool | None]], empty: str = "none") -> str:
-    """The names whose outcome is ``True`` or inconclusive (marked), comma-separated.
+def listed(
+    outcomes: Iterable[tuple[str, bool | None]], empty: str = "none", sep: str = ", "
+) -> str:
+    """The names whose outcome is ``True`` or inconclusive (marked), joined by ``sep``.
 
     :param outcomes: ``(name, outcome)`` pairs; ``False`` leaves a name out.
     :param empty: the text where no name is left.
+    :param sep: the separator.
     :return: e.g. ``"logistic, centroid ?"``.
     """
     names = [marked(n, o) for n, o in outcomes if o is not False]
-    return ", ".join(names) or empty
+    return sep.join(names) or empty
 
 
 def yes_no(outcome: bool | None) -> str:

@@ -26,8 +26,6 @@ from qmlr.studies.specs import ModelSpec
 from qmlr.studies.store import CellResult, ResultStore
 from qmlr.studies.unlearning_study import (
     APPROXIMATE,
-    CONTROL_SERIES,
-    MEMORIZING_SERIES,
     SERIES,
     SERIES_COLUMNS,
     SETTINGS,
@@ -322,35 +320,6 @@ def amenability_table(summary: pd.DataFrame, series: Sequence[Series]) -> pd.Dat
                 )
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def amenability_sharing(summary: pd.DataFrame) -> str:
-    """Claim 5 beyond the QNN, for the scorecard: which memorizing-QNN and control series start
-    at Retrain's level with every approximate method (as the paper's QNNs do), and which reach
-    it from below within :data:`QUICK_STEPS` steps with every approximate method.
-
-    :param summary: :func:`summary_table` output (series without results are skipped).
-    :return: one line of text.
-    """
-    starts, quick = [], []
-    for s in (*MEMORIZING_SERIES, *CONTROL_SERIES):
-        rows = [_row(summary, s, m) for m in APPROXIMATE]
-        if any(r is None for r in rows):
-            continue
-        reach = [steps_from_below(r) for r in rows]
-        memorizing = " memorizing" if s.role == "memorizing" else ""
-        name = f"{s.dataset.upper()} {s.kind}{memorizing} ({s.setting})"
-        if all(x == STARTS_AT_RETRAIN for x in reach):
-            starts.append(name)
-        elif all(isinstance(x, int) and x <= QUICK_STEPS for x in reach):
-            quick.append(name)
-    if not starts and not quick and summary.empty:
-        return "not measured"
-    return (
-        f"starts at Retrain's level as the QNNs do: {', '.join(starts) or 'none'}; of the "
-        f"memorizing QNN and the controls starting below it, reaches it within {QUICK_STEPS} "
-        f"steps with every approximate method: {', '.join(quick) or 'none'}"
-    )
 
 
 def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
