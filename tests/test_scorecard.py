@@ -288,12 +288,12 @@ def test_shared_column_and_interpretation_sentence(syn) -> None:
     shared = S.summary_markdown(cards, "paper", P.shared_behaviour(table))
     assert "shares the QNN" not in plain and "shares the QNN's behaviour |" in shared
     assert "nearest centroid" in shared and shared.count("\n| ") == plain.count("\n| ")
-    assert "A model marked ?" not in shared  # every sharing conclusive
+    assert "a model marked ?" not in shared  # every sharing conclusive
     row = (table["model"] == "centroid") & (table["corruption"] == "label_flip")
     open_ = table.copy()
     open_.loc[row, ["memorization_low", "memorization_high"]] = [0.0, P.NO_MEMORIZATION_LEVEL]
     marked = S.summary_markdown(cards, "paper", P.shared_behaviour(open_))
-    assert "nearest centroid ?" in marked and "A model marked ? shares" in marked
+    assert "nearest centroid ?" in marked and "Whether a model marked ? shares" in marked
     fails = S.interpretation_summary(table, "paper")
     assert "does not hold" in fails and "MNIST 1 vs 9: nearest centroid" in fails
     holds = S.interpretation_summary(

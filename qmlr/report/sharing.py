@@ -66,12 +66,12 @@ def mark_note(texts: Iterable[str]) -> str:
     """A sentence explaining :data:`SHARING_MARK`, or ``""`` where no text carries it.
 
     Example:
-        >>> mark_note(["a, b"]), mark_note(["a ?"])[:24]
-        ('', 'A model marked ? shares ')
+        >>> mark_note(["a, b"]), mark_note(["a ?"])[:25]
+        ('', 'Whether a model marked ? ')
     """
     if not any(f" {SHARING_MARK}" in t for t in texts):
         return ""
     return (
-        f"A model marked {SHARING_MARK} shares the behaviour {INCONCLUSIVE_LABEL}: the threshold "
-        "lies inside the run-to-run bootstrap interval of the number it judges."
+        f"Whether a model marked {SHARING_MARK} shares the behaviour is {INCONCLUSIVE_LABEL}: "
+        "the threshold lies inside the run-to-run bootstrap interval of the number it judges."
     )
