@@ -142,7 +142,8 @@ def test_display_tables_and_verdict_paragraph(syn) -> None:
     table = P.phenotype_table(syn.study())
     shown = P.display_table(table, "mnist")
     assert list(shown["model"]) == ["MLP", "QNN", "nearest centroid"]
-    assert list(shown["phenotype"]) == ["MLP", "QNN", "QNN"]
+    # the synthetic QNN's α_c sits on the window's edge, inside its interval: marked open
+    assert list(shown["phenotype"]) == ["MLP", f"QNN {P.OPEN_MARK}", "QNN"]
     assert shown["parameters"].tolist()[:2] == ["16,473", "240"]
     matrix = P.check_matrix(table, "mnist").set_index("model")
     assert list(matrix.columns) == list(P.CHECKS)
@@ -245,3 +246,15 @@ def test_feature_sharing_reads_the_area_difference_interval(syn) -> None:
     close["val_area_boot"] = [boot if f else b for f, b in zip(flip, old, strict=True)]
     assert dict(P.sharing_outcomes(close)[3]["mnist"])["centroid"] is None
     assert "nearest centroid ?" in P.shared_behaviour(close)[3]
+
+
+def test_display_table_marks_a_phenotype_open_at_this_scale(syn) -> None:
+    """The chapter's phenotype column carries the open mark exactly where the three-valued
+    phenotype outcome is inconclusive."""
+    table = P.phenotype_table(syn.study())
+    clear = P.display_table(table, "mnist").set_index("model")["phenotype"]
+    assert clear[P.model_name("centroid")] == "QNN"
+    open_ = _straddle(table, "centroid", "memorization", P.NO_MEMORIZATION_LEVEL)
+    marked = P.display_table(open_, "mnist").set_index("model")["phenotype"]
+    assert marked[P.model_name("centroid")] == f"QNN {P.OPEN_MARK}"
+    assert marked[P.model_name("mlp")] == clear[P.model_name("mlp")]

@@ -39,6 +39,7 @@ from qmlr.report.phenotype.checks import (
     sharing_outcomes,
 )
 from qmlr.report.phenotype.display import (
+    OPEN_MARK,
     check_legend,
     check_matrix,
     display_table,
@@ -87,6 +88,7 @@ __all__ = [
     "PhenotypeCheck",
     "QNN_CHECK_IDS",
     "QNN_PHENOTYPE",
+    "OPEN_MARK",
     "QNN_PHENOTYPE_AS_STATED",
     "RECORD_COLUMNS",
     "SHARP_DROP_LEVEL",

@@ -19,6 +19,7 @@ from qmlr.report.phenotype.checks import (
     per_dataset_text,
     phenotype_checks,
     phenotype_of,
+    phenotype_outcome,
     phenotype_verdicts,
     phenotypes,
 )
@@ -34,6 +35,10 @@ def _mark(passed: bool) -> str:
     return "✓" if passed else "✗"
 
 
+#: The mark of a phenotype whose QNN checks are not all conclusive at this scale.
+OPEN_MARK = "?"
+
+
 def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """One dataset's label-flipping measures, one row per model, as the chapter tables them.
 
@@ -41,7 +46,9 @@ def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
     :param dataset: the dataset.
     :return: columns model, parameters, memorization, plateau up to α, α_c [95% CI], steepest
         drop per 0.1 of α, area under validation (label flipping and, where present, feature
-        randomization) and phenotype (:func:`phenotype_of`).
+        randomization) and phenotype (:func:`phenotype_of` on the point estimates, marked
+        :data:`OPEN_MARK` where a threshold of the QNN phenotype's checks lies inside its
+        run-bootstrap interval, :func:`phenotype_outcome`).
     """
 
     mine = table[table["dataset"] == dataset]
@@ -62,7 +69,8 @@ def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
                 f"steepest drop per {DROP_STEP} of α": f"{r['steepest_drop']:.3f}",
                 "area, labels": f"{r['val_area']:.3f}",
                 "area, features": f"{feature[model]:.3f}" if model in feature.index else "–",
-                "phenotype": phenotype_of(checks, dataset, model),
+                "phenotype": phenotype_of(checks, dataset, model)
+                + (f" {OPEN_MARK}" if phenotype_outcome(checks, dataset, model) is None else ""),
             }
         )
     return pd.DataFrame(rows)
