@@ -28,8 +28,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +35,6 @@ import numpy as np
 import torch
 
 from qmlr.core.shots import shot_logits
-from qmlr.studies.atomic import write_atomic
 from qmlr.studies.experiments import (
     PAPER_QNN_DEPTH,
     TRAINING_PRECISION,
@@ -48,7 +45,7 @@ from qmlr.studies.experiments import (
 )
 from qmlr.studies.runner import clean_split, model_inputs, plan_groups, train_group_model
 from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec, derive_seed
-from qmlr.studies.store import CellResult, flat_record
+from qmlr.studies.store import CellResult, flat_record, write_rows
 
 STUDY = "shots"
 #: Shots per sample of the evaluations (0, the exact expectation, is the cell's own accuracy).
@@ -160,12 +157,7 @@ def export(results: list[CellResult], folder: Any) -> Path:
             r["run"],
         ),
     )
-    fields = list(dict.fromkeys(k for row in rows for k in row))
-    text = io.StringIO(newline="")
-    writer = csv.DictWriter(text, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-    return write_atomic(Path(folder) / "records.csv", text.getvalue().encode())
+    return write_rows(rows, Path(folder) / "records.csv")
 
 
 def records(profile: str = "paper", results_dir: Any = None) -> Any:

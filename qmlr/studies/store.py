@@ -22,7 +22,7 @@ import json
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -183,6 +183,16 @@ def export_records(results: Iterable[CellResult], path: str | os.PathLike[str]) 
             r["run"],
         ),
     )
+    return write_rows(rows, path)
+
+
+def write_rows(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) -> Path:
+    """Write record rows as one CSV file, atomically; the columns are every key, first seen first.
+
+    :param rows: the rows, in the order to write.
+    :param path: the CSV file.
+    :return: its path.
+    """
     fields = list(dict.fromkeys(k for row in rows for k in row))
     text = io.StringIO(newline="")
     writer = csv.DictWriter(text, fieldnames=fields)
