@@ -18,6 +18,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from qmlr.report.checks import (
+    Bound,
+    CheckRow,
+    Measured,
+    interval_of,
+    judge,
+    judge_all,
+    profile_judged,
+    validation_sizes,
+)
 from qmlr.report.uncertainty import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -238,76 +248,41 @@ def curve_summary(records: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def interval_of(row: pd.Series, name: str) -> Interval:
-    """The interval of statistic ``name`` in a :func:`curve_summary` (or phenotype) row."""
-    return Interval(float(row[name]), float(row[f"{name}_low"]), float(row[f"{name}_high"]))
-
-
-#: A continuous compromise (claim 1) needs a validation slope over α ≤ 0.5 below this.
-DECAY_SLOPE = -0.2
-#: "Train ≈ 1 − α" (claim 2) allows at most this deviation below α = 0.5.
-TRAIN_DEVIATION_LEVEL = 0.1
-
-
-def _test(row: pd.Series, name: str, label: str, thresholds: tuple[float, ...], passes: bool):
-    return ThresholdTest(label, interval_of(row, name), thresholds, bool(passes))
+#: Claim 1's memorization: the lowest mean train accuracy at least :data:`MEMORIZATION_LEVEL`.
+MEMORIZES = Bound("min_train", "lowest train accuracy", (MEMORIZATION_LEVEL,), ">=")
+#: Claim 1's continuous compromise: a slope below :data:`DECAY_SLOPE` and no plateau to
+#: α = :data:`CLAIM_PLATEAU_ALPHA` (its point answer reads the plateau's end).
+DECAYS = (
+    Bound("val_slope", "validation slope", (DECAY_SLOPE,), "<"),
+    Bound("plateau_margin", "plateau margin", (-PLATEAU_TOLERANCE,), "<",
+          point=("plateau_end", "<", CLAIM_PLATEAU_ALPHA)),
+)  # fmt: skip
+#: Claim 2's plateau to α = :data:`CLAIM_PLATEAU_ALPHA` and α_c in :data:`ALPHA_C_WINDOW`.
+PLATEAU_TRANSITION = (
+    Bound("plateau_margin", "plateau margin", (-PLATEAU_TOLERANCE,), ">=",
+          point=("plateau_end", ">=", CLAIM_PLATEAU_ALPHA)),
+    Bound("alpha_c", "α_c", ALPHA_C_WINDOW, "in"),
+)  # fmt: skip
+#: Claim 2's "train ≈ 1 − α" (no memorization).
+TRAIN_FOLLOWS = Bound(
+    "train_minus_1_minus_alpha", "train deviation from 1 − α", (TRAIN_FOLLOWS_TOLERANCE,), "<="
+)
 
 
 def memorization_test(row: pd.Series) -> ThresholdTest:
-    """Claim 1's memorization: lowest mean train accuracy ≥ :data:`MEMORIZATION_LEVEL`."""
-    ok = row["min_train"] >= MEMORIZATION_LEVEL
-    return _test(row, "min_train", "lowest train accuracy", (MEMORIZATION_LEVEL,), ok)
+    """:data:`MEMORIZES` on one curve."""
+    return MEMORIZES.test(row)
 
 
 def decay_tests(row: pd.Series) -> list[ThresholdTest]:
-    """Claim 1's continuous compromise: slope below :data:`DECAY_SLOPE` and no plateau to
-    α = :data:`CLAIM_PLATEAU_ALPHA`."""
-    no_plateau = row["plateau_end"] < CLAIM_PLATEAU_ALPHA
-    return [
-        _test(row, "val_slope", "validation slope", (DECAY_SLOPE,), row["val_slope"] < DECAY_SLOPE),
-        _test(row, "plateau_margin", "plateau margin", (-PLATEAU_TOLERANCE,), no_plateau),
-    ]
+    """:data:`DECAYS` on one curve."""
+    return [b.test(row) for b in DECAYS]
 
 
 def qnn_tests(row: pd.Series, with_train: bool = True) -> list[ThresholdTest]:
-    """Claim 2 for one curve: plateau to α = 0.3, α_c in [0.4, 0.6], and (``with_train``)
-    train accuracy within :data:`TRAIN_DEVIATION_LEVEL` of 1 − α."""
-    ac = row["alpha_c"]
-    tests = [
-        _test(
-            row,
-            "plateau_margin",
-            "plateau margin",
-            (-PLATEAU_TOLERANCE,),
-            row["plateau_end"] >= CLAIM_PLATEAU_ALPHA,
-        ),
-        _test(row, "alpha_c", "α_c", (0.4, 0.6), not np.isnan(ac) and 0.4 <= ac <= 0.6),
-    ]
-    if with_train:
-        dev = row["train_minus_1_minus_alpha"]
-        tests.append(
-            _test(
-                row,
-                "train_minus_1_minus_alpha",
-                "train deviation from 1 − α",
-                (TRAIN_DEVIATION_LEVEL,),
-                dev <= TRAIN_DEVIATION_LEVEL,
-            )
-        )
-    return tests
-
-
-def memorizes_and_decays(row: pd.Series) -> tuple[bool, bool]:
-    """Claim 1 for one MLP curve on the point estimates: (train ≥ 0.95 at every α, validation
-    decays from α = 0)."""
-    return memorization_test(row).passes, all(t.passes for t in decay_tests(row))
-
-
-def plateau_and_transition(row: pd.Series) -> tuple[bool, bool, bool]:
-    """Claim 2 for one QNN curve on the point estimates: (plateau to α ≥ 0.3, α_c in
-    [0.4, 0.6], train ≈ 1 − α)."""
-    plateau, transition, no_mem = (t.passes for t in qnn_tests(row))
-    return plateau, transition, no_mem
+    """Claim 2 for one curve: :data:`PLATEAU_TRANSITION` and (``with_train``)
+    :data:`TRAIN_FOLLOWS`."""
+    return [b.test(row) for b in (*PLATEAU_TRANSITION, *([TRAIN_FOLLOWS] if with_train else []))]
 
 
 DATASET_NAMES = {"mnist": "MNIST 1 vs 9", "xxz": "XXZ"}
@@ -324,31 +299,42 @@ def curve_row(summary: pd.DataFrame, **where) -> pd.Series:
     return rows.iloc[0]
 
 
-def mlp_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
-    """Claim 1 for one MLP label-flipping curve (memorization + continuous compromise)."""
-    memorizes = memorization_test(row)
+def mlp_claim_text(name: str) -> str:
+    """Claim 1 as tested on one curve named ``name``."""
+    return (
+        f"{name}, MLP, label flipping: train ≈ 1 at every α, validation falls steadily from α = 0"
+    )
+
+
+def qnn_claim_text(name: str) -> str:
+    """Claim 2 as tested on one curve named ``name``."""
+    return (
+        f"{name}, QNN, label flipping: plateau up to α ≈ 0.4, sharp drop near α ≈ 0.5, "
+        "train ≈ 1 − α"
+    )
+
+
+def mlp_measure(row: pd.Series, name: str, judged: bool, n_val: int | None) -> Measured:
+    """Claim 1 on one MLP label-flipping curve: :data:`MEMORIZES` and :data:`DECAYS`."""
+    memorizes = MEMORIZES.test(row)
     status = "memorizes" if memorizes.passes else "does not memorize"
     if abs(row["min_train"] - MEMORIZATION_LEVEL) < BORDERLINE_MARGIN:
         status += f", borderline: within {BORDERLINE_MARGIN} of the {MEMORIZATION_LEVEL} threshold"
     evidence = (
         f"{name}: lowest mean train accuracy {interval_of(row, 'min_train')} ({status}); "
         f"validation slope {interval_of(row, 'val_slope')} per unit α over "
-        f"α ≤ {SLOPE_MAX_ALPHA}, within "
-        f"{PLATEAU_TOLERANCE} "
-        f"of clean up to α = {row['plateau_end']:.1f} (lowest change from clean up to "
+        f"α ≤ {SLOPE_MAX_ALPHA}, within {PLATEAU_TOLERANCE} of clean up to "
+        f"α = {row['plateau_end']:.1f} (lowest change from clean up to "
         f"α = {CLAIM_PLATEAU_ALPHA}: {interval_of(row, 'plateau_margin')})"
     )
-    return verdict_from_tests(
-        f"{name}, MLP, label flipping: train ≈ 1 at every α, validation falls steadily from α = 0",
-        evidence,
-        [memorizes, *decay_tests(row)],
-        profile,
-        n_val=n_val,
-    )
+    tests = (memorizes, *decay_tests(row))
+    return Measured(evidence, tests, judged, validation_sizes(n_val))
 
 
-def qnn_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
-    """Claim 2 for one QNN label-flipping curve (plateau, transition near 0.5, no memorization)."""
+def qnn_measure(
+    row: pd.Series, name: str, judged: bool, n_val: int | None, with_train: bool = True
+) -> Measured:
+    """Claim 2 on one QNN label-flipping curve: :func:`qnn_tests`."""
     evidence = (
         f"{name}: validation within {PLATEAU_TOLERANCE} of clean ({row['clean_val']:.3f}) up to "
         f"α = {row['plateau_end']:.1f} (lowest change from clean up to α = "
@@ -357,14 +343,21 @@ def qnn_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None)
         "largest deviation of train accuracy from 1 − α below α = 0.5: "
         f"{interval_of(row, 'train_minus_1_minus_alpha')}"
     )
-    return verdict_from_tests(
-        f"{name}, QNN, label flipping: plateau up to α ≈ 0.4, sharp drop near α ≈ 0.5, "
-        "train ≈ 1 − α",
-        evidence,
-        qnn_tests(row),
-        profile,
-        n_val=n_val,
-    )
+    return Measured(evidence, tuple(qnn_tests(row)), judged, validation_sizes(n_val))
+
+
+def _unfiled(claim: str, m: Measured) -> Verdict:
+    return judge(CheckRow("", 0, "", False, "", claim, lambda _: m), None)
+
+
+def mlp_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
+    """Claim 1 for one MLP label-flipping curve, unfiled (:func:`mlp_measure`)."""
+    return _unfiled(mlp_claim_text(name), mlp_measure(row, name, profile_judged(profile), n_val))
+
+
+def qnn_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
+    """Claim 2 for one QNN label-flipping curve, unfiled (:func:`qnn_measure`)."""
+    return _unfiled(qnn_claim_text(name), qnn_measure(row, name, profile_judged(profile), n_val))
 
 
 def area_difference_test(
@@ -379,11 +372,8 @@ def area_difference_test(
     return ThresholdTest(label, percentile_interval(diff, samples), (0.0,), diff > 0)
 
 
-def corruption_claim(
-    summary: pd.DataFrame, dataset: str, profile: str, n_val: int | None = None
-) -> Verdict:
-    """Claim 3: feature randomization hurts both models less than label flipping."""
-    name = DATASET_NAMES[dataset]
+def corruption_measure(summary: pd.DataFrame, dataset: str, judged: bool) -> Measured:
+    """Claim 3 on one dataset: both models' area differences (:func:`area_difference_test`)."""
     parts, tests = [], []
     for model in ("mlp", "qnn"):
         flip = curve_row(summary, dataset=dataset, model=model, corruption="label_flip")
@@ -394,84 +384,73 @@ def corruption_claim(
             f"{model.upper()} area under validation curve {feat['val_area']:.3f} (features) "
             f"vs {flip['val_area']:.3f} (labels), difference {test.value}"
         )
-    return verdict_from_tests(
-        f"{name}: feature randomization hurts both models far less than label flipping",
-        f"{name}: " + "; ".join(parts),
-        tests,
-        profile,
-        n_val=n_val,
-    )
+    evidence = f"{DATASET_NAMES[dataset]}: " + "; ".join(parts)
+    return Measured(evidence, tuple(tests), judged, validation_sizes(validation_size(dataset)))
+
+
+def _flip_row(data: tuple[pd.DataFrame, str], dataset: str, model: str) -> pd.Series:
+    return curve_row(data[0], dataset=dataset, model=model, corruption="label_flip")
+
+
+def resilience_rows(datasets: Sequence[str]) -> list[CheckRow]:
+    """Claims 1–3 on each dataset, as rows (data: the resilience summary and the profile)."""
+    rows = []
+    for d in datasets:
+        name, n = DATASET_NAMES[d], validation_size(d)
+        rows += [
+            CheckRow(f"mlp-memorizes-decays/{d}", 1, "resilience", True, name, mlp_claim_text(name),
+                     lambda x, d=d, name=name, n=n: mlp_measure(
+                         _flip_row(x, d, "mlp"), name, profile_judged(x[1]), n)),
+            CheckRow(f"qnn-plateau-transition/{d}", 2, "resilience", True, name,
+                     qnn_claim_text(name), lambda x, d=d, name=name, n=n: qnn_measure(
+                         _flip_row(x, d, "qnn"), name, profile_judged(x[1]), n)),
+            CheckRow(f"features-milder/{d}", 3, "resilience", True, name,
+                     f"{name}: feature randomization hurts both models far less than label "
+                     "flipping", lambda x, d=d: corruption_measure(x[0], d, profile_judged(x[1]))),
+        ]  # fmt: skip
+    return rows
 
 
 def resilience_verdicts(summary: pd.DataFrame, profile: str) -> list[Verdict]:
     """Claims 1–3 for every dataset of a resilience summary (:func:`curve_summary` by
-    dataset, model, corruption)."""
-    verdicts = []
-    for dataset in sorted(summary["dataset"].unique()):
-        name, n_val = DATASET_NAMES[dataset], validation_size(dataset)
-        flips = {
-            model: curve_row(summary, dataset=dataset, model=model, corruption="label_flip")
-            for model in ("mlp", "qnn")
-        }
-        verdicts += [
-            mlp_claim(flips["mlp"], name, profile, n_val).filed(
-                f"mlp-memorizes-decays/{dataset}", 1, "resilience", True, name
-            ),
-            qnn_claim(flips["qnn"], name, profile, n_val).filed(
-                f"qnn-plateau-transition/{dataset}", 2, "resilience", True, name
-            ),
-            corruption_claim(summary, dataset, profile, n_val).filed(
-                f"features-milder/{dataset}", 3, "resilience", True, name
-            ),
-        ]
-    return verdicts
+    dataset, model, corruption): :func:`resilience_rows` judged."""
+    return judge_all(resilience_rows(sorted(summary["dataset"].unique())), (summary, profile))
 
 
-def capacity_verdict(summary: pd.DataFrame, profile: str) -> Verdict:
-    """Claim 4: every MLP width decays continuously, every QNN depth shows plateau + transition.
+def capacity_measure(summary: pd.DataFrame, judged: bool) -> Measured:
+    """Claim 4: every MLP width decays (:data:`DECAYS`), every QNN depth shows plateau +
+    transition (:data:`PLATEAU_TRANSITION`).
 
     :param summary: :func:`curve_summary` of the capacity study by model and ``model_label``.
     """
-    mlps = summary[summary["model"] == "mlp"]
-    qnns = summary[summary["model"] == "qnn"]
-    mlp_ok = [all(memorizes_and_decays(r)[1:]) for _, r in mlps.iterrows()]
-    qnn_ok = [all(plateau_and_transition(r)[:2]) for _, r in qnns.iterrows()]
-    tests = [t for _, r in mlps.iterrows() for t in decay_tests(r)]
-    tests += [t for _, r in qnns.iterrows() for t in qnn_tests(r, with_train=False)]
+    mlps = [r for _, r in summary[summary["model"] == "mlp"].iterrows()]
+    qnns = [r for _, r in summary[summary["model"] == "qnn"].iterrows()]
+    mlp_ok = [all(b.passes(r) for b in DECAYS) for r in mlps]
+    qnn_ok = [all(b.passes(r) for b in PLATEAU_TRANSITION) for r in qnns]
+    tests = [b.test(r) for r in mlps for b in DECAYS]
+    tests += [b.test(r) for r in qnns for b in PLATEAU_TRANSITION]
     evidence = (
         f"{sum(mlp_ok)}/{len(mlp_ok)} MLP widths decay from α = 0 (slopes "
-        + ", ".join(str(interval_of(r, "val_slope")) for _, r in mlps.iterrows())
+        + ", ".join(str(interval_of(r, "val_slope")) for r in mlps)
         + f"); {sum(qnn_ok)}/{len(qnn_ok)} QNN depths show plateau + transition (α_c "
-        + ", ".join(str(interval_of(r, "alpha_c")) for _, r in qnns.iterrows())
+        + ", ".join(str(interval_of(r, "alpha_c")) for r in qnns)
         + ")"
     )
-    return verdict_from_tests(
-        "Capacity (Fig. S1): every MLP decays continuously, "
-        "every QNN depth has plateau + transition",
-        evidence,
-        tests,
-        profile,
-        n_val=validation_size("xxz"),
-    )
+    return Measured(evidence, tuple(tests), judged, validation_sizes(validation_size("xxz")))
 
 
-def mlp_decay_verdict(summary: pd.DataFrame, claim: str, profile: str) -> Verdict:
-    """Whether every MLP curve of ``summary`` decays continuously from α = 0 (claim 4's MLP half).
-
-    :param summary: :func:`curve_summary` rows of MLP curves (with ``model_label``).
-    :param claim: the claim's wording.
-    :param profile: the profile the curves came from.
-    """
-    decays = [memorizes_and_decays(r)[1] for _, r in summary.iterrows()]
-    tests = [t for _, r in summary.iterrows() for t in decay_tests(r)]
+def mlp_decay_measure(summary: pd.DataFrame, judged: bool) -> Measured:
+    """Whether every MLP curve of ``summary`` (with ``model_label``) decays continuously from
+    α = 0 (claim 4's MLP half, :data:`DECAYS`)."""
+    rows = [r for _, r in summary.iterrows()]
+    decays = [all(b.passes(r) for b in DECAYS) for r in rows]
     evidence = (
         f"{sum(decays)}/{len(decays)} MLP widths decay from α = 0 (slopes "
-        + ", ".join(
-            f"{r['model_label']}: {interval_of(r, 'val_slope')}" for _, r in summary.iterrows()
-        )
+        + ", ".join(f"{r['model_label']}: {interval_of(r, 'val_slope')}" for r in rows)
         + ")"
     )
-    return verdict_from_tests(claim, evidence, tests, profile, n_val=validation_size("xxz"))
+    tests = tuple(b.test(r) for r in rows for b in DECAYS)
+    return Measured(evidence, tests, judged, validation_sizes(validation_size("xxz")))
 
 
 #: Claim 4 beyond the paper: the capacity sweep's MLP widths again, with canonical XXZ phases.
@@ -479,13 +458,21 @@ CANONICAL_CAPACITY_CLAIM = (
     "Beyond the paper: every MLP width, trained on canonical-phase XXZ states, decays continuously"
 )
 
+#: Claim 4 and its canonical-phase check (data: the capacity summary, the canonical-phase
+#: MLPs' summary, the profile).
+CAPACITY_ROWS = (
+    CheckRow("capacity-sweep", 4, "capacity", True, "Fig. S1 widths and depths",
+             "Capacity (Fig. S1): every MLP decays continuously, every QNN depth has plateau + "
+             "transition", lambda x: capacity_measure(x[0], profile_judged(x[2]))),
+    CheckRow("capacity-canonical-phases", 4, "capacity", False, "MLP widths, canonical XXZ phases",
+             CANONICAL_CAPACITY_CLAIM, lambda x: mlp_decay_measure(x[1], profile_judged(x[2]))),
+)  # fmt: skip
+
 
 def capacity_verdicts(
     summary: pd.DataFrame, canonical_summary: pd.DataFrame, profile: str
 ) -> list[Verdict]:
-    """Claim 4 (:func:`capacity_verdict`) and its canonical-phase check
-    (:func:`mlp_decay_verdict` with :data:`CANONICAL_CAPACITY_CLAIM`), as the capacity chapter
-    tables them.
+    """:data:`CAPACITY_ROWS` judged, as the capacity chapter tables them.
 
     :param summary: :func:`curve_summary` of the capacity study by model and ``model_label``.
     :param canonical_summary: the same for the canonical-phase MLPs of the phase-sensitivity
@@ -493,11 +480,4 @@ def capacity_verdicts(
     :param profile: the profile the curves came from.
     :return: ``[claim 4, canonical-phase MLP decay]``.
     """
-    return [
-        capacity_verdict(summary, profile).filed(
-            "capacity-sweep", 4, "capacity", True, "Fig. S1 widths and depths"
-        ),
-        mlp_decay_verdict(canonical_summary, CANONICAL_CAPACITY_CLAIM, profile).filed(
-            "capacity-canonical-phases", 4, "capacity", False, "MLP widths, canonical XXZ phases"
-        ),
-    ]
+    return judge_all(CAPACITY_ROWS, (summary, canonical_summary, profile))
