@@ -153,7 +153,8 @@ class CheckRow:
 
 def judge(row: CheckRow, data: Any) -> Verdict:
     """The harness: measure ``row`` on ``data``, judge it under the uncertainty rule
-    (:func:`~qmlr.report.verdict.judge_outcome`) and file it under the row's identity.
+    (:func:`~qmlr.report.verdict.judge_outcome`) and file it under the row's identity (a row
+    without an id gives an unfiled verdict, e.g. for a comparison outside the scorecard).
 
     :param row: the check.
     :param data: what its measure reads.
@@ -168,6 +169,8 @@ def judge(row: CheckRow, data: Any) -> Verdict:
         verdict = judge_outcome(
             row.claim, m.evidence, point, outcome, m.tests, m.judged, m.partly, m.sizes
         )
+    if not row.id:
+        return verdict
     return verdict.filed(row.id, row.claim_no, row.chapter, row.core, row.name)
 
 

@@ -23,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from qmlr.report.analysis import (
@@ -32,9 +34,18 @@ from qmlr.report.analysis import (
     curve_row,
     curve_summary,
     decay_tests,
-    interval_of,
+    mlp_claim_text,
+    mlp_measure,
     qnn_tests,
-    verdict_from_tests,
+)
+from qmlr.report.checks import (
+    CheckRow,
+    Measured,
+    interval_of,
+    judge,
+    judge_all,
+    profile_judged,
+    validation_sizes,
 )
 from qmlr.report.phenotype import QNN_PHENOTYPE
 from qmlr.report.uncertainty import tri_not, validation_size
@@ -57,67 +68,55 @@ def shots_summary(records: pd.DataFrame) -> pd.DataFrame:
     return curve_summary(records, ["dataset", "corruption", "train_shots", "shots"])
 
 
-#: Scorecard claim and name of each kind of verdict here, by the head of its check id (claim 0:
-#: claim 1 for the MLP's verdict, claim 2 for the QNN's).
-CHECK_NAMES = {
-    "shots": (2, "QNN read out with {n} shots"),
-    "trained-shots": (2, "QNN trained and read out with {n} shots"),
-    "features-shots": (3, "QNN read out with {n} shots, features vs labels"),
-    "split-coarse": (0, "{model} validated between coarse training points"),
-    "split-outside": (0, "{model} validated outside the windows"),
-}
+def _row(check_id: str, claim_no: int, name: str, claim: str, measure) -> CheckRow:
+    """A robustness check: beyond the paper, in the resilience chapter."""
+    return CheckRow(check_id, claim_no, "resilience", False, name, claim, measure)
 
 
-def filed(check_id: str, verdict: Verdict) -> Verdict:
-    """``verdict`` with its identity: the id ``check_id`` (``"<kind>[-N]/<dataset or model>"``),
-    filed beyond the paper in the resilience chapter under claim 1 (an MLP) or 2 (a QNN), or
-    under the claim :data:`CHECK_NAMES` gives its kind.
-
-    Example:
-        >>> filed("shots-10/xxz", Verdict("c", "e", None)).name
-        'XXZ: QNN read out with 10 shots'
-    """
-    head, what = check_id.split("/")
-    shot_kinds = ("shots", "trained", "features")
-    prefix, _, n = head.rpartition("-") if head.startswith(shot_kinds) else (head, "", "")
-    claim, name = CHECK_NAMES[prefix]
-    if claim == 0:
-        claim, name = (1 if what == "mlp" else 2), f"XXZ: {name.format(model=what.upper())}"
-    else:
-        name = f"{DATASET_NAMES.get(what, what)}: {name.format(n=n)}"
-    return verdict.filed(check_id, claim, "resilience", False, name)
+def _by_id(rows: list[CheckRow], data) -> dict[str, Verdict]:
+    return {row.id: v for row, v in zip(rows, judge_all(rows, data), strict=True)}
 
 
-def shots_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
-    """Claim 2's plateau and transition under finite-shot readout, one verdict per dataset and
+def _shots_measure(row: pd.Series, judged: bool) -> Measured:
+    trained = f", trained with {row['train_shots']} shots" if row["train_shots"] else ""
+    evidence = (
+        f"{DATASET_NAMES[row['dataset']]}, {row['shots']} shots per sample{trained}: clean "
+        f"validation {row['clean_val']:.3f}, lowest change from clean up to α = 0.3 "
+        f"{interval_of(row, 'plateau_margin')}, α_c = {interval_of(row, 'alpha_c')}"
+    )
+    sizes = validation_sizes(validation_size(row["dataset"]))
+    return Measured(evidence, tuple(qnn_tests(row, with_train=False)), judged, sizes)
+
+
+def shots_rows(summary: pd.DataFrame) -> list[CheckRow]:
+    """Claim 2's plateau and transition under finite-shot readout, one row per dataset and
     evaluation shot count (label flipping), then one per shot-trained series (read out with
-    its own training shots).
+    its own training shots); data: the profile.
 
     :param summary: :func:`shots_summary` output.
-    :param profile: the profile the records came from.
-    :return: ``{"shots-<N>/<dataset>" or "trained-shots-<N>/<dataset>": verdict}``.
+    :return: rows ``"shots-<N>/<dataset>"`` and ``"trained-shots-<N>/<dataset>"``.
     """
     flips = summary[(summary["corruption"] == "label_flip") & (summary["shots"] > 0)]
     picked = flips[(flips["train_shots"] == 0) | (flips["train_shots"] == flips["shots"])]
-    verdicts = {}
-    for _, row in picked.sort_values(["train_shots", "dataset", "shots"]).iterrows():
-        name = DATASET_NAMES[row["dataset"]]
-        trained = f", trained with {row['train_shots']} shots" if row["train_shots"] else ""
-        evidence = (
-            f"{name}, {row['shots']} shots per sample{trained}: clean validation "
-            f"{row['clean_val']:.3f}, lowest change from clean up to α = 0.3 "
-            f"{interval_of(row, 'plateau_margin')}, α_c = {interval_of(row, 'alpha_c')}"
+    rows = []
+    for _, r in picked.sort_values(["train_shots", "dataset", "shots"]).iterrows():
+        name, n = DATASET_NAMES[r["dataset"]], r["shots"]
+        trained = f", trained with {r['train_shots']} shots" if r["train_shots"] else ""
+        kind = "trained-shots" if r["train_shots"] else "shots"
+        what = "QNN trained and read out with" if r["train_shots"] else "QNN read out with"
+        claim = (
+            f"Beyond the paper: {name} QNN{trained}, read out with {n} shots, keeps claim 2's "
+            "plateau and transition"
         )
-        key = f"{'trained-' if row['train_shots'] else ''}shots-{row['shots']}/{row['dataset']}"
-        verdicts[key] = verdict_from_tests(
-            f"Beyond the paper: {name} QNN{trained}, read out with {row['shots']} shots, "
-            "keeps claim 2's plateau and transition",
-            evidence,
-            qnn_tests(row, with_train=False),
-            profile,
-            n_val=validation_size(row["dataset"]),
-        )
-    return {key: filed(key, v) for key, v in verdicts.items()}
+        measure = lambda profile, r=r: _shots_measure(r, profile_judged(profile))  # noqa: E731
+        rows.append(_row(f"{kind}-{n}/{r['dataset']}", 2, f"{name}: {what} {n} shots", claim,
+                         measure))  # fmt: skip
+    return rows
+
+
+def shots_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
+    """:func:`shots_rows` judged at ``profile``, by check id."""
+    return _by_id(shots_rows(summary), profile)
 
 
 def splits_summary(records: pd.DataFrame) -> pd.DataFrame:
@@ -141,41 +140,58 @@ def split_sizes(records: pd.DataFrame) -> dict[str, int]:
     }
 
 
+def _split_measure(summary: pd.DataFrame, model: str, split: str, n_val: int, judged: bool):
+    r = summary[(summary["model"] == model) & (summary["split"] == split)].iloc[0]
+    head = f"XXZ {model.upper()} ({split}): clean validation {r['clean_val']:.3f}; "
+    if model == "mlp":
+        evidence = head + (
+            f"slope {interval_of(r, 'val_slope')} per unit α over α ≤ 0.5; lowest change from "
+            f"clean up to α = 0.3 {interval_of(r, 'plateau_margin')}"
+        )
+        return Measured(evidence, tuple(decay_tests(r)), judged, validation_sizes(n_val))
+    evidence = head + (
+        f"lowest change from clean up to α = 0.3 {interval_of(r, 'plateau_margin')}; "
+        f"α_c = {interval_of(r, 'alpha_c')}"
+    )
+    tests = tuple(qnn_tests(r, with_train=False))
+    return Measured(evidence, tests, judged, validation_sizes(n_val))
+
+
+#: Per split other than the paper's, what is checked of each model (claim, scorecard name,
+#: claim text): the MLP still decays (claim 1), the QNN still shows plateau and transition
+#: (claim 2, without the train criterion, which does not depend on the split).
+SPLIT_CHECKS = {
+    "mlp": (1, "falls steadily from α = 0"),
+    "qnn": (2, "keeps plateau and transition"),
+}
+
+
+def split_rows(sizes: dict[str, int]) -> list[CheckRow]:
+    """Two rows per split other than the paper's, MLP first; data: (:func:`splits_summary`,
+    profile).
+
+    :param sizes: :func:`split_sizes` output.
+    """
+    where = {"coarse": "between coarse training points", "outside": "outside the windows"}
+    return [
+        _row(f"split-{split}/{model}", claim_no, f"XXZ: {model.upper()} validated {where[split]}",
+             f"Beyond the paper: XXZ {model.upper()}, validated {SPLIT_NAMES[split]}, {text}",
+             lambda x, m=model, s=split: _split_measure(x[0], m, s, sizes[s], profile_judged(x[1])))
+        for split in ("coarse", "outside")
+        for model, (claim_no, text) in SPLIT_CHECKS.items()
+    ]  # fmt: skip
+
+
 def split_verdicts(
     summary: pd.DataFrame, sizes: dict[str, int], profile: str
 ) -> dict[str, Verdict]:
-    """Per split other than the paper's: the MLP still decays (claim 1) and the QNN still shows
-    plateau and transition (claim 2), each a verdict.
+    """:func:`split_rows` judged: ``{"split-<split>/<model>": verdict}``, two per split.
 
     :param summary: :func:`splits_summary` output.
     :param sizes: :func:`split_sizes` output.
     :param profile: the profile the records came from.
-    :return: ``{"split-<split>/<model>": verdict}``, two per split, MLP first.
     """
-    verdicts = {}
-    for split in ("coarse", "outside"):
-        mlp = summary[(summary["model"] == "mlp") & (summary["split"] == split)].iloc[0]
-        qnn = summary[(summary["model"] == "qnn") & (summary["split"] == split)].iloc[0]
-        where = SPLIT_NAMES[split]
-        verdicts[f"split-{split}/mlp"] = verdict_from_tests(
-            f"Beyond the paper: XXZ MLP, validated {where}, falls steadily from α = 0",
-            f"XXZ MLP ({split}): clean validation {mlp['clean_val']:.3f}; slope "
-            f"{interval_of(mlp, 'val_slope')} per unit α over α ≤ 0.5; lowest change from "
-            f"clean up to α = 0.3 {interval_of(mlp, 'plateau_margin')}",
-            decay_tests(mlp),
-            profile,
-            n_val=sizes[split],
-        )
-        verdicts[f"split-{split}/qnn"] = verdict_from_tests(
-            f"Beyond the paper: XXZ QNN, validated {where}, keeps plateau and transition",
-            f"XXZ QNN ({split}): clean validation {qnn['clean_val']:.3f}; lowest change "
-            f"from clean up to α = 0.3 {interval_of(qnn, 'plateau_margin')}; "
-            f"α_c = {interval_of(qnn, 'alpha_c')}",
-            qnn_tests(qnn, with_train=False),
-            profile,
-            n_val=sizes[split],
-        )
-    return {key: filed(key, v) for key, v in verdicts.items()}
+    return _by_id(split_rows(sizes), (summary, profile))
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,6 +215,18 @@ def _at(records: pd.DataFrame, by: list[str], alphas=TABLE_ALPHAS) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+def _features_measure(here: pd.DataFrame, dataset: str, shots: int, judged: bool) -> Measured:
+    flip = curve_row(here, corruption="label_flip")
+    feat = curve_row(here, corruption="feature_random")
+    test = area_difference_test(feat, flip, "QNN area difference")
+    evidence = (
+        f"{DATASET_NAMES[dataset]}, {shots} shots per sample: area under the validation curve "
+        f"{feat['val_area']:.3f} (features) vs {flip['val_area']:.3f} (labels), difference "
+        f"{test.value}"
+    )
+    return Measured(evidence, (test,), judged, validation_sizes(validation_size(dataset)))
+
+
 def shots_feature_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     """Claim 3 under finite-shot readout: per dataset and evaluation shot count, the
     exact-trained QNN loses less area under its validation curve to feature randomization than
@@ -210,27 +238,20 @@ def shots_feature_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Ver
     :return: ``{"features-shots-<N>/<dataset>": verdict}``.
     """
     exact = summary[(summary["train_shots"] == 0) & (summary["shots"] > 0)]
-    verdicts = {}
+    rows = []
     for dataset, shots in sorted(set(zip(exact["dataset"], exact["shots"], strict=True))):
         here = exact[(exact["dataset"] == dataset) & (exact["shots"] == shots)]
         if set(here["corruption"]) < {"label_flip", "feature_random"}:
             continue
-        flip = curve_row(here, corruption="label_flip")
-        feat = curve_row(here, corruption="feature_random")
-        test = area_difference_test(feat, flip, "QNN area difference")
         name = DATASET_NAMES[dataset]
-        key = f"features-shots-{shots}/{dataset}"
-        verdicts[key] = verdict_from_tests(
+        rows.append(_row(
+            f"features-shots-{shots}/{dataset}", 3,
+            f"{name}: QNN read out with {shots} shots, features vs labels",
             f"Beyond the paper: {name} QNN read out with {shots} shots suffers less from feature "
             "randomization than from label flipping",
-            f"{name}, {shots} shots per sample: area under the validation curve "
-            f"{feat['val_area']:.3f} (features) vs {flip['val_area']:.3f} (labels), difference "
-            f"{test.value}",
-            [test],
-            profile,
-            n_val=validation_size(dataset),
-        )
-    return {key: filed(key, v) for key, v in verdicts.items()}
+            lambda p, h=here, d=dataset, n=shots: _features_measure(h, d, n, profile_judged(p)),
+        ))  # fmt: skip
+    return _by_id(rows, profile)
 
 
 def shots_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -324,28 +345,18 @@ def split_phenotypes(records: pd.DataFrame) -> pd.DataFrame:
 def realization_verdict(records: pd.DataFrame, profile: str) -> Verdict:
     """Claim 1 for the XXZ MLP whose runs each read another phase realization
     (:mod:`qmlr.studies.realizations_study`): its intervals now include the spread over
-    realizations.
+    realizations (:func:`~qmlr.report.analysis.mlp_measure`; the verdict keeps no tests, so the
+    chapter's table of threshold tests lists none for it).
 
     :param records: :func:`qmlr.studies.realizations_study.records` output.
     :param profile: the profile the records came from.
     """
-    from qmlr.report.analysis import mlp_claim
-
-    row = curve_summary(records, ["model"]).iloc[0]
-    verdict = mlp_claim(row, "XXZ, one phase realization per run", profile, validation_size("xxz"))
-    return Verdict(
-        "Beyond the paper: " + verdict.claim,
-        verdict.evidence,
-        verdict.reproduced,
-        verdict.partly,
-        verdict.inconclusive,
-    ).filed(
-        "phase-realizations/mlp",
-        1,
-        "resilience",
-        False,
-        "XXZ: MLP with one phase realization per run",
-    )
+    name = "XXZ, one phase realization per run"
+    n_val = validation_size("xxz")
+    row = _row("phase-realizations/mlp", 1, "XXZ: MLP with one phase realization per run",
+               "Beyond the paper: " + mlp_claim_text(name),
+               lambda r: mlp_measure(r, name, profile_judged(profile), n_val))  # fmt: skip
+    return replace(judge(row, curve_summary(records, ["model"]).iloc[0]), tests=())
 
 
 def realization_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -397,8 +408,6 @@ def augmentation_verdicts(records: pd.DataFrame, n_cells: int, profile: str) -> 
     :param profile: the profile the records came from.
     :return: ``{check id: verdict}``.
     """
-    from dataclasses import replace
-
     from qmlr.report import phenotype as P
     from qmlr.report.analysis import mlp_claim
 

@@ -19,7 +19,8 @@ from dataclasses import replace
 import pandas as pd
 
 from qmlr.core.unlearn import METHOD_LABELS
-from qmlr.report.analysis import Verdict, area_difference_test, interval_of, judge_tests
+from qmlr.report.analysis import Verdict, area_difference_test, interval_of
+from qmlr.report.checks import CheckRow, Measured, judge, judge_all
 from qmlr.report.uncertainty import ThresholdTest
 from qmlr.report.unlearning import (
     FORGOTTEN_LEVEL,
@@ -95,29 +96,32 @@ def _sizes(summary: pd.DataFrame, datasets: list[str]) -> str:
     return f"{runs} per series" + (f"; {sets}" if sets else "")
 
 
-def _verdict(
-    claim: str, parts: list[str], tests: list[ThresholdTest], summary: pd.DataFrame
-) -> Verdict:
+def _measured(parts: list[str], tests: list[ThresholdTest], summary: pd.DataFrame):
+    """The evidence and tests of one unlearning check (``None``: no results)."""
     if not tests:
-        return Verdict(claim, "no results", None)
+        return None
     evidence = "; ".join(parts)
     judged = evaluable(summary)
     if not judged:
         evidence += _scale_note(summary)
     datasets = [t.name.split(" ", 1)[0].lower() for t in tests]
-    return judge_tests(claim, evidence, tests, judged, sizes=_sizes(summary, datasets))
+    return Measured(evidence, tuple(tests), judged, _sizes(summary, datasets))
 
 
 def _phase_note(setting: str, phase: str) -> str:
     return f" [{setting}{', ' + phase + ' phase' if phase != 'random' else ''}]"
 
 
-def lag_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "random") -> Verdict:
+def _by_dataset(summary: pd.DataFrame, model: str, setting: str, phase: str):
+    return series_rows(summary, model, setting, phase).groupby("dataset", sort=True)
+
+
+def lag_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """Claim 5, MLP half: approximate methods stay below Retrain-level validation accuracy: the
     best step's run-mean validation accuracy minus Retrain's final stays below
     −:data:`RETRAIN_TOLERANCE`."""
     parts, tests = [], []
-    for dataset, rows in series_rows(summary, model, setting, phase).groupby("dataset", sort=True):
+    for dataset, rows in _by_dataset(summary, model, setting, phase):
         texts = []
         for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
             lags = r["steps_to_retrain"] is None or pd.isna(r["steps_to_retrain"])
@@ -131,11 +135,7 @@ def lag_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "r
             f"{dataset.upper()}: Retrain {rows['retrain_val_final'].iloc[0]:.3f} vs "
             + ", ".join(texts)
         )
-    claim = (
-        f"5: {model.upper()} approximate methods (Finetune, Scrub, Grad-Asc) lag Retrain: "
-        f"never within {RETRAIN_TOLERANCE} of its final validation accuracy"
-    )
-    return _verdict(claim + _phase_note(setting, phase), parts, tests, summary)
+    return _measured(parts, tests, summary)
 
 
 def reaches_retrain_quickly(steps: int | None) -> bool:
@@ -157,32 +157,20 @@ def quick_tests(row: pd.Series) -> list[ThresholdTest]:
     step :data:`QUICK_STEPS` (best gap up to it ≥ −:data:`RETRAIN_TOLERANCE`)."""
     steps = row["steps_to_retrain"]
     reached = steps is not None and not pd.isna(steps) and int(steps) <= QUICK_STEPS
+    start = not starts_at_retrain(steps)
     return [
-        _test(
-            row,
-            "val_gap_start",
-            "step 0 − Retrain",
-            -RETRAIN_TOLERANCE,
-            not starts_at_retrain(steps),
-        ),
-        _test(
-            row,
-            "val_gap_quick",
-            f"best to step {QUICK_STEPS} − Retrain",
-            -RETRAIN_TOLERANCE,
-            reached,
-        ),
-    ]
+        _test(row, "val_gap_start", "step 0 − Retrain", -RETRAIN_TOLERANCE, start),
+        _test(row, "val_gap_quick", f"best to step {QUICK_STEPS} − Retrain", -RETRAIN_TOLERANCE,
+              reached),
+    ]  # fmt: skip
 
 
-def quick_verdict(
-    summary: pd.DataFrame, model: str, setting: str, phase: str = "random"
-) -> Verdict:
+def quick_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """Claim 5, QNN half: approximate methods reach Retrain level within QUICK_STEPS steps,
     from a start below it (:func:`reaches_retrain_quickly`, :func:`quick_tests`); a method at
     Retrain's level at step 0 is reported as :data:`STARTS_AT_RETRAIN` and does not count."""
     parts, tests = [], []
-    for dataset, rows in series_rows(summary, model, setting, phase).groupby("dataset", sort=True):
+    for dataset, rows in _by_dataset(summary, model, setting, phase):
         texts = []
         for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
             steps = r["steps_to_retrain"]
@@ -197,63 +185,51 @@ def quick_verdict(
             f"{dataset.upper()}: steps to Retrain ({rows['retrain_val_final'].iloc[0]:.3f}) − "
             f"{RETRAIN_TOLERANCE}: " + ", ".join(texts)
         )
-    claim = (
-        f"5: {model.upper()} approximate methods reach Retrain-level validation accuracy "
-        f"quickly (≤ {QUICK_STEPS} steps) from a start below it [{setting}]"
-    )
-    return _verdict(claim, parts, tests, summary)
+    return _measured(parts, tests, summary)
 
 
-def stubborn_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
+def _start_text(rows: pd.DataFrame) -> str:
+    start = rows["forget_start"][rows["method"] != "retrain"]
+    return f"{start.iloc[0]:.3f}" if len(start) else "n/a"
+
+
+def stubborn_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """SI §III, MLP: at the last step Retrain's forgetting accuracy is near zero
     (≤ :data:`FORGOTTEN_LEVEL`) and every approximate method's exceeds it by at least
     :data:`STUBBORN_GAP`."""
     parts, tests = [], []
-    for dataset, rows in series_rows(summary, model, setting, phase).groupby("dataset", sort=True):
+    for dataset, rows in _by_dataset(summary, model, setting, phase):
         retrain = rows[rows["method"] == "retrain"]
         texts = []
         final = float(retrain["forget_final_mean"].iloc[0]) if len(retrain) else float("nan")
         if len(retrain):
-            r = retrain.iloc[0]
-            test = _test(
-                r,
-                "forget_final",
-                "final forgetting acc.",
-                FORGOTTEN_LEVEL,
-                final <= FORGOTTEN_LEVEL,
-            )
+            what = "final forgetting acc."
+            test = _test(retrain.iloc[0], "forget_final", what, FORGOTTEN_LEVEL,
+                         final <= FORGOTTEN_LEVEL)  # fmt: skip
             tests.append(test)
             texts.append(f"Retrain {test.value}")
         for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
             gap = bool(r["forget_final_mean"] - final >= STUBBORN_GAP)
-            test = _test(
-                r, "forget_gap_final", "final forgetting acc. − Retrain's", STUBBORN_GAP, gap
-            )
+            what = "final forgetting acc. − Retrain's"
+            test = _test(r, "forget_gap_final", what, STUBBORN_GAP, gap)
             tests.append(test)
             texts.append(
                 f"{METHOD_LABELS[r['method']]} {r['forget_final_mean']:.3f} "
                 f"(− Retrain {test.value})"
             )
-        start = rows["forget_start"][rows["method"] != "retrain"]
-        start_text = f"{start.iloc[0]:.3f}" if len(start) else "n/a"
         parts.append(
-            f"{dataset.upper()}: forgetting acc. at step 0 {start_text}, at the end "
+            f"{dataset.upper()}: forgetting acc. at step 0 {_start_text(rows)}, at the end "
             + ", ".join(texts)
         )
-    claim = (
-        f"5 / SI §III: {model.upper()} Retrain forgets (≤ {FORGOTTEN_LEVEL}) while the "
-        f"approximate methods' forgetting accuracy stays ≥ {STUBBORN_GAP} above it "
-        "('stubborn memories')" + _phase_note(setting, phase)
-    )
-    return _verdict(claim, parts, tests, summary)
+    return _measured(parts, tests, summary)
 
 
-def fast_forgetting_verdict(summary: pd.DataFrame, model: str, setting: str):
+def fast_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """SI §III, QNN: the forgetting accuracy of Retrain and of every approximate method of the
     paper is ≤ :data:`FORGOTTEN_LEVEL` within :data:`QUICK_STEPS` steps (the lowest run-mean
     forgetting accuracy up to that step is at most the level)."""
     parts, tests = [], []
-    for dataset, rows in series_rows(summary, model, setting).groupby("dataset", sort=True):
+    for dataset, rows in _by_dataset(summary, model, setting, "random"):
         texts = []
         for _, r in rows[rows["method"].isin(("retrain", *APPROXIMATE))].iterrows():
             steps = r["steps_to_forgotten"]
@@ -265,20 +241,14 @@ def fast_forgetting_verdict(summary: pd.DataFrame, model: str, setting: str):
                 f"{METHOD_LABELS[r['method']]} {_steps_text(steps, r['steps'])} "
                 f"(lowest to step {QUICK_STEPS}: {test.value})"
             )
-        start = rows["forget_start"][rows["method"] != "retrain"]
-        start_text = f"{start.iloc[0]:.3f}" if len(start) else "n/a"
         parts.append(
-            f"{dataset.upper()}: step 0 {start_text}; steps to ≤ {FORGOTTEN_LEVEL}: "
+            f"{dataset.upper()}: step 0 {_start_text(rows)}; steps to ≤ {FORGOTTEN_LEVEL}: "
             + ", ".join(texts)
         )
-    claim = (
-        f"5 / SI §III: {model.upper()} forgetting accuracy falls below {FORGOTTEN_LEVEL} within "
-        f"{QUICK_STEPS} steps for every method of the paper [{setting}]"
-    )
-    return _verdict(claim, parts, tests, summary)
+    return _measured(parts, tests, summary)
 
 
-def easier_for_qnn_verdict(summary: pd.DataFrame) -> Verdict:
+def easier_measure(summary: pd.DataFrame, *_: str):
     """Claim 5's comparison: the QNN's forgetting area is below the MLP's for every approximate
     method on each dataset (main-figure settings); the interval is that of the difference of
     areas, MLP − QNN, from both series' bootstrap samples."""
@@ -302,71 +272,127 @@ def easier_for_qnn_verdict(summary: pd.DataFrame) -> Verdict:
                 f"{qnn['forget_area_mean']:.3f} (difference {test.value})"
             )
         parts.append(f"{dataset.upper()} (MLP vs QNN): " + ", ".join(texts))
-    claim = (
-        "5: unlearning is easier for the QNN — smaller area under the forgetting curve than "
-        "the MLP for every approximate method"
-    )
-    return _verdict(claim, parts, tests, summary)
+    return _measured(parts, tests, summary)
+
+
+#: Each kind of unlearning check: its claim as tested (of model, setting, phase) and its
+#: measure (of the summary, model, setting, phase).
+KINDS = {
+    "lag": (
+        lambda m, s, p: (
+            f"5: {m.upper()} approximate methods (Finetune, Scrub, Grad-Asc) lag "
+            f"Retrain: never within {RETRAIN_TOLERANCE} of its final validation accuracy"
+            + _phase_note(s, p)
+        ),
+        lag_measure,
+    ),
+    "quick": (
+        lambda m, s, p: (
+            f"5: {m.upper()} approximate methods reach Retrain-level validation "
+            f"accuracy quickly (≤ {QUICK_STEPS} steps) from a start below it [{s}]"
+        ),
+        quick_measure,
+    ),
+    "stubborn": (
+        lambda m, s, p: (
+            f"5 / SI §III: {m.upper()} Retrain forgets (≤ {FORGOTTEN_LEVEL}) while "
+            f"the approximate methods' forgetting accuracy stays ≥ {STUBBORN_GAP} above it "
+            "('stubborn memories')" + _phase_note(s, p)
+        ),
+        stubborn_measure,
+    ),
+    "fast": (
+        lambda m, s, p: (
+            f"5 / SI §III: {m.upper()} forgetting accuracy falls below "
+            f"{FORGOTTEN_LEVEL} within {QUICK_STEPS} steps for every method of the paper [{s}]"
+        ),
+        fast_measure,
+    ),
+    "easier": (
+        lambda m, s, p: (
+            "5: unlearning is easier for the QNN — smaller area under the "
+            "forgetting curve than the MLP for every approximate method"
+        ),
+        easier_measure,
+    ),
+}
+
+
+def check_row(kind: str, model: str = "", setting: str = "", phase: str = "random",
+              filed: tuple[str, str, bool, str] = ("", "", False, "")) -> CheckRow:  # fmt: skip
+    """The claim-5 check of ``kind`` (:data:`KINDS`) on one series, as a row.
+
+    :param kind: a key of :data:`KINDS`.
+    :param model: the records' model name, e.g. ``"qnn"``.
+    :param setting: the unlearning setting.
+    :param phase: XXZ phase convention.
+    :param filed: ``(id, chapter, core, name)``; without an id the verdict is unfiled.
+    """
+    claim, measure = KINDS[kind]
+    check, chapter, core, name = filed
+    return CheckRow(check, 5, chapter, core, name, claim(model, setting, phase),
+                    lambda summary: measure(summary, model, setting, phase))  # fmt: skip
+
+
+def lag_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "random") -> Verdict:
+    """:func:`lag_measure` judged (unfiled)."""
+    return judge(check_row("lag", model, setting, phase), summary)
+
+
+def quick_verdict(
+    summary: pd.DataFrame, model: str, setting: str, phase: str = "random"
+) -> Verdict:
+    """:func:`quick_measure` judged (unfiled)."""
+    return judge(check_row("quick", model, setting, phase), summary)
+
+
+def stubborn_verdict(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
+    """:func:`stubborn_measure` judged (unfiled)."""
+    return judge(check_row("stubborn", model, setting, phase), summary)
+
+
+def fast_forgetting_verdict(summary: pd.DataFrame, model: str, setting: str):
+    """:func:`fast_measure` judged (unfiled)."""
+    return judge(check_row("fast", model, setting), summary)
+
+
+def easier_for_qnn_verdict(summary: pd.DataFrame) -> Verdict:
+    """:func:`easier_measure` judged (unfiled)."""
+    return judge(check_row("easier"), summary)
+
+
+#: Claim 5's validation-accuracy half, on the main series and the sensitivity series.
+UNLEARNING_ROWS = (
+    check_row("lag", "mlp", "si", filed=("mlp-lags-retrain", "unlearning", True,
+                                         "MLP lags Retrain")),
+    check_row("quick", "qnn", "paper-figure", filed=("qnn-reaches-retrain", "unlearning", True,
+                                                     "QNN reaches Retrain quickly")),
+    check_row("quick", "qnn", "si", filed=("qnn-reaches-retrain-si", "unlearning", False,
+                                           "QNN reaches Retrain quickly, SI's literal setting")),
+    check_row("lag", "mlp", "si", "canonical", ("mlp-lags-retrain-canonical", "unlearning", False,
+                                                "MLP lags Retrain, canonical XXZ phases")),
+)  # fmt: skip
+
+#: Claim 5's forgetting half (SI §III, Figs. S2 and S3).
+FORGETTING_ROWS = (
+    check_row("stubborn", "mlp", "si", filed=("mlp-stubborn", "forgetting", True,
+                                              "MLP keeps 'stubborn memories'")),
+    check_row("fast", "qnn", "paper-figure", filed=("qnn-forgets-fast", "forgetting", True,
+                                                    "QNN forgets fast")),
+    check_row("easier", filed=("qnn-forgets-easier", "forgetting", True,
+                               "QNN forgets more easily than the MLP")),
+    check_row("fast", "qnn", "si", filed=("qnn-forgets-fast-si", "forgetting", False,
+                                          "QNN forgets fast, SI's literal setting")),
+    check_row("stubborn", "mlp", "si", "canonical", ("mlp-stubborn-canonical", "forgetting",
+              False, "MLP keeps 'stubborn memories', canonical XXZ phases")),
+)  # fmt: skip
 
 
 def unlearning_verdicts(summary: pd.DataFrame) -> list[Verdict]:
-    """Claim 5's validation-accuracy half, on the main series and the sensitivity series."""
-    filed = [
-        (lag_verdict(summary, "mlp", "si"), "mlp-lags-retrain", True, "MLP lags Retrain"),
-        (
-            quick_verdict(summary, "qnn", "paper-figure"),
-            "qnn-reaches-retrain",
-            True,
-            "QNN reaches Retrain quickly",
-        ),
-        (
-            quick_verdict(summary, "qnn", "si"),
-            "qnn-reaches-retrain-si",
-            False,
-            "QNN reaches Retrain quickly, SI's literal setting",
-        ),
-        (
-            lag_verdict(summary, "mlp", "si", phase="canonical"),
-            "mlp-lags-retrain-canonical",
-            False,
-            "MLP lags Retrain, canonical XXZ phases",
-        ),
-    ]
-    return [v.filed(check, 5, "unlearning", core, name) for v, check, core, name in filed]
+    """:data:`UNLEARNING_ROWS` judged."""
+    return judge_all(UNLEARNING_ROWS, summary)
 
 
 def forgetting_verdicts(summary: pd.DataFrame) -> list[Verdict]:
-    """Claim 5's forgetting half (SI §III, Figs. S2 and S3)."""
-    filed = [
-        (
-            stubborn_verdict(summary, "mlp", "si"),
-            "mlp-stubborn",
-            True,
-            "MLP keeps 'stubborn memories'",
-        ),
-        (
-            fast_forgetting_verdict(summary, "qnn", "paper-figure"),
-            "qnn-forgets-fast",
-            True,
-            "QNN forgets fast",
-        ),
-        (
-            easier_for_qnn_verdict(summary),
-            "qnn-forgets-easier",
-            True,
-            "QNN forgets more easily than the MLP",
-        ),
-        (
-            fast_forgetting_verdict(summary, "qnn", "si"),
-            "qnn-forgets-fast-si",
-            False,
-            "QNN forgets fast, SI's literal setting",
-        ),
-        (
-            stubborn_verdict(summary, "mlp", "si", phase="canonical"),
-            "mlp-stubborn-canonical",
-            False,
-            "MLP keeps 'stubborn memories', canonical XXZ phases",
-        ),
-    ]
-    return [v.filed(check, 5, "forgetting", core, name) for v, check, core, name in filed]
+    """:data:`FORGETTING_ROWS` judged."""
+    return judge_all(FORGETTING_ROWS, summary)
