@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from qmlr.report.analysis import Verdict, judge_outcome, judge_tests
+from qmlr.report.analysis import Verdict
+from qmlr.report.checks import CheckRow, Measured, judge
 from qmlr.report.curvature_claim7 import NEGLIGIBLE_SHARE, ZERO_TERM_B, claim7_verdicts
 from qmlr.report.curvature_intervals import (
     ratio_intervals,
@@ -197,10 +198,11 @@ def claim6_verdicts(
         name = f"{LABELS[row.model]}, {SCOPE_NAMES.get(row.scope, row.scope)}"
         if row.definition != "real":
             name += f", {DEFINITIONS[row.definition]}"
-        check = f"{row.model}-trace-ratio/{row.scope}/{row.definition}"
-        sizes = sizes_text(row.runs, hessian_samples)
-        verdict = judge_tests(claim, evidence, tests, ok is not None, sizes=sizes)
-        verdict = verdict.filed(check, 6, "curvature", core, name)
+        measured = Measured(evidence, tuple(tests), ok is not None,
+                            sizes_text(row.runs, hessian_samples))  # fmt: skip
+        check = CheckRow(f"{row.model}-trace-ratio/{row.scope}/{row.definition}", 6, "curvature",
+                         core, name, claim, lambda _, m=measured: m)  # fmt: skip
+        verdict = judge(check, None)
         out.append((core, verdict, name) if named else (core, verdict))
     return out
 
@@ -237,22 +239,25 @@ def controls_verdict(
         if m != "mlp"
         for t in ts
     ]
-    return judge_outcome(
-        "6 (si, controls): only the QNN's trace ratio stays ≤ 1 and falls with α",
+    evidence = (
         f"mean ratio (real Hessian, without dead runs) {evidence}; sharing the QNN's shape: "
-        f"{', '.join(sharing) or 'none'}",
-        ok,
-        tri_all(shows),
-        tests,
-        judged,
-        sizes=sizes_text(int(checks["runs"].min()), hessian_samples),
-    ).filed(
-        "controls-trace-ratio/si",
-        6,
-        "curvature",
-        False,
-        "gradient-trained controls do not share the QNN's shape",
+        f"{', '.join(sharing) or 'none'}"
     )
+    sizes = sizes_text(int(checks["runs"].min()), hessian_samples)
+    measured = Measured(evidence, tuple(tests), judged, sizes, point=ok, outcome=tri_all(shows))
+    return judge(CONTROLS_ROW, measured)
+
+
+#: Claim 6's controls check (its measure: :func:`controls_verdict`'s numbers).
+CONTROLS_ROW = CheckRow(
+    "controls-trace-ratio/si",
+    6,
+    "curvature",
+    False,
+    "gradient-trained controls do not share the QNN's shape",
+    "6 (si, controls): only the QNN's trace ratio stays ≤ 1 and falls with α",
+    lambda measured: measured,
+)
 
 
 def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataFrame:

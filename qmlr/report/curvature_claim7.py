@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qmlr.report.analysis import Verdict, judge_tests
+from qmlr.report.analysis import Verdict
+from qmlr.report.checks import CheckRow, Measured, judge, judge_all
 from qmlr.report.curvature_intervals import max_interval, mean_interval, run_matrix, sizes_text
 from qmlr.report.curvature_tables import fmt_series, mean_by_alpha
 from qmlr.report.uncertainty import Interval, ThresholdTest
@@ -34,11 +35,9 @@ def claim7_name(claim: str) -> str:
     return claim.removeprefix("7 (").replace("): ", ": ", 1)
 
 
-def _verdict(
-    claim: str, check: str, evidence: str, tests: list[ThresholdTest], judged: bool, sizes: str
-) -> Verdict:
-    verdict = judge_tests(claim, evidence, tests, judged, sizes=sizes)
-    return verdict.filed(check, 7, "curvature", False, claim7_name(claim))
+def _row(check: str, claim: str, measure) -> CheckRow:
+    """A trained-model claim-7 check: beyond the paper, in the curvature chapter."""
+    return CheckRow(check, 7, "curvature", False, claim7_name(claim), claim, measure)
 
 
 def _test(name: str, value: Interval, threshold: float, passes: bool, runs: int, sizes: str):
@@ -64,25 +63,17 @@ def mlp_verdicts(mlp: pd.DataFrame, runs: int, sizes: str) -> list[Verdict]:
     negative = _test(
         "largest negative-curvature share (SLQ)", largest, NEGLIGIBLE_SHARE, ok, runs, sizes
     )
-    return [
-        _verdict(
-            "7 (trained MLP): Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
-            "mlp-term-b-zero",
-            f"max |tr H − tr A| / tr A over {len(mlp)} MLPs = {value.text()}",
-            [term_b],
-            True,
-            sizes,
-        ),
-        _verdict(
-            "7 (trained MLP): no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
-            "mlp-no-negative-curvature",
-            f"negative-curvature share (SLQ) {text}; largest {largest}; threshold "
-            f"{NEGLIGIBLE_SHARE:.0%}",
-            [negative],
-            True,
-            sizes,
-        ),
-    ]
+    rows = [
+        _row("mlp-term-b-zero",
+             "7 (trained MLP): Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
+             lambda _: Measured(f"max |tr H − tr A| / tr A over {len(mlp)} MLPs = "
+                                f"{value.text()}", (term_b,), True, sizes)),
+        _row("mlp-no-negative-curvature",
+             "7 (trained MLP): no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
+             lambda _: Measured(f"negative-curvature share (SLQ) {text}; largest {largest}; "
+                                f"threshold {NEGLIGIBLE_SHARE:.0%}", (negative,), True, sizes)),
+    ]  # fmt: skip
+    return judge_all(rows, None)
 
 
 def term_b_verdict(qnn: pd.DataFrame, runs: int, sizes: str) -> Verdict:
@@ -95,14 +86,10 @@ def term_b_verdict(qnn: pd.DataFrame, runs: int, sizes: str) -> Verdict:
     table = run_matrix(qnn, "trace_residual_flipped", _BY)
     value = mean_interval(table, lambda m: np.max(m, axis=-1))
     test = _test("largest mean tr B over flipped samples", value, 0.0, (per < 0).all(), runs, sizes)
-    return _verdict(
-        "7 (trained QNN): Term B of the mislabeled samples is negative",
-        "qnn-term-b-flipped-negative",
-        f"mean tr B over flipped samples {text}; largest {value}",
-        [test],
-        True,
-        sizes,
-    )
+    evidence = f"mean tr B over flipped samples {text}; largest {value}"
+    claim = "7 (trained QNN): Term B of the mislabeled samples is negative"
+    return judge(_row("qnn-term-b-flipped-negative", claim,
+                      lambda _: Measured(evidence, (test,), True, sizes)), None)  # fmt: skip
 
 
 def share_verdict(
@@ -141,14 +128,10 @@ def share_verdict(
             f"{config}: QNN {fmt_series(q, 2)} vs MLP {fmt_series(m, 2)} (growth {growth}; "
             f"smallest QNN − MLP {margin})"
         )
-    return _verdict(
-        "7 (trained QNN): more negative curvature than the MLP, growing with label noise",
-        "qnn-more-negative-curvature",
-        "negative-curvature share " + "; ".join(rows),
-        tests,
-        judged,
-        sizes,
-    )
+    evidence = "negative-curvature share " + "; ".join(rows)
+    claim = "7 (trained QNN): more negative curvature than the MLP, growing with label noise"
+    return judge(_row("qnn-more-negative-curvature", claim,
+                      lambda _: Measured(evidence, tuple(tests), judged, sizes)), None)  # fmt: skip
 
 
 def claim7_verdicts(
