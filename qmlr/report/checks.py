@@ -88,6 +88,11 @@ class Bound:
     direction: str
     point: tuple[str, str, float] | None = None
 
+    @property
+    def reads(self) -> str:
+        """The column the answer on the point estimates reads."""
+        return self.statistic if self.point is None else self.point[0]
+
     def passes(self, row: pd.Series) -> bool:
         """The test's answer on the point estimates of ``row``."""
         if self.point is None:
@@ -117,6 +122,8 @@ class Measured:
     :param outcome: the three-valued answer under the rule (default: three-valued "and" of
         the tests), for checks that combine their tests otherwise.
     :param partly: the claim holds in part (for a failed verdict).
+    :param phrased: the evidence already names the intervals and the open thresholds in the
+        check's own words (the harness adds nothing to it).
     """
 
     evidence: str
@@ -126,6 +133,7 @@ class Measured:
     point: bool | None = None
     outcome: Any = field(default="all")
     partly: bool = False
+    phrased: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,9 +174,14 @@ def judge(row: CheckRow, data: Any) -> Verdict:
     else:
         point = all(t.passes for t in m.tests) if m.point is None else m.point
         outcome = tri_all(t.outcome for t in m.tests) if m.outcome == "all" else m.outcome
-        verdict = judge_outcome(
-            row.claim, m.evidence, point, outcome, m.tests, m.judged, m.partly, m.sizes
-        )
+        if m.phrased:
+            unsure = m.judged and outcome is None
+            verdict = Verdict(row.claim, m.evidence, bool(point) if m.judged else None,
+                              m.partly and m.judged, unsure, tests=m.tests)  # fmt: skip
+        else:
+            verdict = judge_outcome(
+                row.claim, m.evidence, point, outcome, m.tests, m.judged, m.partly, m.sizes
+            )
     if not row.id:
         return verdict
     return verdict.filed(row.id, row.claim_no, row.chapter, row.core, row.name)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from qmlr.report.analysis import (
@@ -15,6 +13,7 @@ from qmlr.report.analysis import (
     Verdict,
     area_difference_test,
 )
+from qmlr.report.checks import Bound, CheckRow, Measured, judge
 from qmlr.report.phenotype.measures import (
     DROP_STEP,
     LEARNS_LEVEL,
@@ -32,7 +31,6 @@ from qmlr.report.phenotype.measures import (
 )
 from qmlr.report.sharing import listed
 from qmlr.report.uncertainty import (
-    Interval,
     tri_all,
     tri_any,
     tri_not,
@@ -40,93 +38,46 @@ from qmlr.report.uncertainty import (
 )
 from qmlr.studies.profiles import get_profile
 
-
-@dataclass(frozen=True)
-class PhenotypeCheck:
-    """One check of the phenotypes, run on one curve's :func:`phenotype_table` row.
-
-    :param check_id: stable identity of the check (never parsed from text or position).
-    :param text: what the check requires, for tables.
-    :param measure: the column of :func:`phenotype_table` it reads.
-    :param passes: the test of that value.
-    :param interval: the column whose run-to-run bounds (``_low`` / ``_high``) judge whether
-        the test is conclusive (default: ``measure``).
-    :param thresholds: the thresholds of the test on ``interval``'s number: a threshold inside
-        its bounds makes the check inconclusive (:mod:`qmlr.report.uncertainty`).
-    """
-
-    check_id: str
-    text: str
-    measure: str
-    passes: Callable[[float], bool]
-    interval: str = ""
-    thresholds: tuple[float, ...] = ()
-
-    def conclusive(self, row: pd.Series) -> bool:
-        """No threshold lies inside the run-to-run interval of the check's number in ``row``."""
-        name = self.interval or self.measure
-        bounds = Interval(float(row[name]), float(row[f"{name}_low"]), float(row[f"{name}_high"]))
-        return not any(bounds.contains(t) for t in self.thresholds)
-
-
-def _within(window: tuple[float, float]) -> Callable[[float], bool]:
-    return lambda v: bool(not np.isnan(v) and window[0] <= v <= window[1])
-
-
-#: Every phenotype check, by stable id (the QNN's phenotype: the first, a plateau, transition).
-CHECKS: dict[str, PhenotypeCheck] = {
-    c.check_id: c
-    for c in (
-        PhenotypeCheck(
-            "no-memorization",
-            f"reproduces ≤ {NO_MEMORIZATION_LEVEL} of the flipped training labels "
-            f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
-            "memorization",
-            lambda v: bool(not np.isnan(v) and v <= NO_MEMORIZATION_LEVEL),
-            thresholds=(NO_MEMORIZATION_LEVEL,),
-        ),
-        *(
-            PhenotypeCheck(
-                f"plateau-{a:.1f}",
-                f"validation within {PLATEAU_TOLERANCE} of clean up to α = {a:.1f}",
-                "plateau_end",
-                lambda v, a=a: bool(v >= a - 1e-9),
-                interval=f"plateau_margin_{a:.1f}",
-                thresholds=(-PLATEAU_TOLERANCE,),
-            )
-            for a in PLATEAU_ALPHAS
-        ),
-        PhenotypeCheck(
-            "alpha-c-window",
-            f"α_c in [{TRANSITION_WINDOW[0]}, {TRANSITION_WINDOW[1]}]",
-            "alpha_c",
-            _within(TRANSITION_WINDOW),
-            thresholds=TRANSITION_WINDOW,
-        ),
-        PhenotypeCheck(
-            "sharp-drop",
-            f"validation falls ≥ {SHARP_DROP_LEVEL} within {DROP_STEP} of α",
-            "steepest_drop",
-            lambda v: bool(v >= SHARP_DROP_LEVEL),
-            thresholds=(SHARP_DROP_LEVEL,),
-        ),
-        PhenotypeCheck(
-            "learns",
-            f"clean validation accuracy (α = 0) ≥ {LEARNS_LEVEL}",
-            "clean_val",
-            lambda v: bool(v >= LEARNS_LEVEL),
-            thresholds=(LEARNS_LEVEL,),
-        ),
-        PhenotypeCheck(
-            "memorizes",
-            f"reproduces ≥ {MEMORIZES_LEVEL} of the flipped training labels "
-            f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
-            "memorization",
-            lambda v: bool(not np.isnan(v) and v >= MEMORIZES_LEVEL),
-            thresholds=(MEMORIZES_LEVEL,),
-        ),
-    )
-}
+#: Every phenotype check, by stable id, as a threshold test on a :func:`phenotype_table` row
+#: (the QNN's phenotype: the first, a plateau, transition). A plateau's answer reads the
+#: plateau's end; its interval is that of the margin to the plateau tolerance.
+CHECKS: dict[str, Bound] = {
+    "no-memorization": Bound(
+        "memorization",
+        f"reproduces ≤ {NO_MEMORIZATION_LEVEL} of the flipped training labels "
+        f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
+        (NO_MEMORIZATION_LEVEL,),
+        "<=",
+    ),
+    **{
+        f"plateau-{a:.1f}": Bound(
+            f"plateau_margin_{a:.1f}",
+            f"validation within {PLATEAU_TOLERANCE} of clean up to α = {a:.1f}",
+            (-PLATEAU_TOLERANCE,),
+            ">=",
+            point=("plateau_end", ">=", a - 1e-9),
+        )
+        for a in PLATEAU_ALPHAS
+    },
+    "alpha-c-window": Bound(
+        "alpha_c", f"α_c in [{TRANSITION_WINDOW[0]}, {TRANSITION_WINDOW[1]}]", TRANSITION_WINDOW,
+        "in",
+    ),
+    "sharp-drop": Bound(
+        "steepest_drop", f"validation falls ≥ {SHARP_DROP_LEVEL} within {DROP_STEP} of α",
+        (SHARP_DROP_LEVEL,), ">=",
+    ),
+    "learns": Bound(
+        "clean_val", f"clean validation accuracy (α = 0) ≥ {LEARNS_LEVEL}", (LEARNS_LEVEL,), ">="
+    ),
+    "memorizes": Bound(
+        "memorization",
+        f"reproduces ≥ {MEMORIZES_LEVEL} of the flipped training labels "
+        f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
+        (MEMORIZES_LEVEL,),
+        ">=",
+    ),
+}  # fmt: skip
 
 
 #: Checks that make up the QNN's phenotype (no memorization, plateau, transition).
@@ -165,14 +116,15 @@ def phenotype_checks(table: pd.DataFrame, corruption: str = "label_flip") -> pd.
     """
     rows = []
     for _, r in table[table["corruption"] == corruption].iterrows():
-        for check in CHECKS.values():
-            value = float(r[check.measure])
-            passed, conclusive = check.passes(value), check.conclusive(r)
+        for check_id, check in CHECKS.items():
+            value = float(r[check.reads])
+            test = check.test(r)
+            passed, conclusive = test.passes, test.conclusive
             rows.append(
                 {
                     "dataset": r["dataset"],
                     "model": r["model"],
-                    "check_id": check.check_id,
+                    "check_id": check_id,
                     "value": value,
                     "passed": passed,
                     "conclusive": conclusive,
@@ -294,14 +246,6 @@ def phenotype_outcome(checks: pd.DataFrame, dataset: str, model: str) -> bool | 
     return tri_all(outcome[c] for c in QNN_PHENOTYPE)
 
 
-def _tri_verdict(
-    claim: str, evidence: str, point: bool, outcome: bool | None, profile: str, partly=False
-) -> Verdict:
-    if not get_profile(profile).judged:
-        return Verdict(claim, evidence, None)
-    return Verdict(claim, evidence, bool(point), partly=partly, inconclusive=outcome is None)
-
-
 def _open_checks(checks: pd.DataFrame, dataset: str, models: Sequence[str], ids) -> str:
     sel = checks[
         (checks["dataset"] == dataset)
@@ -332,6 +276,7 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     checks = phenotype_checks(table)
     kinds = phenotypes(checks)
     note = f" ({INTERVAL_LEVEL:.0%} run-bootstrap intervals; validation n = {{n}})"
+    judged = get_profile(profile).judged
     verdicts: dict[str, Verdict] = {}
     for _, r in discrimination(checks).iterrows():
         if r["check_id"] not in QNN_CHECK_IDS:
@@ -347,13 +292,13 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
             evidence += f"; threshold inside the interval: {open_}"
         check_id = f"{r['check_id']}/{r['dataset']}"
         dataset_name = DATASET_NAMES.get(r["dataset"], r["dataset"])
-        verdicts[check_id] = _tri_verdict(
-            f"{dataset_name}: '{check.text}' separates the QNN from the MLP",
-            evidence,
-            r["qnn_specific"],
-            r["qnn_specific_outcome"],
-            profile,
-        ).filed(check_id, 2, "controls", False, f"{dataset_name}: {CHECK_NAMES[r['check_id']]}")
+        measured = Measured(evidence, (), judged, point=r["qnn_specific"],
+                            outcome=r["qnn_specific_outcome"], phrased=True)  # fmt: skip
+        row = CheckRow(check_id, 2, "controls", False,
+                       f"{dataset_name}: {CHECK_NAMES[r['check_id']]}",
+                       f"{dataset_name}: '{check.label}' separates the QNN from the MLP",
+                       lambda _, m=measured: m)  # fmt: skip
+        verdicts[check_id] = judge(row, None)
     parts, ok, outcomes = [], [], []
     for dataset, g in kinds.groupby("dataset", sort=True):
         by = dict(zip(g["model"], g["phenotype"], strict=True))
@@ -372,16 +317,19 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
             + note.format(n=validation_size(dataset))
             + (f"; threshold inside the interval: {open_}" if open_ else "")
         )
-    verdicts[INTERPRETATION_ID] = _tri_verdict(
-        "The QNN's label-flipping phenotype (no memorization, plateau, sharp transition near "
-        "0.5) is quantum: no classical model shows it",
-        "; ".join(parts),
-        all(ok),
-        tri_all(outcomes),
-        profile,
-        partly=any(ok) and not all(ok),
-    ).filed(INTERPRETATION_ID, 2, "controls", False, INTERPRETATION_NAME)
+    measured = Measured("; ".join(parts), (), judged, point=all(ok), outcome=tri_all(outcomes),
+                        partly=any(ok) and not all(ok), phrased=True)  # fmt: skip
+    verdicts[INTERPRETATION_ID] = judge(INTERPRETATION_ROW, measured)
     return verdicts
+
+
+#: The paper's interpretation as a row (its measure: :func:`phenotype_verdicts`' numbers).
+INTERPRETATION_ROW = CheckRow(
+    INTERPRETATION_ID, 2, "controls", False, INTERPRETATION_NAME,
+    "The QNN's label-flipping phenotype (no memorization, plateau, sharp transition near "
+    "0.5) is quantum: no classical model shows it",
+    lambda measured: measured,
+)  # fmt: skip
 
 
 def models_with_phenotype(table: pd.DataFrame, phenotype: str = "QNN") -> dict[str, list[str]]:

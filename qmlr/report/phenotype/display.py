@@ -108,7 +108,7 @@ def check_legend() -> str:
         >>> check_legend().splitlines()[0]
         '- `no-memorization`: reproduces ≤ 0.2 of the flipped training labels (0 < α ≤ 0.4)'
     """
-    return "\n".join(f"- `{c.check_id}`: {c.text}" for c in CHECKS.values())
+    return "\n".join(f"- `{c}`: {check.label}" for c, check in CHECKS.items())
 
 
 def verdict_paragraph(table: pd.DataFrame, profile: str) -> str:
@@ -133,7 +133,7 @@ def verdict_paragraph(table: pd.DataFrame, profile: str) -> str:
         neither = [m for m in order if by[m] == "neither"]
         chance = [m for m in order if by[m] == "does not learn"]
         separating = disc[(disc["dataset"] == dataset) & disc["qnn_specific"]]
-        separating = [CHECKS[c].check_id for c in separating["check_id"] if c in QNN_CHECK_IDS]
+        separating = [c for c in separating["check_id"] if c in QNN_CHECK_IDS]
         parts.append(
             f"**{DATASET_NAMES.get(dataset, dataset)}.** The QNN "
             + ("shows" if by.get("qnn") == "QNN" else "does not show")
