@@ -321,7 +321,8 @@ def test_inconclusive_checks_are_listed_with_their_open_thresholds() -> None:
     from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, Interval, ThresholdTest
 
     gap = ThresholdTest("best − Retrain", Interval(-0.03, -0.05, -0.01), (-0.02,), True, 5)
-    unsure = analysis.judge_tests("c", "e", [gap], True).filed("u", 5, "unlearning", True, "lag")
+    unsure = analysis.judge_outcome("c", "e", True, None, [gap], True)
+    unsure = unsure.filed("u", 5, "unlearning", True, "lag")
     failed = Verdict("c", "e", False).filed("f", 5, "forgetting", True, "stubborn")
     cards = [S.ClaimCard(5, "claim five", (S.Check.of(unsure), S.Check.of(failed)))]
     assert unsure.label == INCONCLUSIVE_LABEL

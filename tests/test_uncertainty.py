@@ -52,19 +52,6 @@ def test_threshold_tests_and_three_valued_logic() -> None:
         U.percentile_interval(0.0, np.zeros(3), level=1.0)
 
 
-def test_verdict_from_tests_labels() -> None:
-    ok = U.ThresholdTest("x", U.Interval(0.99, 0.97, 1.0), (0.95,), True)
-    unsure = U.ThresholdTest("y", U.Interval(0.3, 0.1, 0.5), (0.2,), True)
-    bad = U.ThresholdTest("z", U.Interval(0.1, 0.0, 0.15), (0.2,), False)
-    assert A.verdict_from_tests("c", "e", [ok], "paper").label == "reproduced"
-    verdict = A.verdict_from_tests("c", "e", [ok, unsure], "paper", n_val=84)
-    assert verdict.label == U.INCONCLUSIVE_LABEL and verdict.reproduced is True
-    assert "validation n = 84" in verdict.evidence and "y (0.2)" in verdict.evidence
-    # a conclusive failure decides, whatever else is unsure
-    assert A.verdict_from_tests("c", "e", [unsure, bad], "paper").label == "not reproduced"
-    assert A.verdict_from_tests("c", "e", [unsure], "smoke").label == "not evaluated"
-
-
 def _curve(val: np.ndarray, spread: float, runs: int = 5) -> pd.DataFrame:
     alphas = np.round(np.arange(len(val)) * 0.1, 1)
     offsets = np.linspace(-spread, spread, runs)
@@ -131,5 +118,5 @@ def test_resampled_means_are_the_bootstrap_interval_resamples() -> None:
     _, samples = U.bootstrap_interval(lambda m: float(m[2] + m[5]), [runs])
     means = U.resampled_means(runs)
     np.testing.assert_allclose(means[:, 2] + means[:, 5], samples, atol=1e-12)
-    table = U.threshold_table([A.judge_tests("c", "e", [], True).filed("x", 1, "y", True, "z")])
+    table = U.threshold_table([A.Verdict("c", "e", True).filed("x", 1, "y", True, "z")])
     assert table.empty and "runs" in table.columns

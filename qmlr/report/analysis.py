@@ -43,8 +43,6 @@ from qmlr.report.verdict import (  # noqa: F401 (re-exported: chapters import th
     by_check,
     claims_table,
     judge_outcome,
-    judge_tests,
-    verdict_from_tests,
 )
 
 #: A model "holds" a plateau while its mean validation accuracy stays within this of α = 0.
@@ -267,11 +265,6 @@ PLATEAU_TRANSITION = (
 TRAIN_FOLLOWS = Bound(
     "train_minus_1_minus_alpha", "train deviation from 1 − α", (TRAIN_FOLLOWS_TOLERANCE,), "<="
 )
-
-
-def memorization_test(row: pd.Series) -> ThresholdTest:
-    """:data:`MEMORIZES` on one curve."""
-    return MEMORIZES.test(row)
 
 
 def decay_tests(row: pd.Series) -> list[ThresholdTest]:

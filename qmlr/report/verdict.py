@@ -2,7 +2,8 @@
 
 A verdict is *reproduced*, *not reproduced*, *inconclusive at this scale* (a threshold inside the
 run-to-run interval of the number it judges, :mod:`qmlr.report.uncertainty`) or *not evaluated*
-(a profile too small to judge). :func:`judge_tests` is the one rule every chapter applies.
+(a profile too small to judge). :func:`judge_outcome` is the one rule every check applies
+(through the harness of :mod:`qmlr.report.checks`).
 
 Example:
     >>> Verdict("a claim", "the evidence", True).label
@@ -20,9 +21,7 @@ from qmlr.report.uncertainty import (
     INCONCLUSIVE_LABEL,
     INTERVAL_LEVEL,
     ThresholdTest,
-    tri_all,
 )
-from qmlr.studies.profiles import get_profile
 
 
 @dataclass(frozen=True)
@@ -155,58 +154,6 @@ def judge_outcome(
         return Verdict(claim, evidence, None, tests=tuple(tests))
     unsure = outcome is None
     return Verdict(claim, evidence, bool(point), partly, unsure, tests=tuple(tests))
-
-
-def judge_tests(
-    claim: str,
-    evidence: str,
-    tests: Sequence[ThresholdTest],
-    judged: bool,
-    partly: bool = False,
-    sizes: str = "",
-) -> Verdict:
-    """:func:`judge_outcome` for a verdict that holds when every test passes (three-valued
-    "and" of the tests' outcomes).
-
-    Example:
-        >>> from qmlr.report.uncertainty import Interval
-        >>> t = ThresholdTest("slope", Interval(-0.3, -0.4, -0.1), (-0.2,), True)
-        >>> judge_tests("c", "e", [t], True).label
-        'inconclusive at this scale'
-    """
-    point = all(t.passes for t in tests)
-    return judge_outcome(
-        claim, evidence, point, tri_all(t.outcome for t in tests), tests, judged, partly, sizes
-    )
-
-
-def verdict_from_tests(
-    claim: str,
-    evidence: str,
-    tests: Sequence[ThresholdTest],
-    profile: str,
-    partly: bool = False,
-    n_val: int | None = None,
-) -> Verdict:
-    """:func:`judge_tests` at a profile (only a judged profile is judged), with the
-    validation-set size in the evidence.
-
-    :param claim: the claim.
-    :param evidence: the measured numbers.
-    :param tests: the threshold tests, all of which must pass.
-    :param profile: the profile.
-    :param partly: the claim holds in part (for a failed verdict).
-    :param n_val: validation samples behind each accuracy, reported in the evidence.
-    :return: the verdict.
-
-    Example:
-        >>> from qmlr.report.uncertainty import Interval
-        >>> t = ThresholdTest("slope", Interval(-0.3, -0.4, -0.1), (-0.2,), True)
-        >>> verdict_from_tests("c", "e", [t], "paper").label
-        'inconclusive at this scale'
-    """
-    sizes = f"validation n = {n_val}" if n_val else ""
-    return judge_tests(claim, evidence, tests, get_profile(profile).judged, partly, sizes)
 
 
 def claims_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:

@@ -201,10 +201,6 @@ def discrimination(checks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _judge(profile: str, ok: bool) -> bool | None:
-    return bool(ok) if get_profile(profile).judged else None
-
-
 def _names(models: Sequence[str]) -> str:
     return ", ".join(model_name(m) for m in models) if len(models) else "none"
 
