@@ -27,6 +27,7 @@ from qmlr.core.analytic import (
     toy_summary,
 )
 from qmlr.report.analysis import Verdict
+from qmlr.report.checks import CheckRow, Measured, judge_all
 from qmlr.studies.profiles import Profile, get_profile
 
 
@@ -159,23 +160,53 @@ def outlier_positions(profile: str | Profile = "paper") -> np.ndarray:
     return np.linspace(0.05, 0.95, get_profile(profile).analytic_sweep)
 
 
-#: Stable id, core flag and scorecard name of each verdict of :func:`claim_verdicts`, in the
-#: order it makes them.
-ANALYTIC_FILING = (
-    ("si-formulas", True, "SI formulas follow from the loss"),
-    ("mlp-hessian-nonnegative", True, "H_MLP ≥ 0"),
-    ("term-b-negative", True, "Term B negative for a mislabeled point"),
-    (
-        "toy-noise-raises-mlp-curvature",
-        False,
-        "SI §I.B.1: noise raises the MLP's curvature (toy data)",
-    ),
-    ("toy-term-b-offsets", False, "SI §I.C: Term B offsets outliers (toy data)"),
-)
+def _exact(evidence: str, holds: bool, partly: bool = False) -> Measured:
+    """An exact check: no run-to-run interval, the evidence states its numbers."""
+    return Measured(evidence, (), True, point=bool(holds), partly=bool(partly), phrased=True)
+
+
+def _row(check: str, core: bool, name: str, claim: str, measure) -> CheckRow:
+    return CheckRow(check, 7, "analytic-curvature", core, name, claim, measure)
+
+
+#: The analytic chapter's checks (claim 7 and the SI's consequences); their measures read the
+#: numbers :func:`claim_verdicts` computes (``n``).
+ANALYTIC_ROWS = (
+    _row("si-formulas", True, "SI formulas follow from the loss",
+         "(S6), (S10), (S15) and the Term A/B split follow from the loss (S1), (S5)",
+         lambda n: _exact(f"{n['holds']}/{n['identities']} symbolic identities exact (y "
+                          f"symbolic, 0, 1); max |Δ| vs autograd {n['auto']:.1e}, vs 5-point FD "
+                          f"{n['fd']:.1e}", n["exact"])),
+    _row("mlp-hessian-nonnegative", True, "H_MLP ≥ 0", "7a: H_MLP = x² p(1−p) ≥ 0 for every point",
+         lambda n: _exact(f"min H_MLP over {n['grid']} grid points = {n['h_mlp_min']:.3g} (and "
+                          "x² ≥ 0, p(1−p) > 0 symbolically)",
+                          n["h_mlp_min"] >= 0.0 and n["exact"])),
+    _row("term-b-negative", True, "Term B negative for a mislabeled point",
+         "7b: the second term of H_QNN is negative for a mislabeled point",
+         lambda n: _exact(f"max of −(p−y)cos φ over misclassified grid points = "
+                          f"{n['minus_b']:.3g}; min total H_QNN there = {n['h_qnn']:.3f}",
+                          n["minus_b"] < 0.0 and n["h_qnn"] < 0.0)),
+    _row("toy-noise-raises-mlp-curvature", False,
+         "SI §I.B.1: noise raises the MLP's curvature (toy data)",
+         "SI §I.B.1: label noise drives the MLP to higher curvature",
+         lambda n: _exact(
+             f"toy set: H {n['mlp']['H total, clean']:.2g} (clean, θ* at interval end) → "
+             f"{n['mlp']['H total, with outlier']:.3f} with outlier; higher at all "
+             f"{n['positions']} outlier positions: {n['mlp_higher']}; outlier p = "
+             f"{n['mlp']['p of the outlier']:.2f} (not ≈ 0.5)",
+             n["mlp_higher"] and n["mlp"]["H total, with outlier"] > n["mlp"]["H total, clean"])),
+    _row("toy-term-b-offsets", False, "SI §I.C: Term B offsets outliers (toy data)",
+         "SI §I.C: Term B lets the QNN's total curvature offset outliers",
+         lambda n: _exact(f"toy set: H {n['qnn']['H total, clean']:.3f} → "
+                          f"{n['qnn']['H total, with outlier']:.3f}; lower at "
+                          f"{n['qnn_lower'].sum()}/{n['positions']} outlier positions",
+                          n["qnn_lower"].all(), n["qnn_lower"].any())),
+)  # fmt: skip
 
 
 def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
-    """The analytic chapter's verdicts: the SI §I formulas (claim 7) and their consequences.
+    """The analytic chapter's verdicts (:data:`ANALYTIC_ROWS`): the SI §I formulas (claim 7)
+    and their consequences.
 
     In order: the derivation (every identity of :func:`identity_checks` exact and the numeric
     Hessians within :data:`AUTOGRAD_TOLERANCE` / :data:`FINITE_DIFFERENCE_TOLERANCE` of their
@@ -192,62 +223,31 @@ def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
         ['reproduced', 'reproduced', 'reproduced']
     """
     checks = [c for m in MODELS for c in identity_checks(m)]
-    n_holds = sum(c.holds for c in checks)
     disc = discrepancy_table(profile)
-    auto = max(r.max_abs for r in disc if r.reference == "torch autograd")
-    fd = max(r.max_abs for r in disc if r.reference.startswith("5-point"))
-    exact = (
-        n_holds == len(checks) and auto <= AUTOGRAD_TOLERANCE and fd <= FINITE_DIFFERENCE_TOLERANCE
+    n = {
+        "holds": sum(c.holds for c in checks),
+        "identities": len(checks),
+        "auto": max(r.max_abs for r in disc if r.reference == "torch autograd"),
+        "fd": max(r.max_abs for r in disc if r.reference.startswith("5-point")),
+    }
+    n["exact"] = (
+        n["holds"] == len(checks)
+        and n["auto"] <= AUTOGRAD_TOLERANCE
+        and n["fd"] <= FINITE_DIFFERENCE_TOLERANCE
     )
-
     xg, tg, yg = check_grid(profile)
     mlp, qnn = numeric_model("mlp"), numeric_model("qnn")
-    h_mlp_min = float(mlp.hessian(xg, tg, yg).min())
     wrong = misclassified("qnn", xg, tg, yg)
-    minus_b_wrong_max = float((-qnn.term_b(xg, tg, yg))[wrong].max())
-    h_qnn_wrong_min = float(qnn.hessian(xg, tg, yg)[wrong].min())
-
-    positions = outlier_positions(profile)
-    sweep = outlier_sweep(positions)
-    mlp_higher = all(r.hessian > r.clean_hessian for r in sweep if r.model == "mlp")
-    qnn_lower = np.array([r.hessian < r.clean_hessian for r in sweep if r.model == "qnn"])
-    mlp_r, qnn_r = toy_summary("mlp"), toy_summary("qnn")
-    verdicts = [
-        Verdict(
-            "(S6), (S10), (S15) and the Term A/B split follow from the loss (S1), (S5)",
-            f"{n_holds}/{len(checks)} symbolic identities exact (y symbolic, 0, 1); "
-            f"max |Δ| vs autograd {auto:.1e}, vs 5-point FD {fd:.1e}",
-            bool(exact),
-        ),
-        Verdict(
-            "7a: H_MLP = x² p(1−p) ≥ 0 for every point",
-            f"min H_MLP over {xg.size} grid points = {h_mlp_min:.3g} "
-            "(and x² ≥ 0, p(1−p) > 0 symbolically)",
-            bool(h_mlp_min >= 0.0 and exact),
-        ),
-        Verdict(
-            "7b: the second term of H_QNN is negative for a mislabeled point",
-            f"max of −(p−y)cos φ over misclassified grid points = {minus_b_wrong_max:.3g}; "
-            f"min total H_QNN there = {h_qnn_wrong_min:.3f}",
-            bool(minus_b_wrong_max < 0.0 and h_qnn_wrong_min < 0.0),
-        ),
-        Verdict(
-            "SI §I.B.1: label noise drives the MLP to higher curvature",
-            f"toy set: H {mlp_r['H total, clean']:.2g} (clean, θ* at interval end) → "
-            f"{mlp_r['H total, with outlier']:.3f} with outlier; higher at all "
-            f"{len(positions)} outlier positions: {mlp_higher}; outlier p = "
-            f"{mlp_r['p of the outlier']:.2f} (not ≈ 0.5)",
-            bool(mlp_higher and mlp_r["H total, with outlier"] > mlp_r["H total, clean"]),
-        ),
-        Verdict(
-            "SI §I.C: Term B lets the QNN's total curvature offset outliers",
-            f"toy set: H {qnn_r['H total, clean']:.3f} → {qnn_r['H total, with outlier']:.3f}; "
-            f"lower at {qnn_lower.sum()}/{len(positions)} outlier positions",
-            bool(qnn_lower.all()),
-            partly=bool(qnn_lower.any()),
-        ),
-    ]
-    return [
-        v.filed(check, 7, "analytic-curvature", core, name)
-        for v, (check, core, name) in zip(verdicts, ANALYTIC_FILING, strict=True)
-    ]
+    sweep = outlier_sweep(outlier_positions(profile))
+    n |= {
+        "grid": xg.size,
+        "h_mlp_min": float(mlp.hessian(xg, tg, yg).min()),
+        "minus_b": float((-qnn.term_b(xg, tg, yg))[wrong].max()),
+        "h_qnn": float(qnn.hessian(xg, tg, yg)[wrong].min()),
+        "positions": len(outlier_positions(profile)),
+        "mlp_higher": all(r.hessian > r.clean_hessian for r in sweep if r.model == "mlp"),
+        "qnn_lower": np.array([r.hessian < r.clean_hessian for r in sweep if r.model == "qnn"]),
+        "mlp": toy_summary("mlp"),
+        "qnn": toy_summary("qnn"),
+    }
+    return judge_all(ANALYTIC_ROWS, n)
