@@ -49,7 +49,6 @@ from qmlr.report.checks import (
 )
 from qmlr.report.phenotype import QNN_PHENOTYPE
 from qmlr.report.uncertainty import tri_not, validation_size
-from qmlr.studies.profiles import get_profile
 
 #: Short names of the corruptions in tables.
 CORRUPTION_LABELS = {"label_flip": "label flipping", "feature_random": "feature randomization"}
@@ -389,82 +388,73 @@ def realization_table(records: pd.DataFrame) -> pd.DataFrame:
 #: (:func:`qmlr.report.phenotype.phenotype_outcome`).
 AUGMENTED_QNN_LIKE_CHECKS = QNN_PHENOTYPE
 
-#: Check ids of the phase-augmentation verdicts (:func:`augmentation_verdicts`).
-AUGMENTATION_IDS = ("phase-augmentation/mlp", "phase-augmentation/phenotype")
+
+def _augmented_mlp(records: pd.DataFrame, profile: str) -> Measured | None:
+    row = curve_summary(records, ["model"]).iloc[0]
+    return mlp_measure(row, AUGMENTED, profile_judged(profile), validation_size("xxz"))
+
+
+def _augmented_phenotype(records: pd.DataFrame, profile: str) -> Measured:
+    from qmlr.report import phenotype as P
+
+    checks = P.phenotype_checks(P.phenotype_table(records))
+    sel = checks.set_index("check_id").loc[list(AUGMENTED_QNN_LIKE_CHECKS)]
+    listed = "; ".join(
+        f"{c} {'passes' if r['passed'] else 'fails'} ({r['value']:.3f}"
+        + ("" if r["conclusive"] else ", threshold inside the interval")
+        + ")"
+        for c, r in sel.iterrows()
+    )
+    evidence = (
+        f"{AUGMENTED}: phenotype {P.phenotype_of(checks, 'xxz', 'mlp')}; the QNN phenotype's "
+        f"checks: {listed}"
+    )
+    outcome = tri_not(P.phenotype_outcome(checks, "xxz", "mlp"))
+    point = not bool(sel["passed"].all())
+    return Measured(evidence, (), profile_judged(profile), point=point, outcome=outcome,
+                    phrased=True)  # fmt: skip
+
+
+#: The name of the phase-augmented XXZ MLP in its verdicts.
+AUGMENTED = "XXZ, phase augmentation"
+
+#: The phase-augmentation checks (data: the records and the profile): the augmented MLP still
+#: memorizes and decays (claim 1, :func:`qmlr.report.analysis.mlp_measure`), and still lacks
+#: the QNN's phenotype (claim 2: the negation of :data:`AUGMENTED_QNN_LIKE_CHECKS` under the
+#: uncertainty rule, so "not reproduced" means augmentation made the MLP QNN-like).
+AUGMENTATION_ROWS = (
+    _row("phase-augmentation/mlp", 1, "XXZ: MLP with phase augmentation (memorization, decay)",
+         "Beyond the paper: " + mlp_claim_text(AUGMENTED), lambda x: _augmented_mlp(*x)),
+    _row("phase-augmentation/phenotype", 2,
+         "XXZ: MLP with phase augmentation lacks the QNN's phenotype",
+         f"Beyond the paper: {AUGMENTED}: the MLP still lacks the QNN's phenotype",
+         lambda x: _augmented_phenotype(*x)),
+)  # fmt: skip
+
+#: Check ids of the phase-augmentation verdicts.
+AUGMENTATION_IDS = tuple(r.id for r in AUGMENTATION_ROWS)
 
 
 def augmentation_verdicts(records: pd.DataFrame, n_cells: int, profile: str) -> dict[str, Verdict]:
-    """Two verdicts on the XXZ MLP trained with phase augmentation
-    (:mod:`qmlr.studies.augmentation_study`), both beyond the paper:
-
-    * ``phase-augmentation/mlp`` (claim 1): the augmented MLP still memorizes and decays
-      (:func:`qmlr.report.analysis.mlp_claim`, the resilience chapter's criteria);
-    * ``phase-augmentation/phenotype`` (claim 2): the augmented MLP still lacks the QNN's
-      phenotype — the negation of :data:`AUGMENTED_QNN_LIKE_CHECKS` under the uncertainty rule,
-      so "not reproduced" means augmentation made the MLP QNN-like.
+    """:data:`AUGMENTATION_ROWS` on the XXZ MLP trained with phase augmentation
+    (:mod:`qmlr.studies.augmentation_study`); a study still being computed (or without a
+    curve) is shown, never judged.
 
     :param records: :func:`qmlr.studies.augmentation_study.available_records` records.
     :param n_cells: cells the study has; with fewer records nothing is judged.
     :param profile: the profile the records came from.
     :return: ``{check id: verdict}``.
     """
-    from qmlr.report import phenotype as P
-    from qmlr.report.analysis import mlp_claim
-
-    name = "XXZ, phase augmentation"
-    done = f"{len(records)} of {n_cells} cells computed"
-    complete = len(records) == n_cells > 0
     if records.empty or records["alpha"].nunique() < 2:  # no curve yet
-        mlp = Verdict(
-            f"Beyond the paper: {name}, MLP, label flipping: train ≈ 1 at every α, validation "
-            "falls steadily from α = 0",
-            name,
-            None,
-        )
-        phen = Verdict(
-            f"Beyond the paper: {name}: the MLP still lacks the QNN's phenotype", name, None
-        )
+        rows = [replace(r, measure=lambda _: Measured(AUGMENTED, (), False, phrased=True))
+                for r in AUGMENTATION_ROWS]  # fmt: skip
     else:
-        row = curve_summary(records, ["model"]).iloc[0]
-        mlp = mlp_claim(row, name, profile, validation_size("xxz"))
-        mlp = replace(mlp, claim="Beyond the paper: " + mlp.claim)
-        checks = P.phenotype_checks(P.phenotype_table(records))
-        sel = checks.set_index("check_id").loc[list(AUGMENTED_QNN_LIKE_CHECKS)]
-        listed = "; ".join(
-            f"{c} {'passes' if r['passed'] else 'fails'} ({r['value']:.3f}"
-            + ("" if r["conclusive"] else ", threshold inside the interval")
-            + ")"
-            for c, r in sel.iterrows()
-        )
-        evidence = (
-            f"{name}: phenotype {P.phenotype_of(checks, 'xxz', 'mlp')}; the QNN phenotype's "
-            f"checks: {listed}"
-        )
-        outcome = tri_not(P.phenotype_outcome(checks, "xxz", "mlp"))
-        point = not bool(sel["passed"].all())
-        judged = get_profile(profile).judged
-        phen = Verdict(
-            f"Beyond the paper: {name}: the MLP still lacks the QNN's phenotype",
-            evidence,
-            point if judged else None,
-            inconclusive=judged and outcome is None,
-        )
-    if not complete:  # a study still being computed is shown, never judged
-        mlp = replace(mlp, evidence=f"{mlp.evidence} ({done})", reproduced=None, inconclusive=False)
-        phen = replace(
-            phen, evidence=f"{phen.evidence} ({done})", reproduced=None, inconclusive=False
-        )
-    ids = dict(zip(("mlp", "phenotype"), AUGMENTATION_IDS, strict=True))
+        rows = list(AUGMENTATION_ROWS)
+    verdicts = _by_id(rows, (records, profile))
+    if len(records) == n_cells > 0:
+        return verdicts
+    done = f"{len(records)} of {n_cells} cells computed"
     return {
-        ids["mlp"]: mlp.filed(ids["mlp"], 1, "resilience", False, _AUG_NAMES["mlp"]),
-        ids["phenotype"]: phen.filed(
-            ids["phenotype"], 2, "resilience", False, _AUG_NAMES["phenotype"]
-        ),
+        k: replace(v, evidence=f"{v.evidence} ({done})", reproduced=None, inconclusive=False)
+        for k, v in verdicts.items()
     }
-
-
-#: Scorecard names of the phase-augmentation verdicts.
-_AUG_NAMES = {
-    "mlp": "XXZ: MLP with phase augmentation (memorization, decay)",
-    "phenotype": "XXZ: MLP with phase augmentation lacks the QNN's phenotype",
-}
