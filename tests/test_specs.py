@@ -7,10 +7,10 @@ import pytest
 
 from qmlr.core.data import MNIST_PATH_ENV
 from qmlr.core.train import TrainConfig
+from qmlr.engine.runner import clean_split, poisoned_training_set
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec, with_mnist_source
 from qmlr.studies.experiments import PAPER_TRAINING, get_profile, training_config
 from qmlr.studies.registry import study_cells
-from qmlr.studies.runner import clean_split, poisoned_training_set
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec, with_mnist_source
 
 
 def make_cell(**overrides) -> CellSpec:

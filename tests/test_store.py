@@ -8,8 +8,8 @@ import json
 import pytest
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.studies.store import CellResult, CorruptResultError, ResultStore, export_records
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.store import CellResult, CorruptResultError, ResultStore, export_records
 
 
 def make_result(run: int = 0, acc: float = 0.75) -> CellResult:
@@ -91,7 +91,7 @@ def test_provenance_dirty_flag_ignores_results(tmp_path, monkeypatch):
     """Regenerating results/ leaves the code clean; editing code makes it dirty."""
     import subprocess
 
-    from qmlr.studies import store as store_module
+    from qmlr.engine import store as store_module
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
