@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qmlr.engine.profiles import get_profile
 from qmlr.report.uncertainty import Interval, ThresholdTest, tri_all
 from qmlr.report.verdict import Verdict, judge_outcome
-from qmlr.studies.profiles import get_profile
 
 #: The directions a threshold test can hold its number in.
 DIRECTIONS = (">=", "<=", ">", "<", "in")

@@ -27,6 +27,8 @@ from dataclasses import replace
 
 import pandas as pd
 
+from qmlr.engine.runner import clean_split
+from qmlr.report import phenotype as P
 from qmlr.report.analysis import (
     DATASET_NAMES,
     Verdict,
@@ -47,8 +49,10 @@ from qmlr.report.checks import (
     profile_judged,
     validation_sizes,
 )
-from qmlr.report.phenotype import QNN_PHENOTYPE
+from qmlr.report.phenotype import QNN_PHENOTYPE, model_name, model_order
+from qmlr.report.plots import VAL_STYLE, band
 from qmlr.report.uncertainty import tri_not, validation_size
+from qmlr.studies.splits_study import DATA
 
 #: Short names of the corruptions in tables.
 CORRUPTION_LABELS = {"label_flip": "label flipping", "feature_random": "feature randomization"}
@@ -129,9 +133,6 @@ def split_sizes(records: pd.DataFrame) -> dict[str, int]:
     :param records: :func:`qmlr.studies.splits_study.split_records` output.
     :return: ``{split: samples}``.
     """
-    from qmlr.studies.runner import clean_split
-    from qmlr.studies.splits_study import DATA
-
     return {
         "interleaved": validation_size("xxz"),
         "coarse": len(clean_split(DATA, "val")),
@@ -275,8 +276,6 @@ def splits_table(records: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
     :param records: :func:`qmlr.studies.splits_study.split_records` output.
     :param sizes: :func:`split_sizes` output.
     """
-    from qmlr.report.phenotype import model_name, model_order
-
     table = _at(records, ["model", "split"])
     summary = splits_summary(records).set_index(["model", "split"])
     table["α_c [95% CI]"] = [
@@ -304,8 +303,6 @@ def draw_curves(ax, records: pd.DataFrame, by: str, labels: dict, title: str = "
     :param labels: ``{value: legend label}`` in drawing order (values absent are skipped).
     :param title: the panel's title.
     """
-    from qmlr.report.plots import VAL_STYLE, band
-
     for value, label in labels.items():
         g = records[records[by] == value]
         if g.empty:
@@ -326,8 +323,6 @@ def split_phenotypes(records: pd.DataFrame) -> pd.DataFrame:
     :param records: :func:`qmlr.studies.splits_study.split_records` output.
     :return: one row per model (display order), one column per split, the phenotype in each.
     """
-    from qmlr.report import phenotype as P
-
     recs = records.assign(dataset=records["split"])
     if "n_params" not in recs:
         recs["n_params"] = float("nan")
@@ -395,7 +390,6 @@ def _augmented_mlp(records: pd.DataFrame, profile: str) -> Measured | None:
 
 
 def _augmented_phenotype(records: pd.DataFrame, profile: str) -> Measured:
-    from qmlr.report import phenotype as P
 
     checks = P.phenotype_checks(P.phenotype_table(records))
     sel = checks.set_index("check_id").loc[list(AUGMENTED_QNN_LIKE_CHECKS)]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from qmlr.engine.profiles import get_profile
 from qmlr.report.analysis import (
     DATASET_NAMES,
     INTERVAL_LEVEL,
@@ -36,7 +37,6 @@ from qmlr.report.uncertainty import (
     tri_not,
     validation_size,
 )
-from qmlr.studies.profiles import get_profile
 
 #: Every phenotype check, by stable id, as a threshold test on a :func:`phenotype_table` row
 #: (the QNN's phenotype: the first, a plateau, transition). A plateau's answer reads the
