@@ -66,3 +66,25 @@ def test_button_problems_catch_a_placeholder() -> None:
         "html": {"use_issues_button": True},
     }
     assert button_problems(real) == []
+
+
+def test_citation_file_cites_the_book_and_the_paper() -> None:
+    import tomllib
+
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors", "type", "version"} <= set(cff)
+    assert cff["title"] == yaml.safe_load(CONFIG.read_text())["title"]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert cff["version"] == project["version"]
+    paper = [r for r in cff["references"] if "2508.02422" in r.get("url", "")]
+    assert len(paper) == 1 and paper[0]["authors"][0]["family-names"] == "Chen"
+
+
+def test_execution_report_is_in_the_toc() -> None:
+    assert "nb-exec-table" in (REPO / "book" / "execution.md").read_text()
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    appendix = [
+        c["file"] for p in toc["parts"] if p["caption"] == "Appendix" for c in p["chapters"]
+    ]
+    assert "execution" in appendix
