@@ -24,7 +24,16 @@ from typing import Any
 import pandas as pd
 
 from qmlr.report.markdown import _myst_table, escape_markdown
-from qmlr.report.scorecard import CLAIMS, ClaimCard, chapter_link, verdict_text
+from qmlr.report.scorecard import (
+    CHAPTERS,
+    CLAIMS,
+    Check,
+    ClaimCard,
+    chapter_link,
+    headline,
+    verdict_text,
+)
+from qmlr.report.verdict import Verdict
 
 #: Each claim of :data:`qmlr.report.scorecard.CLAIMS` in about a dozen words.
 SHORT_CLAIMS: dict[int, str] = {
@@ -65,6 +74,34 @@ def claims_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
         f"with the checks behind each verdict, is below; every check is in {{ref}}`checks`."
     )
     return _myst_table(caption, "tab-claims", ["#", "claim", "verdict", "tested in"], rows)
+
+
+def claim_sentences(verdicts: Sequence[Verdict]) -> list[str]:
+    """One sentence per claim a chapter's verdicts are filed under: the claim in a dozen words,
+    its verdict on this chapter's core checks (:func:`qmlr.report.scorecard.headline`) and how
+    many of them reproduced — for the chapter's key-result box.
+
+    :param verdicts: the chapter's verdicts (those without a scorecard identity are skipped).
+    :return: Markdown sentences, in claim order.
+
+    Example:
+        >>> v = Verdict("c", "e", True).filed("demo", 7, "analytic-curvature", True, "demo")
+        >>> claim_sentences([v])[0][-59:]
+        'negative: **reproduced** (1 of 1 core checks of this page).'
+    """
+    checks = [Check.of(v) for v in verdicts if v.claim_no and v.check and v.chapter in CHAPTERS]
+    out = []
+    for number in sorted({c.claim for c in checks}):
+        mine = [c for c in checks if c.claim == number]
+        core = [c for c in mine if c.core]
+        if not core:
+            continue
+        done = sum(c.verdict.conclusively_reproduced for c in core)
+        out.append(
+            f"Claim {number} — {escape_markdown(SHORT_CLAIMS[number])}: "
+            f"**{headline(mine).label}** ({done} of {len(core)} core checks of this page)."
+        )
+    return out
 
 
 def simplest_sharing(table: pd.DataFrame) -> dict[str, tuple[str, bool | None] | None]:
