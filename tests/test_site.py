@@ -213,13 +213,16 @@ async () => {
   const wideImages = Array.from(article.querySelectorAll("img"))
     .filter(img => img.getBoundingClientRect().width > column)
     .map(img => `${img.src}: ${Math.round(img.getBoundingClientRect().width)} px`);
-  // Source data: every figure with an image links a CSV in its cell's output.
+  // Source data: every figure with an image links a CSV right under it (the figure's own cell
+  // or the next one; a glued figure: the next element).
   const csvLinks = Array.from(document.querySelectorAll('a[href$=".csv"]')).map(a => a.href);
+  const linksData = el => Boolean(el && el.querySelector('a[href$=".csv"]'));
   const figuresWithoutData = Array.from(article.querySelectorAll("figure"))
     .filter(f => f.querySelector("img"))
     .filter(f => {
-      const scope = f.closest(".cell_output") || f.parentElement;
-      return !scope.querySelector('a[href$=".csv"]');
+      const cell = f.closest(".cell");
+      const own = cell || f;
+      return !(linksData(cell) || linksData(own.nextElementSibling));
     })
     .map(f => f.id || (f.querySelector("figcaption") || f).textContent.trim().slice(0, 60));
   const maths = Array.from(document.querySelectorAll(".math"));

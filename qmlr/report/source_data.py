@@ -1,12 +1,13 @@
 """Source data for every figure: the numbers a matplotlib figure plots, as a CSV beside it.
 
-A chapter shows a figure with :func:`show_figure`: it displays the figure and, under it, a link
-to a CSV of exactly the numbers drawn — read off the figure's own artists (:func:`figure_frame`),
-so the file cannot disagree with the picture. The CSV is written at execution time under
-``book/_data/`` (git-ignored; the chapters execute with ``book/`` as working directory) with
-the profile in its name, and linked with Sphinx's ``{download}`` role, which copies it into the
-built site (``_build/html/_downloads/``). A smoke run of a chapter (nbval, papermill) therefore
-never overwrites the paper-scale data the site links.
+A chapter shows a figure with :func:`show_figure` and, in the next cell, :func:`source_data_link`:
+the figure, and under it a link to a CSV of exactly the numbers drawn — read off the figure's
+own artists (:func:`figure_frame`), so the file cannot disagree with the picture. The CSV is
+written at execution time under ``book/_data/`` (git-ignored; the chapters execute with
+``book/`` as working directory) with the profile in its name, and linked with Sphinx's
+``{download}`` role, which copies it into the built site (``_build/html/_downloads/``). A smoke
+run of a chapter (nbval, papermill) therefore never overwrites the paper-scale data the site
+links.
 
 Example:
     >>> import matplotlib
@@ -31,6 +32,11 @@ import pandas as pd
 DATA_DIR = "_data"
 #: The columns of every source-data CSV.
 COLUMNS = ("panel", "series", "element", "point", "x", "y")
+#: Widest figure (inches) and smallest font (points) shown: the book's text column is about
+#: 730 px at a 1300 px window, so a figure at most 8 in wide is shrunk by at most 730/(72·8)
+#: and 9 pt text stays at ≥ 11.4 px, ≥ 70 % of the 16 px body text.
+MAX_WIDTH_IN = 8.0
+MIN_FONT_PT = 9.0
 
 
 def _panel_name(ax: Any, index: int) -> str:
@@ -117,7 +123,7 @@ def write_source_data(
     """
     if frame.empty:
         raise ValueError(f"figure {name!r} plots no numbers")
-    path = Path(directory) / f"{name}.{profile}.csv"
+    path = data_path(name, profile, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False, float_format="%.6g")
     return path
@@ -135,11 +141,50 @@ def source_data_markdown(path: Path) -> str:
     )
 
 
+def fit_to_column(fig: Any, max_width: float = MAX_WIDTH_IN, min_font: float = MIN_FONT_PT) -> None:
+    """Make a figure's text readable in the text column: shrink a figure wider than
+    ``max_width`` inches (aspect kept, layout redone), and raise text below ``min_font`` points.
+
+    :param fig: a matplotlib figure (changed in place).
+    :param max_width: the widest figure, in inches.
+    :param min_font: the smallest font size, in points.
+
+    Example:
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots(figsize=(12, 4)); _ = ax.set_title("t", fontsize=6)
+        >>> fit_to_column(fig); fig.get_size_inches().round(2).tolist(), ax.title.get_fontsize()
+        ([8.0, 2.67], 9.0)
+        >>> plt.close(fig)
+    """
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < min_font:
+            text.set_fontsize(min_font)
+    width, height = fig.get_size_inches()
+    if width > max_width:
+        fig.set_size_inches(max_width, height * max_width / width)
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+
+
+def data_path(name: str, profile: str, directory: str | Path = DATA_DIR) -> Path:
+    """Where :func:`write_source_data` puts the figure ``name``'s numbers at ``profile``.
+
+    Example:
+        >>> data_path("fig-a", "paper").as_posix()
+        '_data/fig-a.paper.csv'
+    """
+    return Path(directory) / f"{name}.{profile}.csv"
+
+
 def show_figure(fig: Any, name: str, profile: str, directory: str | Path = DATA_DIR) -> None:
-    """Display a figure, then the link to its source data (written by :func:`write_source_data`).
+    """Write a figure's source data (:func:`write_source_data`), then display the figure fitted to
+    the text column (:func:`fit_to_column`) and close it.
 
     Call it as the last line of a figure cell (``mystnb: figure: {name: ...}``) in place of the
-    bare ``fig``; the figure is closed afterwards.
+    bare ``fig``, and :func:`source_data_link` in the next cell: myst-nb wraps *every* output of
+    a figure cell in the figure, so the link needs a cell of its own.
 
     :param fig: the matplotlib figure.
     :param name: its label.
@@ -147,9 +192,25 @@ def show_figure(fig: Any, name: str, profile: str, directory: str | Path = DATA_
     :param directory: where the CSV goes.
     """
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
+    from IPython.display import display
 
-    path = write_source_data(figure_frame(fig), name, profile, directory)
+    write_source_data(figure_frame(fig), name, profile, directory)
+    fit_to_column(fig)
     display(fig)
     plt.close(fig)
+
+
+def source_data_link(name: str, profile: str, directory: str | Path = DATA_DIR) -> None:
+    """Display the link to the figure ``name``'s source data, written by :func:`show_figure`.
+
+    :param name: the figure's label.
+    :param profile: the chapter's profile.
+    :param directory: where the CSV was written.
+    :raises FileNotFoundError: when the figure's CSV was not written.
+    """
+    from IPython.display import Markdown, display
+
+    path = data_path(name, profile, directory)
+    if not path.is_file():
+        raise FileNotFoundError(f"no source data {path} for figure {name!r}: draw it first")
     display(Markdown(source_data_markdown(path)))
