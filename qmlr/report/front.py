@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -177,7 +176,11 @@ def mechanism_sentence(profile: str) -> str:
         True
     """
     module_name, function = MECHANISM_SLOT
-    if importlib.util.find_spec(module_name) is None:
-        return ""
-    finding = getattr(importlib.import_module(module_name), function, None)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        if missing.name is not None and module_name.startswith(missing.name):
+            return ""  # the slot's module itself is absent (an error inside it still raises)
+        raise
+    finding = getattr(module, function, None)
     return "" if finding is None else str(finding(profile))
