@@ -152,15 +152,19 @@ def finding_figure(
             kind, outcome = simplest[dataset]
             models.append(kind)
             if outcome is None:
-                names[kind] = f"{P.model_name(kind)} ({P.OPEN_MARK}: inconclusive)"
+                names[kind] = f"{P.model_name(kind)} {P.OPEN_MARK}"
         for i, metric in enumerate(metrics):
             ax = axes[i][j]
             plots.phenotype_panels([[ax]], table, [dataset], ["label_flip"], models,
                                    names=names, metric=metric)  # fmt: skip
             ax.set_title(analysis.DATASET_NAMES.get(dataset, dataset), fontsize=11)
-            ax.legend(loc="center left" if i else "lower left", fontsize=9)
             if i == 0:
                 ax.set_xlabel("")
+    legend = {}
+    for ax in axes[-1]:
+        legend |= dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=4,
+               fontsize=9)  # fmt: skip
     return fig
 
 

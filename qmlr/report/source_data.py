@@ -33,9 +33,9 @@ DATA_DIR = "_data"
 #: The columns of every source-data CSV.
 COLUMNS = ("panel", "series", "element", "point", "x", "y")
 #: Widest figure (inches) and smallest font (points) shown: the book's text column is about
-#: 730 px at a 1300 px window, so a figure at most 8 in wide is shrunk by at most 730/(72·8)
-#: and 9 pt text stays at ≥ 11.4 px, ≥ 70 % of the 16 px body text.
-MAX_WIDTH_IN = 8.0
+#: 667 px wide at a 1300 px window, so a figure at most 7.5 in wide is shrunk to at least
+#: 667/(72·7.5) px per point, and 9 pt text stays at ≥ 11.1 px, about 70 % of the 16 px body.
+MAX_WIDTH_IN = 7.5
 MIN_FONT_PT = 9.0
 
 
@@ -153,7 +153,7 @@ def fit_to_column(fig: Any, max_width: float = MAX_WIDTH_IN, min_font: float = M
         >>> import matplotlib.pyplot as plt
         >>> fig, ax = plt.subplots(figsize=(12, 4)); _ = ax.set_title("t", fontsize=6)
         >>> fit_to_column(fig); fig.get_size_inches().round(2).tolist(), ax.title.get_fontsize()
-        ([8.0, 2.67], 9.0)
+        ([7.5, 2.5], 9.0)
         >>> plt.close(fig)
     """
     from matplotlib.text import Text
