@@ -154,6 +154,8 @@ def battery_figure(battery: Battery) -> Any:
             plots.band(ax, curve.index.to_numpy(float), curve[f"{metric}_mean"],
                        curve[f"{metric}_std"], label=battery.name, color=READER_COLOR,
                        alpha=0.15, linewidth=2.6, zorder=4)  # fmt: skip
+            if i == 0:
+                ax.set_xlabel("")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=9)
+    fig.legend(handles, labels, loc="outside lower center", ncol=2 * len(datasets), fontsize=9)
     return fig

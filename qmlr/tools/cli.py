@@ -104,7 +104,7 @@ def _battery(args: argparse.Namespace) -> int:
         print(f"\n{dataset}, label flipping (profile {args.profile}):")
         print(shown.to_string(index=False))
         print(f"{battery.name}'s phenotype on {dataset}: {battery.phenotype(dataset)}")
-    battery_figure(battery).savefig(out / "battery.png", dpi=120)
+    battery_figure(battery).savefig(out / "battery.png", dpi=120, bbox_inches="tight")
     print(f"\nwrote {out}/records.csv, measures-<dataset>.csv and battery.png")
     return 0
 
