@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from qmlr.engine.runner import poisoned_training_set
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.report import phenotype as P
 from qmlr.report.battery import battery_figure, battery_markdown, run_battery
 from qmlr.studies.battery import battery_records, fresh_estimator, load_estimator
 from qmlr.studies.controls_study import NO_TRAINING
-from qmlr.studies.runner import poisoned_training_set
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 
 class ClassMeans:

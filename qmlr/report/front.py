@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from qmlr.report import analysis, plots
+from qmlr.report import phenotype as P
 from qmlr.report.markdown import _myst_table, escape_markdown
 from qmlr.report.scorecard import (
     CHAPTERS,
@@ -112,8 +114,6 @@ def simplest_sharing(table: pd.DataFrame) -> dict[str, tuple[str, bool | None] |
         controls.
     :return: ``{dataset: (model kind, outcome) or None}``.
     """
-    from qmlr.report import phenotype as P
-
     outcomes = P.sharing_outcomes(table)[2]
     flips = table[table["corruption"] == "label_flip"].set_index(["dataset", "model"])
     out: dict[str, tuple[str, bool | None] | None] = {}
@@ -137,9 +137,6 @@ def finding_figure(
     :return: the matplotlib figure.
     """
     import matplotlib.pyplot as plt
-
-    from qmlr.report import analysis, plots
-    from qmlr.report import phenotype as P
 
     datasets = sorted(simplest)
     metrics = ("val_accuracy", "corrupted_memorized")

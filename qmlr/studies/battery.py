@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from qmlr.core.data import mlp_features
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.runner import clean_split, poisoned_training_set
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.studies.controls_study import CORRUPTIONS, DATASETS, NO_TRAINING
-from qmlr.studies.experiments import get_profile
-from qmlr.studies.runner import clean_split, poisoned_training_set
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 #: The study whose cells give the poison seeds (the controls', equal to the resilience study's).
 POISON_STUDY = "controls"
