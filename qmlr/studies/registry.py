@@ -21,6 +21,7 @@ from qmlr.studies import (
     controls_study,
     curvature_study,
     encoding_study,
+    mechanism_study,
     normalization_study,
     realizations_study,
     shots_study,
@@ -53,6 +54,7 @@ STUDIES: dict[str, StudyDefinition] = {
         shots_study.DEFINITION,
         realizations_study.DEFINITION,
         augmentation_study.DEFINITION,
+        *mechanism_study.DEFINITIONS,
     )
 }
 
