@@ -54,7 +54,7 @@ def euclidean_distances(features: np.ndarray) -> np.ndarray:
     :return: ``(n, n)`` float64 distances.
 
     Example:
-        >>> euclidean_distances(np.array([[0.0, 0.0], [3.0, 4.0]]))[0, 1]
+        >>> float(euclidean_distances(np.array([[0.0, 0.0], [3.0, 4.0]]))[0, 1])
         5.0
     """
     f = np.asarray(features, dtype=np.float64)

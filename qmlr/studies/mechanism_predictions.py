@@ -18,6 +18,17 @@ The predicted ceiling is ``min(q, c)``; a model is predicted to **memorize** the
 when it is at least :data:`DECISION_LEVEL`. The randomization test is predicted the same way
 with the nearest neighbour of *any* class: the model is predicted to **fit random labels**
 (training accuracy at least :data:`RANDOM_FIT_LEVEL`) when ``min(q_any, c) ≥ DECISION_LEVEL``.
+**How a prediction is judged** (fixed here, with the predictions, before any result): the
+measured memorization of a model is the mean over runs of the fraction of flipped training labels
+it reproduces at 0 < α ≤ 0.4 (:func:`qmlr.report.phenotype.memorization`), with its 95%
+percentile bootstrap interval over runs (:mod:`qmlr.report.uncertainty`); "memorizes" holds if
+the whole interval lies at or above :data:`DECISION_LEVEL`, "does not memorize" if it lies below;
+an interval containing the level leaves the prediction open. A model that does not learn the
+clean task (validation accuracy at α = 0 below the phenotype checks' ``LEARNS_LEVEL``, 0.8)
+reproduces about half of any labels by chance: its memorization prediction is not judged. The
+random-label prediction is judged the same way on the training accuracy at α = 0.5 against
+:data:`RANDOM_FIT_LEVEL`.
+
 The constants and the rule were fixed before any mechanism cell was trained; the paper profile's
 predictions are stored, with the commit they were computed at, in
 ``results/mechanism-predictions/predictions.json`` (``python -m
@@ -92,7 +103,8 @@ def metric_of(model: ModelSpec) -> str:
     """``"phase"`` (amplitudes, phase-invariant) or ``"euclidean"`` (real features).
 
     Example:
-        >>> metric_of(ModelSpec("quadratic-form")), metric_of(ModelSpec("mlp-spectral", hidden=(4,)))
+        >>> spectral = ModelSpec("mlp-spectral", hidden=(4,))
+        >>> metric_of(ModelSpec("quadratic-form")), metric_of(spectral)
         ('phase', 'euclidean')
     """
     return "phase" if model.kind in AMPLITUDE_KINDS else "euclidean"
