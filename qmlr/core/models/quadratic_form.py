@@ -54,7 +54,7 @@ def span_basis(states: np.ndarray, tol: float = SPAN_TOLERANCE) -> np.ndarray:
     """
     _, sv, vh = np.linalg.svd(np.asarray(states, dtype=np.complex128), full_matrices=False)
     rank = int(np.sum(sv > tol * sv[0]))
-    return vh[:rank].conj().T
+    return vh[:rank].T
 
 
 def readout_sign(n_qubits: int) -> np.ndarray:
