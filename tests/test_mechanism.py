@@ -78,3 +78,5 @@ def test_onset_depth_words():
     assert M.onset_depth(rows, "mnist") == "depth 12"
     assert M.onset_depth(rows.iloc[:1], "mnist") == "no depth up to 6"
     assert M.onset_depth(rows, "xxz") == "undetermined"
+    # a depth that does not learn the clean task does not count as memorizing
+    assert M.onset_depth(rows.assign(clean_val=[0.95, 0.5]), "mnist") == "no depth up to 6"

@@ -83,9 +83,19 @@ def load_records(
     :param results_dir: results folder override.
     :return: ``(records, {study: (computed, planned)})``.
     """
+    from qmlr.studies.profiles import get_profile
+    from qmlr.studies.registry import study_cells
+    from qmlr.studies.study import run_study_specs, store_for
+
     rows, counts = [], {}
     for study in studies:
-        results, total = load_available(study, profile, results_dir)
+        if get_profile(profile).stored:
+            results, total = load_available(study, profile, results_dir)
+        else:  # small live runs: in this process (worker start-up would cost more than them)
+            cells = study_cells(study, profile)
+            store = store_for(profile, results_dir)
+            results = run_study_specs(study, cells, store, n_jobs=1, progress=False)
+            total = len(cells)
         flips = [r for r in results if r.spec.corruption == "label_flip"]
         counts[study] = (len(results), total)
         rows += _rows(flips)
@@ -93,10 +103,10 @@ def load_records(
 
 
 def existing_records(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:
-    """The label-flipping records of the earlier studies (:data:`EXISTING_STUDIES`): at a
-    stored profile read from their committed ``records.csv`` (loading thousands of sealed cells
-    would dominate the chapter's time), otherwise the resilience study computed live (the
-    controls are the controls chapter's to train).
+    """The label-flipping records of the earlier studies (:data:`EXISTING_STUDIES`) at a stored
+    profile, read from their committed ``records.csv`` (loading thousands of sealed cells would
+    dominate the chapter's time); none at another profile (training them is their own
+    chapters' work, and would double the smoke chapter's time).
 
     :param profile: the profile.
     :param results_dir: results folder override.
@@ -106,7 +116,7 @@ def existing_records(profile: str, results_dir: str | Path | None = None) -> pd.
     from qmlr.studies.study import store_for
 
     if not get_profile(profile).stored:
-        return load_records(profile, ("resilience",), results_dir)[0]
+        return pd.DataFrame(columns=["study", "dataset", "model", "model_label"])
     root = store_for(profile, results_dir).root
     parts = [pd.read_csv(root / study / "records.csv") for study in EXISTING_STUDIES]
     records = pd.concat(parts, ignore_index=True)
@@ -221,6 +231,8 @@ def existing_points(table: pd.DataFrame) -> pd.DataFrame:
     """The earlier studies' curves placed on the diagram's Lipschitz axis: no bound on their
     logit's Lipschitz constant (``q_flip = 1``), except the paper's QNN (``2s``, the ceiling of
     the ``qnn-depth`` prediction at its depth, joined by the caller)."""
+    if table.empty:
+        return pd.DataFrame(columns=["study", "dataset", "model", "model_label", "q_flip"])
     out = table.copy()
     out["q_flip"] = np.where(out["model"] == "qnn", np.nan, 1.0)
     return out
@@ -228,13 +240,16 @@ def existing_points(table: pd.DataFrame) -> pd.DataFrame:
 
 def onset_depth(judged: pd.DataFrame, dataset: str) -> str:
     """The smallest ``qnn-depth`` depth whose memorization interval lies at or above
-    :data:`DECISION_LEVEL` on ``dataset``, as words.
+    :data:`DECISION_LEVEL` on ``dataset``, as words; depths whose QNN does not learn the clean
+    task (``clean_val`` below ``LEARNS_LEVEL``, where present) are skipped.
 
     :return: ``"depth D"``, ``"no depth up to D"`` (every computed depth below the level), or
         ``"undetermined"`` (computed depths open, or none computed).
     """
     rows = judged[(judged["study"] == "qnn-depth") & (judged["dataset"] == dataset)]
     rows = rows.dropna(subset=["memorization_low"]).sort_values("depth")
+    if "clean_val" in rows:
+        rows = rows[rows["clean_val"] >= LEARNS_LEVEL]
     for _, row in rows.iterrows():
         if row["memorization_low"] >= DECISION_LEVEL:
             return f"depth {int(row['depth'])}"
