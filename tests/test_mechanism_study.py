@@ -7,12 +7,12 @@ import math
 
 import pytest
 
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.specs import ModelSpec, json_form
 from qmlr.studies import mechanism_predictions as P
 from qmlr.studies.mechanism_runs import ordered_groups, run_cost
 from qmlr.studies.mechanism_study import STUDY_NAMES, depth_of
-from qmlr.studies.profiles import get_profile
 from qmlr.studies.registry import STUDIES, spec_from_dict, study_cells
-from qmlr.studies.specs import ModelSpec, json_form
 
 
 def test_paper_grids():

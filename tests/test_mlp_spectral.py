@@ -7,7 +7,7 @@ import torch
 
 from qmlr.core.models import get_kind
 from qmlr.core.models.mlp_spectral import SpectralMLP, spectral_norms
-from qmlr.studies.specs import DataSpec, ModelSpec
+from qmlr.engine.specs import DataSpec, ModelSpec
 
 
 def test_spectral_norms_are_the_largest_singular_values():

@@ -7,7 +7,7 @@ import torch
 from qmlr.core.models import get_kind
 from qmlr.core.models.qnn_separable import SeparableQNN
 from qmlr.core.qnn import QNN, evolve
-from qmlr.studies.specs import DataSpec, ModelSpec
+from qmlr.engine.specs import DataSpec, ModelSpec
 
 
 def product_state() -> torch.Tensor:

@@ -30,6 +30,9 @@ import pandas as pd
 
 from qmlr.core.models import get_kind
 from qmlr.core.models.base import logit_scale
+from qmlr.engine.loading import store_for
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.store import flat_record
 from qmlr.report.analysis import PLATEAU_TOLERANCE, plateau_margin, run_matrix
 from qmlr.report.phenotype import LEARNS_LEVEL, MEMORIZATION_MAX_ALPHA, model_name
 from qmlr.report.uncertainty import Interval, ThresholdTest, bootstrap_interval
@@ -40,8 +43,8 @@ from qmlr.studies.mechanism_predictions import (
     load_predictions,
 )
 from qmlr.studies.mechanism_study import STUDY_NAMES
-from qmlr.studies.store import flat_record
-from qmlr.studies.study import load_available
+from qmlr.studies.registry import study_cells
+from qmlr.studies.study import load_available, run_study_specs
 
 #: The α of the randomization test and of the plateau measure.
 RANDOM_ALPHA = 0.5
@@ -83,10 +86,6 @@ def load_records(
     :param results_dir: results folder override.
     :return: ``(records, {study: (computed, planned)})``.
     """
-    from qmlr.studies.profiles import get_profile
-    from qmlr.studies.registry import study_cells
-    from qmlr.studies.study import run_study_specs, store_for
-
     rows, counts = [], {}
     for study in studies:
         if get_profile(profile).stored:
@@ -112,9 +111,6 @@ def existing_records(profile: str, results_dir: str | Path | None = None) -> pd.
     :param results_dir: results folder override.
     :return: records with the columns :func:`curve_table` reads.
     """
-    from qmlr.studies.profiles import get_profile
-    from qmlr.studies.study import store_for
-
     if not get_profile(profile).stored:
         return pd.DataFrame(columns=["study", "dataset", "model", "model_label"])
     root = store_for(profile, results_dir).root
@@ -217,8 +213,6 @@ def judged_predictions(profile: str, table: pd.DataFrame, planned: dict[str, int
 
 def planned_cells(profile: str) -> dict[str, int]:
     """Cells planned per (study, dataset, model_label), keys joined by ``"|"``."""
-    from qmlr.studies.registry import study_cells
-
     counts: dict[str, int] = {}
     for study in STUDY_NAMES:
         for cell in study_cells(study, profile):

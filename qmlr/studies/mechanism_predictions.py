@@ -35,7 +35,7 @@ predictions are stored, with the commit they were computed at, in
 qmlr.studies.mechanism_predictions``).
 
 Example:
-    >>> from qmlr.studies.specs import ModelSpec
+    >>> from qmlr.engine.specs import ModelSpec
     >>> lipschitz_of(ModelSpec("qnn", depth=4)), lipschitz_of(ModelSpec("mlp", hidden=(4,)))
     (10.0, inf)
 """
@@ -63,11 +63,11 @@ from qmlr.core.separation import (
     phase_invariant_distances,
     separable_fraction,
 )
-from qmlr.studies.profiles import get_profile
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.runner import clean_split
+from qmlr.engine.specs import DataSpec, ModelSpec
+from qmlr.engine.store import DEFAULT_RESULTS_DIR, environment_provenance
 from qmlr.studies.registry import study_cells
-from qmlr.studies.runner import clean_split
-from qmlr.studies.specs import DataSpec, ModelSpec
-from qmlr.studies.store import DEFAULT_RESULTS_DIR, environment_provenance
 
 #: The logit margin a separation must reach on both sides (logit units; sigmoid(1) ≈ 0.73).
 MARGIN = 1.0

@@ -27,17 +27,18 @@ from typing import Any, TextIO
 
 import torch
 
+from qmlr.engine.loading import store_for
+from qmlr.engine.runner import group_cost
+from qmlr.engine.sessions import SessionLog
+from qmlr.engine.store import export_records
 from qmlr.studies.experiments import PAPER_QNN_DEPTH
 from qmlr.studies.mechanism_study import STUDY_NAMES
 from qmlr.studies.registry import STUDIES, study_cells
-from qmlr.studies.runner import group_cost
-from qmlr.studies.sessions import SessionLog
-from qmlr.studies.store import export_records
-from qmlr.studies.study import run_study_specs, store_for
+from qmlr.studies.study import run_study_specs
 
 
 def run_cost(group: list) -> float:
-    """The driver's cost of a group: :func:`~qmlr.studies.runner.group_cost`, except for the
+    """The driver's cost of a group: :func:`~qmlr.engine.runner.group_cost`, except for the
     quadratic form, which the runner's cost model counts as a linear model but whose exact
     eigen-decomposition per step costs about as much as the paper's QNN on the same data
     (measured on MNIST: about 180 s of CPU per group of six at paper scale).

@@ -1,7 +1,7 @@
 """The mechanism studies: which property of a model decides whether it memorizes flipped labels.
 
-Four sweep studies (cells are :class:`~qmlr.studies.specs.CellSpec`, label flipping only, on
-both datasets), sized by the profile's ``mechanism_*`` knobs (:mod:`qmlr.studies.profiles`):
+Four sweep studies (cells are :class:`~qmlr.engine.specs.CellSpec`, label flipping only, on
+both datasets), sized by the profile's ``mechanism_*`` knobs (:mod:`qmlr.engine.profiles`):
 
 * ``qnn-depth`` — the QNN's capacity axis: depth 1 up to 8× the paper's depth;
 * ``readout-scale`` — the QNN's logit scale ``s`` (the paper's 5 is in ``qnn-depth``) at two
@@ -18,7 +18,7 @@ depths and the random-label tests whole. Each cell's poison is the resilience st
 same (dataset, α, run): every model sees the same poisoned sets (paired).
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> sorted({c.model.depth for c in qnn_depth_cells(get_profile("paper"))
     ...         if c.data.name == "xxz"})
     [1, 2, 4, 8, 16, 32]
@@ -29,15 +29,11 @@ from __future__ import annotations
 from typing import Any
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies.experiments import (
-    PAPER_QNN_DEPTH,
-    TRAINING_PRECISION,
-    StudyDefinition,
-    training_config,
-)
-from qmlr.studies.profiles import Profile
-from qmlr.studies.runner import group_cost, plan_groups, train_group
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.profiles import Profile
+from qmlr.engine.runner import group_cost, plan_groups, train_group
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.studies.experiments import PAPER_QNN_DEPTH, TRAINING_PRECISION, training_config
 
 #: The datasets of every mechanism study.
 DATASETS = ("xxz", "mnist")
@@ -61,7 +57,7 @@ def extra_scales(profile: Profile) -> tuple[float, ...]:
     """The scales of the constrained models besides the paper's: the largest of the profile's.
 
     Example:
-        >>> from qmlr.studies.profiles import get_profile
+        >>> from qmlr.engine.profiles import get_profile
         >>> extra_scales(get_profile("paper"))
         (250.0,)
     """
@@ -155,7 +151,7 @@ def separable_qnn_cells(profile: Profile) -> list[CellSpec]:
 
 
 def plan(cells: list[CellSpec]) -> list[list[CellSpec]]:
-    """Ensembles (:func:`~qmlr.studies.runner.plan_groups`), cheapest first: a run cut short
+    """Ensembles (:func:`~qmlr.engine.runner.plan_groups`), cheapest first: a run cut short
     holds the cheap models whole and resumes with the rest."""
     groups = plan_groups(cells)
     groups.sort(key=group_cost)

@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.cluster import BACKENDS, MissingExtraError, check_backend
-from qmlr.studies.profiles import PROFILES
+from qmlr.engine.cluster import BACKENDS, MissingExtraError, check_backend
+from qmlr.engine.profiles import PROFILES
+from qmlr.tools.book import chapter_names, run_chapter
 
 
 def _literal(text: str) -> Any:
@@ -32,8 +33,6 @@ def _literal(text: str) -> Any:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from qmlr.tools.book import chapter_names, run_chapter
-
     if args.book_command == "list":
         print("\n".join(chapter_names()))
         return 0
@@ -44,6 +43,9 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
+    # Imported here, not above: they import torch and every study, and `python -m qmlr --help`
+    # and `python -m qmlr book ...` need neither (a fraction of a second instead of seconds).
+    # Allowed by tests/test_layers.py (LAZY_IMPORTS).
     from qmlr.studies.registry import STUDIES
     from qmlr.studies.study import reproduce
 

@@ -2,7 +2,7 @@
 
 Example:
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> net = get_kind("qnn").build(ModelSpec("qnn", depth=4), DataSpec("xxz"), 4096, [0])
     >>> get_kind("qnn").n_params(net)
     [192]
@@ -19,6 +19,7 @@ import torch
 from qmlr.core.data import N_QUBITS
 from qmlr.core.models.base import ModelKind, complex_dtype, logit_scale
 from qmlr.core.qnn import QNN
+from qmlr.core.shots import ShotNoisyQNN
 
 
 class QNNKind(ModelKind):
@@ -58,8 +59,6 @@ class QNNKind(ModelKind):
         if getattr(model, "shots", 0):
             if getattr(model, "scale", 0.0):
                 raise ValueError("a shot-noisy QNN has the paper's logit scale")
-            from qmlr.core.shots import ShotNoisyQNN
-
             noise_seed = int(np.random.SeedSequence([int(s) for s in seeds]).generate_state(1)[0])
             return ShotNoisyQNN(
                 n_qubits, model.depth, tuple(seeds), dtype, shots=model.shots, noise_seed=noise_seed
