@@ -84,7 +84,8 @@ def load_records(
     :param profile: the profile.
     :param studies: study names.
     :param results_dir: results folder override.
-    :return: ``(records, {study: (computed, planned)})``.
+    :return: ``(records, {study: (computed, planned, compute seconds)})``; the seconds are the
+        sum of the cells' ``wall_time_s`` (each ensemble's wall time shared by its members).
     """
     rows, counts = [], {}
     for study in studies:
@@ -96,7 +97,8 @@ def load_records(
             results = run_study_specs(study, cells, store, n_jobs=1, progress=False)
             total = len(cells)
         flips = [r for r in results if r.spec.corruption == "label_flip"]
-        counts[study] = (len(results), total)
+        seconds = sum(float(r.provenance.get("wall_time_s", 0.0)) for r in results)
+        counts[study] = (len(results), total, seconds)
         rows += _rows(flips)
     return pd.DataFrame(rows), counts
 
@@ -271,19 +273,24 @@ def finding(judged: pd.DataFrame) -> str:
     pending = int(words.get("pending", 0))
     onsets = "; ".join(f"{d.upper()}: {onset_depth(judged, d)}" for d in ("xxz", "mnist"))
     fails = judged[judged["memorization_outcome"] == "failed"]
-    tail = (
-        "every conclusive one of them held for quantum and classical models alike"
-        if failed == 0 and held
-        else f"it failed for {', '.join(fails['dataset'] + ' ' + fails['model_label'])}"
-        if failed
-        else "none is conclusive yet"
-    )
+    if failed:
+        names = ", ".join(fails["dataset"].str.upper() + " " + fails["model_label"])
+        verdict = (
+            "does not by itself decide whether a model memorizes flipped labels: it failed for "
+            + names
+        )
+    elif held:
+        verdict = (
+            "predicts whether a model memorizes flipped labels: every conclusive prediction held, "
+            "for quantum and classical models alike"
+        )
+    else:
+        verdict = "is not yet tested: no prediction is conclusive"
     plural = "" if judged_n == 1 else "s"
     return (
         f"Of {judged_n} memorization prediction{plural} judged, {held} held, {failed} failed and "
         f"{opened} {'is' if opened == 1 else 'are'} open ({pending} pending): the ceiling "
-        f"min(Lipschitz, capacity) computed before training {'' if failed else 'so far '}"
-        f"predicts whether a model memorizes flipped labels — {tail}; the QNN first memorizes "
+        f"min(Lipschitz, capacity) computed before training {verdict}; the QNN first memorizes "
         f"at {onsets}."
     )
 

@@ -88,6 +88,8 @@ def run_all(profile: str = "paper", log: TextIO = sys.stdout) -> dict[str, Any]:
         if not missing:
             continue
         start = time.perf_counter()
+        # the session's logged wall time is this study's own time, not the driver's
+        sessions[study]._start = start - spent[study]
         run_study_specs(study, missing, stores[study], n_jobs=1, progress=False)
         spent[study] += time.perf_counter() - start
         done = [stores[study].load(c) for c in study_cells(study, profile) if stores[study].has(c)]
