@@ -32,6 +32,9 @@ LAZY_IMPORTS: dict[tuple[str, str], str] = {
     # the registry and the study runner import torch and every study (seconds).
     ("qmlr.tools.cli", "qmlr.studies.registry"): "only `reproduce` needs every study (torch)",
     ("qmlr.tools.cli", "qmlr.studies.study"): "only `reproduce` needs every study (torch)",
+    ("qmlr.tools.cli", "qmlr.report.phenotype"): "only `battery` needs the report (torch)",
+    ("qmlr.tools.cli", "qmlr.report.battery"): "only `battery` needs the report (torch)",
+    ("qmlr.tools.cli", "qmlr.studies.battery"): "only `battery` trains a reader's model",
 }
 
 

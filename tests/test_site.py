@@ -4,7 +4,9 @@ Each page of ``_toc.yml`` is opened once through Playwright (driving the system 
 ``/usr/bin/chromium``; no browser download) and checked for: HTTP 200, images that loaded, no
 console or page errors, no failed request and none leaving the site but MathJax, internal links
 (and their ``#fragment`` targets) that resolve, and equations typeset by MathJax with no TeX error
-and no raw TeX left in the text.
+and no raw TeX left in the text; tables and images that fit the text column (or a table in a
+wrapper that scrolls on purpose); and a source-data CSV linked under every figure, which is
+fetched and must parse, with the columns of :mod:`qmlr.report.source_data` and at least one row.
 
 The site must work offline, as CI has no internet. Every request that leaves the local server is
 aborted, except the MathJax CDN, which is answered from a local copy of the MathJax 3 npm package
@@ -143,6 +145,10 @@ class Visit:
     math_untypeset: list[str] = field(default_factory=list)
     math_errors: list[str] = field(default_factory=list)
     raw_tex: list[str] = field(default_factory=list)
+    wide_tables: list[str] = field(default_factory=list)
+    wide_images: list[str] = field(default_factory=list)
+    csv_links: list[str] = field(default_factory=list)
+    figures_without_data: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:  # short, for pytest's tracebacks
         return f"Visit({self.page!r}, status={self.status})"
@@ -187,6 +193,38 @@ async () => {
       if (/<merror|<mtext[^>]*mathcolor="red"[^>]*>\\/.test(mml)) mathErrors.push(item.math);
     }
   }
+  // Widths: every table fits the article's text column, or sits in a wrapper that scrolls
+  // sideways on purpose (overflow-x auto/scroll) and itself fits; every image fits.
+  const article = document.querySelector("article.bd-article") || document.body;
+  const column = article.clientWidth + 1;
+  const scrolls = el => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const wideTables = [];
+  for (const table of article.querySelectorAll("table")) {
+    if (table.scrollWidth <= column) continue;
+    let wrapper = table.parentElement;
+    while (wrapper && wrapper !== article && !scrolls(wrapper)) wrapper = wrapper.parentElement;
+    const onPurpose = wrapper && wrapper !== article && wrapper.clientWidth <= column;
+    if (!onPurpose) {
+      const caption = table.querySelector("caption");
+      wideTables.push(`${(caption ? caption.textContent : table.id || "table").trim()
+        .slice(0, 60)}: ${table.scrollWidth} px in a ${column - 1} px column`);
+    }
+  }
+  const wideImages = Array.from(article.querySelectorAll("img"))
+    .filter(img => img.getBoundingClientRect().width > column)
+    .map(img => `${img.src}: ${Math.round(img.getBoundingClientRect().width)} px`);
+  // Source data: every figure with an image links a CSV right under it (the figure's own cell
+  // or the next one; a glued figure: the next element).
+  const csvLinks = Array.from(document.querySelectorAll('a[href$=".csv"]')).map(a => a.href);
+  const linksData = el => Boolean(el && el.querySelector('a[href$=".csv"]'));
+  const figuresWithoutData = Array.from(article.querySelectorAll("figure"))
+    .filter(f => f.querySelector("img"))
+    .filter(f => {
+      const cell = f.closest(".cell");
+      const own = cell || f;
+      return !(linksData(cell) || linksData(own.nextElementSibling));
+    })
+    .map(f => f.id || (f.querySelector("figcaption") || f).textContent.trim().slice(0, 60));
   const maths = Array.from(document.querySelectorAll(".math"));
   const text = document.body.cloneNode(true);
   text.querySelectorAll("pre, code, script, style, template, mjx-container")
@@ -202,6 +240,10 @@ async () => {
       .map(m => m.textContent.trim()),
     mathErrors,
     rawTex: raw.map(s => s.replace(/\s+/g, " ")),
+    wideTables,
+    wideImages,
+    csvLinks,
+    figuresWithoutData,
   };
 }
 """
@@ -255,6 +297,10 @@ def visit_page(browser: Any, base_url: str, page_name: str) -> Visit:
     visit.math_untypeset = found["mathUntypeset"]
     visit.math_errors = found["mathErrors"]
     visit.raw_tex = found["rawTex"]
+    visit.wide_tables = found["wideTables"]
+    visit.wide_images = found["wideImages"]
+    visit.csv_links = found["csvLinks"]
+    visit.figures_without_data = found["figuresWithoutData"]
     return visit
 
 
@@ -399,3 +445,36 @@ def test_math_typeset(visit: Visit) -> None:
     assert not visit.math_untypeset, _listing("math MathJax did not typeset", visit.math_untypeset)
     assert not visit.math_errors, _listing("TeX errors reported by MathJax", visit.math_errors)
     assert not visit.raw_tex, _listing("raw TeX delimiters left in the text", visit.raw_tex)
+
+
+# Figures without data to plot (a circuit diagram): they link no source data.
+FIGURES_WITHOUT_DATA = {"fig-methods-ansatz"}
+#: The columns of every figure's source data (qmlr.report.source_data.COLUMNS).
+SOURCE_DATA_COLUMNS = ["panel", "series", "element", "point", "x", "y"]
+
+
+def test_tables_and_images_fit_the_text_column(visit: Visit) -> None:
+    """No table wider than the text column unless a wrapper scrolls it on purpose; no image."""
+    assert not visit.wide_tables, _listing("tables wider than the text column", visit.wide_tables)
+    assert not visit.wide_images, _listing("images wider than the text column", visit.wide_images)
+
+
+def test_every_figure_links_its_source_data(visit: Visit, base_url: str) -> None:
+    """Each figure links a CSV of the numbers it plots; each CSV answers, parses, has rows."""
+    import csv
+    import io
+
+    missing = [f for f in visit.figures_without_data if f not in FIGURES_WITHOUT_DATA]
+    assert not missing, _listing("figures without a source-data link", missing)
+    bad = []
+    for link in dict.fromkeys(visit.csv_links):
+        if not link.startswith(base_url):
+            bad.append(f"{link}: not on the site")
+            continue
+        with urllib.request.urlopen(link, timeout=30) as response:
+            rows = list(csv.reader(io.StringIO(response.read().decode("utf-8"))))
+        if not rows or rows[0] != SOURCE_DATA_COLUMNS or len(rows) < 2:
+            bad.append(f"{link}: header {rows[:1]}, {max(len(rows) - 1, 0)} rows")
+        elif any(len(r) != len(SOURCE_DATA_COLUMNS) for r in rows):
+            bad.append(f"{link}: ragged rows")
+    assert not bad, _listing("source-data files that do not parse or are empty", bad)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m qmlr {book,reproduce,bench} ...``.
+"""Command line: ``python -m qmlr {book,reproduce,bench,battery} ...``.
 
 Example::
 
@@ -7,6 +7,7 @@ Example::
     python -m qmlr reproduce --profile paper resilience capacity
     python -m qmlr reproduce --profile paper --backend dask --scheduler tcp://HOST:8786
     python -m qmlr bench
+    python -m qmlr battery sklearn.naive_bayes:GaussianNB --out battery/
 """
 
 from __future__ import annotations
@@ -83,6 +84,33 @@ def _bench(args: argparse.Namespace) -> int:
     return bench_main(quick=args.quick)
 
 
+def _battery(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from qmlr.report import phenotype as P
+    from qmlr.report.battery import battery_figure, run_battery
+    from qmlr.studies.battery import load_estimator
+
+    estimator = load_estimator(args.estimator)
+    datasets = tuple(args.dataset or ("mnist", "xxz"))
+    battery = run_battery(
+        estimator, args.profile, name=args.name, datasets=datasets, runs=args.runs
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    battery.records.to_csv(out / "records.csv", index=False)
+    for dataset in battery.datasets:
+        shown = P.display_table(battery.table, dataset)
+        shown.to_csv(out / f"measures-{dataset}.csv", index=False)
+        print(f"\n{dataset}, label flipping (profile {args.profile}):")
+        print(shown.to_string(index=False))
+        print(f"{battery.name}'s phenotype on {dataset}: {battery.phenotype(dataset)}")
+    battery_figure(battery).savefig(out / "battery.png", dpi=120, bbox_inches="tight")
+    print(f"\nwrote {out}/records.csv, measures-<dataset>.csv and battery.png")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m qmlr``."""
     parser = argparse.ArgumentParser(prog="python -m qmlr", description=__doc__.splitlines()[0])
@@ -128,6 +156,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="QNN training-step benchmark against tensorcircuit-ng")
     bench.add_argument("--quick", action="store_true", help="fewer repeats")
     bench.set_defaults(func=_bench)
+
+    bat = sub.add_parser(
+        "battery",
+        help="run the phenotype battery on your scikit-learn-compatible classifier",
+        description="Train MODULE:CALLABLE (an estimator with fit/predict_proba, or a factory "
+        "of one) on the book's poisoned training sets and measure its phenotype beside the "
+        "QNN, the MLP and the classical controls.",
+    )
+    bat.add_argument("estimator", metavar="MODULE:CALLABLE")
+    bat.add_argument("--profile", choices=tuple(PROFILES), default="paper")
+    bat.add_argument("--name", default=None, help="the model's name (default: its class name)")
+    bat.add_argument(
+        "--dataset", action="append", choices=("mnist", "xxz"), help="repeatable (default: both)"
+    )
+    bat.add_argument("--runs", type=int, default=None, help="runs per α (default: the profile's)")
+    bat.add_argument("--out", default="battery", help="folder for the tables and the figure")
+    bat.set_defaults(func=_battery)
     return parser
 
 
