@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from qmlr.core.models import CONTROL_KINDS, KINDS, PAPER_KINDS, get_kind
+from qmlr.core.models import CONTROL_KINDS, KINDS, MECHANISM_KINDS, PAPER_KINDS, get_kind
 from qmlr.core.models.bounded import BoundedMLP
 from qmlr.core.models.defended import EARLY_STOP_FRACTION, holdout_split
 from qmlr.core.models.small import PCA_COMPONENTS, matched_width, pca_map
@@ -45,7 +45,7 @@ def fitted(kind: str, seeds=(3, 4), data=None):
 
 def test_spec_model_kinds_are_the_registry():
     assert all(KINDS[name].name == name for name in KINDS)
-    assert CONTROL_KINDS == tuple(k for k in KINDS if k not in PAPER_KINDS)
+    assert CONTROL_KINDS == tuple(k for k in KINDS if k not in PAPER_KINDS + MECHANISM_KINDS)
     assert {"mlp", "qnn", "qnn-rxry", "qnn-reim"} == set(PAPER_KINDS)
     with pytest.raises(ValueError, match="unknown model kind"):
         ModelSpec("forest")

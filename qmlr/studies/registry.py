@@ -25,6 +25,7 @@ from qmlr.studies import (
     controls_study,
     curvature_study,
     encoding_study,
+    mechanism_study,
     normalization_study,
     realizations_study,
     shots_study,
@@ -50,6 +51,7 @@ STUDIES: dict[str, StudyDefinition] = {
         shots_study.DEFINITION,
         realizations_study.DEFINITION,
         augmentation_study.DEFINITION,
+        *mechanism_study.DEFINITIONS,
     )
 }
 

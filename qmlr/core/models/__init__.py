@@ -21,8 +21,11 @@ from qmlr.core.models.centroid import CentroidKind
 from qmlr.core.models.defended import EarlyStopMLPKind, WeightDecayMLPKind
 from qmlr.core.models.linear import LogisticKind, LogisticQuadraticKind
 from qmlr.core.models.mlp import MLPKind
+from qmlr.core.models.mlp_spectral import SpectralMLPKind
 from qmlr.core.models.qnn import QNNKind
 from qmlr.core.models.qnn_reim import ReImQNNKind
+from qmlr.core.models.qnn_separable import SeparableQNNKind
+from qmlr.core.models.quadratic_form import QuadraticFormKind
 from qmlr.core.models.rxry import RxRyKind
 from qmlr.core.models.sklearn_adapter import KNNKind, SVCKind
 from qmlr.core.models.small import SmallMLPKind
@@ -44,13 +47,21 @@ KINDS: dict[str, ModelKind] = {
         SmallMLPKind(),
         SVCKind(),
         KNNKind(),
+        SpectralMLPKind(),
+        QuadraticFormKind(),
+        SeparableQNNKind(),
     )
 }
 #: The paper's models: the SI's MLP and QNN, the QNN of the authors' Hessian code, and the XXZ
 #: QNN of the authors' unlearning code (``qnn-reim``: ``[Re ψ, Im ψ]`` as 13 qubits).
 PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-rxry", "qnn-reim")
+#: The models of the mechanism studies (:mod:`qmlr.studies.mechanism_study`): the QNN's
+#: constraint on classical models, and the QNN without entanglement.
+MECHANISM_KINDS: tuple[str, ...] = ("mlp-spectral", "quadratic-form", "qnn-separable")
 #: The classical controls, in the order chapters show them.
-CONTROL_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k not in PAPER_KINDS)
+CONTROL_KINDS: tuple[str, ...] = tuple(
+    k for k in KINDS if k not in PAPER_KINDS and k not in MECHANISM_KINDS
+)
 
 
 def get_kind(name: str) -> ModelKind:

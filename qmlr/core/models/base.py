@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from qmlr.core.data import mlp_features
+from qmlr.core.qnn import LOGIT_SCALE
 from qmlr.core.train import History, TrainConfig, accuracy, fit
 
 #: A fitted ensemble: inputs ``(E, B, D)`` or ``(B, D)`` -> logits ``(E, B)``.
@@ -38,6 +39,18 @@ def real_dtype(model: Any) -> torch.dtype:
 def complex_dtype(model: Any) -> torch.dtype:
     """complex64 for ``precision="single"``, complex128 for ``"double"``."""
     return torch.complex128 if model.precision == "double" else torch.complex64
+
+
+def logit_scale(model: Any) -> float:
+    """The logit scale ``s`` of a model of a :attr:`ModelKind.scaled` kind: its spec's ``scale``,
+    or :data:`qmlr.core.qnn.LOGIT_SCALE` where that is 0 (the default).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> logit_scale(SimpleNamespace(scale=0.0)), logit_scale(SimpleNamespace(scale=50.0))
+        (5.0, 50.0)
+    """
+    return float(getattr(model, "scale", 0.0) or LOGIT_SCALE)
 
 
 def real_inputs(x: np.ndarray, model: Any) -> torch.Tensor:
@@ -152,6 +165,10 @@ class ModelKind:
     #: Whether the kind can train with an input augmentation (``TrainConfig.augment``): a kind
     #: fitted by :meth:`fit` on ``[Re, Im]`` features, whose ``augment`` hook it passes on.
     augmentable: ClassVar[bool] = False
+
+    #: Whether the kind's logit scale is a spec field (``ModelSpec.scale``; 0: the default
+    #: :data:`qmlr.core.qnn.LOGIT_SCALE`).
+    scaled: ClassVar[bool] = False
 
     #: Whether the kind's ModelSpec may list hidden-layer widths (no for linear, centroid and
     #: scikit-learn kinds).

@@ -17,18 +17,19 @@ import numpy as np
 import torch
 
 from qmlr.core.data import N_QUBITS
-from qmlr.core.models.base import ModelKind, complex_dtype
+from qmlr.core.models.base import ModelKind, complex_dtype, logit_scale
 from qmlr.core.qnn import QNN
 from qmlr.core.shots import ShotNoisyQNN
 
 
 class QNNKind(ModelKind):
-    """``qnn``: the amplitude-encoded circuit of SI IV.A, logit ``5 <Z>``, trained with the
-    QNN's settings of SI Table I."""
+    """``qnn``: the amplitude-encoded circuit of SI IV.A, logit ``s <Z>`` (``s`` = 5 unless the
+    spec's ``scale`` says otherwise), trained with the QNN's settings of SI Table I."""
 
     name = "qnn"
     training = "qnn"
     records_n_params = False
+    scaled = True
 
     def validate(self, model: Any) -> None:
         if model.depth < 1:
@@ -36,7 +37,12 @@ class QNNKind(ModelKind):
 
     def label(self, model: Any) -> str:
         shots = getattr(model, "shots", 0)
-        return f"QNN depth {model.depth}" + (f", {shots} shots" if shots else "")
+        scale = getattr(model, "scale", 0.0)
+        return (
+            f"QNN depth {model.depth}"
+            + (f", {shots} shots" if shots else "")
+            + (f", s = {scale:g}" if scale else "")
+        )
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         """The amplitudes themselves, as complex numbers."""
@@ -51,8 +57,10 @@ class QNNKind(ModelKind):
     ) -> torch.nn.Module:
         n_qubits, dtype = N_QUBITS[data.name], complex_dtype(model)
         if getattr(model, "shots", 0):
+            if getattr(model, "scale", 0.0):
+                raise ValueError("a shot-noisy QNN has the paper's logit scale")
             noise_seed = int(np.random.SeedSequence([int(s) for s in seeds]).generate_state(1)[0])
             return ShotNoisyQNN(
                 n_qubits, model.depth, tuple(seeds), dtype, shots=model.shots, noise_seed=noise_seed
             )
-        return QNN(n_qubits, model.depth, seeds=tuple(seeds), dtype=dtype)
+        return QNN(n_qubits, model.depth, seeds=tuple(seeds), dtype=dtype, scale=logit_scale(model))

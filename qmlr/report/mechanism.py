@@ -1,0 +1,397 @@
+"""Where the resilience comes from: the mechanism studies measured, the predictions judged, the
+phase diagram drawn, the finding in one sentence.
+
+Every model is one *curve* (study, dataset, model), measured on its label-flipping records:
+``memorization`` (flipped training labels reproduced at 0 < α ≤ 0.4,
+:func:`qmlr.report.phenotype.memorization`), ``random_fit`` (training accuracy at α = 0.5, where
+class-balanced flipping makes the labels independent of the inputs: the randomization test),
+``plateau`` (validation accuracy at α = 0.3 minus at α = 0, :func:`qmlr.report.analysis.
+plateau_margin`) and ``clean_val`` (validation accuracy at α = 0), each with its 95% percentile
+bootstrap interval over runs (:mod:`qmlr.report.uncertainty`). The predictions stored before the
+runs (:mod:`qmlr.studies.mechanism_predictions`) are judged by the rule written there: a
+prediction *held* or *failed* where the whole interval lies on one side of the level, is *open*
+where the level lies inside it, *pending* while a cell of its model is missing, and *not judged*
+(memorization only) for a model that does not learn the clean task.
+
+Example:
+    >>> outcome_word(True), outcome_word(None)
+    ('held', 'open')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qmlr.core.models import get_kind
+from qmlr.core.models.base import logit_scale
+from qmlr.engine.loading import store_for
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.store import flat_record
+from qmlr.report.analysis import PLATEAU_TOLERANCE, plateau_margin, run_matrix
+from qmlr.report.phenotype import LEARNS_LEVEL, MEMORIZATION_MAX_ALPHA, model_name
+from qmlr.report.uncertainty import Interval, ThresholdTest, bootstrap_interval
+from qmlr.studies.mechanism_predictions import (
+    DECISION_LEVEL,
+    PREDICTIONS_PATH,
+    RANDOM_FIT_LEVEL,
+    load_predictions,
+)
+from qmlr.studies.mechanism_study import STUDY_NAMES
+from qmlr.studies.registry import study_cells
+from qmlr.studies.study import load_available, run_study_specs
+
+#: The α of the randomization test and of the plateau measure.
+RANDOM_ALPHA = 0.5
+PLATEAU_ALPHA = 0.3
+#: The earlier studies whose models join the phase diagram (label flipping only).
+EXISTING_STUDIES = ("resilience", "controls")
+#: Model families of the diagram, by kind (markers and legend).
+FAMILIES = {
+    "qnn": "QNN",
+    "qnn-separable": "separable QNN",
+    "quadratic-form": "quadratic form",
+    "mlp-spectral": "spectral-norm MLP",
+}
+
+
+def outcome_word(outcome: bool | None) -> str:
+    """``held`` / ``failed`` / ``open`` for a conclusive pass / fail / an inconclusive test."""
+    return "open" if outcome is None else ("held" if outcome else "failed")
+
+
+def _rows(results: Sequence[Any]) -> list[dict[str, Any]]:
+    rows = []
+    for r in results:
+        model = r.spec.model
+        scaled = get_kind(model.kind).scaled
+        rows.append({**flat_record(r), "scale": logit_scale(model) if scaled else math.nan})
+    return rows
+
+
+def load_records(
+    profile: str, studies: Sequence[str] = STUDY_NAMES, results_dir: str | Path | None = None
+) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
+    """The label-flipping records of ``studies`` a chapter can show without training (at a
+    stored profile, the cells on disk; else computed live), and per study the cells computed
+    and planned.
+
+    :param profile: the profile.
+    :param studies: study names.
+    :param results_dir: results folder override.
+    :return: ``(records, {study: (computed, planned, compute seconds)})``; the seconds are the
+        sum of the cells' ``wall_time_s`` (each ensemble's wall time shared by its members).
+    """
+    rows, counts = [], {}
+    for study in studies:
+        if get_profile(profile).stored:
+            results, total = load_available(study, profile, results_dir)
+        else:  # small live runs: in this process (worker start-up would cost more than them)
+            cells = study_cells(study, profile)
+            store = store_for(profile, results_dir)
+            results = run_study_specs(study, cells, store, n_jobs=1, progress=False)
+            total = len(cells)
+        flips = [r for r in results if r.spec.corruption == "label_flip"]
+        seconds = sum(float(r.provenance.get("wall_time_s", 0.0)) for r in results)
+        counts[study] = (len(results), total, seconds)
+        rows += _rows(flips)
+    return pd.DataFrame(rows), counts
+
+
+def existing_records(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:
+    """The label-flipping records of the earlier studies (:data:`EXISTING_STUDIES`) at a stored
+    profile, read from their committed ``records.csv`` (loading thousands of sealed cells would
+    dominate the chapter's time); none at another profile (training them is their own
+    chapters' work, and would double the smoke chapter's time).
+
+    :param profile: the profile.
+    :param results_dir: results folder override.
+    :return: records with the columns :func:`curve_table` reads.
+    """
+    if not get_profile(profile).stored:
+        return pd.DataFrame(columns=["study", "dataset", "model", "model_label"])
+    root = store_for(profile, results_dir).root
+    parts = [pd.read_csv(root / study / "records.csv") for study in EXISTING_STUDIES]
+    records = pd.concat(parts, ignore_index=True)
+    return records[records["corruption"] == "label_flip"].reset_index(drop=True)
+
+
+def _interval(group: pd.DataFrame, metric: str, keep: pd.Series) -> tuple[Interval, int]:
+    if not keep.any():
+        return Interval(math.nan, math.nan, math.nan), 0
+    _, matrix = run_matrix(group[keep], metric)
+    interval, _ = bootstrap_interval(lambda m: float(np.mean(m)), [matrix])
+    return interval, matrix.shape[0]
+
+
+def _plateau(group: pd.DataFrame) -> Interval:
+    keep = group["alpha"].round(6).isin([0.0, PLATEAU_ALPHA])
+    alphas, val = run_matrix(group[keep], "val_accuracy")
+    if len(alphas) < 2 or val.shape[0] == 0:
+        return Interval(math.nan, math.nan, math.nan)
+    interval, _ = bootstrap_interval(lambda v: plateau_margin(alphas, v, PLATEAU_ALPHA), [val])
+    return interval
+
+
+def curve_table(records: pd.DataFrame) -> pd.DataFrame:
+    """One row per (study, dataset, model_label): its measures with their intervals.
+
+    :param records: label-flipping records (:func:`load_records`).
+    :return: columns ``study``, ``dataset``, ``model``, ``model_label``, ``depth``, ``scale``,
+        ``cells``, ``runs``, ``clean_val``, and ``memorization`` / ``random_fit`` / ``plateau``
+        with ``_low`` / ``_high`` bounds.
+    """
+    rows = []
+    if records.empty:
+        return pd.DataFrame(rows)
+    keys = ["study", "dataset", "model", "model_label"]
+    for (study, dataset, model, label), group in records.groupby(keys, sort=False):
+        alpha = group["alpha"].astype(float)
+        mem, runs = _interval(
+            group, "corrupted_memorized", (alpha > 0) & (alpha <= MEMORIZATION_MAX_ALPHA + 1e-9)
+        )
+        fit, _ = _interval(group, "train_accuracy", (alpha - RANDOM_ALPHA).abs() < 1e-9)
+        clean, _ = _interval(group, "val_accuracy", alpha == 0)
+        plateau = _plateau(group)
+        row = {
+            "study": study,
+            "dataset": dataset,
+            "model": model,
+            "model_label": label,
+            "depth": group["depth"].iloc[0],
+            "scale": group["scale"].iloc[0] if "scale" in group else math.nan,
+            "cells": len(group),
+            "runs": runs,
+            "clean_val": clean.estimate,
+        }
+        for name, value in (("memorization", mem), ("random_fit", fit), ("plateau", plateau)):
+            row |= {name: value.estimate, f"{name}_low": value.low, f"{name}_high": value.high}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _judge(value: Interval, level: float, predicted: bool) -> bool | None:
+    passes = (value.estimate >= level) == predicted
+    return ThresholdTest("", value, (level,), passes).outcome
+
+
+def judged_predictions(profile: str, table: pd.DataFrame, planned: dict[str, int]) -> pd.DataFrame:
+    """The stored predictions beside the measures of their models, judged.
+
+    :param profile: the profile (paper: the committed predictions).
+    :param table: :func:`curve_table` of the mechanism studies.
+    :param planned: per (study, dataset, model_label) key joined by ``"|"``, the cells planned
+        (a model is judged only when all are computed).
+    :return: one row per prediction with the prediction's columns, the measures, and
+        ``memorization_outcome`` / ``random_fit_outcome`` (``held``, ``failed``, ``open``,
+        ``pending``, ``not judged``).
+    """
+    preds = pd.DataFrame(load_predictions(profile)["predictions"])
+    keys = ["study", "dataset", "model_label"]
+    measured = table.drop(columns=["model", "depth", "scale"]) if not table.empty else None
+    out = preds if measured is None else preds.merge(measured, on=keys, how="left")
+    mem_words, fit_words = [], []
+    for _, row in out.iterrows():
+        key = "|".join(str(row[k]) for k in keys)
+        complete = "cells" in row and row["cells"] == planned.get(key, -1)
+        if not complete:
+            mem_words.append("pending")
+            fit_words.append("pending")
+            continue
+        fit = Interval(row["random_fit"], row["random_fit_low"], row["random_fit_high"])
+        fit_words.append(outcome_word(_judge(fit, RANDOM_FIT_LEVEL, row["predicts_random_fit"])))
+        if row["clean_val"] < LEARNS_LEVEL:
+            mem_words.append("not judged")
+            continue
+        mem = Interval(row["memorization"], row["memorization_low"], row["memorization_high"])
+        mem_words.append(outcome_word(_judge(mem, DECISION_LEVEL, row["predicts_memorization"])))
+    return out.assign(memorization_outcome=mem_words, random_fit_outcome=fit_words)
+
+
+def planned_cells(profile: str) -> dict[str, int]:
+    """Cells planned per (study, dataset, model_label), keys joined by ``"|"``."""
+    counts: dict[str, int] = {}
+    for study in STUDY_NAMES:
+        for cell in study_cells(study, profile):
+            key = f"{study}|{cell.data.name}|{cell.model.label}"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def existing_points(table: pd.DataFrame) -> pd.DataFrame:
+    """The earlier studies' curves placed on the diagram's Lipschitz axis: no bound on their
+    logit's Lipschitz constant (``q_flip = 1``), except the paper's QNN (``2s``, the ceiling of
+    the ``qnn-depth`` prediction at its depth, joined by the caller)."""
+    if table.empty:
+        return pd.DataFrame(columns=["study", "dataset", "model", "model_label", "q_flip"])
+    out = table.copy()
+    out["q_flip"] = np.where(out["model"] == "qnn", np.nan, 1.0)
+    return out
+
+
+def onset_depth(judged: pd.DataFrame, dataset: str) -> str:
+    """The smallest ``qnn-depth`` depth whose memorization interval lies at or above
+    :data:`DECISION_LEVEL` on ``dataset``, as words; depths whose QNN does not learn the clean
+    task (``clean_val`` below ``LEARNS_LEVEL``, where present) are skipped.
+
+    :return: ``"depth D"``, ``"no depth up to D"`` (every computed depth below the level), or
+        ``"undetermined"`` (computed depths open, or none computed).
+    """
+    rows = judged[(judged["study"] == "qnn-depth") & (judged["dataset"] == dataset)]
+    rows = rows.dropna(subset=["memorization_low"]).sort_values("depth")
+    if "clean_val" in rows:
+        rows = rows[rows["clean_val"] >= LEARNS_LEVEL]
+    for _, row in rows.iterrows():
+        if row["memorization_low"] >= DECISION_LEVEL:
+            return f"depth {int(row['depth'])}"
+        if row["memorization_high"] >= DECISION_LEVEL:
+            return "undetermined"
+    if rows.empty:
+        return "undetermined"
+    return f"no depth up to {int(rows['depth'].max())}"
+
+
+def finding(judged: pd.DataFrame) -> str:
+    """The chapter's finding in one sentence, generated from the judged predictions.
+
+    Example:
+        >>> rows = pd.DataFrame({"study": ["qnn-depth"], "dataset": ["xxz"], "depth": [4],
+        ...     "memorization_low": [0.0], "memorization_high": [0.1],
+        ...     "memorization_outcome": ["held"], "random_fit_outcome": ["held"],
+        ...     "model": ["qnn"], "model_label": ["QNN depth 4"]})
+        >>> finding(rows).startswith("Of 1 memorization prediction judged, 1 held")
+        True
+    """
+    words = judged["memorization_outcome"].value_counts()
+    held, failed, opened = (int(words.get(w, 0)) for w in ("held", "failed", "open"))
+    judged_n = held + failed + opened
+    pending = int(words.get("pending", 0))
+    onsets = "; ".join(f"{d.upper()}: {onset_depth(judged, d)}" for d in ("xxz", "mnist"))
+    fails = judged[judged["memorization_outcome"] == "failed"]
+    if failed:
+        names = ", ".join(fails["dataset"].str.upper() + " " + fails["model_label"])
+        verdict = (
+            "does not by itself decide whether a model memorizes flipped labels: it failed for "
+            + names
+        )
+    elif held:
+        verdict = (
+            "predicts whether a model memorizes flipped labels: every conclusive prediction held, "
+            "for quantum and classical models alike"
+        )
+    else:
+        verdict = "is not yet tested: no prediction is conclusive"
+    plural = "" if judged_n == 1 else "s"
+    return (
+        f"Of {judged_n} memorization prediction{plural} judged, {held} held, {failed} failed and "
+        f"{opened} {'is' if opened == 1 else 'are'} open ({pending} pending): the ceiling "
+        f"min(Lipschitz, capacity) computed before training {verdict}; the QNN first memorizes "
+        f"at {onsets}."
+    )
+
+
+def family(model: str) -> str:
+    """The diagram's family of a model kind (earlier models by their display name)."""
+    return FAMILIES.get(model, model_name(model))
+
+
+def plot_ceiling(ax: Any, judged: pd.DataFrame, measure: str = "memorization") -> None:
+    """Measured ``measure`` (with its interval) against the predicted ceiling, one marker per
+    model, by family and dataset.
+
+    :param ax: a matplotlib axes.
+    :param judged: :func:`judged_predictions`.
+    :param measure: ``"memorization"`` or ``"plateau"``.
+    """
+    markers = {"xxz": "o", "mnist": "s"}
+    colours = dict(zip(FAMILIES.values(), ("C0", "C3", "C2", "C1"), strict=True))
+    done = judged.dropna(subset=[measure]) if measure in judged else judged.iloc[:0]
+    for (fam, dataset), rows in done.groupby([done["model"].map(family), "dataset"]):
+        err = [rows[measure] - rows[f"{measure}_low"], rows[f"{measure}_high"] - rows[measure]]
+        ax.errorbar(
+            rows["ceiling_flip"],
+            rows[measure],
+            yerr=np.abs(np.array(err, dtype=float)),
+            fmt=markers[dataset],
+            color=colours.get(fam, "k"),
+            label=f"{fam}, {dataset.upper()}",
+            alpha=0.8,
+            capsize=2,
+        )
+    ax.axvline(DECISION_LEVEL, color="grey", ls=":", lw=1)
+    if measure == "memorization":
+        ax.axhline(DECISION_LEVEL, color="grey", ls=":", lw=1)
+        ax.set_ylabel("flipped labels reproduced (α ≤ 0.4)")
+    else:
+        ax.axhline(-PLATEAU_TOLERANCE, color="grey", ls=":", lw=1)
+        ax.set_ylabel(f"val(α={PLATEAU_ALPHA}) − val(0)")
+    ax.set_xlabel("predicted ceiling min(q, c)")
+    ax.set_xlim(-0.05, 1.05)
+
+
+def plot_axes(ax: Any, points: pd.DataFrame) -> Any:
+    """Every model on two axes — the Lipschitz ceiling ``q`` and the random-label fit — coloured
+    by its memorization.
+
+    :param ax: a matplotlib axes.
+    :param points: rows with ``q_flip``, ``random_fit``, ``memorization``, ``dataset``.
+    :return: the scatter (for a colour bar).
+    """
+    pts = points.dropna(subset=["q_flip", "random_fit", "memorization"])
+    jitter = (np.arange(len(pts)) % 7 - 3) * 0.008
+    scatter = None
+    for dataset, marker in (("xxz", "o"), ("mnist", "s")):
+        sel = (pts["dataset"] == dataset).to_numpy()
+        scatter = ax.scatter(
+            pts["q_flip"].to_numpy()[sel] + jitter[sel],
+            pts["random_fit"].to_numpy()[sel],
+            c=pts["memorization"].to_numpy()[sel],
+            cmap="viridis",
+            vmin=0,
+            vmax=1,
+            marker=marker,
+            edgecolor="k",
+            linewidth=0.4,
+            label=dataset.upper(),
+        )
+    ax.set_xlabel("Lipschitz ceiling q (fraction separable at margin m)")
+    ax.set_ylabel("training accuracy on random labels (α = 0.5)")
+    ax.axhline(RANDOM_FIT_LEVEL, color="grey", ls=":", lw=1)
+    ax.set_xlim(-0.05, 1.1)
+    return scatter
+
+
+def prediction_commit() -> dict[str, str]:
+    """The stored predictions' provenance: the code commit they were computed at and the commit
+    that added the file (from git; empty where git is unavailable).
+
+    :return: ``computed_at_commit``, ``computed_at``, ``file_commit``, ``file_commit_time``.
+    """
+    import json
+    import subprocess
+
+    record = json.loads(PREDICTIONS_PATH.read_text())
+    out = {
+        "computed_at_commit": str(record["provenance"].get("git_commit", ""))[:7],
+        "computed_at": record.get("computed_at", ""),
+        "file_commit": "",
+        "file_commit_time": "",
+    }
+    try:
+        log = subprocess.run(
+            ["git", "log", "--diff-filter=A", "--format=%h %cI", "--", str(PREDICTIONS_PATH)],
+            capture_output=True,
+            text=True,
+            cwd=PREDICTIONS_PATH.parent,
+            check=True,
+        ).stdout.split()
+        if len(log) >= 2:
+            out["file_commit"], out["file_commit_time"] = log[-2], log[-1]
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return out
