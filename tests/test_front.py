@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,16 +35,6 @@ def test_claim_sentences_follow_the_core_checks() -> None:
     beyond = Verdict("c", "e", False).filed("b", 2, "resilience", False, "b")
     (sentence,) = F.claim_sentences([core, beyond, Verdict("c", "e", True)])
     assert sentence.startswith("Claim 2 — ") and "**reproduced** (1 of 1 core" in sentence
-
-
-def test_mechanism_slot_is_empty_until_its_module_exists(monkeypatch) -> None:
-    monkeypatch.setattr(F, "MECHANISM_SLOT", ("qmlr_no_such_module", "finding_sentence"))
-    assert F.mechanism_sentence("paper") == ""
-    module = types.ModuleType("qmlr_demo_mechanism")
-    module.finding_sentence = lambda profile: f"found at {profile}."
-    monkeypatch.setitem(sys.modules, "qmlr_demo_mechanism", module)
-    monkeypatch.setattr(F, "MECHANISM_SLOT", ("qmlr_demo_mechanism", "finding_sentence"))
-    assert F.mechanism_sentence("paper") == "found at paper."
 
 
 def test_simplest_sharing_prefers_sure_then_fewest_parameters(monkeypatch) -> None:

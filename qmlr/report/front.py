@@ -1,4 +1,4 @@
-"""The book's front page: the compact claims table, the finding's figure, the mechanism slot.
+"""The book's front page: the compact claims table, the finding's figure.
 
 The front page answers in one screen. :func:`claims_markdown` is the scorecard reduced to what a
 reader scans first — each claim in about a dozen words (:data:`SHORT_CLAIMS`), its verdict and
@@ -6,8 +6,8 @@ the chapters that test it — while the full scorecard
 (:func:`qmlr.report.scorecard.summary_markdown`) and every check sit one click away.
 :func:`simplest_sharing` names, per dataset, the simplest classical model that shares the QNN's
 phenotype, and :func:`finding_figure` draws it beside the QNN and the MLP under label flipping.
-:func:`mechanism_sentence` is the slot for the mechanism chapter's one-sentence finding: empty
-until that chapter's module exists.
+The mechanism chapter's one-sentence finding comes from
+:func:`qmlr.report.mechanism.finding_sentence`.
 
 Example:
     >>> sorted(SHORT_CLAIMS) == list(range(1, 8))
@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,10 +46,6 @@ SHORT_CLAIMS: dict[int, str] = {
     7: "Minimal models: the MLP's Hessian is ≥ 0, the QNN's can be negative",
 }
 assert set(SHORT_CLAIMS) == set(CLAIMS)
-
-#: Where the mechanism chapter's one-sentence finding will come from (module, function of the
-#: profile returning Markdown); :func:`mechanism_sentence` returns "" while it does not exist.
-MECHANISM_SLOT = ("qmlr.report.mechanism", "finding_sentence")
 
 
 def claims_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
@@ -163,25 +158,3 @@ def finding_figure(
     fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=4,
                fontsize=9)  # fmt: skip
     return fig
-
-
-def mechanism_sentence(profile: str) -> str:
-    """The mechanism chapter's finding in one sentence, from :data:`MECHANISM_SLOT`; ``""`` while
-    that module (or function) does not exist, so the front page shows nothing in its place.
-
-    :param profile: the profile the finding is computed at.
-    :return: Markdown text or ``""``.
-
-    Example:
-        >>> isinstance(mechanism_sentence("smoke"), str)
-        True
-    """
-    module_name, function = MECHANISM_SLOT
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as missing:
-        if missing.name is not None and module_name.startswith(missing.name):
-            return ""  # the slot's module itself is absent (an error inside it still raises)
-        raise
-    finding = getattr(module, function, None)
-    return "" if finding is None else str(finding(profile))

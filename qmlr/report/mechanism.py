@@ -295,6 +295,17 @@ def finding(judged: pd.DataFrame) -> str:
     )
 
 
+def finding_sentence(profile: str) -> str:
+    """:func:`finding` at ``profile``, from the cells a chapter can show (the front page's
+    mechanism sentence, :data:`qmlr.report.front.MECHANISM_SLOT`).
+
+    :param profile: the profile.
+    :return: one sentence.
+    """
+    records, _ = load_records(profile)
+    return finding(judged_predictions(profile, curve_table(records), planned_cells(profile)))
+
+
 def family(model: str) -> str:
     """The diagram's family of a model kind (earlier models by their display name)."""
     return FAMILIES.get(model, model_name(model))
