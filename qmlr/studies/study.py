@@ -32,15 +32,22 @@ from qmlr.studies.store import (
 )
 
 _SMOKE_DIR: dict[str, Path] = {}
+#: Environment variable naming a folder that the live profiles' results (smoke, tiny) go to,
+#: one sub-folder per profile, shared by every process that sets it (the test suite sets it
+#: once per session, so its chapter kernels and tests train each cell once).
+LIVE_RESULTS_ENV = "QMLR_LIVE_RESULTS"
 
 
 def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStore:
-    """The store a profile reads and writes: ``results/`` for a stored profile (paper), a
-    temporary folder shared by the process otherwise (smoke, tiny)."""
+    """The store a profile reads and writes: ``results/`` for a stored profile (paper);
+    otherwise (smoke, tiny) ``$QMLR_LIVE_RESULTS/<profile>`` where that variable is set, else a
+    temporary folder shared by the process."""
     if results_dir is not None:
         return ResultStore(results_dir)
     if get_profile(profile).stored:
         return ResultStore(DEFAULT_RESULTS_DIR)
+    if os.environ.get(LIVE_RESULTS_ENV):
+        return ResultStore(Path(os.environ[LIVE_RESULTS_ENV]) / profile)
     if profile not in _SMOKE_DIR:
         _SMOKE_DIR[profile] = Path(tempfile.mkdtemp(prefix=f"qmlr-{profile}-"))
     return ResultStore(_SMOKE_DIR[profile])
@@ -130,12 +137,43 @@ def _export_atomically(
         shutil.rmtree(staging, ignore_errors=True)
 
 
+#: Results loaded by this process: (study, profile, folder) -> (the cell files' state, results).
+_LOADED: dict[tuple[str, str, str], tuple[tuple, list[CellResult]]] = {}
+
+
+def cells_state(folder: str | os.PathLike[str]) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time (ns) of every cell file in ``folder``: one ``stat``
+    per file, no read. Two equal states mean no file was added, removed or rewritten.
+
+    :param folder: a study's ``cells`` folder.
+    :return: the sorted tuples (empty for a missing folder).
+    """
+    try:
+        with os.scandir(folder) as entries:
+            found = [(e.name, e.stat()) for e in entries if e.name.endswith(".json")]
+    except FileNotFoundError:
+        return ()
+    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in found))
+
+
 def load_results(
     study: str, profile: str = "paper", results_dir: str | Path | None = None
 ) -> list[CellResult]:
-    """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar)."""
-    cells = study_cells(study, profile)
-    return run_study_specs(study, cells, store_for(profile, results_dir))
+    """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar).
+
+    A process loads a study once: the results are kept with the state of the cell files
+    (:func:`cells_state`) and read again only when a file was added, removed or rewritten.
+    """
+    store = store_for(profile, results_dir)
+    folder = store.root / study / "cells"
+    memo = (study, profile, str(store.root.resolve()))
+    if memo in _LOADED and _LOADED[memo][0] == cells_state(folder):
+        return list(_LOADED[memo][1])
+    before = cells_state(folder)
+    results = run_study_specs(study, study_cells(study, profile), store)
+    if cells_state(folder) == before:  # nothing landed meanwhile (else: read again next time)
+        _LOADED[memo] = (before, results)
+    return list(results)
 
 
 def load_available(
