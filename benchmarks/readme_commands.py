@@ -4,7 +4,8 @@ Prints one table: the install (optional, into a throw-away virtual environment),
 execution at a profile (papermill, one fresh kernel per chapter, as ``jb build`` runs them), and
 the test suite's total and slowest test files (``pytest --nbval -n 2 --dist loadfile
 --durations=0``, or a log of such a run). The machine (CPU model, cores, load average) heads the
-table, since every figure depends on it.
+table, since every figure depends on it; a chapter's CPU time (its kernel's, user + system)
+says what it costs where the wall time is inflated by other work on the machine.
 
 Usage::
 
@@ -14,8 +15,8 @@ Usage::
     python benchmarks/readme_commands.py --no-chapters --suite-log pytest.log
 
 Example (the table's formatting):
-    >>> print(table([("chapter intro", 1.234)]).splitlines()[-1])
-    | chapter intro | 1.2 |
+    >>> print(table([("chapter intro", 1.234, 0.9)]).splitlines()[-1])
+    | chapter intro | 1.2 | 0.9 |
 """
 
 from __future__ import annotations
@@ -52,15 +53,27 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, load {load}"
 
 
-def table(rows: list[tuple[str, float]]) -> str:
-    """A markdown table of phases and their wall times.
+def table(rows: list[tuple]) -> str:
+    """A markdown table of phases, their wall times and, where measured, their CPU times.
 
-    :param rows: ``(phase, seconds)`` pairs.
+    :param rows: ``(phase, wall seconds)`` or ``(phase, wall seconds, CPU seconds)``.
     :return: the table's text.
     """
-    lines = ["| phase | wall time (s) |", "|---|---:|"]
-    lines += [f"| {name} | {seconds:.1f} |" for name, seconds in rows]
+    lines = ["| phase | wall time (s) | CPU time (s) |", "|---|---:|---:|"]
+    for name, seconds, *cpu in rows:
+        lines.append(f"| {name} | {seconds:.1f} | {f'{cpu[0]:.1f}' if cpu else ''} |")
     return "\n".join(lines)
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished child processes.
+
+    :return: the seconds so far.
+    """
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def time_install() -> float:
@@ -86,7 +99,8 @@ def time_chapters(
     :param names: chapter stems.
     :param profile: the ``profile`` parameter injected into every chapter.
     :param cells: how many of each chapter's slowest cells to report.
-    :return: ``(chapter rows, slowest-cell rows)`` of ``(name, seconds)``.
+    :return: ``(chapter rows of (name, wall s, the kernel's CPU s), slowest-cell rows of
+        (name, wall s))``.
     """
     import nbformat
 
@@ -95,9 +109,10 @@ def time_chapters(
     rows, slow_cells = [], []
     with tempfile.TemporaryDirectory() as out:
         for name in names:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), children_cpu()
             target = run_chapter(name, {"profile": profile}, output_dir=Path(out))
-            rows.append((f"chapter {name}", time.perf_counter() - start))
+            wall = time.perf_counter() - start
+            rows.append((f"chapter {name}", wall, children_cpu() - cpu))
             notebook = nbformat.read(target, as_version=4)
             durations = [
                 (i, c.metadata.get("papermill", {}).get("duration") or 0.0)
@@ -164,12 +179,13 @@ def main(argv: list[str] | None = None) -> None:
             args.chapters or chapter_names(), args.profile, args.cells
         )
         rows += chapter_rows
-        rows.append((f"all chapters ({args.profile})", sum(s for _, s in chapter_rows)))
+        total = [sum(r[i] for r in chapter_rows) for i in (1, 2)]
+        rows.append((f"all chapters ({args.profile})", *total))
     log = Path(args.suite_log).read_text() if args.suite_log else None
     if args.suite and log is None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), children_cpu()
         log = run_suite()
-        rows.append(("test suite (make test)", time.perf_counter() - start))
+        rows.append(("test suite (make test)", time.perf_counter() - start, children_cpu() - cpu))
     if log is not None:
         files, wall = suite_files(log, args.files)
         if wall is not None and not args.suite:

@@ -131,3 +131,19 @@ def test_the_committed_checks_are_fresh_and_equal_a_recomputed_subset() -> None:
     live = S.resilience_checks(load_records("resilience", "paper"), "paper")
     by_id = {c.verdict.check: c for c in stored}
     assert live and all(by_id[c.verdict.check] == c for c in live)
+
+
+def test_the_phase_demo_is_stored_once_and_shows_the_qnn_blind_to_the_phase() -> None:
+    from qmlr.report.stored import PHASE_DEMO, stored_phase_demo
+    from qmlr.studies import phase as PH
+    from qmlr.studies.profiles import get_profile
+
+    demo = stored_phase_demo("smoke")  # trained once, stored in the smoke folder
+    again = D.read_derived(PHASE_DEMO, "smoke")
+    epochs = get_profile("smoke").demo_epochs
+    for model in ("qnn", "mlp"):
+        for phase in ("random", "canonical"):
+            assert demo[model][phase].train_loss.shape == (1, epochs)
+            assert np.array_equal(again[model][phase].train_loss, demo[model][phase].train_loss)
+    gap = np.abs(demo["qnn"]["random"].train_loss - demo["qnn"]["canonical"].train_loss).max()
+    assert gap < PH.PHASE_INVARIANCE_TOLERANCE
