@@ -6,15 +6,15 @@ differ but for the cells or the code, and a change to either makes the stored fi
 (refused, recomputed; :mod:`qmlr.studies.derived`). ``python -m qmlr derive`` writes them
 (``results/derived/paper/`` for the committed results); ``python -m qmlr reproduce`` does too.
 
-- ``checks``: every chapter's verdicts as scorecard checks
-  (:func:`qmlr.report.scorecard.collect_checks`), which the book's first page tabulates;
 - ``phase-demo``: the resilience chapter's demonstration that the QNN is blind to the global
   phase of the XXZ states and the MLP is not (:func:`phase_demo`: two models trained twice,
-  no study cell read).
+  no study cell read);
+- ``checks``: every chapter's verdicts as scorecard checks
+  (:func:`qmlr.report.scorecard.collect_checks`), which the book's first page tabulates.
 
 Example:
     >>> [d.name for d in DERIVATIONS]
-    ['checks', 'phase-demo']
+    ['phase-demo', 'checks']
 """
 
 from __future__ import annotations
@@ -67,8 +67,10 @@ def phase_demo(profile: str, results_dir: str | Path | None = None) -> dict[str,
 CHECKS = Derivation("checks", tuple(sorted(STUDIES)), _checks)
 #: The resilience chapter's phase demonstration (training, no cell read).
 PHASE_DEMO = Derivation("phase-demo", (), phase_demo)
-#: The derivations ``python -m qmlr derive`` writes, in order.
-DERIVATIONS: tuple[Derivation, ...] = (CHECKS, PHASE_DEMO)
+#: The derivations ``python -m qmlr derive`` writes, in order. A file's code digests cover every
+#: module loaded when it is written, so the demo, which loads no report module, comes first: a
+#: change to the verdicts' code leaves it fresh.
+DERIVATIONS: tuple[Derivation, ...] = (PHASE_DEMO, CHECKS)
 
 
 def stored_checks(profile: str, results_dir: str | Path | None = None) -> list[Any]:
