@@ -133,6 +133,24 @@ def test_the_committed_checks_are_fresh_and_equal_a_recomputed_subset() -> None:
     assert live and all(by_id[c.verdict.check] == c for c in live)
 
 
+def test_the_committed_phase_demo_is_fresh_and_shows_the_qnn_blind_to_the_phase() -> None:
+    """The paper profile's phase demo matches the code (its training is recomputed at the smoke
+    profile by the test below and by the resilience chapter under nbval)."""
+    from qmlr.report.stored import PHASE_DEMO
+    from qmlr.studies import phase as PH
+    from qmlr.studies.profiles import get_profile
+
+    try:
+        demo = D.read_derived(PHASE_DEMO, "paper")
+    except (FileNotFoundError, D.StaleDerivedError) as err:
+        pytest.fail(f"{err}; regenerate with `{D.DERIVE_COMMAND}`")
+    qnn = demo["qnn"]
+    assert qnn["random"].train_loss.shape == (1, get_profile("paper").demo_epochs)
+    assert np.abs(qnn["random"].train_loss - qnn["canonical"].train_loss).max() < (
+        PH.PHASE_INVARIANCE_TOLERANCE
+    )
+
+
 def test_the_phase_demo_is_stored_once_and_shows_the_qnn_blind_to_the_phase() -> None:
     from qmlr.report.stored import PHASE_DEMO, stored_phase_demo
     from qmlr.studies import phase as PH
