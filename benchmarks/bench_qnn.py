@@ -1,7 +1,7 @@
 """Time one QNN training step as the studies run it: the fast path against tensorcircuit-ng.
 
 The configuration is the sweeps' own: one torch thread in the process (each worker of
-:func:`qmlr.studies.runner.run_specs` sets :data:`qmlr.studies.runner.WORKER_THREADS`), and the step
+:func:`qmlr.engine.runner.run_specs` sets :data:`qmlr.engine.runner.WORKER_THREADS`), and the step
 of
 :mod:`benchmarks.qnn_steps` (forward, the loss of :func:`qmlr.core.train.fit`, backward, the fused
 Adam
@@ -53,7 +53,7 @@ from benchmarks.qnn_steps import (
     tc_jax_step,
     tc_torch_step,
 )
-from qmlr.studies.runner import WORKER_THREADS
+from qmlr.engine.runner import WORKER_THREADS
 
 BENCH_THREADS = WORKER_THREADS
 """Torch intra-op threads while timing: the studies' workers' (the previous setting is restored)."""

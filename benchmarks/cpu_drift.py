@@ -146,8 +146,9 @@ def recompute_task(study: str, key: str) -> dict:
     import torch
 
     import qmlr.studies.unlearning_study  # noqa: F401  (registers the unlearning spec kind)
-    from qmlr.studies.runner import clean_split, recompute
-    from qmlr.studies.store import ResultStore
+    from qmlr.engine.agreement import recompute
+    from qmlr.engine.runner import clean_split
+    from qmlr.engine.store import ResultStore
 
     torch.set_num_threads(1)
     store = ResultStore(ROOT / "results")
@@ -223,9 +224,9 @@ def run_config(name: str, tasks: tuple[str, ...], timing: int = 0) -> dict:
 
 def drift(stored, metrics: dict) -> tuple[str, tuple[int, int], tuple[int, int]]:
     """(verdict, (val samples moved any step, last step), (any accuracy's, same)) of a
-    recomputation against ``stored``, counted by :func:`qmlr.studies.agreement.agree`."""
-    from qmlr.studies.agreement import agree
-    from qmlr.studies.store import CellResult
+    recomputation against ``stored``, counted by :func:`qmlr.engine.agreement.agree`."""
+    from qmlr.engine.agreement import agree
+    from qmlr.engine.store import CellResult
 
     # no fingerprint on either side: always the cross-CPU comparison, which counts samples
     got = agree(CellResult(stored.spec, stored.metrics, {}), CellResult(stored.spec, metrics, {}))
@@ -243,8 +244,8 @@ def drift(stored, metrics: dict) -> tuple[str, tuple[int, int], tuple[int, int]]
 def report(rows: dict[str, dict]) -> None:
     """Print the kernel table and the drift table of the rows of :func:`run_config`."""
     import qmlr.studies.unlearning_study  # noqa: F401  (registers the unlearning spec kind)
-    from qmlr.studies.agreement import CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP
-    from qmlr.studies.store import CellResult, ResultStore
+    from qmlr.engine.agreement import CROSS_CPU_SAMPLES_ANY_STEP, CROSS_CPU_SAMPLES_LAST_STEP
+    from qmlr.engine.store import CellResult, ResultStore
 
     names = list(rows)
     native = rows[names[0]]["kernels"]
@@ -301,7 +302,7 @@ def report(rows: dict[str, dict]) -> None:
             )
     print(
         f"\nLargest drift without a pin: {worst[0]} samples at any step, {worst[1]} at the last; "
-        f"qmlr.studies.agreement allows {CROSS_CPU_SAMPLES_ANY_STEP} and "
+        f"qmlr.engine.agreement allows {CROSS_CPU_SAMPLES_ANY_STEP} and "
         f"{CROSS_CPU_SAMPLES_LAST_STEP}."
     )
 
@@ -365,7 +366,7 @@ def main() -> None:
         report(json.loads(Path(args.from_json).read_text()))
         return
 
-    from qmlr.studies.fingerprint import cpu_fingerprint
+    from qmlr.engine.fingerprint import cpu_fingerprint
 
     print("machine:", json.dumps(cpu_fingerprint()))
     print("\n".join(late_settings()))

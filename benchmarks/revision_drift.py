@@ -4,11 +4,11 @@
 git revisions at which ``results/<study>/cells`` holds the same cells computed on two machines
 (the CPU fingerprint in each cell's provenance tells which; a cell without one was computed
 before fingerprints existed), it compares every cell present at both with
-:func:`qmlr.studies.agreement.agree` and reports, per (model kind, dataset), the most samples an
+:func:`qmlr.engine.agreement.agree` and reports, per (model kind, dataset), the most samples an
 accuracy moved — at any step of a curve and at its last step — and how many cells moved at all.
 
 The table it writes (``--json``) is the measurement behind the per-model cross-CPU tolerances
-of :mod:`qmlr.studies.agreement` (``tests/test_agreement.py`` checks that each tolerance covers
+of :mod:`qmlr.engine.agreement` (``tests/test_agreement.py`` checks that each tolerance covers
 twice the drift measured here)::
 
     python benchmarks/revision_drift.py controls a7e0015 79a4809 \\
@@ -57,8 +57,8 @@ def drift_table(study: str, before: str, after: str) -> dict:
         maps ``"<kind>/<dataset>"`` to the cells compared, the cells whose metrics differ and the
         most samples moved (any step, last step).
     """
-    from qmlr.studies.agreement import agree
-    from qmlr.studies.store import ResultStore
+    from qmlr.engine.agreement import agree
+    from qmlr.engine.store import ResultStore
 
     with tempfile.TemporaryDirectory() as tmp:
         old_root = _cells_at(before, study, Path(tmp) / "before")
@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['any_step']:9d} {row['last_step']:5d}  {row['worst']}"
         )
     if args.json:
-        from qmlr.studies.atomic import write_atomic
-        from qmlr.studies.store import environment_provenance
+        from qmlr.engine.atomic import write_atomic
+        from qmlr.engine.store import environment_provenance
 
         document = {
             **table,

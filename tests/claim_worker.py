@@ -2,7 +2,7 @@
 
 ``python tests/claim_worker.py RESULTS LOG [--jobs N] [--sleep S] [--stall-at K] [--barrier N]``
 runs :func:`qmlr.studies.study.reproduce` of the smoke resilience study into ``RESULTS`` with
-:func:`qmlr.studies.runner.train_group` replaced by :func:`fake_train_group`, which appends one JSON
+:func:`qmlr.engine.runner.train_group` replaced by :func:`fake_train_group`, which appends one JSON
 line per trained group to ``LOG`` (the owning process and the group's keys), sleeps ``S``
 seconds and returns results that depend on every member of the group (as an ensemble's do).
 ``--stall-at K`` blocks in the K-th group (to be killed there); ``--barrier N`` waits until
@@ -18,8 +18,8 @@ import os
 import time
 from pathlib import Path
 
-from qmlr.studies import runner
-from qmlr.studies.store import CellResult
+from qmlr.engine import runner
+from qmlr.engine.store import CellResult
 
 OWNER = os.getpid()
 LOG = Path(os.devnull)

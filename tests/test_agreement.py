@@ -8,18 +8,18 @@ import json
 import pytest
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies import agreement as A
-from qmlr.studies import fingerprint as F
-from qmlr.studies import runner
-from qmlr.studies.agreement import (
+from qmlr.engine import agreement as A
+from qmlr.engine import fingerprint as F
+from qmlr.engine import runner
+from qmlr.engine.agreement import (
     BIT_IDENTICAL,
     CROSS_CPU,
     CROSS_CPU_SAMPLES_ANY_STEP,
     CROSS_CPU_SAMPLES_LAST_STEP,
     agree,
 )
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.studies.store import CellResult, ResultStore
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.store import CellResult, ResultStore
 
 SPEC = CellSpec(
     "tiny", DataSpec("mnist"), ModelSpec("mlp", hidden=(8, 4)), TrainConfig(2, 128, 0.01),
@@ -52,13 +52,13 @@ def test_a_fresh_result_recomputes_bit_identically_on_the_same_cpu(tmp_path):
     stored, n_val = stored_on_this_machine()
     store = ResultStore(tmp_path)
     store.save(stored)
-    fresh = runner.recompute(store.load(SPEC), store)
+    fresh = A.recompute(store.load(SPEC), store)
     check = fresh.provenance["recompute_check"]
     assert check["mode"] == BIT_IDENTICAL and check["ok"], check
     assert json.dumps(fresh.metrics) == json.dumps(stored.metrics)
     # one validation sample moved is within the cross-CPU tolerance, but not on the same CPU
     with pytest.raises(AssertionError, match=f"{SPEC.key()}: {BIT_IDENTICAL} check .* FAILED"):
-        runner.recompute(moved_by(stored, 1, n_val), store)
+        A.recompute(moved_by(stored, 1, n_val), store)
 
 
 def test_another_cpu_is_checked_with_the_tolerance(tmp_path, monkeypatch):
@@ -66,14 +66,14 @@ def test_another_cpu_is_checked_with_the_tolerance(tmp_path, monkeypatch):
     store = ResultStore(tmp_path)
     store.save(stored)
     fake_other_cpu(monkeypatch)
-    fresh = runner.recompute(moved_by(stored, CROSS_CPU_SAMPLES_LAST_STEP, n_val), store)
+    fresh = A.recompute(moved_by(stored, CROSS_CPU_SAMPLES_LAST_STEP, n_val), store)
     check = fresh.provenance["recompute_check"]
     assert check["mode"] == CROSS_CPU and check["ok"], check
     assert "cpu_model" in check["summary"] and "'Other CPU'" in check["summary"]
     beyond = moved_by(stored, CROSS_CPU_SAMPLES_LAST_STEP + 1, n_val)
     with pytest.raises(AssertionError, match=f"{SPEC.key()}: {CROSS_CPU} check .* FAILED"):
-        runner.recompute(beyond, store)
-    unchecked = runner.recompute(beyond, store, check=False)
+        A.recompute(beyond, store)
+    unchecked = A.recompute(beyond, store, check=False)
     assert unchecked.provenance["recompute_check"]["ok"] is False
 
 

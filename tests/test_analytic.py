@@ -9,8 +9,8 @@ import torch
 
 from qmlr.core import analytic as A
 from qmlr.core.analytic import symbolic
+from qmlr.engine.profiles import get_profile
 from qmlr.report import analytic as AR
-from qmlr.studies.profiles import get_profile
 
 LABELS = ("y", "0", "1")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from qmlr.studies import atomic, runner
-from qmlr.studies.atomic import StorageError, check_writable, write_atomic
+from qmlr.engine import atomic, runner
+from qmlr.engine.atomic import StorageError, check_writable, write_atomic
+from qmlr.engine.store import CellResult, ResultStore
 from qmlr.studies.registry import study_cells
-from qmlr.studies.store import CellResult, ResultStore
 
 IS_ROOT = os.geteuid() == 0  # root writes through permissions: read-only is then simulated
 

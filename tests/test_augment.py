@@ -102,7 +102,7 @@ def test_augmented_training_is_seeded_and_sees_every_epoch():
 
 
 def test_default_train_config_keeps_its_json_form():
-    from qmlr.studies.specs import OMIT_DEFAULT, json_form
+    from qmlr.engine.specs import OMIT_DEFAULT, json_form
 
     assert json_form(TrainConfig(400, 32, 0.01)) == {"epochs": 400, "batch_size": 32, "lr": 0.01}
     assert json_form(TrainConfig(400, 32, 0.01, augment="phase"))["augment"] == "phase"

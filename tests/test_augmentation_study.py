@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from qmlr.core.train import TrainConfig
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.report import robustness as R
 from qmlr.report.phenotype import QNN_PHENOTYPE
 from qmlr.studies import augmentation_study as A
-from qmlr.studies.profiles import get_profile
 from qmlr.studies.registry import STUDIES, study_cells
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 
 def test_cells_are_the_resilience_mlp_sweep_with_augmentation():
@@ -64,8 +64,8 @@ def test_smoke_records_carry_seed_augmentation_and_provenance(smoke_records):
 
 
 def test_augmented_cells_recompute_bit_for_bit():
+    from qmlr.engine.runner import train_group
     from qmlr.report.reproducibility import metrics_equal
-    from qmlr.studies.runner import train_group
 
     cells = study_cells(A.STUDY, "tiny")
     first, again = train_group(cells), train_group(cells)

@@ -17,7 +17,7 @@ import torch
 from benchmarks import bench_qnn as harness
 from benchmarks import qnn_steps as bench
 from qmlr.core import train
-from qmlr.studies import runner
+from qmlr.engine import runner
 
 TINY = bench.BenchCase(n_qubits=4, depth=2, batch=2)
 # Adam moves a component by lr * g / (|g| + 1e-8). Components whose gradient is analytically zero

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from qmlr.studies import runner
-from qmlr.studies.claims import CellClaims, Owner
+from qmlr.engine import runner
+from qmlr.engine.claims import CellClaims, Owner
+from qmlr.engine.store import ResultStore
 from qmlr.studies.registry import study_cells
-from qmlr.studies.store import ResultStore
 
 REPO = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "claim_worker.py"

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from qmlr.core.models import CONTROL_KINDS
+from qmlr.engine.runner import poisoned_training_set
+from qmlr.engine.store import ResultStore, export_records
 from qmlr.studies import controls_study as C
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
-from qmlr.studies.runner import poisoned_training_set
-from qmlr.studies.store import ResultStore, export_records
 
 RECORD_COLUMNS = (
     "dataset, model, corruption, alpha, run, train_accuracy, val_accuracy, n_params, "
@@ -67,7 +67,7 @@ def test_a_control_sees_the_resilience_cells_poison(corruption):
 
 
 def test_one_cell_of_every_kind_computes_to_records_with_the_contract_columns(tmp_path):
-    from qmlr.studies.runner import run_specs
+    from qmlr.engine.runner import run_specs
 
     tiny = Profile("tiny", alphas=(0.4,), runs=1, epoch_scale=0.02)
     cells = [c for c in C.controls_cells(tiny) if c.data.name == "mnist"]

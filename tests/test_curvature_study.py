@@ -13,10 +13,10 @@ from qmlr.core.corrupt import corruption_count
 from qmlr.core.curvature_metrics import measure
 from qmlr.core.mlp import MLP
 from qmlr.core.qnn import QNN
+from qmlr.engine.store import CellResult, ResultStore
 from qmlr.studies import curvature_study as S
 from qmlr.studies.experiments import get_profile
 from qmlr.studies.registry import SPEC_TYPES, STUDIES
-from qmlr.studies.store import CellResult, ResultStore
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

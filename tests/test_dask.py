@@ -21,10 +21,10 @@ distributed = pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
 
 from qmlr.core.train import TrainConfig  # noqa: E402
-from qmlr.studies import runner  # noqa: E402
-from qmlr.studies.cluster import check_backend  # noqa: E402
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec  # noqa: E402
-from qmlr.studies.store import CellResult, ResultStore  # noqa: E402
+from qmlr.engine import runner  # noqa: E402
+from qmlr.engine.cluster import check_backend  # noqa: E402
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec  # noqa: E402
+from qmlr.engine.store import CellResult, ResultStore  # noqa: E402
 from qmlr.tools.cli import build_parser, main  # noqa: E402
 
 #: The cheapest smoke study with several groups: 36 XXZ MLPs in 6 ensembles.

@@ -1,4 +1,4 @@
-"""Tests of qmlr.studies.derived (sealed derived files) and qmlr.report.stored (the book's)."""
+"""Tests of qmlr.engine.derived (sealed derived files) and qmlr.report.stored (the book's)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from qmlr.engine import derived as D
+from qmlr.engine.store import CorruptResultError, seal
 from qmlr.report.analysis import Verdict
 from qmlr.report.uncertainty import Interval, ThresholdTest
-from qmlr.studies import derived as D
-from qmlr.studies.store import CorruptResultError, seal
 
 
 def _cells(root: Path, study: str, n: int = 2) -> None:
@@ -64,7 +64,7 @@ def test_a_derived_file_is_sealed_and_refused_when_a_cell_changes(tmp_path: Path
     assert path == tmp_path / "derived" / "smoke" / "demo-mean.json"
     assert D.read_derived(DEMO, "smoke", tmp_path) == {"n": 2, "mean": 0.5}
     stored = json.loads(path.read_text())
-    assert set(stored["inputs"]) == {"demo"} and "qmlr/studies/derived.py" in stored["code"]
+    assert set(stored["inputs"]) == {"demo"} and "qmlr.engine.derived.py" in stored["code"]
     _cells(tmp_path, "demo", n=3)  # a new cell: the stored value is outdated
     with pytest.raises(D.StaleDerivedError, match="the cells of 'demo' changed"):
         D.read_derived(DEMO, "smoke", tmp_path)
@@ -76,8 +76,8 @@ def test_a_derived_file_is_sealed_and_refused_when_a_cell_changes(tmp_path: Path
 def test_a_derived_file_is_refused_when_its_code_changed_or_it_was_edited(tmp_path) -> None:
     _cells(tmp_path, "demo")
     path = D.write_derived(DEMO, "smoke", tmp_path)
-    _reseal(path, lambda doc: doc["code"].update({"qmlr/studies/derived.py": "0" * 64}))
-    with pytest.raises(D.StaleDerivedError, match=r"qmlr/studies/derived.py changed"):
+    _reseal(path, lambda doc: doc["code"].update({"qmlr.engine.derived.py": "0" * 64}))
+    with pytest.raises(D.StaleDerivedError, match=r"qmlr.engine.derived.py changed"):
         D.read_derived(DEMO, "smoke", tmp_path)
     _reseal(path, lambda doc: doc["code"].update({"qmlr/gone.py": "0" * 64}))
     with pytest.raises(D.StaleDerivedError, match=r"qmlr/gone.py is gone"):
@@ -136,9 +136,9 @@ def test_the_committed_checks_are_fresh_and_equal_a_recomputed_subset() -> None:
 def test_the_committed_phase_demo_is_fresh_and_shows_the_qnn_blind_to_the_phase() -> None:
     """The paper profile's phase demo matches the code (its training is recomputed at the smoke
     profile by the test below and by the resilience chapter under nbval)."""
+    from qmlr.engine.profiles import get_profile
     from qmlr.report.stored import PHASE_DEMO
     from qmlr.studies import phase as PH
-    from qmlr.studies.profiles import get_profile
 
     try:
         demo = D.read_derived(PHASE_DEMO, "paper")
@@ -152,9 +152,9 @@ def test_the_committed_phase_demo_is_fresh_and_shows_the_qnn_blind_to_the_phase(
 
 
 def test_the_phase_demo_is_stored_once_and_shows_the_qnn_blind_to_the_phase() -> None:
+    from qmlr.engine.profiles import get_profile
     from qmlr.report.stored import PHASE_DEMO, stored_phase_demo
     from qmlr.studies import phase as PH
-    from qmlr.studies.profiles import get_profile
 
     demo = stored_phase_demo("smoke")  # trained once, stored in the smoke folder
     again = D.read_derived(PHASE_DEMO, "smoke")

@@ -13,9 +13,9 @@ import torch  # noqa: E402
 
 from qmlr.core import qnn  # noqa: E402
 from qmlr.core.qnn import expectation, reference_expectation, tc_torch_backend  # noqa: E402
+from qmlr.engine.specs import N_QUBITS  # noqa: E402
 from qmlr.report import draw
 from qmlr.studies.experiments import PAPER_QNN_DEPTH  # noqa: E402
-from qmlr.studies.specs import N_QUBITS  # noqa: E402
 
 
 def test_ansatz_circuit_is_the_models_circuit():

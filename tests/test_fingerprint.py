@@ -7,8 +7,8 @@ import json
 import pytest
 import torch
 
-from qmlr.studies import fingerprint as F
-from qmlr.studies.store import environment_provenance
+from qmlr.engine import fingerprint as F
+from qmlr.engine.store import environment_provenance
 
 MKL_CONFIG = """PyTorch built with:
   - Intel(R) oneAPI Math Kernel Library Version 2024.2-Product Build 20240605 for Intel(R) 64

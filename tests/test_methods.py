@@ -8,11 +8,11 @@ import pytest
 
 from qmlr.core.data import Dataset
 from qmlr.core.unlearn import METHOD_LABELS, METHODS, get_method
+from qmlr.engine.runner import poisoned_training_set
 from qmlr.report import methods as M
 from qmlr.studies.curvature_study import n_parameters
 from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH, PAPER_TRAINING, get_profile
 from qmlr.studies.registry import study_cells
-from qmlr.studies.runner import poisoned_training_set
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from qmlr.core.models.defended import EARLY_STOP_FRACTION, holdout_split
 from qmlr.core.models.small import PCA_COMPONENTS, matched_width, pca_map
 from qmlr.core.qnn import LOGIT_SCALE
 from qmlr.core.train import TrainConfig
+from qmlr.engine.specs import DataSpec, ModelSpec
 from qmlr.studies.registry import spec_from_dict
-from qmlr.studies.specs import DataSpec, ModelSpec
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 CONFIG = TrainConfig(epochs=30, batch_size=8, lr=0.05)
@@ -71,7 +71,7 @@ def test_every_committed_cell_keeps_its_key():
 
 
 def test_paper_model_labels_and_inputs_are_unchanged():
-    from qmlr.studies.runner import build_model, model_inputs
+    from qmlr.engine.runner import build_model, model_inputs
 
     assert ModelSpec("mlp", hidden=(16, 4)).label == "MLP [16, 4]"
     assert ModelSpec("qnn", depth=6).label == "QNN depth 6"

@@ -166,7 +166,7 @@ def test_models_with_phenotype(syn) -> None:
 
 
 def test_load_records_joins_the_paper_models_and_the_controls(syn, monkeypatch) -> None:
-    import qmlr.studies.study
+    from qmlr.report.phenotype import measures
 
     rec = syn.study()
     frames = {
@@ -179,7 +179,7 @@ def test_load_records_joins_the_paper_models_and_the_controls(syn, monkeypatch) 
         asked.append((study, profile))
         return frames[study]
 
-    monkeypatch.setattr(qmlr.studies.study, "load_records", fake)
+    monkeypatch.setattr(measures, "study_records", fake)
     joined = P.load_records("smoke")
     assert asked == [("resilience", "smoke"), ("controls", "smoke")]
     assert list(joined.columns) == [*P.RECORD_COLUMNS, "n_params"]

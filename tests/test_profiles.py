@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from qmlr.studies.profiles import PROFILES, Profile, get_profile
+from qmlr.engine.profiles import PROFILES, Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
 from qmlr.studies.study import load_results, reproduce
 from qmlr.tools.book import chapter_names, run_chapter

@@ -11,7 +11,7 @@ import torch
 from qmlr.core import qnn
 from qmlr.core.models import CONTROL_KINDS, get_kind
 from qmlr.core.models.qnn_reim import qubits_for, reim_amplitudes
-from qmlr.studies.specs import DataSpec, ModelSpec
+from qmlr.engine.specs import DataSpec, ModelSpec
 
 KIND = get_kind("qnn-reim")
 
@@ -63,7 +63,7 @@ def test_logits_match_tensorcircuit(n_qubits: int, depth: int):
 
 
 def test_thirteen_qubits_on_an_xxz_state_match_tensorcircuit():
-    from qmlr.studies.runner import clean_split
+    from qmlr.engine.runner import clean_split
 
     state = clean_split(DataSpec("xxz"), "val").x[:1]
     model = ModelSpec("qnn-reim", depth=1, precision="double")
@@ -97,8 +97,8 @@ def test_global_phase_matters_for_reim_not_for_the_complex_qnn():
 
 def test_kind_is_not_a_control_and_sizes_its_ensembles():
     from qmlr.core.train import TrainConfig
-    from qmlr.studies.runner import group_limit
-    from qmlr.studies.specs import CellSpec
+    from qmlr.engine.runner import group_limit
+    from qmlr.engine.specs import CellSpec
 
     assert "qnn-reim" not in CONTROL_KINDS
     model = ModelSpec("qnn-reim", depth=4)

@@ -12,11 +12,11 @@ import torch
 from qmlr.core.curvature_metrics import measure
 from qmlr.core.mlp import MLP
 from qmlr.core.qnn import QNN
+from qmlr.engine.store import CellResult
 from qmlr.report import curvature as R
 from qmlr.report import plots_curvature as P
 from qmlr.studies import curvature_study as S
 from qmlr.studies.experiments import get_profile
-from qmlr.studies.store import CellResult
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from qmlr.engine.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
 from qmlr.report import reproducibility as R
-from qmlr.studies.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
 
 
 def test_divergence_table_states_the_books_values() -> None:
@@ -101,8 +101,8 @@ def test_seed_audit_catches_a_doctored_seed(tmp_path: Path) -> None:
 
 
 def test_recompute_check_reproduces_a_stored_cell(tmp_path: Path) -> None:
+    from qmlr.engine.runner import compute_cell
     from qmlr.studies.registry import study_cells
-    from qmlr.studies.runner import compute_cell
 
     spec = study_cells("resilience", "smoke")[0]
     store = ResultStore(tmp_path)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies import runner
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.studies.store import CorruptResultError, ResultStore
+from qmlr.engine import agreement, runner
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.store import CorruptResultError, ResultStore
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -112,7 +112,7 @@ def test_a_random_committed_cell_recomputes_to_the_same_accuracies():
     path = paths[np.random.default_rng(RECOMPUTE_PICK_SEED).integers(len(paths))]
     store = ResultStore(RESULTS)
     committed = store.load_file(path)
-    fresh = runner.recompute(committed, store, check=False)
+    fresh = agreement.recompute(committed, store, check=False)
     check = fresh.provenance["recompute_check"]
     print(check["summary"])  # says which check ran: bit-identical or cross-CPU tolerance
     assert check["ok"], f"committed cell {path.relative_to(RESULTS)}: {check['summary']}"

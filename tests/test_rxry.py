@@ -8,7 +8,7 @@ import torch
 
 from qmlr.core.models import get_kind
 from qmlr.core.models import rxry as R
-from qmlr.studies.specs import DataSpec, ModelSpec
+from qmlr.engine.specs import DataSpec, ModelSpec
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qmlr.engine.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
 from qmlr.report import analysis
 from qmlr.report import scorecard as S
 from qmlr.report.analysis import Verdict
-from qmlr.studies.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 

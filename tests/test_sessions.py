@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from qmlr.studies.sessions import SessionLog
+from qmlr.engine.sessions import SessionLog
 
 
 def read_log(folder) -> dict:

@@ -8,10 +8,10 @@ import torch
 
 from qmlr.core.qnn import QNN
 from qmlr.core.shots import ShotNoisyQNN, estimate_expectation, shot_logits
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.specs import CellSpec
+from qmlr.engine.store import CellResult
 from qmlr.studies import shots_study as SH
-from qmlr.studies.profiles import get_profile
-from qmlr.studies.specs import CellSpec
-from qmlr.studies.store import CellResult
 
 
 def test_estimate_is_unbiased_with_binomial_variance() -> None:

@@ -148,9 +148,9 @@ def test_mlp_row_reads_the_code_mlp_records():
 
 def test_reading_records_carry_encoding_and_normalization():
     from qmlr.core.train import TrainConfig
+    from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+    from qmlr.engine.store import CellResult
     from qmlr.studies.readings import reading_records
-    from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
-    from qmlr.studies.store import CellResult
 
     train = TrainConfig(1, 8, 0.1)
     xxz, mnist = DataSpec("xxz"), DataSpec("mnist", normalization="per-column")

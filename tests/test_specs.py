@@ -7,10 +7,18 @@ import pytest
 
 from qmlr.core.data import MNIST_PATH_ENV
 from qmlr.core.train import TrainConfig
+from qmlr.engine.runner import clean_split, poisoned_training_set
+from qmlr.engine.specs import (
+    SPEC_TYPES,
+    CellSpec,
+    DataSpec,
+    ModelSpec,
+    spec_from_dict,
+    spec_type,
+    with_mnist_source,
+)
 from qmlr.studies.experiments import PAPER_TRAINING, get_profile, training_config
-from qmlr.studies.registry import study_cells
-from qmlr.studies.runner import clean_split, poisoned_training_set
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec, with_mnist_source
+from qmlr.studies.registry import STUDIES, study_cells
 
 
 def make_cell(**overrides) -> CellSpec:
@@ -167,3 +175,23 @@ def test_a_full_mnist_cell_trains_on_the_files_the_environment_names(tmp_path, m
     # the first training row is the first 1 of the training split, in dataset order
     first_one = arrays["x_train"][arrays["y_train"] == 1][0].reshape(-1) / 255.0
     np.testing.assert_allclose(train.x[0, :784], first_one / np.linalg.norm(first_one))
+
+
+def test_the_decoder_table_holds_every_studys_spec_classes() -> None:
+    """Importing the registry imports every study, whose spec classes enter the engine's table."""
+    held = {cls for d in STUDIES.values() for cls in d.spec_types}
+    assert {SPEC_TYPES[cls.kind] for cls in held} == held
+    for study in STUDIES:
+        spec = study_cells(study, "smoke")[0]
+        assert spec_from_dict(spec.kind, spec.to_dict()) == spec, study
+
+
+def test_a_kind_has_one_spec_class() -> None:
+    class Impostor:
+        kind = CellSpec.kind
+
+    with pytest.raises(ValueError, match="sweep-cell"):
+        spec_type(Impostor)
+    assert SPEC_TYPES[CellSpec.kind] is CellSpec
+    with pytest.raises(ValueError, match="unknown spec kind"):
+        spec_from_dict("no-such-kind", {})

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from qmlr.core import data as D
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.store import CellResult
 from qmlr.studies import splits_study as SP
-from qmlr.studies.profiles import get_profile
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.studies.store import CellResult
 
 
 def test_new_fields_keep_every_existing_key() -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.studies.store import CellResult, CorruptResultError, ResultStore, export_records
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.store import CellResult, CorruptResultError, ResultStore, export_records
 
 
 def make_result(run: int = 0, acc: float = 0.75) -> CellResult:
@@ -91,7 +94,7 @@ def test_provenance_dirty_flag_ignores_results(tmp_path, monkeypatch):
     """Regenerating results/ leaves the code clean; editing code makes it dirty."""
     import subprocess
 
-    from qmlr.studies import store as store_module
+    from qmlr.engine import store as store_module
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
@@ -115,3 +118,30 @@ def test_provenance_dirty_flag_ignores_results(tmp_path, monkeypatch):
         assert dirty() is True
     finally:
         store_module.environment_provenance.cache_clear()
+
+
+def test_the_store_reads_specs_without_the_registry() -> None:
+    """The store decodes a cell through the engine's table, never the registry: in a fresh
+    process a sweep cell loads with no study imported; a study's own spec kind is refused with
+    a message naming the fix until that study's module is imported."""
+    code = """
+import sys
+from pathlib import Path
+from qmlr.engine.store import DEFAULT_RESULTS_DIR, CorruptResultError, ResultStore
+store = ResultStore(DEFAULT_RESULTS_DIR)
+sweep = next((DEFAULT_RESULTS_DIR / "resilience" / "cells").glob("*.json"))
+assert store.load_file(sweep).spec.key() == sweep.stem
+assert not any(m.startswith("qmlr.studies") for m in sys.modules), "a study was imported"
+run = next((DEFAULT_RESULTS_DIR / "unlearning" / "cells").glob("*.json"))
+try:
+    store.load_file(run)
+except CorruptResultError as err:
+    assert "unknown spec kind 'unlearning-run'" in str(err) and "registry" in str(err)
+else:
+    raise AssertionError("an unlearning run decoded without its study")
+import qmlr.studies.unlearning_study
+assert store.load_file(run).spec.key() == run.stem
+"""
+    root = Path(__file__).resolve().parents[1]  # `python -c` imports this checkout's qmlr
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from qmlr.engine.store import DEFAULT_RESULTS_DIR
 from qmlr.studies.registry import study_cells
-from qmlr.studies.store import DEFAULT_RESULTS_DIR
 from qmlr.studies.study import load_available
 
 

@@ -13,14 +13,14 @@ from unlearning_rows import unlearning_row
 import qmlr.studies.unlearning_study as U
 from qmlr.core.train import TrainConfig, accuracy
 from qmlr.core.unlearn import METHODS, METRICS, fresh_like
+from qmlr.engine.agreement import agree
+from qmlr.engine.runner import poisoned_training_set
+from qmlr.engine.specs import DataSpec, ModelSpec
+from qmlr.engine.store import ResultStore
 from qmlr.report import unlearning as UR
 from qmlr.report import unlearning_verdicts as UV
-from qmlr.studies.agreement import agree
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
-from qmlr.studies.runner import poisoned_training_set
-from qmlr.studies.specs import DataSpec, ModelSpec
-from qmlr.studies.store import ResultStore
 
 TINY = Profile("tiny", (0.3,), runs=1, epoch_scale=0.01)
 
@@ -179,7 +179,7 @@ def test_smoke_sized_study_end_to_end_in_a_store(tmp_path):
 def test_base_model_equals_the_resilience_sweeps_cell(tmp_path):
     import dataclasses
 
-    from qmlr.studies.runner import train_group
+    from qmlr.engine.runner import train_group
 
     result = mlp_result()
     store = ResultStore(tmp_path)
@@ -325,8 +325,8 @@ def test_every_committed_unlearning_cell_keeps_its_key():
     spec rebuilds to the key it was filed under, and the paper series still make those keys."""
     import json
 
+    from qmlr.engine.store import DEFAULT_RESULTS_DIR
     from qmlr.studies.registry import spec_from_dict
-    from qmlr.studies.store import DEFAULT_RESULTS_DIR
 
     files = sorted((DEFAULT_RESULTS_DIR / "unlearning" / "cells").glob("*.json"))
     if not files:
@@ -471,7 +471,7 @@ def test_a_controls_base_model_is_trained_by_its_own_fit():
     plain one): the same weights as the kind's fit, other weights than plain Adam's."""
     from qmlr.core.models import get_kind
     from qmlr.core.train import fit
-    from qmlr.studies.runner import build_model, model_inputs
+    from qmlr.engine.runner import build_model, model_inputs
 
     spec = U.make_spec(U.Series("xxz", "mlp-weight-decay", "si", role="control"), TINY, run=0)
     base = U.train_base(spec)

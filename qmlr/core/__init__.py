@@ -1,1 +1,1 @@
-"""core"""
+"""The science: data, corruptions, models, training, unlearning, curvature; imports itself only."""

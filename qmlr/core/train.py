@@ -38,7 +38,7 @@ class TrainConfig:
     :param augment: training-input augmentation (:data:`qmlr.core.augment.AUGMENTATIONS`):
         ``"none"`` (the default) or ``"phase"`` (a fresh random global phase per sample and
         epoch, :class:`qmlr.core.augment.PhaseAugmentation`). Left out of a spec's JSON form at
-        its default (the ``omit_default`` metadata of :data:`qmlr.studies.specs.OMIT_DEFAULT`),
+        its default (the ``omit_default`` metadata of :data:`qmlr.engine.specs.OMIT_DEFAULT`),
         so every existing spec keeps its key.
 
     Example:

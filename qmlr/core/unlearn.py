@@ -54,6 +54,8 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 import torch
 
+from qmlr.core.mlp import MLP
+from qmlr.core.qnn import QNN
 from qmlr.core.train import adam, minibatch_orders, per_member_bce
 
 #: Names of the methods, in the order the book draws them.
@@ -352,9 +354,6 @@ def fresh_like(model: torch.nn.Module, seeds: Sequence[int]) -> torch.nn.Module:
     :param seeds: initialization seeds.
     :return: the new model.
     """
-    from qmlr.core.mlp import MLP
-    from qmlr.core.qnn import QNN
-
     if hasattr(model, "reinitialized"):
         return model.reinitialized(tuple(seeds))
 

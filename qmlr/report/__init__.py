@@ -1,1 +1,1 @@
-"""report"""
+"""The chapters' analysis: verdicts, tables and figures from the studies' records."""

@@ -26,6 +26,9 @@ from qmlr.report.analysis import (
     mlp_claim,
     qnn_claim,
 )
+from qmlr.report.curvature import claim6_verdicts, readings_frame, shape_checks, with_scope
+from qmlr.report.unlearning_verdicts import fast_forgetting_verdict, quick_verdict, series_rows
+from qmlr.studies.unlearning_study import APPROXIMATE
 
 #: Label of a reading that the book has not computed.
 NOT_MEASURED = "not measured"
@@ -215,14 +218,10 @@ def encoding_comparisons(
 
 def _series(summary: pd.DataFrame, model: str, setting: str) -> pd.DataFrame:
     """One series' summary rows, selected as the unlearning verdicts select them."""
-    from qmlr.report.unlearning_verdicts import series_rows
-
     return series_rows(summary, model, setting)
 
 
 def _approx_final(summary: pd.DataFrame, model: str, setting: str) -> float:
-    from qmlr.studies.unlearning_study import APPROXIMATE
-
     rows = _series(summary, model, setting)
     rows = rows[rows["method"].isin(APPROXIMATE)]
     return float(rows["val_final_mean"].mean()) if len(rows) else float("nan")
@@ -247,8 +246,6 @@ def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
     :return: one comparison per dataset (headline: the approximate methods' mean validation
         accuracy at the last step).
     """
-    from qmlr.report.unlearning_verdicts import quick_verdict
-
     out = []
     for dataset in ("mnist", "xxz"):
         part = summary[summary["dataset"] == dataset]
@@ -277,8 +274,6 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
     :return: the validation-accuracy and the forgetting halves of claim 5 (headlines: the base
         model's validation accuracy and the approximate methods' mean final validation accuracy).
     """
-    from qmlr.report.unlearning_verdicts import fast_forgetting_verdict, quick_verdict
-
     part = summary[summary["dataset"] == "xxz"]
     has = {m: _present(part, m, setting) for m in ("qnn", "qnn-reim")}
     name = DATASET_NAMES["xxz"]
@@ -311,8 +306,6 @@ def _claim6(
     records: pd.DataFrame, scope: str, kind: str, definition: str = "real", keep_dead: bool = False
 ) -> Verdict | None:
     """The curvature chapter's claim-6 verdict of one scope, model and trace definition."""
-    from qmlr.report.curvature import claim6_verdicts
-
     if records.empty:
         return None
     frame = records.assign(dead=False) if keep_dead else records
@@ -325,8 +318,6 @@ def _top_ratio(
     records: pd.DataFrame, scope: str, kind: str, definition: str = "real", with_dead: bool = False
 ) -> float:
     """Mean trace ratio at the largest noisy α (dead runs dropped unless ``with_dead``)."""
-    from qmlr.report.curvature import readings_frame, shape_checks
-
     if records.empty:
         return float("nan")
     checks = shape_checks(readings_frame(records))
@@ -419,8 +410,6 @@ def dead_run_comparisons(records: pd.DataFrame, scope: str = CODE_SCOPE) -> list
     :param scope: the curvature scope compared (the first reading's when ``scope`` has no MLP
         runs yet).
     """
-    from qmlr.report.curvature import with_scope
-
     if records.empty:
         return []
     frame = with_scope(records)

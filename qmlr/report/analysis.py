@@ -1,7 +1,7 @@
 """Summaries of sweep records: curves, critical noise ratios, plateaus, slopes, claim verdicts.
 
 Everything here is a pure function of a tidy records table (one row per trained model, as
-written by :func:`qmlr.studies.store.export_records`), so the chapters' numbers and verdicts are
+written by :func:`qmlr.engine.store.export_records`), so the chapters' numbers and verdicts are
 computed, never typed. Every number a verdict reads carries a run-to-run bootstrap interval, and a
 threshold inside it makes the verdict *inconclusive at this scale* (:mod:`qmlr.report.uncertainty`).
 

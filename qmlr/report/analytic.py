@@ -1,6 +1,6 @@
 """The analytic chapter's checks and verdicts: the SI §I formulas against two numeric references.
 
-Grid and sweep sizes come from the profile (:mod:`qmlr.studies.profiles`); the tolerances are
+Grid and sweep sizes come from the profile (:mod:`qmlr.engine.profiles`); the tolerances are
 named here, and the chapter's prose reads them from this module.
 
 Example:
@@ -26,8 +26,8 @@ from qmlr.core.analytic import (
     outlier_sweep,
     toy_summary,
 )
+from qmlr.engine.profiles import Profile, get_profile
 from qmlr.report.analysis import Verdict
-from qmlr.studies.profiles import Profile, get_profile
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def check_grid(profile: str | Profile = "paper") -> tuple[np.ndarray, np.ndarray
     ``x`` in [-1, 1], ``theta`` in [-2 pi, 2 pi], both labels; ``n x n x 2`` points with ``n``
     the profile's ``analytic_grid`` (paper 41, smoke 11).
 
-    :param profile: a profile or its name (:mod:`qmlr.studies.profiles`).
+    :param profile: a profile or its name (:mod:`qmlr.engine.profiles`).
     :return: flat arrays ``(x, theta, y)``.
     :raises ValueError: for an unknown profile.
 

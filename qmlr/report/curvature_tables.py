@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qmlr.engine.profiles import Profile
 from qmlr.studies.curvature_study import (
     AUTHORS_TRAIN_FRACTION,
     FLIPS,
@@ -29,7 +30,6 @@ from qmlr.studies.curvature_study import (
     curvature_specs,
     n_parameters,
 )
-from qmlr.studies.profiles import Profile
 
 #: Display names of the paper's models.
 LABELS = {"mlp": "MLP", "qnn": "QNN"}

@@ -24,11 +24,17 @@ import numpy as np
 import pandas as pd
 
 from qmlr.core.corrupt import corrupt, corruption_count
-from qmlr.core.data import Dataset
+from qmlr.core.data import Dataset, mlp_features
+from qmlr.core.mlp import layer_sizes
+from qmlr.core.qnn import LOGIT_SCALE
+from qmlr.core.unlearn import METHOD_LABELS, METHODS, get_method
+from qmlr.engine.runner import build_model, clean_split
+from qmlr.engine.specs import CellSpec, DataSpec
 from qmlr.report.analysis import DATASET_NAMES
+from qmlr.report.curvature import SCOPES, methods_table
+from qmlr.studies.curvature_study import build
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
-from qmlr.studies.specs import CellSpec, DataSpec
 
 __all__ = [
     "STUDY_CHAPTERS",
@@ -112,7 +118,7 @@ def cell_of(spec: Any) -> CellSpec:
     It carries the spec's dataset, corruption, α, run, model and base training.
 
     :param spec: any registered spec.
-    :return: a :class:`~qmlr.studies.specs.CellSpec`.
+    :return: a :class:`~qmlr.engine.specs.CellSpec`.
     """
     return spec if isinstance(spec, CellSpec) else spec.cell()
 
@@ -145,7 +151,7 @@ def _data_label(data: DataSpec) -> str:
 
 def load_splits(names: Sequence[str] = ("mnist", "xxz")) -> dict[str, dict[str, Dataset]]:
     """The clean train and validation splits the studies use
-    (:func:`qmlr.studies.runner.clean_split`).
+    (:func:`qmlr.engine.runner.clean_split`).
 
     :param names: dataset names.
     :return: name → ``{"train": Dataset, "val": Dataset}`` (XXZ with random global phases).
@@ -154,8 +160,6 @@ def load_splits(names: Sequence[str] = ("mnist", "xxz")) -> dict[str, dict[str, 
         >>> len(load_splits(["mnist"])["mnist"]["train"])
         500
     """
-    from qmlr.studies.runner import clean_split
-
     return {n: {s: clean_split(DataSpec(n), s) for s in ("train", "val")} for n in names}
 
 
@@ -242,8 +246,6 @@ def data_table(splits: Mapping[str, Mapping[str, Dataset]], profile: str | Profi
         >>> int(data_table(load_splits(), "paper").set_index("dataset").loc["XXZ", "qubits"])
         12
     """
-    from qmlr.core.data import mlp_features
-
     cells = [cell_of(s) for specs in all_specs(profile).values() for s in specs]
     rows = []
     for name in dict.fromkeys(c.data.name for c in cells):
@@ -364,10 +366,7 @@ def _ansatz(spec: Any) -> str:
 
 def _build(spec: Any, in_features: int) -> Any:
     if spec.kind == "curvature-run":
-        from qmlr.studies.curvature_study import build
-
         return build(spec, seed=0)
-    from qmlr.studies.runner import build_model
 
     c = cell_of(spec)
     return build_model(c.model, c.data, in_features, (0,))
@@ -388,10 +387,6 @@ def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.Data
         >>> table.query("model == 'QNN depth 6' and precision == 'single'")["parameters"].tolist()
         [240, 288]
     """
-    from qmlr.core.data import mlp_features
-    from qmlr.core.mlp import layer_sizes
-    from qmlr.core.qnn import LOGIT_SCALE
-
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     for study, specs in all_specs(profile).items():
         for spec in specs:
@@ -496,8 +491,6 @@ def unlearning_methods_table(profile: str | Profile) -> pd.DataFrame:
     """
     from dataclasses import asdict
 
-    from qmlr.core.unlearn import METHOD_LABELS, METHODS, get_method
-
     used = {m for s in all_specs(profile).get("unlearning", []) for m in s.methods}
     rows = []
     for name in [m for m in METHODS if m in used]:
@@ -576,8 +569,6 @@ def curvature_table(profile: str | Profile) -> pd.DataFrame:
         >>> curvature_table("paper")["SLQ probes × steps"].unique().tolist()
         ['16 × 80']
     """
-    from qmlr.report.curvature import SCOPES, methods_table
-
     prof = _profile(profile)
     first: dict[tuple[str, str], Any] = {}
     for spec in all_specs(prof).get("curvature", []):

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from qmlr.report.analysis import DATASET_NAMES
+
 TRAIN_STYLE = {"linestyle": "-", "marker": "o", "markersize": 3}
 VAL_STYLE = {"linestyle": "--", "marker": "s", "markersize": 3}
 
@@ -176,8 +178,6 @@ def phenotype_panels(
     :param names: display names of the kinds (default: the kinds).
     :param metric: the metric of ``curve_table`` drawn (its ``<metric>_mean`` / ``_std``).
     """
-    from qmlr.report.analysis import DATASET_NAMES
-
     names = names or {}
     for i, dataset in enumerate(datasets):
         for j, corruption in enumerate(corruptions):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from qmlr.core import curvature as C
+from qmlr.engine.store import CellResult
 from qmlr.report.curvature_tables import (
     DEFINITIONS,
     LABELS,
@@ -24,7 +25,6 @@ from qmlr.report.curvature_tables import (
     with_scope,
 )
 from qmlr.report.plots import model_color
-from qmlr.studies.store import CellResult
 
 
 def _log_or_symlog(ax, values: np.ndarray, linthresh: float = 1e-2) -> None:

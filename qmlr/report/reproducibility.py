@@ -29,7 +29,21 @@ from typing import Any
 
 import pandas as pd
 
-from qmlr.studies.store import DEFAULT_RESULTS_DIR, ResultStore
+from qmlr.core.curvature_metrics import DEAD_LOGIT_SPREAD
+from qmlr.engine.agreement import BIT_IDENTICAL, agree, recompute
+from qmlr.engine.specs import N_QUBITS, CellSpec
+from qmlr.engine.store import DEFAULT_RESULTS_DIR, ResultStore, environment_provenance
+from qmlr.report.analysis import DATASET_NAMES
+from qmlr.report.markdown import escape_markdown
+from qmlr.report.plots import CORRUPTION_NAMES
+from qmlr.studies import curvature_study as CS
+from qmlr.studies import unlearning_study as U
+from qmlr.studies.experiments import (
+    PAPER_MLP_HIDDEN,
+    PAPER_QNN_DEPTH,
+    PAPER_TRAINING,
+    TRAINING_PRECISION,
+)
 
 #: The committed studies, in the book's order.
 STUDIES = (
@@ -60,11 +74,6 @@ def _root(results_dir: str | Path | None) -> Path:
 
 def _data_divergences() -> list[tuple[str, str, str, str, str]]:
     """Where the datasets and the α-sweep models differ."""
-
-    from qmlr.studies.experiments import (
-        PAPER_MLP_HIDDEN,
-        PAPER_TRAINING,
-    )
 
     mlp_mnist = PAPER_TRAINING[("mnist", "mlp")]
     return [
@@ -106,12 +115,6 @@ def _data_divergences() -> list[tuple[str, str, str, str, str]]:
 
 def _unlearning_divergences() -> list[tuple[str, str, str, str, str]]:
     """Where the unlearning study differs."""
-
-    from qmlr.studies import unlearning_study as U
-    from qmlr.studies.experiments import (
-        PAPER_QNN_DEPTH,
-    )
-    from qmlr.studies.specs import N_QUBITS
 
     si = U.SETTINGS["si"]
     fig = U.SETTINGS["paper-figure"]
@@ -157,9 +160,6 @@ def _unlearning_divergences() -> list[tuple[str, str, str, str, str]]:
 
 def _curvature_divergences() -> list[tuple[str, str, str, str, str]]:
     """Where the Hessian study differs."""
-
-    from qmlr.core.curvature_metrics import DEAD_LOGIT_SPREAD
-    from qmlr.studies import curvature_study as CS
 
     auth = CS.AUTHORS_TRAINING
     return [
@@ -211,12 +211,6 @@ def _curvature_divergences() -> list[tuple[str, str, str, str, str]]:
 def _practice_divergences() -> list[tuple[str, str, str, str, str]]:
     """Seeds and precision."""
 
-    from qmlr.studies import curvature_study as CS
-    from qmlr.studies.experiments import (
-        TRAINING_PRECISION,
-    )
-    from qmlr.studies.specs import CellSpec
-
     base_seed = CellSpec.__dataclass_fields__["base_seed"].default
     return [
         (
@@ -224,7 +218,7 @@ def _practice_divergences() -> list[tuple[str, str, str, str, str]]:
             "not stated",
             "none set anywhere",
             f"every draw derives from the recorded base seed {base_seed} "
-            "(qmlr.studies.specs.derive_seed); the seeds are stored with each result",
+            "(qmlr.engine.specs.derive_seed); the seeds are stored with each result",
             "a result must be recomputable bit for bit",
         ),
         (
@@ -269,8 +263,6 @@ def divergences_markdown(table: pd.DataFrame | None = None) -> str:
     :param table: :func:`divergence_table` output (default: computed).
     :return: Markdown text.
     """
-    from qmlr.report.markdown import escape_markdown
-
     table = divergence_table() if table is None else table
     entries = []
     for _, row in table.iterrows():
@@ -407,7 +399,7 @@ def recorded_seeds(result: Any) -> dict[str, tuple[int, int]]:
     its equivalent sweep cell (``spec.cell()``) for the unlearning and curvature studies; a
     seed recorded as ``None`` (a draw the run does not make) is skipped.
 
-    :param result: a :class:`qmlr.studies.store.CellResult`.
+    :param result: a :class:`qmlr.engine.store.CellResult`.
     :return: ``{name: (recorded, recomputed)}``.
     """
     spec = result.spec
@@ -487,15 +479,10 @@ def recompute_markdown(stored: Any, fresh: Any) -> str:
     """A paragraph on a retrained cell: which check applied (bit identity on the CPU fingerprint
     that computed it, the cross-CPU tolerance elsewhere), and what moved.
 
-    :param stored: the committed :class:`qmlr.studies.store.CellResult`.
+    :param stored: the committed :class:`qmlr.engine.store.CellResult`.
     :param fresh: its recomputation (:func:`recompute_check`).
     :return: Markdown text (a ``warning`` admonition when the check fails).
     """
-    from qmlr.report.analysis import DATASET_NAMES
-    from qmlr.report.plots import CORRUPTION_NAMES
-    from qmlr.studies.agreement import BIT_IDENTICAL, agree
-    from qmlr.studies.store import environment_provenance
-
     s = stored.spec
     what = (
         f"committed cell `{s.key()}` ({DATASET_NAMES[s.data.name]}, {s.model.label}, "
@@ -562,11 +549,9 @@ def recompute_check(study: str = "resilience", results_dir: str | Path | None = 
     :param study: a sweep study (``resilience``, ``capacity`` or ``phase-sensitivity``).
     :param results_dir: results folder (default: the repository's ``results/``).
     :return: ``(result, fresh)``: the stored and the recomputed
-        :class:`qmlr.studies.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which
+        :class:`qmlr.engine.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which
         check applied (bit identity or the cross-CPU tolerance) and whether it passed.
     """
-    from qmlr.studies.runner import recompute
-
     store = ResultStore(_root(results_dir))
     results = list(store.iter_study(study))
     if not results:

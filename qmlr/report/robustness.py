@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.runner import clean_split
+from qmlr.report import phenotype as P
 from qmlr.report.analysis import (
     DATASET_NAMES,
     Verdict,
@@ -33,12 +36,14 @@ from qmlr.report.analysis import (
     curve_summary,
     decay_tests,
     interval_of,
+    mlp_claim,
     qnn_tests,
     verdict_from_tests,
 )
-from qmlr.report.phenotype import QNN_PHENOTYPE
+from qmlr.report.phenotype import QNN_PHENOTYPE, model_name, model_order
+from qmlr.report.plots import VAL_STYLE, band
 from qmlr.report.uncertainty import tri_not, validation_size
-from qmlr.studies.profiles import get_profile
+from qmlr.studies.splits_study import DATA
 
 #: Short names of the corruptions in tables.
 CORRUPTION_LABELS = {"label_flip": "label flipping", "feature_random": "feature randomization"}
@@ -131,9 +136,6 @@ def split_sizes(records: pd.DataFrame) -> dict[str, int]:
     :param records: :func:`qmlr.studies.splits_study.split_records` output.
     :return: ``{split: samples}``.
     """
-    from qmlr.studies.runner import clean_split
-    from qmlr.studies.splits_study import DATA
-
     return {
         "interleaved": validation_size("xxz"),
         "coarse": len(clean_split(DATA, "val")),
@@ -255,8 +257,6 @@ def splits_table(records: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
     :param records: :func:`qmlr.studies.splits_study.split_records` output.
     :param sizes: :func:`split_sizes` output.
     """
-    from qmlr.report.phenotype import model_name, model_order
-
     table = _at(records, ["model", "split"])
     summary = splits_summary(records).set_index(["model", "split"])
     table["α_c [95% CI]"] = [
@@ -284,8 +284,6 @@ def draw_curves(ax, records: pd.DataFrame, by: str, labels: dict, title: str = "
     :param labels: ``{value: legend label}`` in drawing order (values absent are skipped).
     :param title: the panel's title.
     """
-    from qmlr.report.plots import VAL_STYLE, band
-
     for value, label in labels.items():
         g = records[records[by] == value]
         if g.empty:
@@ -306,8 +304,6 @@ def split_phenotypes(records: pd.DataFrame) -> pd.DataFrame:
     :param records: :func:`qmlr.studies.splits_study.split_records` output.
     :return: one row per model (display order), one column per split, the phenotype in each.
     """
-    from qmlr.report import phenotype as P
-
     recs = records.assign(dataset=records["split"])
     if "n_params" not in recs:
         recs["n_params"] = float("nan")
@@ -329,8 +325,6 @@ def realization_verdict(records: pd.DataFrame, profile: str) -> Verdict:
     :param records: :func:`qmlr.studies.realizations_study.records` output.
     :param profile: the profile the records came from.
     """
-    from qmlr.report.analysis import mlp_claim
-
     row = curve_summary(records, ["model"]).iloc[0]
     verdict = mlp_claim(row, "XXZ, one phase realization per run", profile, validation_size("xxz"))
     return Verdict(
@@ -398,9 +392,6 @@ def augmentation_verdicts(records: pd.DataFrame, n_cells: int, profile: str) -> 
     :return: ``{check id: verdict}``.
     """
     from dataclasses import replace
-
-    from qmlr.report import phenotype as P
-    from qmlr.report.analysis import mlp_claim
 
     name = "XXZ, phase augmentation"
     done = f"{len(records)} of {n_cells} cells computed"

@@ -36,11 +36,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from qmlr.engine.profiles import get_profile
+from qmlr.report import analysis
+from qmlr.report import analytic as AR
+from qmlr.report import curvature as RC
+from qmlr.report import phenotype as P
+from qmlr.report import robustness as R
+from qmlr.report import unlearning as UR
+from qmlr.report import unlearning_verdicts as UV
 from qmlr.report.analysis import Verdict
 from qmlr.report.markdown import _myst_table, escape_markdown, frame_markdown  # noqa: F401
 from qmlr.report.sharing import mark_note
 from qmlr.report.uncertainty import INCONCLUSIVE_LABEL
-from qmlr.studies.profiles import get_profile
+from qmlr.studies import augmentation_study, realizations_study, shots_study, splits_study
+from qmlr.studies import curvature_study as CS
+from qmlr.studies import unlearning_study as U
+from qmlr.studies.study import load_records, load_results
 
 #: The paper's claims (method-spec, "Paper claims the book must test"), shortened.
 CLAIMS: dict[int, str] = {
@@ -177,8 +188,6 @@ def resilience_checks(records: pd.DataFrame, profile: str) -> list[Check]:
     :param profile: the profile the records came from.
     :return: per dataset, one check of each of claims 1, 2 and 3.
     """
-    from qmlr.report import analysis
-
     summary = analysis.curve_summary(records, ["dataset", "model", "corruption"])
     return [Check.of(v) for v in analysis.resilience_verdicts(summary, profile)]
 
@@ -193,8 +202,6 @@ def capacity_checks(
     :param profile: the profile the records came from.
     :return: two checks.
     """
-    from qmlr.report import analysis
-
     summary = analysis.curve_summary(records, ["model", "model_label"])
     canonical = phase_records[
         (phase_records["model"] == "mlp") & (phase_records["corruption"] == "label_flip")
@@ -209,9 +216,6 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     :param records: :func:`qmlr.studies.unlearning_study.records_frame` of the study's results.
     :return: nine checks (five core: the main-figure settings).
     """
-    from qmlr.report import unlearning as UR
-    from qmlr.report import unlearning_verdicts as UV
-
     summary = UR.summary_table(records)
     verdicts = [*UV.unlearning_verdicts(summary), *UV.forgetting_verdicts(summary)]
     return [Check.of(v) for v in verdicts]
@@ -225,19 +229,15 @@ def curvature_checks(records: pd.DataFrame, hessian_samples: int | None = None) 
     :param hessian_samples: the profile's Hessian samples (stated in the evidence).
     :return: one check per verdict of :func:`qmlr.report.curvature.claim_verdicts`.
     """
-    from qmlr.report import curvature as RC
-
     return [Check.of(v) for v in RC.claim_verdicts(records, hessian_samples=hessian_samples)]
 
 
 def analytic_checks(profile: str) -> list[Check]:
     """Claim 7 from the minimal models (SI §I), as the analytic chapter judges it.
 
-    :param profile: a profile name (:mod:`qmlr.studies.profiles`).
+    :param profile: a profile name (:mod:`qmlr.engine.profiles`).
     :return: five checks (three core: the formulas and the sign of Term B).
     """
-    from qmlr.report import analytic as AR
-
     return [Check.of(v) for v in AR.claim_verdicts(profile)]
 
 
@@ -247,8 +247,6 @@ def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.Da
     :param profile: ``"paper"`` or ``"smoke"``.
     :param results_dir: results folder override.
     """
-    from qmlr.report import phenotype as P
-
     return P.phenotype_table(P.load_records(profile, results_dir))
 
 
@@ -259,8 +257,6 @@ def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
     :param profile: the profile the records came from.
     :return: one check per verdict of :func:`qmlr.report.phenotype.phenotype_verdicts`.
     """
-    from qmlr.report import phenotype as P
-
     return [Check.of(v) for v in P.phenotype_verdicts(table, profile).values()]
 
 
@@ -277,14 +273,10 @@ def robustness_checks(profile: str, results_dir: str | Path | None = None) -> li
         :func:`qmlr.report.robustness.realization_verdict` and
         :func:`qmlr.report.robustness.augmentation_verdicts`.
     """
-    from qmlr.report import robustness as R
-    from qmlr.studies import shots_study, splits_study
-
     shots = R.shots_summary(shots_study.records(profile, results_dir))
     verdicts = R.shots_verdicts(shots, profile) | R.shots_feature_verdicts(shots, profile)
     records = splits_study.split_records(profile, results_dir)
     verdicts |= R.split_verdicts(R.splits_summary(records), R.split_sizes(records), profile)
-    from qmlr.studies import augmentation_study, realizations_study
 
     realization = R.realization_verdict(realizations_study.records(profile, results_dir), profile)
     augmented = R.augmentation_verdicts(
@@ -306,10 +298,6 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
         >>> sorted({c.claim for c in checks})   # doctest: +SKIP
         [1, 2, 3, 4, 5, 6, 7]
     """
-    from qmlr.studies import curvature_study as CS
-    from qmlr.studies import unlearning_study as U
-    from qmlr.studies.study import load_records, load_results
-
     get_profile(profile)  # an unknown profile raises, listing the profiles
     checks = resilience_checks(load_records("resilience", profile, results_dir), profile)
     checks += capacity_checks(
@@ -541,8 +529,6 @@ def interpretation_summary(table: pd.DataFrame, profile: str) -> str:
     :param profile: the profile the records came from.
     :return: Markdown text.
     """
-    from qmlr.report import phenotype as P
-
     verdict = P.phenotype_verdicts(table, profile)[P.INTERPRETATION_ID]
     shared = P.sharing_outcomes(table)[2]
     sure = any(o is True for pairs in shared.values() for _, o in pairs)

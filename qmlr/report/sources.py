@@ -40,6 +40,14 @@ from qmlr.report.ablations import (  # noqa: F401 (re-exported)
     normalization_comparisons,
     optimizer_comparisons,
 )
+from qmlr.report.analysis import curves
+from qmlr.report.markdown import escape_markdown as esc
+from qmlr.report.plots import accuracy_vs_alpha
+from qmlr.report.reproducibility import divergence_table
+from qmlr.report.unlearning import summary_table
+from qmlr.studies import curvature_study as C
+from qmlr.studies.study import load_records, load_results
+from qmlr.studies.unlearning_study import records_frame
 
 #: Divergence topic -> the published figures it touches.
 FIGURES: dict[str, str] = {
@@ -192,8 +200,6 @@ def sources_table(readings: Readings, topics: list[str] | None = None) -> pd.Dat
     :return: a frame with :data:`COLUMNS`.
     """
     if topics is None:
-        from qmlr.report.reproducibility import divergence_table
-
         topics = [*divergence_table()["topic"], *EXTRA_TOPICS]
     rows = []
     for topic in topics:
@@ -220,11 +226,6 @@ def load_readings(profile: str = "paper") -> Readings:
     :param profile: a profile name.
     :return: the records.
     """
-    from qmlr.report.unlearning import summary_table
-    from qmlr.studies import curvature_study as C
-    from qmlr.studies.study import load_records, load_results
-    from qmlr.studies.unlearning_study import records_frame
-
     unlearning = summary_table(records_frame(load_results("unlearning", profile)))
     return Readings(
         resilience=load_records("resilience", profile),
@@ -251,8 +252,6 @@ def sources_markdown(table: pd.DataFrame) -> str:
     :param table: :func:`sources_table` output.
     :return: MyST markdown.
     """
-    from qmlr.report.markdown import escape_markdown as esc
-
     parts = []
     for topic, rows in table.groupby("divergence", sort=False):
         first = rows.iloc[0]
@@ -297,9 +296,6 @@ def plot_readings(
     :param colors: reading label -> colour.
     :param show_train: also draw the train curves.
     """
-    from qmlr.report.analysis import curves
-    from qmlr.report.plots import accuracy_vs_alpha
-
     for label, frame in records.items():
         if frame.empty:
             continue

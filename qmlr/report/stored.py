@@ -1,9 +1,9 @@
 """The book's derived values: what is expensive to derive from the cells, stored sealed.
 
-Each entry of :data:`DERIVATIONS` is a :class:`~qmlr.studies.derived.Derivation` whose value is
+Each entry of :data:`DERIVATIONS` is a :class:`~qmlr.engine.derived.Derivation` whose value is
 computed by the *same* function the chapters call, so a stored value and a live one cannot
 differ but for the cells or the code, and a change to either makes the stored file stale
-(refused, recomputed; :mod:`qmlr.studies.derived`). ``python -m qmlr derive`` writes them
+(refused, recomputed; :mod:`qmlr.engine.derived`). ``python -m qmlr derive`` writes them
 (``results/derived/paper/`` for the committed results); ``python -m qmlr reproduce`` does too.
 
 - ``phase-demo``: the resilience chapter's demonstration that the QNN is blind to the global
@@ -22,14 +22,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.derived import Derivation, derived_value
+from qmlr.core.train import TrainConfig
+from qmlr.engine.derived import Derivation, derived_value
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.specs import ModelSpec
+from qmlr.report import scorecard
+from qmlr.studies import phase as PH
+from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH, PAPER_TRAINING
 from qmlr.studies.registry import STUDIES
 
 
 def _checks(profile: str, results_dir: str | Path | None) -> Any:
-    from qmlr.report.scorecard import collect_checks
-
-    return collect_checks(profile, results_dir)
+    return scorecard.collect_checks(profile, results_dir)
 
 
 def phase_demo(profile: str, results_dir: str | Path | None = None) -> dict[str, Any]:
@@ -41,12 +45,6 @@ def phase_demo(profile: str, results_dir: str | Path | None = None) -> dict[str,
     :param results_dir: unused (the demo reads no cell).
     :return: ``{"qnn": {phase: History}, "mlp": {phase: History}}``.
     """
-    from qmlr.core.train import TrainConfig
-    from qmlr.studies import phase as PH
-    from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH, PAPER_TRAINING
-    from qmlr.studies.profiles import get_profile
-    from qmlr.studies.specs import ModelSpec
-
     models = {
         "qnn": ModelSpec("qnn", depth=PAPER_QNN_DEPTH["xxz"], precision="double"),
         "mlp": ModelSpec("mlp", hidden=PAPER_MLP_HIDDEN["xxz"], precision="double"),

@@ -37,6 +37,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from qmlr.core.data import load_dataset
+
 #: Two-sided level of every run-to-run interval a verdict reads (percentile bootstrap).
 INTERVAL_LEVEL = 0.95
 #: Bootstrap resamples of the runs behind every interval.
@@ -379,6 +381,4 @@ def validation_size(dataset: str) -> int:
         >>> validation_size("xxz")
         84
     """
-    from qmlr.core.data import load_dataset
-
     return len(load_dataset(dataset, "val"))

@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 
 from qmlr.core.models import get_kind
+from qmlr.core.models.small import PCA_COMPONENTS
 from qmlr.core.unlearn import METHOD_LABELS, METHODS, METRICS, get_method
+from qmlr.engine.runner import build_model, clean_split, model_inputs
+from qmlr.engine.specs import ModelSpec
+from qmlr.engine.store import CellResult, ResultStore
+from qmlr.report.plots import band
 from qmlr.report.unlearning_intervals import method_intervals, series_matrices, set_sizes
 from qmlr.studies.experiments import Profile, get_profile
-from qmlr.studies.runner import build_model, clean_split, model_inputs
-from qmlr.studies.specs import ModelSpec
-from qmlr.studies.store import CellResult, ResultStore
 from qmlr.studies.unlearning_study import (
     APPROXIMATE,
     SERIES,
@@ -259,8 +261,6 @@ def series_n_params(series: Series) -> int:
         >>> series_n_params(Series("xxz", "qnn", "si"))
         192
     """
-    from qmlr.core.models.small import PCA_COMPONENTS
-
     spec = make_spec(series, get_profile("paper"), 0, steps=0)
     model = spec.model
     if model.kind == "mlp-small":
@@ -449,8 +449,6 @@ def plot_methods(
     :param methods: methods to draw (missing ones are skipped).
     :param title: panel title (default: the series label).
     """
-    from qmlr.report.plots import band
-
     key = tuple(series.coords.values())
     for method in methods:
         try:

@@ -23,7 +23,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from qmlr.core.corrupt import corruption_count
+from qmlr.core.data import load_dataset
 from qmlr.report.uncertainty import percentile_interval, resampled_means
+from qmlr.studies.unlearning_study import ALPHA
 
 #: The numbers with an interval, as the chapters' tables name them.
 STATISTICS: dict[str, str] = {
@@ -143,10 +146,6 @@ def set_sizes(dataset: str) -> dict[str, int]:
         >>> set_sizes("xxz")
         {'validation': 84, 'forget': 24, 'retain': 58}
     """
-    from qmlr.core.corrupt import corruption_count
-    from qmlr.core.data import load_dataset
-    from qmlr.studies.unlearning_study import ALPHA
-
     n_train = len(load_dataset(dataset, "train"))
     forget = corruption_count(n_train, ALPHA, "label_flip")
     return {

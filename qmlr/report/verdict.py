@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from qmlr.engine.profiles import get_profile
 from qmlr.report.uncertainty import (
     INCONCLUSIVE_LABEL,
     INTERVAL_LEVEL,
     ThresholdTest,
     tri_all,
 )
-from qmlr.studies.profiles import get_profile
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ initialization and minibatch order are those of the resilience study's XXZ MLP r
 (``phase_seed`` :data:`PHASE_SEED`; neither the poison nor the model seed depends on the
 training config), and the validation states keep that study's fixed phases, so each cell differs
 from its resilience twin in the augmentation alone. The phases of cell ``(α, r)`` come from its
-:meth:`~qmlr.studies.specs.CellSpec.augment_seed`, recorded in the provenance; the records carry
+:meth:`~qmlr.engine.specs.CellSpec.augment_seed`, recorded in the provenance; the records carry
 ``phase_seed`` and ``augment``.
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> cells = augmentation_cells(get_profile("paper"))
     >>> len(cells), {c.train.augment for c in cells}, {c.data.phase_seed for c in cells}
     (50, {'phase'}, {0})
@@ -25,10 +25,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.experiments import Profile, StudyDefinition, paper_model, training_config
-from qmlr.studies.runner import plan_groups, train_group
-from qmlr.studies.specs import CellSpec, DataSpec
-from qmlr.studies.store import CellResult, export_records
+import pandas as pd
+
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.loading import available_of
+from qmlr.engine.runner import plan_groups, train_group
+from qmlr.engine.specs import CellSpec, DataSpec
+from qmlr.engine.store import CellResult, export_records, flat_record
+from qmlr.studies.experiments import Profile, paper_model, training_config
 
 STUDY = "phase-augmentation"
 #: The augmentation of every cell (:data:`qmlr.core.augment.AUGMENTATIONS`).
@@ -55,7 +59,7 @@ def augmentation_cells(profile: Profile) -> list[CellSpec]:
 
 
 def plan(cells: list[CellSpec]) -> list[list[CellSpec]]:
-    """Ensembles of up to :data:`~qmlr.studies.runner.MAX_GROUP_SIZE` cells (all share data,
+    """Ensembles of up to :data:`~qmlr.engine.runner.MAX_GROUP_SIZE` cells (all share data,
     model and training config)."""
     return plan_groups(cells)
 
@@ -80,19 +84,14 @@ def export(results: list[CellResult], folder: Any) -> Path:
 
 def available_records(profile: str = "paper", results_dir: Any = None) -> tuple[Any, int]:
     """The study's tidy records, with ``phase_seed`` and ``augment`` columns, of the cells a
-    chapter can show without training (:func:`qmlr.studies.study.load_available`: at the paper
+    chapter can show without training (:func:`qmlr.engine.loading.available_of`: at the paper
     profile those on disk, at another profile all of them, computed live).
 
     :param profile: profile name.
     :param results_dir: results folder override.
     :return: ``(records, number of cells the study has)``.
     """
-    import pandas as pd
-
-    from qmlr.studies.store import flat_record
-    from qmlr.studies.study import load_available
-
-    results, total = load_available(STUDY, profile, results_dir)
+    results, total = available_of(DEFINITION, profile, results_dir)
     rows = []
     for r in results:
         row = flat_record(r)

@@ -8,7 +8,7 @@ flipping on the profile's α grid and runs, the SI's epochs, and the resilience 
 — the MLP — is measured on the same flipped samples.
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> cells = code_mlp_cells(get_profile("paper"))
     >>> len(cells), cells[0].model.label, cells[0].train.batch_size
     (50, 'MLP [64, 16]', 256)
@@ -17,10 +17,11 @@ Example:
 from __future__ import annotations
 
 from qmlr.core.train import TrainConfig
-from qmlr.studies.experiments import PAPER_TRAINING, TRAINING_PRECISION, StudyDefinition
-from qmlr.studies.profiles import Profile
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.profiles import Profile
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.studies.experiments import PAPER_TRAINING, TRAINING_PRECISION
 from qmlr.studies.readings import export_reading_records
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 STUDY = "code-mlp"
 #: The authors' code's MNIST MLP of the α-sweep figure: hidden widths, batch size, learning rate.

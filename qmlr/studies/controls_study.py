@@ -1,7 +1,7 @@
 """The ``controls`` study: classical control models under the resilience study's poisons.
 
 Every control kind of :data:`qmlr.core.models.CONTROL_KINDS` on both datasets, both corruptions,
-the profile's α grid and runs. Cells are :class:`~qmlr.studies.specs.CellSpec` of study
+the profile's α grid and runs. Cells are :class:`~qmlr.engine.specs.CellSpec` of study
 ``controls``;
 their poison seed depends only on (dataset, corruption, α, run), so each control sees exactly
 the poisoned training set of the MLP and the QNN of the resilience study at the same
@@ -20,19 +20,23 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import pandas as pd
+
 from qmlr.core.models import CONTROL_KINDS, get_kind
 from qmlr.core.models.small import matched_width
 from qmlr.core.train import TrainConfig
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.loading import records_of
+from qmlr.engine.runner import clean_split, group_cost, plan_groups, train_group
+from qmlr.engine.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
 from qmlr.studies.experiments import (
     PAPER_MLP_HIDDEN,
+    RESILIENCE,
     TRAINING_PRECISION,
     Profile,
-    StudyDefinition,
     paper_model,
     training_config,
 )
-from qmlr.studies.runner import group_cost, plan_groups, train_group
-from qmlr.studies.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
 
 STUDY = "controls"
 #: Datasets and corruptions of the study (those of the resilience study).
@@ -134,8 +138,6 @@ def paper_n_params(dataset: str, kind: str) -> int:
         >>> paper_n_params("mnist", "mlp"), paper_n_params("xxz", "mlp")
         (16473, 525409)
     """
-    from qmlr.studies.runner import clean_split
-
     model = paper_model(dataset, kind)
     data = DataSpec(dataset)
     in_features = get_kind(kind).inputs(clean_split(data, "train").x[:1], model).shape[-1]
@@ -149,14 +151,10 @@ def model_records(profile: str = "paper", results_dir: Any = None) -> Any:
 
     :param profile: ``"paper"`` (committed results) or ``"smoke"`` (computed live).
     :param results_dir: override the results folder.
-    :return: the records (columns of :func:`qmlr.studies.store.flat_record`, plus ``n_params``).
+    :return: the records (columns of :func:`qmlr.engine.store.flat_record`, plus ``n_params``).
     """
-    import pandas as pd
-
-    from qmlr.studies.study import load_records
-
-    paper = load_records("resilience", profile, results_dir)
+    paper = records_of(RESILIENCE, profile, results_dir)
     pairs = zip(paper.dataset, paper.model, strict=True)
     paper["n_params"] = [paper_n_params(d, k) for d, k in pairs]
-    controls = load_records(STUDY, profile, results_dir)
+    controls = records_of(DEFINITION, profile, results_dir)
     return pd.concat([paper, controls], ignore_index=True)

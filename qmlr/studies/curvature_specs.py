@@ -21,7 +21,7 @@ first reading); ``clean`` — their true labels (the authors' pipeline). Both fi
 of a spec's JSON form at their first-reading defaults, so the first specs keep their keys.
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> specs = curvature_specs(get_profile("paper"))
     >>> len(specs), len(paper_specs(get_profile("paper")))
     (260, 80)
@@ -35,8 +35,8 @@ from typing import Any, ClassVar, Literal
 
 from qmlr.core.models.small import PCA_COMPONENTS
 from qmlr.core.train import TrainConfig
-from qmlr.studies.profiles import Profile
-from qmlr.studies.specs import (
+from qmlr.engine.profiles import Profile
+from qmlr.engine.specs import (
     OMIT_DEFAULT,
     CellSpec,
     DataSpec,
@@ -46,7 +46,10 @@ from qmlr.studies.specs import (
     label_flip_cell,
     model_from_dict,
     spec_key,
+    spec_type,
 )
+from qmlr.studies.controls_study import control_model, control_training
+from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH, training_config
 
 STUDY = "curvature"
 CONFIGS = ("si", "authors-code")
@@ -77,6 +80,7 @@ DATA = DataSpec("mnist")
 _KEYLESS_DEFAULTS = {"flips": FLIPS[0], "hessian_labels": HESSIAN_LABELS[0]}
 
 
+@spec_type
 @dataclass(frozen=True)
 class CurvatureSpec:
     """One trained model of the curvature study and how its Hessian is measured.
@@ -200,10 +204,6 @@ def config_model(config: str, kind: str) -> ModelSpec:
         >>> config_model("authors-code", "mlp").label
         'MLP [8, 2]'
     """
-    # imported here: the study registry imports the study modules, which import this one
-    from qmlr.studies.controls_study import control_model
-    from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH
-
     if kind in CONTROL_KINDS and config == "si":
         return replace(control_model("mnist", kind), precision=PRECISION)
     if config not in CONFIGS or kind not in MODEL_KINDS:
@@ -219,10 +219,7 @@ def config_training(config: str, kind: str, profile: Profile) -> TrainConfig:
     """SI Table I (``si``; a control uses the settings of the model it mimics) or the authors'
     50 / 32 / 0.01 (``authors-code``), epochs scaled by the profile's ``curvature_epoch_scale``
     (the grid, the runs and the Hessian estimators' sizes are the profile's too:
-    :mod:`qmlr.studies.profiles`)."""
-    from qmlr.studies.controls_study import control_training
-    from qmlr.studies.experiments import training_config
-
+    :mod:`qmlr.engine.profiles`)."""
     profile = replace(profile, epoch_scale=profile.curvature_epoch_scale)
     if config == "si":
         if kind in CONTROL_KINDS:
@@ -284,7 +281,7 @@ def n_parameters(spec: CurvatureSpec) -> int:
     """Trainable parameters of the spec's model.
 
     Example:
-        >>> from qmlr.studies.profiles import get_profile
+        >>> from qmlr.engine.profiles import get_profile
         >>> sorted({n_parameters(s) for s in curvature_specs(get_profile("smoke"))})
         [100, 240, 241, 1025, 8221, 16473]
     """

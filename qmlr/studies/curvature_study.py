@@ -8,8 +8,8 @@ verdicts and tables in :mod:`qmlr.report.curvature`, figures in
 Both configurations train in **double precision** (float64 / complex128), unlike the sweeps: the
 Hessian is a second derivative at a trained point, and the QNN's spectrum spans five decades.
 Class-balanced label flipping reuses the sweeps' machinery — a
-:class:`~qmlr.studies.specs.CellSpec` with the same seeds (:meth:`CurvatureSpec.cell`) and
-:func:`qmlr.studies.runner.poisoned_training_set` — so every model of a given (α, run) sees the
+:class:`~qmlr.engine.specs.CellSpec` with the same seeds (:meth:`CurvatureSpec.cell`) and
+:func:`qmlr.engine.runner.poisoned_training_set` — so every model of a given (α, run) sees the
 same poison, and the ``si`` models share poison, initialisation and minibatch order with the
 resilience sweep's MNIST cells.
 
@@ -21,7 +21,7 @@ later series also the trace over complexified angles
 (:func:`qmlr.core.curvature_metrics.complexified_metrics`).
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> [s.flips for s in curvature_specs(get_profile("smoke"))][-1]
     'class-balanced'
 """
@@ -40,6 +40,16 @@ import torch
 from qmlr.core.curvature_metrics import complexified_metrics, is_dead, measure
 from qmlr.core.models import get_kind
 from qmlr.core.train import fit
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.runner import (
+    build_model,
+    clean_split,
+    forward_cost,
+    model_inputs,
+    poisoned_training_set,
+    training_cost,
+)
+from qmlr.engine.store import CellResult, environment_provenance
 from qmlr.studies.curvature_specs import (
     AUTHORS_MLP_HIDDEN,
     AUTHORS_QNN_DEPTH,
@@ -64,16 +74,6 @@ from qmlr.studies.curvature_specs import (
     n_parameters,
     paper_specs,
 )
-from qmlr.studies.experiments import StudyDefinition
-from qmlr.studies.runner import (
-    build_model,
-    clean_split,
-    forward_cost,
-    model_inputs,
-    poisoned_training_set,
-    training_cost,
-)
-from qmlr.studies.store import CellResult, environment_provenance
 
 __all__ = [
     "AUTHORS_MLP_HIDDEN",
@@ -341,7 +341,7 @@ HESSIAN_SAMPLE_PASSES = 800
 
 def _cost(spec: CurvatureSpec) -> float:
     """Rough relative cost, for scheduling expensive runs first: the training
-    (:func:`~qmlr.studies.runner.training_cost`) and the Hessian samples (twice for the trace
+    (:func:`~qmlr.engine.runner.training_cost`) and the Hessian samples (twice for the trace
     over complexified angles)."""
     hessians = spec.hessian_samples * (2 if spec.complexified else 1) * HESSIAN_SAMPLE_PASSES
     return training_cost(spec) + hessians * forward_cost(spec.model, spec.data)

@@ -10,7 +10,7 @@ seed depends only on (dataset, corruption, α, run): each cell flips the same sa
 resilience study's QNN cell of the same α and run; the 13-qubit model has its own initialization.
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> cells = encoding_cells(get_profile("paper"))
     >>> len(cells), cells[0].model.label
     (50, 'QNN [Re ψ, Im ψ] depth 4')
@@ -18,10 +18,11 @@ Example:
 
 from __future__ import annotations
 
-from qmlr.studies.experiments import StudyDefinition
-from qmlr.studies.profiles import Profile
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.profiles import Profile
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.studies.experiments import PAPER_QNN_DEPTH, TRAINING_PRECISION, training_config
 from qmlr.studies.readings import export_reading_records
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
 
 STUDY = "encoding"
 #: The model kind of the authors' XXZ unlearning QNN.
@@ -30,15 +31,11 @@ KIND = "qnn-reim"
 
 def reim_model() -> ModelSpec:
     """The 13-qubit QNN at the XXZ QNN's depth and the sweeps' precision."""
-    from qmlr.studies.experiments import PAPER_QNN_DEPTH, TRAINING_PRECISION
-
     return ModelSpec(KIND, depth=PAPER_QNN_DEPTH["xxz"], precision=TRAINING_PRECISION)
 
 
 def encoding_cells(profile: Profile) -> list[CellSpec]:
     """The 13-qubit QNN on XXZ (random global phases, as the resilience study), label flipping."""
-    from qmlr.studies.experiments import training_config
-
     train = training_config("xxz", "qnn", profile)  # the kind trains with the QNN's settings
     return [
         CellSpec(STUDY, DataSpec("xxz"), reim_model(), train, "label_flip", alpha, run)

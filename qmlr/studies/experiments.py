@@ -1,11 +1,11 @@
 """The studies of the paper and their hyperparameters: the one source of truth.
 
-The scale of a study comes from a :class:`~qmlr.studies.profiles.Profile`
-(:mod:`qmlr.studies.profiles`, the one
+The scale of a study comes from a :class:`~qmlr.engine.profiles.Profile`
+(:mod:`qmlr.engine.profiles`, the one
 place every scale knob lives): ``paper`` holds the values of the paper's Supplementary
 Information (SI IV, Table I); ``smoke`` and ``tiny`` keep every code path but shrink epochs,
 grids and runs so a chapter runs in seconds. A study is a list of
-:class:`~qmlr.studies.specs.CellSpec`; its :class:`StudyDefinition` builds it.
+:class:`~qmlr.engine.specs.CellSpec`; its :class:`StudyDefinition` builds it.
 
 Example:
     >>> len(RESILIENCE.specs(get_profile("paper")))
@@ -14,13 +14,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from qmlr.core.train import TrainConfig
-from qmlr.studies.profiles import PROFILES, Profile, get_profile  # noqa: F401 (re-exported)
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.profiles import PROFILES, Profile, get_profile  # noqa: F401 (re-exported)
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
 
 #: SI Table I: (dataset, model kind) -> initial-training hyperparameters.
 PAPER_TRAINING: dict[tuple[str, str], TrainConfig] = {
@@ -110,28 +107,6 @@ def phase_sensitivity_cells(profile: Profile) -> list[CellSpec]:
         model = ModelSpec("mlp", hidden=hidden, precision=TRAINING_PRECISION)
         cells += _grid("phase-sensitivity", profile, data, model, "label_flip")
     return cells
-
-
-@dataclass(frozen=True)
-class StudyDefinition:
-    """How to enumerate and compute one study.
-
-    :param name: the study's name (its folder under ``results/``).
-    :param specs: profile -> every spec of the study.
-    :param compute: a group of specs -> their results (module-level, so workers can run it).
-    :param plan: missing specs -> groups, most expensive first (``None``: one spec per group).
-    :param export: (results, study folder) -> writes the tidy ``records.csv`` (``None``: the
-        sweep exporter).
-    :param spec_types: the spec classes its result files hold (the store rebuilds a spec from
-        its ``kind`` through :data:`qmlr.studies.registry.SPEC_TYPES`).
-    """
-
-    name: str
-    specs: Callable[[Profile], list[Any]]
-    compute: Callable[[list[Any]], list[Any]] | None = None
-    plan: Callable[[list[Any]], list[list[Any]]] | None = None
-    export: Callable[[list[Any], Any], Any] | None = None
-    spec_types: tuple[type, ...] = (CellSpec,)
 
 
 #: The sweep studies defined here (the registry, :mod:`qmlr.studies.registry`, lists every study).

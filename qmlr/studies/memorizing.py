@@ -6,7 +6,8 @@ learned the poison". A *memorizing* QNN separates the two: its base training wei
 of every flipped sample by ``w`` (every other sample by 1, :func:`forget_weights`), and ``w`` is
 the smallest value of :data:`FORGET_WEIGHT_GRID` whose model reproduces at least
 :data:`MEMORIZATION_TARGET` of the flipped labels in each run of a quick trial
-(:func:`memorization_trial` on :data:`TRIAL_RUNS` at paper scale). The chosen weights are
+(:func:`qmlr.studies.memorization_trial.memorization_trial` on :data:`TRIAL_RUNS` at paper
+scale). The chosen weights are
 :data:`FORGET_WEIGHT`.
 
 Measured (XXZ, depth-4 QNN, α = 0.3: 24 flipped of 82): the QNN does not memorize the flipped
@@ -27,8 +28,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
-import torch
 
 #: Weights tried on the quick trial, smallest first.
 FORGET_WEIGHT_GRID: tuple[float, ...] = (1.0, 2.0, 2.25, 2.5, 2.75, 3.0, 3.5, 4.0, 8.0, 16.0, 32.0)
@@ -55,59 +54,3 @@ def forget_weights(n: int, corrupted: Sequence[int], weight: float) -> np.ndarra
     w = np.ones(n)
     w[np.asarray(corrupted, dtype=int)] = weight
     return w
-
-
-def memorization_trial(
-    dataset: str,
-    grid: Sequence[float] = FORGET_WEIGHT_GRID,
-    run: int = 0,
-    profile: str = "paper",
-) -> pd.DataFrame:
-    """Train the unlearning study's poisoned QNN once per weight of ``grid`` (one ensemble: same
-    poison, initialization and minibatch order; only the weight differs) and measure it.
-
-    :param dataset: ``"mnist"`` or ``"xxz"``.
-    :param grid: forget weights to try.
-    :param run: the run whose poison and seeds are used.
-    :param profile: the profile whose base training is used.
-    :return: one row per weight: ``forget_weight``, ``forget_accuracy`` (poisoned labels of the
-        flipped samples reproduced), ``retain_accuracy``, ``val_accuracy``.
-    """
-    from qmlr.core.train import accuracy, fit
-    from qmlr.studies.experiments import get_profile
-    from qmlr.studies.runner import build_model, clean_split, model_inputs, poisoned_training_set
-    from qmlr.studies.unlearning_study import SERIES, make_spec
-
-    series = next(s for s in SERIES if s.dataset == dataset and s.kind == "qnn")
-    spec = make_spec(series, get_profile(profile), run)
-    cell = spec.cell()
-    poisoned = poisoned_training_set(cell)
-    x = model_inputs(poisoned.data.x, spec.model)
-    y = torch.as_tensor(poisoned.data.y)
-    n = len(y)
-    weights = torch.as_tensor(np.stack([forget_weights(n, poisoned.corrupted, w) for w in grid]))
-    seeds = [cell.model_seed()] * len(grid)
-    model = build_model(spec.model, spec.data, x.shape[-1], seeds)
-    xs, ys = x.expand(len(grid), -1, -1), y.expand(len(grid), -1)
-    fit(model, xs, ys, spec.train, seeds, sample_weight=weights)
-    drop = np.zeros(n, dtype=bool)
-    drop[poisoned.corrupted] = True
-    val = clean_split(spec.data, "val")
-    x_val, y_val = model_inputs(val.x, spec.model), torch.as_tensor(val.y)
-    return pd.DataFrame(
-        {
-            "forget_weight": list(grid),
-            "forget_accuracy": accuracy(model, xs[:, drop], ys[:, drop]),
-            "retain_accuracy": accuracy(model, xs[:, ~drop], ys[:, ~drop]),
-            "val_accuracy": accuracy(model, x_val, y_val),
-        }
-    )
-
-
-if __name__ == "__main__":  # the trial behind FORGET_WEIGHT: python -m qmlr.studies.memorizing xxz
-    import sys
-
-    torch.set_num_threads(1)
-    for trial_run in TRIAL_RUNS:
-        trial = memorization_trial(sys.argv[1] if len(sys.argv) > 1 else "xxz", run=trial_run)
-        print(f"run {trial_run}\n{trial.to_string()}")

@@ -5,7 +5,7 @@ MLP's [Re ψ, Im ψ] features can. :func:`train_both_phases` trains one model wi
 on both conventions so the difference (or its absence) is visible directly.
 
 Example:
-    >>> from qmlr.studies.specs import ModelSpec
+    >>> from qmlr.engine.specs import ModelSpec
     >>> from qmlr.core.train import TrainConfig
     >>> out = train_both_phases(ModelSpec("qnn", depth=1), TrainConfig(1, 82, 0.03))
     >>> sorted(out)
@@ -17,9 +17,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from qmlr.core.corrupt import flip_labels
 from qmlr.core.train import History, TrainConfig, fit
-from qmlr.studies.runner import build_model, clean_split, model_inputs
-from qmlr.studies.specs import DataSpec, ModelSpec
+from qmlr.engine.runner import build_model, clean_split, model_inputs
+from qmlr.engine.specs import DataSpec, ModelSpec
 
 #: The resilience chapter's illustration: label-flip ratio, seed and batch size of the
 #: training that :func:`train_both_phases` runs on both phase conventions.
@@ -43,8 +44,6 @@ def train_both_phases(
     :param label_flip_alpha: optional label-flipping ratio (same flipped rows for both).
     :return: ``{"random": History, "canonical": History}``.
     """
-    from qmlr.core.corrupt import flip_labels
-
     out = {}
     for phase in ("random", "canonical"):
         data = DataSpec("xxz", phase=phase)

@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from qmlr.studies.atomic import write_atomic
-from qmlr.studies.store import CellResult, flat_record
+from qmlr.engine.atomic import write_atomic
+from qmlr.engine.store import CellResult, flat_record
 
 #: The XXZ QNN encodings: model kind -> the records' ``encoding``.
 ENCODINGS = {"qnn": "complex-12q", "qnn-reim": "reim-13q"}
@@ -37,10 +37,10 @@ def encoding_of(dataset: str, kind: str) -> str:
 
 
 def normalization_of(data: Any) -> str:
-    """The records' ``normalization`` of a :class:`~qmlr.studies.specs.DataSpec` (empty for XXZ).
+    """The records' ``normalization`` of a :class:`~qmlr.engine.specs.DataSpec` (empty for XXZ).
 
     Example:
-        >>> from qmlr.studies.specs import DataSpec
+        >>> from qmlr.engine.specs import DataSpec
         >>> normalization_of(DataSpec("mnist")), normalization_of(DataSpec("xxz"))
         ('image', '')
     """
@@ -56,7 +56,7 @@ def reading_columns(spec: Any) -> dict[str, str]:
 
 
 def reading_records(results: Iterable[CellResult]) -> pd.DataFrame:
-    """Sweep results as tidy records (:func:`qmlr.studies.store.flat_record`) with the
+    """Sweep results as tidy records (:func:`qmlr.engine.store.flat_record`) with the
     ``encoding`` and ``normalization`` columns, sorted by coordinates.
 
     :param results: sweep-cell results.

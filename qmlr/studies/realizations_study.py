@@ -9,7 +9,7 @@ of the resilience study's run ``r`` (neither seed depends on the phase seed), so
 from its resilience twin in the phases alone. Records carry each run's ``phase_seed``.
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> cells = realizations_cells(get_profile("paper"))
     >>> len(cells), sorted({c.data.phase_seed for c in cells})
     (50, [1, 2, 3, 4, 5])
@@ -20,10 +20,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.experiments import Profile, StudyDefinition, paper_model, training_config
-from qmlr.studies.runner import plan_groups, train_group
-from qmlr.studies.specs import CellSpec, DataSpec
-from qmlr.studies.store import CellResult, export_records
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.loading import records_of
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.runner import plan_groups, train_group
+from qmlr.engine.specs import CellSpec, DataSpec
+from qmlr.engine.store import CellResult, export_records
+from qmlr.studies.experiments import Profile, paper_model, training_config
 
 STUDY = "phase-realizations"
 #: Run ``r`` draws its phases with seed ``PHASE_SEED_BASE + r`` (0 is the resilience study's).
@@ -67,9 +70,7 @@ def export(results: list[CellResult], folder: Any) -> Path:
 
 def records(profile: str = "paper", results_dir: Any = None) -> Any:
     """The study's tidy records with a ``phase_seed`` column."""
-    from qmlr.studies.study import load_records
-
-    frame = load_records(STUDY, profile, results_dir)
+    frame = records_of(DEFINITION, profile, results_dir)
     seeds = {c.key(): c.data.phase_seed for c in realizations_cells_for(profile)}
     frame["phase_seed"] = frame["key"].map(seeds)
     return frame
@@ -77,8 +78,6 @@ def records(profile: str = "paper", results_dir: Any = None) -> Any:
 
 def realizations_cells_for(profile: str) -> list[CellSpec]:
     """:func:`realizations_cells` of a profile name."""
-    from qmlr.studies.profiles import get_profile
-
     return realizations_cells(get_profile(profile))
 
 

@@ -1,8 +1,9 @@
 """Every study of the book, listed explicitly: the one place a new study is added.
 
-A study is a :class:`~qmlr.studies.experiments.StudyDefinition` defined in its own module;
-nothing registers itself on import. The registry also knows every spec class the studies'
-result files hold, so the store can rebuild any committed cell (:func:`spec_from_dict`).
+A study is a :class:`~qmlr.engine.definition.StudyDefinition` defined in its own module;
+nothing registers itself as a study on import. Importing the registry imports every study, so
+every spec class is then in the engine's decoder table (:data:`qmlr.engine.specs.SPEC_TYPES`)
+and the store can rebuild any committed cell (:func:`spec_from_dict`).
 
 Example:
     >>> sorted(STUDIES)[:3]
@@ -15,6 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.profiles import Profile
+from qmlr.engine.specs import Spec
 from qmlr.studies import (
     augmentation_study,
     code_mlp_study,
@@ -27,14 +31,7 @@ from qmlr.studies import (
     splits_study,
     unlearning_study,
 )
-from qmlr.studies.experiments import (
-    CAPACITY,
-    PHASE_SENSITIVITY,
-    RESILIENCE,
-    StudyDefinition,
-)
-from qmlr.studies.profiles import Profile, get_profile
-from qmlr.studies.specs import Spec, with_mnist_source
+from qmlr.studies.experiments import CAPACITY, PHASE_SENSITIVITY, RESILIENCE
 
 #: Every study, by name (its folder under ``results/``).
 STUDIES: dict[str, StudyDefinition] = {
@@ -64,7 +61,7 @@ def get_study(study: str) -> StudyDefinition:
     """The definition of ``study``.
 
     :param study: a name of :data:`STUDIES`.
-    :return: its :class:`~qmlr.studies.experiments.StudyDefinition`.
+    :return: its :class:`~qmlr.engine.definition.StudyDefinition`.
     :raises ValueError: for an unknown name (the message lists the known ones).
 
     Example:
@@ -78,10 +75,10 @@ def get_study(study: str) -> StudyDefinition:
 
 def study_cells(study: str, profile: str | Profile) -> list[Any]:
     """All specs of ``study`` at ``profile``, their MNIST read from the profile's
-    ``mnist_source`` (:func:`~qmlr.studies.specs.with_mnist_source`).
+    ``mnist_source`` (:meth:`~qmlr.engine.definition.StudyDefinition.cells`).
 
     :param study: a name of :data:`STUDIES`.
-    :param profile: a profile or its name (:mod:`qmlr.studies.profiles`).
+    :param profile: a profile or its name (:mod:`qmlr.engine.profiles`).
     :return: the study's specs, in its own order.
     :raises ValueError: for an unknown study or profile, or a profile's unknown MNIST source.
 
@@ -90,8 +87,7 @@ def study_cells(study: str, profile: str | Profile) -> list[Any]:
         >>> full[0].data.source, len(full) == len(study_cells("resilience", "paper"))
         ('full', True)
     """
-    prof = get_profile(profile)
-    return [with_mnist_source(s, prof.mnist_source) for s in get_study(study).specs(prof)]
+    return get_study(study).cells(profile)
 
 
 def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:

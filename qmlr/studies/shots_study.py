@@ -21,7 +21,7 @@ Records (:func:`export`) have one row per cell and evaluation shot count: ``shot
 and ``train_shots`` (0 = trained on exact expectations), with ``val_accuracy`` at those shots.
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> len(shots_cells(get_profile("paper")))
     250
 """
@@ -32,20 +32,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from qmlr.core.shots import shot_logits
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.loading import results_of
+from qmlr.engine.runner import clean_split, model_inputs, plan_groups, train_group_model
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec, derive_seed
+from qmlr.engine.store import CellResult, flat_record, write_rows
 from qmlr.studies.experiments import (
     PAPER_QNN_DEPTH,
     TRAINING_PRECISION,
     Profile,
-    StudyDefinition,
     paper_model,
     training_config,
 )
-from qmlr.studies.runner import clean_split, model_inputs, plan_groups, train_group_model
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec, derive_seed
-from qmlr.studies.store import CellResult, flat_record, write_rows
 
 STUDY = "shots"
 #: Shots per sample of the evaluations (0, the exact expectation, is the cell's own accuracy).
@@ -166,12 +168,8 @@ def records(profile: str = "paper", results_dir: Any = None) -> Any:
     :param profile: ``"paper"`` (committed results) or a live profile.
     :param results_dir: results folder override.
     """
-    import pandas as pd
-
-    from qmlr.studies.study import load_results
-
     return pd.DataFrame(
-        [row for r in load_results(STUDY, profile, results_dir) for row in shot_rows(r)]
+        [row for r in results_of(DEFINITION, profile, results_dir) for row in shot_rows(r)]
     )
 
 

@@ -15,7 +15,7 @@ the paper's own split (``interleaved``) is that of the resilience and controls s
 (:func:`split_records`).
 
 Example:
-    >>> from qmlr.studies.profiles import get_profile
+    >>> from qmlr.engine.profiles import get_profile
     >>> len(splits_cells(get_profile("paper")))
     200
 """
@@ -28,19 +28,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
-from qmlr.studies.atomic import write_atomic
-from qmlr.studies.experiments import Profile, StudyDefinition, paper_model, training_config
-from qmlr.studies.runner import (
+from qmlr.engine.atomic import write_atomic
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.loading import records_of, results_of
+from qmlr.engine.runner import (
     clean_split,
     group_cost,
     model_inputs,
     plan_groups,
     train_group_model,
 )
-from qmlr.studies.specs import CellSpec, DataSpec
-from qmlr.studies.store import CellResult, flat_record
+from qmlr.engine.specs import CellSpec, DataSpec
+from qmlr.engine.store import CellResult, flat_record
+from qmlr.studies import controls_study
+from qmlr.studies.controls_study import control_model, control_training
+from qmlr.studies.experiments import RESILIENCE, Profile, paper_model, training_config
 
 STUDY = "splits"
 #: The models: the paper's two, then the strongest classical controls of the controls study.
@@ -53,8 +58,6 @@ SPLITS = ("interleaved", "coarse", "outside")
 
 def splits_cells(profile: Profile) -> list[CellSpec]:
     """Every cell: models x α x runs, label flipping on the coarse grid."""
-    from qmlr.studies.controls_study import control_model, control_training  # imports us
-
     cells = []
     for kind in MODELS:
         if kind in ("mlp", "qnn"):
@@ -120,15 +123,11 @@ def split_records(profile: str = "paper", results_dir: Any = None) -> Any:
     :param results_dir: results folder override.
     :return: records with a ``split`` column.
     """
-    import pandas as pd
-
-    from qmlr.studies.study import load_records, load_results
-
     ours = pd.DataFrame(
-        [row for r in load_results(STUDY, profile, results_dir) for row in split_rows(r)]
+        [row for r in results_of(DEFINITION, profile, results_dir) for row in split_rows(r)]
     )
     theirs = pd.concat(
-        [load_records(s, profile, results_dir) for s in ("resilience", "controls")],
+        [records_of(d, profile, results_dir) for d in (RESILIENCE, controls_study.DEFINITION)],
         ignore_index=True,
     )
     keep = (

@@ -19,38 +19,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.atomic import storage_error
-from qmlr.studies.profiles import get_profile
-from qmlr.studies.registry import STUDIES, study_cells
-from qmlr.studies.runner import run_cells, run_specs
-from qmlr.studies.sessions import SessionLog
-from qmlr.studies.store import (
-    DEFAULT_RESULTS_DIR,
-    CellResult,
-    ResultStore,
-    export_records,
+from qmlr.core.data import full_mnist_path, load_mnist_arrays
+from qmlr.engine.atomic import storage_error
+from qmlr.engine.loading import (
+    available_of,
+    compute_specs,
+    records_of,
+    results_of,
+    store_for,
 )
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.sessions import SessionLog
+from qmlr.engine.store import CellResult, ResultStore, export_records
+from qmlr.studies.registry import get_study, study_cells
 
-_SMOKE_DIR: dict[str, Path] = {}
-#: Environment variable naming a folder that the live profiles' results (smoke, tiny) go to,
-#: one sub-folder per profile, shared by every process that sets it (the test suite sets it
-#: once per session, so its chapter kernels and tests train each cell once).
-LIVE_RESULTS_ENV = "QMLR_LIVE_RESULTS"
-
-
-def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStore:
-    """The store a profile reads and writes: ``results/`` for a stored profile (paper);
-    otherwise (smoke, tiny) ``$QMLR_LIVE_RESULTS/<profile>`` where that variable is set, else a
-    temporary folder shared by the process."""
-    if results_dir is not None:
-        return ResultStore(results_dir)
-    if get_profile(profile).stored:
-        return ResultStore(DEFAULT_RESULTS_DIR)
-    if os.environ.get(LIVE_RESULTS_ENV):
-        return ResultStore(Path(os.environ[LIVE_RESULTS_ENV]) / profile)
-    if profile not in _SMOKE_DIR:
-        _SMOKE_DIR[profile] = Path(tempfile.mkdtemp(prefix=f"qmlr-{profile}-"))
-    return ResultStore(_SMOKE_DIR[profile])
+__all__ = [
+    "load_available",
+    "load_records",
+    "load_results",
+    "reproduce",
+    "require_data",
+    "run_study_specs",
+    "store_for",
+    "study_machines",
+    "study_wall_time",
+]
 
 
 def require_data(profile: str) -> None:
@@ -67,8 +60,6 @@ def require_data(profile: str) -> None:
         >>> require_data("smoke")  # the built-in subset: nothing to check
     """
     if get_profile(profile).mnist_source == "full":
-        from qmlr.core.data import full_mnist_path, load_mnist_arrays
-
         load_mnist_arrays(full_mnist_path())
 
 
@@ -110,7 +101,7 @@ def reproduce(
     )
     elapsed = time.perf_counter() - start
     computed = session.cells_computed  # by this process: a concurrent run saves the rest
-    exporter = STUDIES[study].export or (
+    exporter = get_study(study).export or (
         lambda results, into: export_records(results, Path(into) / "records.csv")
     )
     _export_atomically(exporter, results, folder)
@@ -137,63 +128,26 @@ def _export_atomically(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-#: Results loaded by this process: (study, profile, folder) -> (the cell files' state, results).
-_LOADED: dict[tuple[str, str, str], tuple[tuple, list[CellResult]]] = {}
-
-
-def cells_state(folder: str | os.PathLike[str]) -> tuple[tuple[str, int, int], ...]:
-    """Name, size and modification time (ns) of every cell file in ``folder``: one ``stat``
-    per file, no read. Two equal states mean no file was added, removed or rewritten.
-
-    :param folder: a study's ``cells`` folder.
-    :return: the sorted tuples (empty for a missing folder).
-    """
-    try:
-        with os.scandir(folder) as entries:
-            found = [(e.name, e.stat()) for e in entries if e.name.endswith(".json")]
-    except FileNotFoundError:
-        return ()
-    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in found))
-
-
 def load_results(
     study: str, profile: str = "paper", results_dir: str | Path | None = None
 ) -> list[CellResult]:
-    """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar).
-
-    A process loads a study once: the results are kept with the state of the cell files
-    (:func:`cells_state`) and read again only when a file was added, removed or rewritten.
-    """
-    store = store_for(profile, results_dir)
-    folder = store.root / study / "cells"
-    memo = (study, profile, str(store.root.resolve()))
-    if memo in _LOADED and _LOADED[memo][0] == cells_state(folder):
-        return list(_LOADED[memo][1])
-    before = cells_state(folder)
-    results = run_study_specs(study, study_cells(study, profile), store)
-    if cells_state(folder) == before:  # nothing landed meanwhile (else: read again next time)
-        _LOADED[memo] = (before, results)
-    return list(results)
+    """Every cell of ``study`` at ``profile``, computing the missing ones (with a progress bar)
+    (:func:`qmlr.engine.loading.results_of` of its definition)."""
+    return results_of(get_study(study), profile, results_dir)
 
 
 def load_available(
     study: str, profile: str = "paper", results_dir: str | Path | None = None
 ) -> tuple[list[CellResult], int]:
-    """The cells of ``study`` a chapter can show without training: at a stored profile (paper)
-    only those already on disk, so a study still being computed never trains at build time;
-    at any other profile every cell, computed live as :func:`load_results` does.
+    """The cells of ``study`` a chapter can show without training
+    (:func:`qmlr.engine.loading.available_of` of its definition).
 
     :param study: study name.
     :param profile: profile name.
     :param results_dir: results folder override.
-    :return: ``(results in the study's order, number of cells the study has)``; a chapter says
-        "N of M cells computed" and judges nothing while N < M.
+    :return: ``(results in the study's order, number of cells the study has)``.
     """
-    cells = study_cells(study, profile)
-    if not get_profile(profile).stored:
-        return load_results(study, profile, results_dir), len(cells)
-    store = store_for(profile, results_dir)
-    return [store.load(spec) for spec in cells if store.has(spec)], len(cells)
+    return available_of(get_study(study), profile, results_dir)
 
 
 def run_study_specs(
@@ -205,7 +159,8 @@ def run_study_specs(
     backend: str = "loky",
     scheduler: str | None = None,
 ) -> list[CellResult]:
-    """Compute the missing specs of ``study`` with the study's own compute and plan functions.
+    """Compute the missing specs of ``study`` with the study's own compute and plan functions
+    (:func:`qmlr.engine.loading.compute_specs` of its definition).
 
     :param study: study name (see :data:`qmlr.studies.registry.STUDIES`).
     :param specs: the specs wanted.
@@ -216,21 +171,13 @@ def run_study_specs(
     :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
     :return: results in the order of ``specs``.
     """
-    definition = STUDIES[study]
     options = dict(n_jobs=n_jobs, progress=progress, backend=backend, scheduler=scheduler)
-    if definition.compute is None:  # a sweep: cells trained as ensembles
-        return run_cells(specs, store, **options)
-    plan = definition.plan or (lambda missing: [[s] for s in missing])
-    return run_specs(specs, store, definition.compute, plan, **options)
+    return compute_specs(get_study(study), specs, store, **options)
 
 
 def load_records(study: str, profile: str = "paper", results_dir: str | Path | None = None):
     """The study as a tidy ``pandas.DataFrame`` (one row per cell)."""
-    import pandas as pd
-
-    from qmlr.studies.store import flat_record
-
-    return pd.DataFrame([flat_record(r) for r in load_results(study, profile, results_dir)])
+    return records_of(get_study(study), profile, results_dir)
 
 
 def study_machines(study: str, results_dir: str | Path | None = None) -> str:

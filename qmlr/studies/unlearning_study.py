@@ -3,7 +3,7 @@
 One :class:`UnlearningSpec` is one *run* of one *series* — a (dataset, model, setting, XXZ phase)
 combination. Computing it draws the run's label-flip poison at α = 0.3 (the same draw as the
 resilience sweep's cell at α = 0.3 and the same run, because the equivalent
-:class:`~qmlr.studies.specs.CellSpec` supplies the seeds), trains the poisoned base model with the
+:class:`~qmlr.engine.specs.CellSpec` supplies the seeds), trains the poisoned base model with the
 SI Table I hyperparameters (:func:`qmlr.core.train.fit`), and runs **every** unlearning method of
 :mod:`qmlr.core.unlearn` from that same base model. Its result holds all methods' curves (lists of
 ``steps + 1`` values per metric) — one result file per run. Specs that share a base model (the
@@ -52,18 +52,8 @@ import torch
 from qmlr.core.models import get_kind
 from qmlr.core.train import TrainConfig, accuracy, fit
 from qmlr.core.unlearn import METHODS, METRICS, get_method, unlearn
-from qmlr.studies.controls_study import control_model, control_training
-from qmlr.studies.encoding_study import KIND as REIM_KIND
-from qmlr.studies.encoding_study import reim_model
-from qmlr.studies.experiments import (
-    Profile,
-    StudyDefinition,
-    paper_model,
-    training_config,
-)
-from qmlr.studies.memorizing import FORGET_WEIGHT, forget_weights
-from qmlr.studies.readings import encoding_of
-from qmlr.studies.runner import (
+from qmlr.engine.definition import StudyDefinition
+from qmlr.engine.runner import (
     build_model,
     clean_split,
     forward_cost,
@@ -71,7 +61,7 @@ from qmlr.studies.runner import (
     poisoned_training_set,
     training_cost,
 )
-from qmlr.studies.specs import (
+from qmlr.engine.specs import (
     CellSpec,
     DataSpec,
     ModelSpec,
@@ -79,8 +69,16 @@ from qmlr.studies.specs import (
     json_form,
     label_flip_cell,
     model_from_dict,
+    spec_key,
+    spec_type,
 )
-from qmlr.studies.store import CellResult, environment_provenance
+from qmlr.engine.store import CellResult, environment_provenance
+from qmlr.studies.controls_study import control_model, control_training
+from qmlr.studies.encoding_study import KIND as REIM_KIND
+from qmlr.studies.encoding_study import reim_model
+from qmlr.studies.experiments import Profile, paper_model, training_config
+from qmlr.studies.memorizing import FORGET_WEIGHT, forget_weights
+from qmlr.studies.readings import encoding_of
 
 STUDY = "unlearning"
 #: Label-flip ratio of the unlearning experiments (MNIST |D_f| = 150, XXZ 24).
@@ -246,6 +244,7 @@ ENCODING_SERIES: tuple[Series, ...] = (Series("xxz", REIM_KIND, "paper-figure", 
 SERIES: tuple[Series, ...] = (*PAPER_SERIES, *COMPUTED_EXTENSIONS, *ENCODING_SERIES)
 
 
+@spec_type
 @dataclass(frozen=True)
 class UnlearningSpec:
     """One run of one series: poison, base training and every unlearning method.
@@ -327,8 +326,6 @@ class UnlearningSpec:
 
     def key(self) -> str:
         """16-hex-digit identity of the spec."""
-        from qmlr.studies.specs import spec_key
-
         return spec_key(self)
 
     def cell(self) -> CellSpec:
@@ -543,7 +540,7 @@ def compute_spec(spec: UnlearningSpec) -> CellResult:
 
 def _cost(spec: UnlearningSpec) -> float:
     """Rough relative cost of a spec, for scheduling: the base training
-    (:func:`~qmlr.studies.runner.training_cost`) and every method's steps, each an update pass
+    (:func:`~qmlr.engine.runner.training_cost`) and every method's steps, each an update pass
     over the training set and the metrics on the training and validation sets."""
     n_train, n_val = (len(clean_split(spec.data, split)) for split in ("train", "val"))
     per_step = 3 * n_train + n_train + n_val

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.cluster import BACKENDS, MissingExtraError, check_backend
-from qmlr.studies.profiles import PROFILES
+from qmlr.engine.cluster import BACKENDS, MissingExtraError, check_backend
+from qmlr.engine.profiles import PROFILES
+from qmlr.tools.book import chapter_names, run_chapter
 
 
 def _literal(text: str) -> Any:
@@ -33,8 +34,6 @@ def _literal(text: str) -> Any:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from qmlr.tools.book import chapter_names, run_chapter
-
     if args.book_command == "list":
         print("\n".join(chapter_names()))
         return 0
@@ -45,6 +44,9 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
+    # Imported here, not above: they import torch and every study, and `python -m qmlr --help`
+    # and `python -m qmlr book ...` need neither (a fraction of a second instead of seconds).
+    # Allowed by tests/test_layers.py (LAZY_IMPORTS).
     from qmlr.studies.registry import STUDIES
     from qmlr.studies.study import reproduce
 
@@ -71,8 +73,8 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 def _derive(args: argparse.Namespace) -> int:
     """Write the book's sealed derived files (:data:`qmlr.report.stored.DERIVATIONS`)."""
+    from qmlr.engine.derived import relative_to_repo, write_derived
     from qmlr.report.stored import DERIVATIONS
-    from qmlr.studies.derived import relative_to_repo, write_derived
 
     for derivation in DERIVATIONS:
         start = time.perf_counter()

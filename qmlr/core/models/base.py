@@ -1,7 +1,7 @@
 """What every model kind provides: inputs from a dataset, a fitted ensemble, its logits, its size.
 
 A *model kind* is one class with one instance in the registry (:mod:`qmlr.core.models`). Given a
-:class:`~qmlr.studies.specs.ModelSpec` it says which features it reads from a dataset's ``x``
+:class:`~qmlr.engine.specs.ModelSpec` it says which features it reads from a dataset's ``x``
 (:meth:`ModelKind.inputs`), builds and fits an ensemble with one member per seed
 (:meth:`ModelKind.fit`: its arguments are checked once, as a :class:`FitRequest`, and the kind
 fits them in :meth:`ModelKind.fit_ensemble`), and counts each member's trained parameters

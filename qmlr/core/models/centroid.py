@@ -6,7 +6,7 @@ of the training inputs labelled 1 (as :class:`sklearn.neighbors.NearestCentroid`
 Example:
     >>> import torch
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> x = torch.tensor([[[0.0], [1.0], [4.0], [5.0]]]); y = torch.tensor([[0, 0, 1, 1]])
     >>> kind = get_kind("centroid")
     >>> net, hist = kind.fit(ModelSpec("centroid"), DataSpec("mnist"), None, x, y, [0])

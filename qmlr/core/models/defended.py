@@ -9,7 +9,7 @@
 Example:
     >>> import torch
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> from qmlr.core.train import TrainConfig
     >>> x = torch.randn(2, 20, 3); y = (x[..., 0] > 0).long()
     >>> spec = ModelSpec("mlp-early-stop", hidden=(4,))

@@ -6,7 +6,7 @@ bias), trained like the QNN (its SI Table I epochs, batch size and learning rate
 Example:
     >>> import numpy as np
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import ModelSpec
+    >>> from qmlr.engine.specs import ModelSpec
     >>> spec = ModelSpec("logistic-quadratic")
     >>> get_kind("logistic-quadratic").inputs(np.array([[0.6, -0.8j]]), spec)
     tensor([[0.3600, 0.6400]])

@@ -3,7 +3,7 @@ features.
 
 Example:
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> net = get_kind("mlp").build(ModelSpec("mlp", hidden=(16, 4)), DataSpec("mnist"), 1024, [0])
     >>> get_kind("mlp").n_params(net)
     [16473]

@@ -2,7 +2,7 @@
 
 Example:
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> net = get_kind("qnn").build(ModelSpec("qnn", depth=4), DataSpec("xxz"), 4096, [0])
     >>> get_kind("qnn").n_params(net)
     [192]
@@ -19,6 +19,7 @@ import torch
 from qmlr.core.data import N_QUBITS
 from qmlr.core.models.base import ModelKind, complex_dtype
 from qmlr.core.qnn import QNN
+from qmlr.core.shots import ShotNoisyQNN
 
 
 class QNNKind(ModelKind):
@@ -50,8 +51,6 @@ class QNNKind(ModelKind):
     ) -> torch.nn.Module:
         n_qubits, dtype = N_QUBITS[data.name], complex_dtype(model)
         if getattr(model, "shots", 0):
-            from qmlr.core.shots import ShotNoisyQNN
-
             noise_seed = int(np.random.SeedSequence([int(s) for s in seeds]).generate_state(1)[0])
             return ShotNoisyQNN(
                 n_qubits, model.depth, tuple(seeds), dtype, shots=model.shots, noise_seed=noise_seed

@@ -13,7 +13,7 @@ vector; the rows are divided by their norm once more so rounding cannot leave th
 
 Example:
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> kind = get_kind("qnn-reim")
     >>> net = kind.build(ModelSpec("qnn-reim", depth=4), DataSpec("xxz"), 8192, [0])
     >>> net.n_qubits, kind.n_params(net)

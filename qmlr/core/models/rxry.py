@@ -12,7 +12,7 @@ build this kind (:class:`RxRyKind`, name ``qnn-rxry``).
 
 Example:
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> kind = get_kind("qnn-rxry")
     >>> net = kind.build(ModelSpec("qnn-rxry", depth=5), DataSpec("mnist"), 1024, [0])
     >>> kind.n_params(net)
@@ -30,7 +30,7 @@ import torch
 
 from qmlr.core.gates import kron_chain, rotation
 from qmlr.core.models.base import ModelKind, complex_dtype
-from qmlr.core.qnn import INIT_STD, LOGIT_SCALE
+from qmlr.core.qnn import INIT_STD, LOGIT_SCALE, tc_torch_backend
 
 
 @functools.lru_cache(maxsize=16)
@@ -122,8 +122,6 @@ def rxry_reference_expectation(params: torch.Tensor, state: torch.Tensor) -> tor
     :return: the real scalar ``<Z_{L−1}>``.
     """
     import tensorcircuit as tc
-
-    from qmlr.core.qnn import tc_torch_backend
 
     depth, n_qubits, _ = params.shape
     cdtype = state.dtype if state.is_complex() else torch.complex128

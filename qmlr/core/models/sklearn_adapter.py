@@ -7,7 +7,7 @@ scikit-learn's defaults, stated here so the records say what ran.
 Example:
     >>> import torch
     >>> from qmlr.core.models import get_kind
-    >>> from qmlr.studies.specs import DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import DataSpec, ModelSpec
     >>> x = torch.arange(12.0).reshape(1, 12, 1); y = (x[..., 0] > 5).long()
     >>> net, hist = get_kind("knn").fit(ModelSpec("knn"), DataSpec("mnist"), None, x, y, [0])
     >>> (net(torch.tensor([[0.5], [10.5]])) > 0).tolist()

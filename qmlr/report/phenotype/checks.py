@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qmlr.engine.profiles import get_profile
 from qmlr.report.analysis import (
     DATASET_NAMES,
     INTERVAL_LEVEL,
@@ -38,7 +39,6 @@ from qmlr.report.uncertainty import (
     tri_not,
     validation_size,
 )
-from qmlr.studies.profiles import get_profile
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from qmlr.report.analysis import (
 from qmlr.report.uncertainty import (
     bootstrap_interval,
 )
+from qmlr.studies.controls_study import paper_n_params as controls_n_params
+from qmlr.studies.study import load_records as study_records
 
 #: Memorization is measured under label flipping at the grid points with 0 < α ≤ this. Above
 #: α = 0.5 the flipped labels are the majority of each input region, so a model that follows
@@ -152,11 +154,9 @@ def paper_n_params(dataset: str, kind: str) -> int:
         >>> [paper_n_params(d, k) for d in ("mnist", "xxz") for k in ("mlp", "qnn")]
         [16473, 240, 525409, 192]
     """
-    from qmlr.studies.controls_study import paper_n_params as count
-
     if dataset not in ("mnist", "xxz") or kind not in PAPER_MODELS:
         raise ValueError(f"no paper model {kind!r} for dataset {dataset!r}")
-    return int(count(dataset, kind))
+    return int(controls_n_params(dataset, kind))
 
 
 #: Columns every phenotype record needs.
@@ -283,8 +283,6 @@ def load_records(profile: str = "paper", results_dir: str | Path | None = None) 
     :param results_dir: results folder override.
     :return: records with :data:`RECORD_COLUMNS` and ``n_params``.
     """
-    from qmlr.studies.study import load_records as study_records
-
     parts = [study_records(s, profile, results_dir) for s in ("resilience", "controls")]
     columns = [*RECORD_COLUMNS, "n_params"]
     return pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)

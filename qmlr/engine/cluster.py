@@ -2,7 +2,7 @@
 
 The ``dask`` backend sends each group to a running dask.distributed cluster through joblib's
 ``dask`` backend; results travel back to the calling process, which alone writes result files
-(see :func:`qmlr.studies.runner.run_specs`). A worker that dies mid-group therefore leaves nothing
+(see :func:`qmlr.engine.runner.run_specs`). A worker that dies mid-group therefore leaves nothing
 behind, and the scheduler runs the group again on another worker.
 
 dask.distributed is an optional extra (``pip install "qmlr[dask]"``): it is imported only when

@@ -6,7 +6,7 @@ JSON form is a stable key for the result store, and every random draw of the cel
 it (:meth:`CellSpec.seeds`).
 
 Example:
-    >>> from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
+    >>> from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
     >>> from qmlr.core.train import TrainConfig
     >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("qnn", depth=4),
     ...                 TrainConfig(200, 32, 0.03), "label_flip", 0.2, run=0)
@@ -146,8 +146,6 @@ class ModelSpec:
     @property
     def label(self) -> str:
         """Short human-readable name, e.g. ``"MLP [64, 16]"`` or ``"QNN depth 4"``."""
-        from qmlr.core.models import get_kind
-
         return get_kind(self.kind).label(self)
 
 
@@ -203,6 +201,57 @@ def model_from_dict(d: dict[str, Any]) -> ModelSpec:
     return ModelSpec(**{**d, "hidden": tuple(d.get("hidden", ()))})
 
 
+#: The engine's decoder table: every spec class by its ``kind`` (the ``kind`` field of a result
+#: file). Each spec class enters it with :func:`spec_type` when its module is imported; the
+#: registry (:mod:`qmlr.studies.registry`) imports every study, so the table is full wherever
+#: results are loaded through it.
+SPEC_TYPES: dict[str, type] = {}
+
+
+def spec_type(cls: type) -> type:
+    """Class decorator: enter a spec class in :data:`SPEC_TYPES` under its ``kind``.
+
+    :param cls: a spec class (with a ``kind`` class variable and a ``from_dict`` class method).
+    :return: ``cls``, unchanged.
+    :raises ValueError: another class already holds the same ``kind``.
+
+    Example:
+        >>> SPEC_TYPES["sweep-cell"] is CellSpec
+        True
+    """
+    known = SPEC_TYPES.get(cls.kind)
+    if known is not None and (known.__module__, known.__qualname__) != (
+        cls.__module__,
+        cls.__qualname__,
+    ):
+        raise ValueError(f"spec kind {cls.kind!r} is held by {known.__qualname__} already")
+    SPEC_TYPES[cls.kind] = cls
+    return cls
+
+
+def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
+    """Rebuild a spec of a known kind (:data:`SPEC_TYPES`) from its JSON form.
+
+    :param kind: the spec class's ``kind`` (stored in every result file).
+    :param d: the spec's JSON form.
+    :return: the spec.
+    :raises ValueError: for a kind no imported spec class holds (import its study's module, or
+        :mod:`qmlr.studies.registry`, which imports them all).
+
+    Example:
+        >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
+        ...                 TrainConfig(2, 8, 0.01), "label_flip", 0.2, run=1)
+        >>> spec_from_dict("sweep-cell", cell.to_dict()) == cell
+        True
+    """
+    if kind not in SPEC_TYPES:
+        raise ValueError(
+            f"unknown spec kind {kind!r}; known: {sorted(SPEC_TYPES)} "
+            "(import qmlr.studies.registry to load every study's spec classes)"
+        )
+    return SPEC_TYPES[kind].from_dict(d)
+
+
 def spec_key(spec: Any) -> str:
     """16-hex-digit SHA-256 prefix of a spec's canonical JSON form: its identity in a study.
 
@@ -223,6 +272,7 @@ def spec_key(spec: Any) -> str:
 _KEY_ATTRIBUTE = "_spec_key"
 
 
+@spec_type
 @dataclass(frozen=True)
 class CellSpec:
     """One trained model of a sweep: everything that determines its result.

@@ -44,8 +44,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.atomic import write_atomic
-from qmlr.studies.store import REPO_ROOT, CorruptResultError, seal
+import numpy as np
+import pandas as pd
+import scipy
+
+from qmlr.engine.atomic import write_atomic
+from qmlr.engine.loading import store_for
+from qmlr.engine.profiles import get_profile
+from qmlr.engine.store import REPO_ROOT, CorruptResultError, seal
 
 SCHEMA_VERSION = 1
 #: Sub-folder of a results folder that holds the derived files, one folder per profile.
@@ -155,9 +161,6 @@ def encode(value: Any) -> Any:
         >>> decode(encode({"a": (1, [2.5, None])}))
         {'a': (1, [2.5, None])}
     """
-    import numpy as np
-    import pandas as pd
-
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, enum.Enum):
@@ -191,9 +194,6 @@ def decode(data: Any) -> Any:
     :param data: what :func:`encode` returned (after a JSON round trip).
     :return: the value.
     """
-    import numpy as np
-    import pandas as pd
-
     if isinstance(data, list):
         return [decode(v) for v in data]
     if not isinstance(data, dict):
@@ -231,8 +231,6 @@ def _hashable(key: Any) -> Any:
 
 
 def _results_root(profile: str, results_dir: str | Path | None) -> Path:
-    from qmlr.studies.study import store_for
-
     return store_for(profile, results_dir).root
 
 
@@ -251,11 +249,7 @@ def derived_path(
 
 
 def _versions() -> dict[str, str]:
-    import numpy
-    import pandas
-    import scipy
-
-    return {"numpy": numpy.__version__, "pandas": pandas.__version__, "scipy": scipy.__version__}
+    return {"numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__}
 
 
 def write_derived(
@@ -348,8 +342,6 @@ def derived_value(
     :param results_dir: results folder override.
     :return: the value.
     """
-    from qmlr.studies.profiles import get_profile
-
     try:
         return read_derived(derivation, profile, results_dir)
     except (FileNotFoundError, StaleDerivedError) as err:

@@ -9,7 +9,7 @@ folder before any work is spent on results that could not be stored.
 Example:
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from qmlr.studies.atomic import check_writable, write_atomic
+    >>> from qmlr.engine.atomic import check_writable, write_atomic
     >>> folder = Path(tempfile.mkdtemp()) / "demo"
     >>> check_writable(folder)
     >>> write_atomic(folder / "hello.txt", b"hi").read_text()

@@ -9,7 +9,7 @@ session: the sessions' ``cells_computed`` add up to the cells computed into the 
 Example:
     >>> import json, tempfile
     >>> from pathlib import Path
-    >>> from qmlr.studies.sessions import SessionLog
+    >>> from qmlr.engine.sessions import SessionLog
     >>> folder = Path(tempfile.mkdtemp()) / "demo"
     >>> log = SessionLog(folder, "demo", "smoke", n_cells=3, n_jobs=1, backend="loky")
     >>> log.cell_saved(); log.cell_saved(); log.close(wall_time_s=1.5)
@@ -26,9 +26,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.atomic import write_atomic
-from qmlr.studies.claims import folder_lock
-from qmlr.studies.store import CellResult, ResultStore, environment_provenance
+from qmlr.engine.atomic import write_atomic
+from qmlr.engine.claims import folder_lock
+from qmlr.engine.store import CellResult, ResultStore, environment_provenance
 
 
 def _now() -> str:

@@ -7,7 +7,7 @@ A file whose seal, name or schema does not match is refused with :class:`Corrupt
 
 Example:
     >>> import tempfile
-    >>> from qmlr.studies.store import ResultStore
+    >>> from qmlr.engine.store import ResultStore
     >>> store = ResultStore(tempfile.mkdtemp())
     >>> store.keys("demo")
     []
@@ -28,8 +28,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.atomic import write_atomic
-from qmlr.studies.specs import CellSpec, Spec
+from qmlr import __version__
+from qmlr.engine.atomic import write_atomic
+from qmlr.engine.fingerprint import cpu_fingerprint
+from qmlr.engine.specs import SPEC_TYPES, CellSpec, Spec
 
 SCHEMA_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -118,13 +120,14 @@ class ResultStore:
                 f"{path}: content does not match its SHA-256 seal (edited or damaged); "
                 "delete it and recompute with `python -m qmlr reproduce`"
             )
-        # The registry lists every study's spec classes; it imports the study modules, which
-        # import this one, so it is looked up when a file is read.
-        from qmlr.studies.registry import SPEC_TYPES
-
+        # The engine's decoder table holds every spec class imported so far (each study's
+        # module enters its own; qmlr.studies.registry imports them all).
         kind = document.get("kind", CellSpec.kind)
         if kind not in SPEC_TYPES:
-            raise CorruptResultError(f"{path}: unknown spec kind {kind!r}")
+            raise CorruptResultError(
+                f"{path}: unknown spec kind {kind!r} (known: {sorted(SPEC_TYPES)}; import "
+                "qmlr.studies.registry to load every study's spec classes)"
+            )
         spec = SPEC_TYPES[kind].from_dict(document["spec"])
         if spec.key() != document["key"] or path.stem != spec.key():
             raise CorruptResultError(f"{path}: file name / key does not match the spec")
@@ -205,11 +208,9 @@ def environment_provenance() -> dict[str, Any]:
     """Versions, git commit, machine and CPU fingerprint of this process.
 
     ``git_dirty`` is true when tracked files outside ``results/`` differ from the commit.
-    ``cpu`` is :func:`qmlr.studies.fingerprint.cpu_fingerprint`, read at the call (it holds the
+    ``cpu`` is :func:`qmlr.engine.fingerprint.cpu_fingerprint`, read at the call (it holds the
     current torch thread count); the rest is computed once per process.
     """
-    from qmlr.studies.fingerprint import cpu_fingerprint
-
     return {**_code_provenance(), "cpu": cpu_fingerprint()}
 
 
@@ -224,7 +225,6 @@ def _code_provenance() -> dict[str, Any]:
         tc_version = tensorcircuit.__version__
     except Exception:  # pragma: no cover - reported, not fatal
         tc_version = "unavailable"
-    from qmlr import __version__
 
     try:
         commit = subprocess.run(

@@ -7,7 +7,7 @@ fingerprint of the machine that computed it (under ``provenance["cpu"]``), and a
 compares fingerprints to decide whether it may demand bit identity (:func:`compare`).
 
 Example:
-    >>> from qmlr.studies.fingerprint import compare, cpu_fingerprint
+    >>> from qmlr.engine.fingerprint import compare, cpu_fingerprint
     >>> here = cpu_fingerprint()
     >>> sorted(here) == sorted(FINGERPRINT_FIELDS)
     True

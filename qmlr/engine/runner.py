@@ -6,9 +6,12 @@ thread each). Only the calling process writes result files, one atomic file per 
 group finishes, so an interrupted sweep resumes from whatever finished.
 
 Example:
-    >>> from qmlr.studies.registry import study_cells
-    >>> from qmlr.studies.runner import compute_cell
-    >>> result = compute_cell(study_cells("resilience", "smoke")[0])
+    >>> from qmlr.engine.runner import compute_cell
+    >>> from qmlr.core.train import TrainConfig
+    >>> from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+    >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
+    ...                 TrainConfig(1, 32, 0.01), "label_flip", 0.2, run=0)
+    >>> result = compute_cell(cell)
     >>> 0.0 <= result.metrics["val_accuracy"] <= 1.0
     True
 """
@@ -31,11 +34,11 @@ from qmlr.core.augment import input_augmentation
 from qmlr.core.corrupt import corrupt
 from qmlr.core.data import Dataset, load_dataset
 from qmlr.core.models import get_kind
-from qmlr.studies.atomic import check_writable
-from qmlr.studies.claims import CellClaims
-from qmlr.studies.cluster import check_backend, map_on_cluster
-from qmlr.studies.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.studies.store import CellResult, ResultStore, environment_provenance
+from qmlr.engine.atomic import check_writable
+from qmlr.engine.claims import CellClaims
+from qmlr.engine.cluster import check_backend, map_on_cluster
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+from qmlr.engine.store import CellResult, ResultStore, environment_provenance
 
 #: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
 MAX_GROUP_SIZE = 10
@@ -84,7 +87,7 @@ def poisoned_training_set(spec: CellSpec) -> PoisonedTraining:
 def train_group(cells: Sequence[CellSpec], progress: bool = False) -> list[CellResult]:
     """Train the cells (equal data, model and training config) as one ensemble.
 
-    :param cells: cells with equal :meth:`~qmlr.studies.specs.CellSpec.group_key`.
+    :param cells: cells with equal :meth:`~qmlr.engine.specs.CellSpec.group_key`.
     :param progress: show an epoch progress bar.
     :return: one result per cell, in order.
     """
@@ -97,7 +100,7 @@ def train_group_model(
     """:func:`train_group`, also returning the fitted ensemble (for studies that evaluate it
     further, e.g. with finite shots or on other splits).
 
-    :param cells: cells with equal :meth:`~qmlr.studies.specs.CellSpec.group_key`.
+    :param cells: cells with equal :meth:`~qmlr.engine.specs.CellSpec.group_key`.
     :param progress: show an epoch progress bar.
     :return: one result per cell, in order, and the fitted ensemble.
     """
@@ -245,7 +248,7 @@ def run_specs(
     one atomic file per result as its group finishes, so a killed run loses at most the groups
     in flight and resumes from the rest, and a dead cluster worker's group is simply run again.
     Groups are planned over all of ``specs`` (so a resumed or shared run trains the same
-    ensembles) and each is claimed just before it is computed (:mod:`qmlr.studies.claims`): groups
+    ensembles) and each is claimed just before it is computed (:mod:`qmlr.engine.claims`): groups
     that another live process on the same folder holds are left to it and collected once they
     land, and the claims of a process that died are taken over.
 
@@ -256,7 +259,7 @@ def run_specs(
     :param n_jobs: worker processes (1 computes in this process); loky backend only.
     :param progress: show a progress bar over specs.
     :param backend: ``"loky"`` (local worker processes) or ``"dask"`` (every worker thread of
-        the cluster at ``scheduler``; see :mod:`qmlr.studies.cluster`).
+        the cluster at ``scheduler``; see :mod:`qmlr.engine.cluster`).
     :param scheduler: the Dask scheduler's address, ``tcp://HOST:PORT`` (dask backend only).
     :return: results in the order of ``specs``.
     :raises StorageError: the results folder cannot be written (checked before any training).
@@ -381,43 +384,3 @@ def training_cost(cell: Any, members: int = 1) -> float:
 def group_cost(group: Sequence[CellSpec]) -> float:
     """Rough relative work of training a sweep group as one ensemble (:func:`training_cost`)."""
     return training_cost(group[0], len(group))
-
-
-def recompute(result: CellResult, store: ResultStore, check: bool = True) -> CellResult:
-    """Recompute a stored sweep cell exactly as it was computed: the same ensemble members in
-    the same order, with the same number of torch threads. (Training a member alone instead
-    gives the same forward pass but backward reductions that differ by ~1e-17, which Adam's
-    normalisation can amplify into a different final accuracy.)
-
-    The fresh result is compared with the stored one by :func:`qmlr.studies.agreement.agree`:
-    bit for bit where the two CPU fingerprints match, within the measured cross-CPU drift elsewhere
-    (results stored before fingerprints were recorded count as another CPU). Which of the two
-    was checked, and the verdict, are recorded in the fresh result's
-    ``provenance["recompute_check"]``.
-
-    :param result: a verified result from ``store``.
-    :param store: the store holding the other members of its ensemble.
-    :param check: raise ``AssertionError`` (naming the cell and the mode) when the fresh
-        result does not agree.
-    :return: the freshly computed result of the same cell.
-    """
-    from qmlr.studies.agreement import agree
-
-    keys = result.provenance.get("ensemble_keys", [result.spec.key()])
-    folder = store.root / result.spec.study / "cells"
-    cells = [store.load_file(folder / f"{key}.json").spec for key in keys]
-    previous = torch.get_num_threads()
-    torch.set_num_threads(int(result.provenance.get("torch_threads", previous)))
-    try:
-        fresh = train_group(cells)[keys.index(result.spec.key())]
-    finally:
-        torch.set_num_threads(previous)
-    agreement = agree(result, fresh)
-    fresh.provenance["recompute_check"] = {
-        "mode": agreement.mode,
-        "ok": agreement.ok,
-        "summary": str(agreement),
-    }
-    if check:
-        agreement.check()
-    return fresh

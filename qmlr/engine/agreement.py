@@ -1,7 +1,7 @@
 """Does a recomputed result agree with the stored one? Bit for bit on the same CPU, within the
 measured cross-CPU drift elsewhere.
 
-Training is bit-for-bit repeatable only on the same kernels (:mod:`qmlr.studies.fingerprint`). When
+Training is bit-for-bit repeatable only on the same kernels (:mod:`qmlr.engine.fingerprint`). When
 the stored and the fresh result carry the same CPU fingerprint, :func:`agree` demands identical
 metrics (mode ``"bit-identical"``). Otherwise (another CPU, other kernel settings, or a result
 stored before fingerprints were recorded) it demands that every accuracy — each point of every
@@ -16,10 +16,12 @@ default allows (:data:`DRIFT_DIR`, written by ``benchmarks/revision_drift.py``),
 tolerance is :data:`DRIFT_FACTOR` times its measured drift (:func:`tolerance`).
 
 Example:
-    >>> from qmlr.studies.agreement import agree
-    >>> from qmlr.studies.registry import study_cells
-    >>> from qmlr.studies.store import CellResult
-    >>> spec = study_cells("resilience", "smoke")[0]
+    >>> from qmlr.engine.agreement import agree
+    >>> from qmlr.engine.store import CellResult
+    >>> from qmlr.core.train import TrainConfig
+    >>> from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
+    >>> spec = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
+    ...                 TrainConfig(1, 32, 0.01), "label_flip", 0.2, run=0)
     >>> cpu = {"cpu_model": "A"}
     >>> stored = CellResult(spec, {"val_accuracy": 0.5, "n_corrupted": 3}, {"cpu": cpu})
     >>> print(agree(stored, stored).mode)
@@ -38,8 +40,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qmlr.studies.fingerprint import FingerprintMatch, compare
-from qmlr.studies.store import DEFAULT_RESULTS_DIR
+import torch
+
+from qmlr.engine.fingerprint import FingerprintMatch, compare
+from qmlr.engine.runner import clean_split, train_group
+from qmlr.engine.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
 
 #: Samples of a set (validation, training, retain or forget) whose prediction a recomputation
 #: on another CPU may change, at any point of an accuracy curve. Derived from
@@ -143,11 +148,9 @@ def set_sizes(result: Any) -> dict[str, int]:
     """Sizes of the sets a result's accuracies count: ``n_val``, ``n_train`` from the spec's
     clean splits, ``n_forget``, ``n_retain``, ``n_corrupted`` from its metrics where present.
 
-    :param result: a :class:`qmlr.studies.store.CellResult`.
+    :param result: a :class:`qmlr.engine.store.CellResult`.
     :return: ``{set name: number of samples}``.
     """
-    from qmlr.studies.runner import clean_split
-
     sizes = {k: int(v) for k, v in result.metrics.items() if k in ("n_forget", "n_retain")}
     if "n_corrupted" in result.metrics:
         sizes["n_corrupted"] = int(result.metrics["n_corrupted"])
@@ -238,7 +241,7 @@ class Agreement:
 def agree(stored: Any, fresh: Any, sizes: dict[str, int] | None = None) -> Agreement:
     """Compare a stored result with its recomputation, in the mode their fingerprints allow.
 
-    :param stored: the stored :class:`qmlr.studies.store.CellResult` (its ``provenance["cpu"]`` may
+    :param stored: the stored :class:`qmlr.engine.store.CellResult` (its ``provenance["cpu"]`` may
     be
         missing: computed before fingerprints, so on "another CPU").
     :param fresh: the recomputed result, whose provenance holds this machine's fingerprint.
@@ -279,3 +282,41 @@ def agree(stored: Any, fresh: Any, sizes: dict[str, int] | None = None) -> Agree
         if moved[path][0] > allowed[0] or steps[-1] > allowed[1]:
             broken.append(path)
     return Agreement(key, CROSS_CPU, not broken, match, differing, moved, tuple(broken), allowed)
+
+
+def recompute(result: CellResult, store: ResultStore, check: bool = True) -> CellResult:
+    """Recompute a stored sweep cell exactly as it was computed: the same ensemble members in
+    the same order, with the same number of torch threads. (Training a member alone instead
+    gives the same forward pass but backward reductions that differ by ~1e-17, which Adam's
+    normalisation can amplify into a different final accuracy.)
+
+    The fresh result is compared with the stored one by :func:`agree`:
+    bit for bit where the two CPU fingerprints match, within the measured cross-CPU drift elsewhere
+    (results stored before fingerprints were recorded count as another CPU). Which of the two
+    was checked, and the verdict, are recorded in the fresh result's
+    ``provenance["recompute_check"]``.
+
+    :param result: a verified result from ``store``.
+    :param store: the store holding the other members of its ensemble.
+    :param check: raise ``AssertionError`` (naming the cell and the mode) when the fresh
+        result does not agree.
+    :return: the freshly computed result of the same cell.
+    """
+    keys = result.provenance.get("ensemble_keys", [result.spec.key()])
+    folder = store.root / result.spec.study / "cells"
+    cells = [store.load_file(folder / f"{key}.json").spec for key in keys]
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(result.provenance.get("torch_threads", previous)))
+    try:
+        fresh = train_group(cells)[keys.index(result.spec.key())]
+    finally:
+        torch.set_num_threads(previous)
+    agreement = agree(result, fresh)
+    fresh.provenance["recompute_check"] = {
+        "mode": agreement.mode,
+        "ok": agreement.ok,
+        "summary": str(agreement),
+    }
+    if check:
+        agreement.check()
+    return fresh
