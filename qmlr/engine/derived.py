@@ -253,16 +253,20 @@ def _versions() -> dict[str, str]:
 
 
 def write_derived(
-    derivation: Derivation, profile: str, results_dir: str | Path | None = None
+    derivation: Derivation,
+    profile: str,
+    results_dir: str | Path | None = None,
+    value: Any = None,
 ) -> Path:
     """Compute the value from the cells and store it, sealed, with its provenance.
 
     :param derivation: the derivation.
     :param profile: the profile.
     :param results_dir: results folder override.
+    :param value: the value, when the caller has just computed it (``None``: compute it).
     :return: the written file.
     """
-    value = derivation.compute(profile, results_dir)
+    value = derivation.compute(profile, results_dir) if value is None else value
     root = _results_root(profile, results_dir)
     document = {
         "schema": SCHEMA_VERSION,
@@ -353,8 +357,11 @@ def derived_value(
             file=sys.stderr,
         )
         return derivation.compute(profile, results_dir)
-    path = write_derived(derivation, profile, results_dir)
-    return read_derived(derivation, profile, results_dir) if path.exists() else None
+    value = derivation.compute(profile, results_dir)
+    # stored for the next reader; returned as computed (another process may add cells of an
+    # input study to a shared live folder meanwhile, which makes the file stale at once)
+    write_derived(derivation, profile, results_dir, value)
+    return value
 
 
 def write_all(
