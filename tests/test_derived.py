@@ -64,7 +64,7 @@ def test_a_derived_file_is_sealed_and_refused_when_a_cell_changes(tmp_path: Path
     assert path == tmp_path / "derived" / "smoke" / "demo-mean.json"
     assert D.read_derived(DEMO, "smoke", tmp_path) == {"n": 2, "mean": 0.5}
     stored = json.loads(path.read_text())
-    assert set(stored["inputs"]) == {"demo"} and "qmlr.engine.derived.py" in stored["code"]
+    assert set(stored["inputs"]) == {"demo"} and "qmlr/engine/derived.py" in stored["code"]
     _cells(tmp_path, "demo", n=3)  # a new cell: the stored value is outdated
     with pytest.raises(D.StaleDerivedError, match="the cells of 'demo' changed"):
         D.read_derived(DEMO, "smoke", tmp_path)
@@ -76,8 +76,8 @@ def test_a_derived_file_is_sealed_and_refused_when_a_cell_changes(tmp_path: Path
 def test_a_derived_file_is_refused_when_its_code_changed_or_it_was_edited(tmp_path) -> None:
     _cells(tmp_path, "demo")
     path = D.write_derived(DEMO, "smoke", tmp_path)
-    _reseal(path, lambda doc: doc["code"].update({"qmlr.engine.derived.py": "0" * 64}))
-    with pytest.raises(D.StaleDerivedError, match=r"qmlr.engine.derived.py changed"):
+    _reseal(path, lambda doc: doc["code"].update({"qmlr/engine/derived.py": "0" * 64}))
+    with pytest.raises(D.StaleDerivedError, match=r"qmlr/engine/derived.py changed"):
         D.read_derived(DEMO, "smoke", tmp_path)
     _reseal(path, lambda doc: doc["code"].update({"qmlr/gone.py": "0" * 64}))
     with pytest.raises(D.StaleDerivedError, match=r"qmlr/gone.py is gone"):
