@@ -22,6 +22,27 @@ except ImportError:  # nbval is a test extra; without it --nbval does not exist 
     _nbval_plugin = None
 
 NBVAL_PROFILE_ENV = "QMLR_NBVAL_PROFILE"
+#: Set for the whole session (inherited by xdist workers and chapter kernels): the live
+#: profiles' results go to one folder, so each smoke or tiny cell is trained once per session,
+#: and no run starts worker processes of its own inside the suite's workers.
+LIVE_RESULTS_ENV = "QMLR_LIVE_RESULTS"
+MAX_JOBS_ENV = "QMLR_MAX_JOBS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the controlling process, before any worker starts: one shared folder for the live
+    profiles' results (removed at exit) and one worker process per run."""
+    if hasattr(config, "workerinput"):  # an xdist worker inherits the controller's variables
+        return
+    os.environ.setdefault(MAX_JOBS_ENV, "1")
+    if not os.environ.get(LIVE_RESULTS_ENV):
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="qmlr-suite-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        os.environ[LIVE_RESULTS_ENV] = folder
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

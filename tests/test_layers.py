@@ -35,6 +35,8 @@ LAZY_IMPORTS: dict[tuple[str, str], str] = {
     ("qmlr.tools.cli", "qmlr.report.phenotype"): "only `battery` needs the report (torch)",
     ("qmlr.tools.cli", "qmlr.report.battery"): "only `battery` needs the report (torch)",
     ("qmlr.tools.cli", "qmlr.studies.battery"): "only `battery` trains a reader's model",
+    ("qmlr.tools.cli", "qmlr.engine.derived"): "only `derive` and `reproduce` store derived files",
+    ("qmlr.tools.cli", "qmlr.report.stored"): "only `derive` and `reproduce` need every chapter",
 }
 
 

@@ -80,7 +80,8 @@ def test_interrupted_run_resumes_to_the_same_records(tmp_path, monkeypatch):
     assert metrics_of(resumed) == metrics_of(reference)
 
 
-def test_parallel_workers_give_the_same_records(tmp_path):
+def test_parallel_workers_give_the_same_records(tmp_path, monkeypatch):
+    monkeypatch.delenv(runner.MAX_JOBS_ENV, raising=False)  # the suite caps runs at one worker
     cells = tiny_cells()
     serial = runner.run_cells(cells, ResultStore(tmp_path / "serial"), n_jobs=1, progress=False)
     parallel = runner.run_cells(cells, ResultStore(tmp_path / "parallel"), n_jobs=2, progress=False)
@@ -155,3 +156,12 @@ def test_the_cost_model_scales_with_members_epochs_and_samples():
     assert runner.group_cost([qnn, qnn]) == runner.training_cost(qnn, members=2)
     no_epochs = cell(ModelSpec("centroid"), epochs=0)
     assert runner.training_cost(no_epochs) == 3 * n_train * runner.CLASSICAL_UNIT_COST
+
+
+def test_the_worker_processes_are_capped_by_the_environment(monkeypatch):
+    monkeypatch.delenv(runner.MAX_JOBS_ENV, raising=False)
+    assert runner.job_limit(2) == 2
+    monkeypatch.setenv(runner.MAX_JOBS_ENV, "1")
+    assert (runner.job_limit(2), runner.job_limit(1)) == (1, 1)
+    monkeypatch.setenv(runner.MAX_JOBS_ENV, "0")
+    assert runner.job_limit(3) == 1

@@ -25,7 +25,11 @@ def _check(ok: bool | None, core: bool = True, partly: bool = False, claim: int 
 
 @pytest.fixture(scope="module")
 def paper_checks() -> list[S.Check]:
-    return S.collect_checks("paper")
+    """The stored checks (recomputed where stale): test_verdicts_equal_the_chapters compares
+    them with the chapters' verdicts computed from the cells."""
+    from qmlr.report.stored import stored_checks
+
+    return stored_checks("paper")
 
 
 # ------------------------------------------------------------------------------ headline rule
@@ -202,7 +206,14 @@ def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     assert "UV.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
     assert "UV.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
     assert "RC.claim_verdicts(records, hessian_samples=" in (BOOK / "curvature.md").read_text()
-    assert "S.collect_checks(profile)" in (BOOK / "intro.md").read_text()
+    assert "S.scorecard(stored_checks(profile))" in (BOOK / "intro.md").read_text()
+
+
+def test_the_stored_checks_are_collect_checks(monkeypatch) -> None:
+    from qmlr.report.stored import CHECKS
+
+    monkeypatch.setattr(S, "collect_checks", lambda profile, results_dir: (profile, results_dir))
+    assert CHECKS.compute("paper", None) == ("paper", None)
     assert "P.phenotype_verdicts(table, profile)" in (BOOK / "controls.md").read_text()
 
 

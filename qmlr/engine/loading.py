@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,18 @@ from qmlr.engine.runner import run_cells, run_specs
 from qmlr.engine.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore, flat_record
 
 _SMOKE_DIR: dict[str, Path] = {}
+#: Environment variable naming a folder that the live profiles' results (smoke, tiny) go to,
+#: one sub-folder per profile, shared by every process that sets it (the test suite sets it
+#: once per session, so its chapter kernels and tests train each cell once).
+LIVE_RESULTS_ENV = "QMLR_LIVE_RESULTS"
+#: Results loaded by this process: (study, profile, folder) -> (the cell files' state, results).
+_LOADED: dict[tuple[str, str, str], tuple[tuple, list[CellResult]]] = {}
 
 
 def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStore:
-    """The store a profile reads and writes: ``results/`` for a stored profile (paper), a
-    temporary folder shared by the process otherwise (smoke, tiny).
+    """The store a profile reads and writes: ``results/`` for a stored profile (paper);
+    otherwise (smoke, tiny) ``$QMLR_LIVE_RESULTS/<profile>`` where that variable is set, else a
+    temporary folder shared by the process.
 
     :param profile: a profile name.
     :param results_dir: a folder that overrides both.
@@ -46,6 +54,8 @@ def store_for(profile: str, results_dir: str | Path | None = None) -> ResultStor
         return ResultStore(results_dir)
     if get_profile(profile).stored:
         return ResultStore(DEFAULT_RESULTS_DIR)
+    if os.environ.get(LIVE_RESULTS_ENV):
+        return ResultStore(Path(os.environ[LIVE_RESULTS_ENV]) / profile)
     if profile not in _SMOKE_DIR:
         _SMOKE_DIR[profile] = Path(tempfile.mkdtemp(prefix=f"qmlr-{profile}-"))
     return ResultStore(_SMOKE_DIR[profile])
@@ -78,17 +88,48 @@ def compute_specs(
     return run_specs(specs, store, definition.compute, plan, **options)
 
 
+def cells_state(folder: str | os.PathLike[str]) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time (ns) of every cell file in ``folder``: one ``stat``
+    per file, no read. Two equal states mean no file was added, removed or rewritten.
+
+    :param folder: a study's ``cells`` folder.
+    :return: the sorted tuples (empty for a missing folder).
+
+    Example:
+        >>> cells_state("/nonexistent/cells")
+        ()
+    """
+    try:
+        with os.scandir(folder) as entries:
+            found = [(e.name, e.stat()) for e in entries if e.name.endswith(".json")]
+    except FileNotFoundError:
+        return ()
+    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in found))
+
+
 def results_of(
     definition: StudyDefinition, profile: str = "paper", results_dir: str | Path | None = None
 ) -> list[CellResult]:
     """Every cell of a study at ``profile``, computing the missing ones (with a progress bar).
+
+    A process loads a study once: the results are kept with the state of the cell files
+    (:func:`cells_state`) and read again only when a file was added, removed or rewritten.
 
     :param definition: the study.
     :param profile: profile name.
     :param results_dir: results folder override.
     :return: the results, in the study's order.
     """
-    return compute_specs(definition, definition.cells(profile), store_for(profile, results_dir))
+    store = store_for(profile, results_dir)
+    folder = store.root / definition.name / "cells"
+    memo = (definition.name, profile, str(store.root.resolve()))
+    if memo in _LOADED and _LOADED[memo][0] == cells_state(folder):
+        return list(_LOADED[memo][1])
+    before = cells_state(folder)
+    results = compute_specs(definition, definition.cells(profile), store)
+    if cells_state(folder) == before:  # nothing landed meanwhile (else: read again next time)
+        _LOADED[memo] = (before, results)
+    return list(results)
 
 
 def available_of(

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
@@ -205,6 +206,25 @@ def plan_groups(cells: Iterable[CellSpec], max_size: int = MAX_GROUP_SIZE) -> li
 WORKER_THREADS = 1
 
 
+#: Environment variable capping the local worker processes of every run (the test suite sets
+#: it to 1: its own workers already fill the cores, nested pools would oversubscribe them).
+MAX_JOBS_ENV = "QMLR_MAX_JOBS"
+
+
+def job_limit(n_jobs: int) -> int:
+    """``n_jobs``, capped by ``$QMLR_MAX_JOBS`` where that is set.
+
+    :param n_jobs: the worker processes asked for.
+    :return: the worker processes to start.
+
+    Example:
+        >>> job_limit(1)
+        1
+    """
+    cap = os.environ.get(MAX_JOBS_ENV)
+    return max(1, min(n_jobs, int(cap))) if cap else n_jobs
+
+
 def _worker(compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int):
     torch.set_num_threads(threads)
     return compute(specs)
@@ -245,6 +265,7 @@ def run_specs(
     :raises StorageError: the results folder cannot be written (checked before any training).
     """
     check_backend(backend, scheduler)
+    n_jobs = job_limit(n_jobs)
     wanted = list(dict.fromkeys(specs))
     missing = [s for s in wanted if not store.has(s)]
     if missing:

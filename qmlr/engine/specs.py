@@ -20,6 +20,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from functools import cache
 from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
@@ -167,11 +168,17 @@ class Spec(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+@cache
+def _fields_of(cls: type) -> tuple[Any, ...]:
+    """``dataclasses.fields`` of a dataclass type, looked up once per type."""
+    return fields(cls)
+
+
 def _plain(value: Any) -> Any:
     """``dataclasses.asdict`` that leaves out :data:`OMIT_DEFAULT` fields at their default."""
     if is_dataclass(value) and not isinstance(value, type):
         out = {}
-        for f in fields(value):
+        for f in _fields_of(type(value)):
             v = getattr(value, f.name)
             if f.metadata.get("omit_default") and f.default is not MISSING and v == f.default:
                 continue
@@ -254,9 +261,23 @@ def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
 
 
 def spec_key(spec: Any) -> str:
-    """16-hex-digit SHA-256 prefix of a spec's canonical JSON form: its identity in a study."""
+    """16-hex-digit SHA-256 prefix of a spec's canonical JSON form: its identity in a study.
+
+    A spec is a frozen dataclass, so its key is computed once and kept on the instance
+    (outside its fields: equality, hashing and ``replace`` ignore it).
+    """
+    cached = getattr(spec, "__dict__", {}).get(_KEY_ATTRIBUTE)
+    if cached is not None:
+        return cached
     blob = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    key = hashlib.sha256(blob.encode()).hexdigest()[:16]
+    if hasattr(spec, "__dict__"):
+        object.__setattr__(spec, _KEY_ATTRIBUTE, key)
+    return key
+
+
+#: Where :func:`spec_key` keeps a spec's key on the instance.
+_KEY_ATTRIBUTE = "_spec_key"
 
 
 @spec_type

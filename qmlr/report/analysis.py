@@ -164,7 +164,8 @@ def slope(alphas: np.ndarray, accuracy: np.ndarray, max_alpha: float = SLOPE_MAX
     keep = alphas <= max_alpha + 1e-9
     if keep.sum() < 2:
         return float("nan")
-    return float(np.polyfit(alphas[keep], accuracy[keep], 1)[0])
+    x = alphas[keep] - alphas[keep].mean()  # the closed form of a degree-1 polyfit's slope
+    return float(x @ (accuracy[keep] - accuracy[keep].mean()) / (x @ x))
 
 
 def run_matrix(

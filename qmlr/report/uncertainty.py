@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -169,7 +170,11 @@ def bootstrap_interval(
         raise ValueError("every matrix must be (runs, points) with the same runs")
     estimate = statistic(*(np.nanmean(m, axis=0) for m in mats))
     picks = bootstrap_picks(n_runs, n_boot, seed)
-    samples = np.array([statistic(*(np.nanmean(m[p], axis=0) for m in mats)) for p in picks])
+    # every resample's run means at once (the same sums, in the same order, as one resample's)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of dropped runs only
+        means = [np.nanmean(m[picks], axis=1) for m in mats]
+    samples = np.array([statistic(*(mm[b] for mm in means)) for b in range(len(picks))])
     return percentile_interval(estimate, samples, level), samples
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m qmlr {book,reproduce,bench,battery} ...``.
+"""Command line: ``python -m qmlr {book,reproduce,derive,bench,battery} ...``.
 
 Example::
 
@@ -6,6 +6,7 @@ Example::
     python -m qmlr book run analytic-curvature -p profile smoke
     python -m qmlr reproduce --profile paper resilience capacity
     python -m qmlr reproduce --profile paper --backend dask --scheduler tcp://HOST:8786
+    python -m qmlr derive --profile paper
     python -m qmlr bench
     python -m qmlr battery sklearn.naive_bayes:GaussianNB --out battery/
 """
@@ -66,6 +67,20 @@ def _reproduce(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
         )
         print(f"{study}: {summary} ({time.perf_counter() - start:.1f} s)")
+    if PROFILES[args.profile].stored:  # the derived files read every study: refresh them
+        _derive(argparse.Namespace(profile=args.profile, results=args.results))
+    return 0
+
+
+def _derive(args: argparse.Namespace) -> int:
+    """Write the book's sealed derived files (:data:`qmlr.report.stored.DERIVATIONS`)."""
+    from qmlr.engine.derived import relative_to_repo, write_derived
+    from qmlr.report.stored import DERIVATIONS
+
+    for derivation in DERIVATIONS:
+        start = time.perf_counter()
+        path = write_derived(derivation, args.profile, args.results)
+        print(f"{derivation.name}: {relative_to_repo(path)} ({time.perf_counter() - start:.1f} s)")
     return 0
 
 
@@ -152,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="address of a running Dask scheduler (with --backend dask)",
     )
     rep.set_defaults(func=_reproduce)
+
+    der = sub.add_parser(
+        "derive", help="store the values derived from the results (results/derived/), sealed"
+    )
+    der.add_argument("--profile", choices=tuple(PROFILES), default="paper")
+    der.add_argument("--results", default=None, help="results folder (default depends on profile)")
+    der.set_defaults(func=_derive)
 
     bench = sub.add_parser("bench", help="QNN training-step benchmark against tensorcircuit-ng")
     bench.add_argument("--quick", action="store_true", help="fewer repeats")
