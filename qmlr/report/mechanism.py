@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
 from qmlr.engine.store import flat_record
 from qmlr.report.analysis import PLATEAU_TOLERANCE, plateau_margin, run_matrix
+from qmlr.report.keyresult import KEY_RESULT_WORDS, word_count
 from qmlr.report.phenotype import LEARNS_LEVEL, MEMORIZATION_MAX_ALPHA, model_name
 from qmlr.report.uncertainty import Interval, ThresholdTest, bootstrap_interval
 from qmlr.studies.mechanism_predictions import (
@@ -406,3 +408,30 @@ def prediction_commit() -> dict[str, str]:
     except (OSError, subprocess.CalledProcessError):
         pass
     return out
+
+
+def key_finding(judged: pd.DataFrame, limit: int = KEY_RESULT_WORDS) -> str:
+    """:func:`finding` for the chapter's key-result box: as it is when it has at most ``limit``
+    words, else with the list of failed models replaced by their number.
+
+    :param judged: the judged predictions.
+    :param limit: the most words of a key result.
+    :return: one sentence.
+
+    Example:
+        >>> rows = pd.DataFrame({"study": ["qnn-depth"] * 2, "dataset": ["xxz"] * 2,
+        ...     "depth": [4, 8], "memorization_low": [0.0] * 2, "memorization_high": [0.1] * 2,
+        ...     "memorization_outcome": ["failed"] * 2, "random_fit_outcome": ["held"] * 2,
+        ...     "model": ["qnn"] * 2, "model_label": ["QNN depth 4", "QNN depth 8"]})
+        >>> "failed for 2 models (see the outcome table)" in key_finding(rows, limit=20)
+        True
+    """
+    text = finding(judged)
+    if word_count(text) <= limit:
+        return text
+    failed = int((judged["memorization_outcome"] == "failed").sum())
+    return re.sub(
+        r"it failed for .*?; the QNN first",
+        f"it failed for {failed} models (see the outcome table); the QNN first",
+        text,
+    )

@@ -46,6 +46,7 @@ __all__ = [
     "curvature_table",
     "data_table",
     "format_grid",
+    "key_sentences",
     "load_splits",
     "model_table",
     "studies_table",
@@ -582,3 +583,35 @@ def curvature_table(profile: str | Profile) -> pd.DataFrame:
         precision=[s.model.precision for s in specs],
         **{"SLQ probes × steps": [f"{s.slq_probes} × {s.slq_steps}" for s in specs]},
     )
+
+
+def key_sentences(
+    profile: str,
+    studies: pd.DataFrame,
+    models: pd.DataFrame,
+    settings: pd.DataFrame,
+    curvature: pd.DataFrame,
+) -> list[str]:
+    """The Methods chapter's key result, counted from its own tables.
+
+    :param profile: the profile's name.
+    :param studies: :func:`studies_table`.
+    :param models: :func:`model_table`.
+    :param settings: :func:`unlearning_settings_table`.
+    :param curvature: :func:`curvature_table`.
+    :return: sentences for :func:`qmlr.report.keyresult.glue_key_result`.
+
+    Example:
+        >>> one = pd.DataFrame({"specs": [3], "scope": ["si"]})
+        >>> key_sentences("paper", one, one, one, one)[0].split(":")[0]
+        'At profile `paper`, 1 study computes 3 specs'
+    """
+    n = len(studies)
+    return [
+        f"At profile `{profile}`, {n} stud{'y computes' if n == 1 else 'ies compute'} "
+        f"{int(studies['specs'].sum()):,} specs: {len(models)} distinct models, "
+        f"{len(settings)} unlearning series and {len(curvature)} curvature models in "
+        f"{curvature['scope'].nunique()} configurations.",
+        "Every setting in the tables below is read from those specs, and every size and count "
+        "is measured on the data, so the page cannot drift from what the studies run.",
+    ]

@@ -558,3 +558,44 @@ def recompute_check(study: str = "resilience", results_dir: str | Path | None = 
         raise FileNotFoundError(f"no committed results of {study!r} under {store.root}")
     result = min(results, key=lambda r: r.provenance.get("ensemble_wall_time_s", float("inf")))
     return result, recompute(result, store, check=False)
+
+
+def key_sentences(
+    divergences: pd.DataFrame,
+    audit: pd.DataFrame,
+    provenance: pd.DataFrame,
+    recomputed: Any | None,
+) -> list[str]:
+    """The reproducibility chapter's key result, counted from the tables it shows.
+
+    :param divergences: :func:`divergence_table`.
+    :param audit: :func:`seed_audit`.
+    :param provenance: :func:`provenance_table`.
+    :param recomputed: the fresh result of :func:`recompute_check` (``None``: not run).
+    :return: sentences for :func:`qmlr.report.keyresult.glue_key_result`.
+
+    Example:
+        >>> audit = pd.DataFrame({"seeds checked": [4], "result files": [2], "mismatches": [0]})
+        >>> prov = pd.DataFrame({"study": ["resilience", "resilience"]})
+        >>> key_sentences(pd.DataFrame({"topic": ["a"]}), audit, prov, None)[1]
+        'All 4 recorded seeds of 2 result files derive from their specs.'
+    """
+    bad = int(audit["mismatches"].sum())
+    seeds, files = int(audit["seeds checked"].sum()), int(audit["result files"].sum())
+    if recomputed is None:
+        check = "The live retraining of a committed cell is skipped at this profile."
+    else:
+        rc = recomputed.provenance["recompute_check"]
+        how = "bit for bit" if rc["mode"] == BIT_IDENTICAL else f"under the {rc['mode']}"
+        check = (
+            f"A committed cell retrained live {'agreed' if rc['ok'] else 'did not agree'} {how}."
+        )
+    return [
+        f"The authors' code departs from the SI in {len(divergences)} places, each listed with "
+        "the reading this book follows.",
+        f"{'All' if bad == 0 else f'{bad} of'} {seeds:,} recorded seeds of {files:,} result files "
+        f"{'derive' if bad == 0 else 'do not derive'} from their specs.",
+        f"{provenance['study'].nunique()} studies record machine, versions, commit and wall time "
+        f"for {len(provenance)} computing sessions.",
+        check,
+    ]
