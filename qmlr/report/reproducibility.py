@@ -60,6 +60,10 @@ STUDIES = (
     "shots",
     "phase-realizations",
     "phase-augmentation",
+    "qnn-depth",
+    "readout-scale",
+    "lipschitz-controls",
+    "separable-qnn",
 )
 
 
