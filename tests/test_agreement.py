@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 
@@ -127,7 +128,7 @@ def test_curves_may_move_a_few_samples_at_any_step_and_fewer_at_the_last(any_ste
 
 def test_results_of_different_specs_are_not_compared():
     stored, _ = stored_on_this_machine()
-    other = CellResult(CellSpec(**{**SPEC.__dict__, "run": 1}), stored.metrics, stored.provenance)
+    other = CellResult(dataclasses.replace(SPEC, run=1), stored.metrics, stored.provenance)
     with pytest.raises(ValueError, match="not the same result"):
         agree(stored, other)
 

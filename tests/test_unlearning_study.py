@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -255,13 +256,13 @@ def test_helpers():
 def test_bad_specs_are_refused():
     spec = mlp_spec()
     with pytest.raises(ValueError, match="alpha"):
-        U.UnlearningSpec(**{**spec.__dict__, "alpha": 0.0})
+        dataclasses.replace(spec, alpha=0.0)
     with pytest.raises(ValueError, match="unknown unlearning method"):
-        U.UnlearningSpec(**{**spec.__dict__, "methods": ("retrain", "sparse")})
+        dataclasses.replace(spec, methods=("retrain", "sparse"))
     with pytest.raises(ValueError, match="distinct"):
-        U.UnlearningSpec(**{**spec.__dict__, "methods": ("retrain", "retrain")})
+        dataclasses.replace(spec, methods=("retrain", "retrain"))
     with pytest.raises(ValueError, match="run"):
-        U.UnlearningSpec(**{**spec.__dict__, "run": -1})
+        dataclasses.replace(spec, run=-1)
     for bad in (dict(steps=-1, lr=0.1), dict(steps=1, lr=0.0), dict(steps=1, lr=0.1, batch_size=0)):
         with pytest.raises(ValueError, match="unlearning config"):
             U.UnlearnConfig(**bad)
@@ -347,14 +348,14 @@ def test_every_committed_unlearning_cell_keeps_its_key():
 def test_forget_weight_is_part_of_the_spec_only_when_set():
     plain = mlp_spec()
     assert "forget_weight" not in plain.to_dict()
-    heavy = U.UnlearningSpec(**{**plain.__dict__, "forget_weight": 4})
+    heavy = dataclasses.replace(plain, forget_weight=4)
     assert heavy.to_dict()["forget_weight"] == 4.0
     assert U.UnlearningSpec.from_dict(heavy.to_dict()) == heavy
     assert heavy.key() != plain.key() and heavy.base_key() != plain.base_key()
     assert (plain.model_name, heavy.model_name) == ("mlp", "mlp-memorizing")
     assert heavy.cell() == plain.cell()  # the same poison and seeds
     with pytest.raises(ValueError, match="forget_weight"):
-        U.UnlearningSpec(**{**plain.__dict__, "forget_weight": 0.0})
+        dataclasses.replace(plain, forget_weight=0.0)
 
 
 def test_memorizing_training_upweights_exactly_the_flipped_samples(monkeypatch):
