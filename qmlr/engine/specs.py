@@ -263,21 +263,27 @@ def spec_from_dict(kind: str, d: dict[str, Any]) -> Spec:
 def spec_key(spec: Any) -> str:
     """16-hex-digit SHA-256 prefix of a spec's canonical JSON form: its identity in a study.
 
-    A spec is a frozen dataclass, so its key is computed once and kept on the instance
-    (outside its fields: equality, hashing and ``replace`` ignore it).
+    Equal specs have equal keys, so each distinct spec's key is computed once per process and
+    kept in a table beside the specs (:data:`_KEYS`), never on the instance: its ``__dict__``
+    holds its fields only.
     """
-    cached = getattr(spec, "__dict__", {}).get(_KEY_ATTRIBUTE)
-    if cached is not None:
-        return cached
-    blob = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"))
-    key = hashlib.sha256(blob.encode()).hexdigest()[:16]
-    if hasattr(spec, "__dict__"):
-        object.__setattr__(spec, _KEY_ATTRIBUTE, key)
+    try:
+        return _KEYS[spec]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable spec (a list field): computed each time
+        return _key_of(spec)
+    _KEYS[spec] = key = _key_of(spec)
     return key
 
 
-#: Where :func:`spec_key` keeps a spec's key on the instance.
-_KEY_ATTRIBUTE = "_spec_key"
+def _key_of(spec: Any) -> str:
+    blob = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+#: The keys :func:`spec_key` has computed in this process, by spec.
+_KEYS: dict[Any, str] = {}
 
 
 @spec_type
