@@ -35,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker inherits the controller's variables
         return
     os.environ.setdefault(MAX_JOBS_ENV, "1")
+    # one torch (OpenMP) thread per process: the suite's workers already fill the cores
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     if not os.environ.get(LIVE_RESULTS_ENV):
         import atexit
         import shutil

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from qmlr.core.train import TrainConfig
@@ -165,3 +166,28 @@ def test_the_worker_processes_are_capped_by_the_environment(monkeypatch):
     assert (runner.job_limit(2), runner.job_limit(1)) == (1, 1)
     monkeypatch.setenv(runner.MAX_JOBS_ENV, "0")
     assert runner.job_limit(3) == 1
+
+
+
+@pytest.mark.parametrize(("n_jobs", "expected"), [(1, 1), (2, 2)])
+def test_a_run_in_this_process_uses_one_thread_per_job_and_restores_the_count(
+    tmp_path, monkeypatch, n_jobs, expected
+):
+    # one group, so even n_jobs=2 computes in this process: with as many threads as jobs, never
+    # every core of the machine (the suite's workers would oversubscribe the cores)
+    monkeypatch.delenv(runner.MAX_JOBS_ENV, raising=False)
+    seen = []
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    monkeypatch.setattr(torch, "set_num_threads", seen.append)
+
+    class Computed(Exception):
+        pass
+
+    def compute(specs):
+        raise Computed
+
+    with pytest.raises(Computed):
+        runner.run_specs(
+            [tiny_cells()[0]], ResultStore(tmp_path), compute, n_jobs=n_jobs, progress=False
+        )
+    assert seen == [expected, 4]

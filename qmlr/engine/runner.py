@@ -230,6 +230,19 @@ def _worker(compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], 
     return compute(specs)
 
 
+def _in_process(
+    compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int
+) -> list[CellResult]:
+    """``compute(specs)`` in this process with ``threads`` torch threads, as a worker process
+    computes it; the process's own thread count is restored afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return compute(specs)
+    finally:
+        torch.set_num_threads(previous)
+
+
 def run_specs(
     specs: Sequence[Any],
     store: ResultStore,
@@ -287,7 +300,9 @@ def run_specs(
                         _worker, ((compute, g, WORKER_THREADS) for g in mine), scheduler
                     )
                 elif n_jobs == 1 or len(groups) == 1:
-                    finished = (compute(g) for g in mine)
+                    # the cores the run was given (one thread per job), not every core of the machine
+                    threads = max(1, min(n_jobs * WORKER_THREADS, torch.get_num_threads()))
+                    finished = (_in_process(compute, g, threads) for g in mine)
                 else:
                     from joblib import Parallel, delayed
 
