@@ -192,6 +192,30 @@ def judge_all(rows: Iterable[CheckRow], data: Any) -> list[Verdict]:
     return [judge(row, data) for row in rows]
 
 
+def judge_by_id(rows: Iterable[CheckRow], data: Any) -> dict[str, Verdict]:
+    """:func:`judge_all`, keyed by the rows' ids."""
+    return {v.check: v for v in judge_all(rows, data)}
+
+
+def unfiled(claim: str, measured: Measured | None) -> Verdict:
+    """``measured`` judged for ``claim`` by the harness, without a scorecard identity (a
+    chapter's comparison, or a check filed later).
+
+    Example:
+        >>> unfiled("a claim", None).evidence
+        'no results'
+    """
+    return judge(CheckRow("", 0, "", False, "", claim, lambda _: measured), None)
+
+
+def filed(
+    check: str, claim_no: int, chapter: str, core: bool, name: str, claim: str, m: Measured
+) -> Verdict:
+    """``m`` judged by the harness and filed under a check's identity (see
+    :class:`CheckRow`), for a measure computed before its row."""
+    return judge(CheckRow(check, claim_no, chapter, core, name, claim, lambda _: m), None)
+
+
 def validation_sizes(n_val: int | None) -> str:
     """The sizes text of a verdict on validation accuracies.
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qmlr.report.analysis import Verdict
-from qmlr.report.checks import CheckRow, Measured, judge
+from qmlr.report.checks import CheckRow, Measured, filed, judge
 from qmlr.report.curvature_claim7 import NEGLIGIBLE_SHARE, ZERO_TERM_B, claim7_verdicts
 from qmlr.report.curvature_intervals import (
     ratio_intervals,
@@ -200,9 +200,8 @@ def claim6_verdicts(
             name += f", {DEFINITIONS[row.definition]}"
         measured = Measured(evidence, tuple(tests), ok is not None,
                             sizes_text(row.runs, hessian_samples))  # fmt: skip
-        check = CheckRow(f"{row.model}-trace-ratio/{row.scope}/{row.definition}", 6, "curvature",
-                         core, name, claim, lambda _, m=measured: m)  # fmt: skip
-        verdict = judge(check, None)
+        check = f"{row.model}-trace-ratio/{row.scope}/{row.definition}"
+        verdict = filed(check, 6, "curvature", core, name, claim, measured)
         out.append((core, verdict, name) if named else (core, verdict))
     return out
 

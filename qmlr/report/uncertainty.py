@@ -84,6 +84,16 @@ class Interval:
             return str(self)
         return f"{self.estimate:.3g} [{self.low:.3g}, {self.high:.3g}]"
 
+    def columns(self, name: str) -> dict[str, float]:
+        """The interval as the columns ``name``, ``name_low``, ``name_high`` of a summary row
+        (read back by :func:`qmlr.report.checks.interval_of`).
+
+        Example:
+            >>> Interval(0.5, 0.4, 0.6).columns("x")
+            {'x': 0.5, 'x_low': 0.4, 'x_high': 0.6}
+        """
+        return {name: self.estimate, f"{name}_low": self.low, f"{name}_high": self.high}
+
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies in ``[low, high]``, bounds widened by
         :data:`BOUND_TOLERANCE` (never, where the interval is undefined).

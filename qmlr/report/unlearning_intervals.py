@@ -128,8 +128,7 @@ def method_intervals(
     samples = curve_statistics(*boot, quick_steps=quick_steps)
     out: dict[str, object] = {}
     for name in STATISTICS:
-        interval = percentile_interval(float(estimate[name]), samples[name])
-        out |= {name: interval.estimate, f"{name}_low": interval.low, f"{name}_high": interval.high}
+        out |= percentile_interval(float(estimate[name]), samples[name]).columns(name)
     out["forget_area_boot"] = samples["forget_area"]
     return out
 

@@ -7,7 +7,7 @@ import pandas as pd
 from qmlr.report.analysis import (
     DATASET_NAMES,
     INTERVAL_LEVEL,
-    Interval,
+    interval_of,
 )
 from qmlr.report.phenotype.checks import (
     CHECKS,
@@ -65,7 +65,7 @@ def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
                 "parameters": "–" if pd.isna(n) else f"{round(n):,}",
                 "memorization": f"{r['memorization']:.3f}",
                 "plateau up to α": f"{r['plateau_end']:.1f}",
-                "α_c [95% CI]": str(Interval(r["alpha_c"], r["alpha_c_low"], r["alpha_c_high"])),
+                "α_c [95% CI]": str(interval_of(r, "alpha_c")),
                 f"steepest drop per {DROP_STEP} of α": f"{r['steepest_drop']:.3f}",
                 "area, labels": f"{r['val_area']:.3f}",
                 "area, features": f"{feature[model]:.3f}" if model in feature.index else "–",
