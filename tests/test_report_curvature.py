@@ -103,7 +103,7 @@ def test_readings_judge_each_scope_and_definition_separately():
     readings = R.readings_frame(records)
     assert sorted(readings["definition"].unique()) == ["complexified", "real"]
     assert len(readings) == len(records) + 8
-    checks = {(c, n): (core, v) for c, n, core, v in R.scorecard_checks(records)}
+    checks = {(v.claim_no, v.name): (v.core, v) for v in R.claim_verdicts(records)}
     core, real = checks[6, "QNN, authors'-code configuration as it ran"]
     assert core and real.reproduced is False and "real Hessian" in real.evidence
     name = "QNN, authors'-code configuration as it ran, complexified angles, 2P × 2P"

@@ -310,7 +310,7 @@ def _claim6(
         return None
     frame = records.assign(dead=False) if keep_dead else records
     check = f"{kind}-trace-ratio/{scope}/{definition}"
-    found = [v for _, v in claim6_verdicts(frame) if v.check == check]
+    found = [v for v in claim6_verdicts(frame) if v.check == check]
     return found[0] if found else None
 
 

@@ -3,8 +3,8 @@ all pure functions of :func:`qmlr.studies.curvature_study.records_frame`; the se
 and tables they read are in :mod:`qmlr.report.curvature_tables` (re-exported here).
 
 Example:
-    >>> _trend_check("mlp", [2.0, 5.0, 12.0]), _trend_check("qnn", [0.9, 0.5, 0.1])
-    (True, True)
+    >>> STRONG_RISE, QNN_RATIO_CEILING
+    (10.0, 1.0)
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ __all__ = [
     "ratio_table",
     "readings_frame",
     "readings_table",
-    "scorecard_checks",
     "shape_outcome",
     "summary_table",
     "trace_ratios",
@@ -87,14 +86,6 @@ QNN_RATIO_CEILING = 1.0
 #: Relative agreement required between the complexified trace by its definition and by the
 #: identity of :mod:`qmlr.core.complexified` (both exact; rounding only).
 COMPLEXIFIED_AGREEMENT = 1e-8
-
-
-def _trend_check(kind: str, values: list[float]) -> bool:
-    """The paper's claim-6 shape: ``mlp`` rises at every step and reaches :data:`STRONG_RISE`;
-    any other model (the QNN's shape) stays ≤ :data:`QNN_RATIO_CEILING` and falls."""
-    if kind == "mlp":
-        return bool(np.all(np.diff(values) > 0) and values[-1] >= STRONG_RISE)
-    return bool(all(v <= QNN_RATIO_CEILING for v in values) and np.all(np.diff(values) < 0))
 
 
 def shape_checks(
@@ -126,8 +117,9 @@ def shape_checks(
         judged = len(values) >= min_noisy_alphas and bool(np.all(np.isfinite(values)))
         runs = int(part.groupby("alpha")["run"].nunique().min())
         intervals = ratio_intervals(run_matrix(mine, "trace")) if len(values) else {}
-        shape = (STRONG_RISE, QNN_RATIO_CEILING)
-        sizes = sizes_text(runs, hessian_samples)
+        shape, sizes = (STRONG_RISE, QNN_RATIO_CEILING), sizes_text(runs, hessian_samples)
+        tests = {k: shape_tests(k, values, intervals, shape, runs, sizes) if judged else []
+                 for k in ("mlp", "qnn")}  # fmt: skip
         rows.append(
             {
                 "scope": scope,
@@ -137,15 +129,9 @@ def shape_checks(
                 "means_all": mean_by_alpha(part[part["alpha"] > 0], "ratio"),
                 "dead": int(part["dead"].astype(bool).sum()),
                 "clean_trace": float(mine[mine["alpha"] == 0.0]["trace"].mean()),
-                "mlp_like": _trend_check("mlp", values) if judged else None,
-                "qnn_like": _trend_check("qnn", values) if judged else None,
+                **{f"{k}_like": all(t.passes for t in tests[k]) if judged else None for k in tests},
                 "runs": runs,
-                "mlp_tests": shape_tests("mlp", values, intervals, shape, runs, sizes)
-                if judged
-                else [],
-                "qnn_tests": shape_tests("qnn", values, intervals, shape, runs, sizes)
-                if judged
-                else [],
+                **{f"{k}_tests": tests[k] for k in tests},
             }
         )
     columns = ["scope", "model", "definition", "means", "means_all", "dead", "clean_trace"]
@@ -154,11 +140,8 @@ def shape_checks(
 
 
 def claim6_verdicts(
-    records: pd.DataFrame,
-    min_noisy_alphas: int = 3,
-    named: bool = False,
-    hessian_samples: int | None = None,
-) -> list[tuple]:
+    records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
+) -> list[Verdict]:
     """Claim 6 for the paper's models in every scope and trace definition, with core flags.
 
     The MLP is judged on "rises strongly", the QNN on "≤ 1 and falling", both without dead runs
@@ -167,9 +150,8 @@ def claim6_verdicts(
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: noisy α values needed to judge a trend.
-    :param named: also return each check's scorecard name.
     :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
-    :return: ``(core, verdict)`` pairs (``(core, verdict, name)`` when ``named``).
+    :return: the verdicts, filed (core flag and scorecard name on each).
     """
     checks = shape_checks(readings_frame(records), min_noisy_alphas, hessian_samples)
     checks = checks[checks["model"].isin(MODEL_KINDS)]
@@ -201,8 +183,7 @@ def claim6_verdicts(
         measured = Measured(evidence, tuple(tests), ok is not None,
                             sizes_text(row.runs, hessian_samples))  # fmt: skip
         check = f"{row.model}-trace-ratio/{row.scope}/{row.definition}"
-        verdict = filed(check, 6, "curvature", core, name, claim, measured)
-        out.append((core, verdict, name) if named else (core, verdict))
+        out.append(filed(check, 6, "curvature", core, name, claim, measured))
     return out
 
 
@@ -357,8 +338,10 @@ def shape_outcome(tests: Sequence[ThresholdTest]) -> bool | None:
 def claim_verdicts(
     records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
 ) -> list[Verdict]:
-    """Every verdict of the chapter: claim 6 (:func:`claim6_verdicts`, then
-    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading.
+    """Every verdict of the chapter, filed for the scorecard: claim 6
+    (:func:`claim6_verdicts`, core on the real Hessian of :data:`CORE_SCOPES`; then
+    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading (beyond
+    the paper's figure).
 
     With fewer than ``min_noisy_alphas`` noisy α values (the smoke profile) the trend verdicts
     are "not evaluated". Every number a verdict compares with a threshold carries its bootstrap
@@ -368,36 +351,12 @@ def claim_verdicts(
     :param min_noisy_alphas: noisy α values needed to judge a trend.
     :param hessian_samples: samples each Hessian is taken on (the profile's
         ``hessian_samples``), stated in the evidence.
-    :return: a list of :class:`qmlr.report.analysis.Verdict`.
+    :return: the verdicts in chapter order.
     """
-    return [check[-1] for check in scorecard_checks(records, min_noisy_alphas, hessian_samples)]
-
-
-def scorecard_checks(
-    records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
-) -> list[tuple[int, str, bool, Verdict]]:
-    """:func:`claim_verdicts` as scorecard checks: ``(claim, name, core, verdict)``.
-
-    Core: claim 6 on the real Hessian of :data:`CORE_SCOPES`; the other readings, the controls
-    and claim 7's trained-model side are beyond the paper's figure.
-
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`claim_verdicts`.
-    :param hessian_samples: see :func:`claim_verdicts`.
-    :return: the checks in chapter order.
-    """
-    out = []
-    for core, verdict, name in claim6_verdicts(
-        records, min_noisy_alphas, named=True, hessian_samples=hessian_samples
-    ):
-        out.append((6, name, core, verdict))
+    out = claim6_verdicts(records, min_noisy_alphas, hessian_samples)
     control = controls_verdict(records, min_noisy_alphas, hessian_samples)
-    if control is not None:
-        out.append((6, "gradient-trained controls do not share the QNN's shape", False, control))
-    for verdict in claim7_verdicts(first_reading(records), min_noisy_alphas, hessian_samples):
-        what, rest = verdict.claim.removeprefix("7 (").split("): ", 1)
-        out.append((7, f"{what}: {rest}", False, verdict))
-    return out
+    out += [] if control is None else [control]
+    return out + claim7_verdicts(first_reading(records), min_noisy_alphas, hessian_samples)
 
 
 def findings(records: pd.DataFrame) -> list[str]:
