@@ -222,6 +222,31 @@ def resampled_means(
         return total / np.einsum("br,rp->bp", counts, finite.astype(float))
 
 
+def mean_intervals(
+    statistics: Callable[[np.ndarray], dict[str, np.ndarray]], matrix: np.ndarray
+) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
+    """Statistics of a curve's run means, each with its bootstrap interval over runs: the
+    statistics of the run means (NaN runs left out) and of every resample's
+    (:func:`resampled_means`, all at once).
+
+    :param statistics: of ``(..., points)`` run means, returns name -> ``(...)`` array.
+    :param matrix: ``(runs, points)``.
+    :return: name -> interval, and name -> bootstrap samples.
+
+    Example:
+        >>> runs = np.array([[1.0, 0.0], [1.0, 2.0]])
+        >>> intervals, _ = mean_intervals(lambda m: {"last": m[..., -1]}, runs)
+        >>> str(intervals["last"])
+        '1.000 [0.000, 2.000]'
+    """
+    matrix = np.asarray(matrix, float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point without runs
+        estimate = statistics(np.nanmean(matrix, axis=0))
+    samples = statistics(resampled_means(matrix))
+    return {k: percentile_interval(float(v), samples[k]) for k, v in estimate.items()}, samples
+
+
 @dataclass(frozen=True)
 class ThresholdTest:
     """One comparison of a measured number with a threshold, under the module's rule.
