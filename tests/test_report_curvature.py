@@ -15,6 +15,7 @@ from qmlr.core.qnn import QNN
 from qmlr.engine.store import CellResult
 from qmlr.report import curvature as R
 from qmlr.report import plots_curvature as P
+from qmlr.report.uncertainty import outcome_of
 from qmlr.studies import curvature_study as S
 from qmlr.studies.experiments import get_profile
 
@@ -207,7 +208,7 @@ def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
     records.loc[late, "trace"] = 1.5
     checks = R.shape_checks(R.with_scope(records).query("scope == 'si'"))
     row = checks[checks["model"] == "mlp-small"].iloc[0]
-    assert not row["qnn_like"] and R.shape_outcome(row["qnn_tests"]) is None
+    assert not row["qnn_like"] and outcome_of(row["qnn_tests"]) is None
     text = R.curvature_sharing(records)
     assert "falling (MNIST, SI configuration): logistic, mlp-small ?;" in text
     assert R.controls_table(records).set_index("model").loc["mlp-small", "≤ 1 and falling"] == "?"

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from qmlr.engine.profiles import get_profile
-from qmlr.report.uncertainty import Interval, ThresholdTest, tri_all
+from qmlr.report.uncertainty import Interval, ThresholdTest, outcome_of
 from qmlr.report.verdict import Verdict, judge_outcome
 
 #: The directions a threshold test can hold its number in.
@@ -173,7 +173,7 @@ def judge(row: CheckRow, data: Any) -> Verdict:
         verdict = Verdict(row.claim, "no results", None)
     else:
         point = all(t.passes for t in m.tests) if m.point is None else m.point
-        outcome = tri_all(t.outcome for t in m.tests) if m.outcome == "all" else m.outcome
+        outcome = outcome_of(m.tests) if m.outcome == "all" else m.outcome
         if m.phrased:
             unsure = m.judged and outcome is None
             verdict = Verdict(row.claim, m.evidence, bool(point) if m.judged else None,

@@ -9,8 +9,6 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
@@ -41,11 +39,13 @@ from qmlr.report.curvature_tables import (
     trace_ratios,
     with_scope,
 )
-from qmlr.report.sharing import listed, yes_no
+from qmlr.report.sharing import listed, open_note, yes_no
 from qmlr.report.uncertainty import (
     INCONCLUSIVE_LABEL,
     INTERVAL_LEVEL,
     ThresholdTest,
+    open_tests,
+    outcome_of,
     tri_all,
     tri_not,
 )
@@ -71,7 +71,6 @@ __all__ = [
     "ratio_table",
     "readings_frame",
     "readings_table",
-    "shape_outcome",
     "summary_table",
     "trace_ratios",
     "with_scope",
@@ -211,8 +210,8 @@ def controls_verdict(
         f"{r.model}: {fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
     )
     ok = bool(qnn["qnn_like"].iloc[0]) and not sharing
-    shows = [tri_all(t.outcome for t in qnn["qnn_tests"].iloc[0])]
-    shows += [tri_not(tri_all(t.outcome for t in ts)) for ts in controls["qnn_tests"]]
+    shows = [outcome_of(qnn["qnn_tests"].iloc[0])]
+    shows += [tri_not(outcome_of(ts)) for ts in controls["qnn_tests"]]
     tests = [
         ThresholdTest(f"{m}: {t.name}", t.value, t.thresholds, t.passes, t.runs, t.sizes)
         for m, ts in zip(checks["model"], checks["qnn_tests"], strict=True)
@@ -247,7 +246,7 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: see :func:`shape_checks`.
     :return: one row per model: ``α = …`` columns, ``≤ 1 and falling`` and ``rises strongly``,
-        each ``yes`` / ``no`` under the uncertainty rule (:func:`shape_outcome`), ``?`` where a
+        each ``yes`` / ``no`` under the uncertainty rule (:func:`outcome_of`), ``?`` where a
         threshold lies inside its run-bootstrap interval, ``None`` where not judged.
     """
     checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
@@ -259,7 +258,7 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
             ("≤ 1 and falling", r.qnn_like, r.qnn_tests),
             ("rises strongly", r.mlp_like, r.mlp_tests),
         ):
-            row[column] = None if point is None else yes_no(shape_outcome(tests))
+            row[column] = None if point is None else yes_no(outcome_of(tests))
         rows.append(row)
     order = {m: i for i, m in enumerate(MODEL_KINDS)}
     frame = pd.DataFrame(rows)
@@ -283,8 +282,8 @@ def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str |
     if controls["qnn_like"].isna().any():
         return "trace ratio (MNIST, SI configuration): not evaluated at this profile"
     models = list(controls["model"])
-    qnn_like = listed(zip(models, map(shape_outcome, controls["qnn_tests"]), strict=True))
-    mlp_like = listed(zip(models, map(shape_outcome, controls["mlp_tests"]), strict=True))
+    qnn_like = listed(zip(models, map(outcome_of, controls["qnn_tests"]), strict=True))
+    mlp_like = listed(zip(models, map(outcome_of, controls["mlp_tests"]), strict=True))
     return (
         f"trace ratio ≤ {QNN_RATIO_CEILING:g} and falling (MNIST, SI configuration): "
         f"{qnn_like}; rising ≥ {STRONG_RISE:g}× like the MLP's claim: {mlp_like}"
@@ -305,34 +304,16 @@ def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
     if controls.empty:
         return ""
     parts = [
-        f"{r.model} ({shape}: "
-        + "; ".join(f"{t.name} {t.value.text()} vs {t.threshold_text}"
-                    for t in tests if t.state == "inconclusive")
+        f"{r.model} ({shape}: " + "; ".join(f"{t.name} {t.against}" for t in open_tests(tests))
         + ")"
         for r in controls.itertuples()
         for shape, tests in (("≤ 1 and falling", r.qnn_tests), ("rises strongly", r.mlp_tests))
-        if shape_outcome(tests) is None
+        if outcome_of(tests) is None
     ]  # fmt: skip
-    if not parts:
-        return f"No control's trace-ratio shape is {INCONCLUSIVE_LABEL}."
-    return (
-        f"{INCONCLUSIVE_LABEL.capitalize()} (marked ?: a threshold lies inside the run-bootstrap "
-        f"interval of the number it judges, {INTERVAL_LEVEL:.0%}): " + "; ".join(parts) + "."
-    )
-
-
-def shape_outcome(tests: Sequence[ThresholdTest]) -> bool | None:
-    """A claim-6 shape under the uncertainty rule: the three-valued "and" of its threshold tests
-    (:func:`shape_checks`' ``qnn_tests`` / ``mlp_tests``); ``None``: inconclusive at this scale.
-
-    Example:
-        >>> from qmlr.report.uncertainty import Interval
-        >>> ok = ThresholdTest("max", Interval(0.5, 0.4, 0.6), (1.0,), True)
-        >>> open_ = ThresholdTest("step", Interval(0.0, -1.0, 1.0), (0.0,), True)
-        >>> shape_outcome([ok]), shape_outcome([ok, open_])
-        (True, None)
-    """
-    return tri_all(t.outcome for t in tests)
+    return open_note(
+        "a threshold lies inside the run-bootstrap interval of the number it judges, "
+        f"{INTERVAL_LEVEL:.0%}", parts, f"No control's trace-ratio shape is {INCONCLUSIVE_LABEL}."
+    )  # fmt: skip
 
 
 def claim_verdicts(

@@ -47,7 +47,7 @@ from qmlr.report import unlearning_verdicts as UV
 from qmlr.report.analysis import Verdict
 from qmlr.report.markdown import _myst_table, escape_markdown, frame_markdown  # noqa: F401
 from qmlr.report.sharing import mark_note
-from qmlr.report.uncertainty import INCONCLUSIVE_LABEL
+from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, open_tests
 from qmlr.studies import augmentation_study, realizations_study, shots_study, splits_study
 from qmlr.studies import curvature_study as CS
 from qmlr.studies import unlearning_study as U
@@ -442,8 +442,7 @@ def open_thresholds(verdict: Verdict) -> str:
         >>> open_thresholds(Verdict("c", "e; threshold inside the interval: slope (-0.2)", True))
         'slope (-0.2)'
     """
-    shown = [f"{t.name}: {t.value.text()} vs {t.threshold_text}" for t in verdict.tests
-             if t.state == "inconclusive"]  # fmt: skip
+    shown = [f"{t.name}: {t.against}" for t in open_tests(verdict.tests)]
     if shown:
         return "; ".join(shown)
     marker = "threshold inside the interval: "

@@ -75,3 +75,18 @@ def mark_note(texts: Iterable[str]) -> str:
         f"Whether a model marked {SHARING_MARK} shares the behaviour is {INCONCLUSIVE_LABEL}: "
         "the threshold lies inside the run-to-run bootstrap interval of the number it judges."
     )
+
+
+def open_note(reason: str, parts: Iterable[str], none: str = "") -> str:
+    """The sentence listing what is marked :data:`SHARING_MARK` and why (``none`` where
+    nothing is).
+
+    Example:
+        >>> open_note("a threshold inside its interval", ["a (x)", "b (y)"])
+        'Inconclusive at this scale (marked ?: a threshold inside its interval): a (x); b (y).'
+    """
+    parts = list(parts)
+    if not parts:
+        return none
+    head = f"{INCONCLUSIVE_LABEL.capitalize()} (marked {SHARING_MARK}: {reason}): "
+    return head + "; ".join(parts) + "."

@@ -293,6 +293,22 @@ class ThresholdTest:
         """The thresholds, e.g. ``"0.4, 0.6"``."""
         return ", ".join(f"{t:g}" for t in self.thresholds)
 
+    @property
+    def against(self) -> str:
+        """The number held against its thresholds, e.g. ``"0.300 [0.200, 0.400] vs 0.1"``."""
+        return f"{self.value.text()} vs {self.threshold_text}"
+
+
+def outcome_of(tests: Iterable[ThresholdTest]) -> bool | None:
+    """The three-valued "and" of the tests' outcomes (:func:`tri_all`): whether all pass under
+    the rule, ``None`` where none fails conclusively and one is inconclusive."""
+    return tri_all(t.outcome for t in tests)
+
+
+def open_tests(tests: Iterable[ThresholdTest]) -> list[ThresholdTest]:
+    """The tests whose threshold lies inside the interval of the number they judge."""
+    return [t for t in tests if t.state == "inconclusive"]
+
 
 def threshold_table(verdicts: Iterable) -> pd.DataFrame:
     """Every threshold test behind ``verdicts``, one row each: the number with its interval,
