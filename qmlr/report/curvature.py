@@ -14,14 +14,18 @@ import pandas as pd
 
 from qmlr.report.analysis import Verdict
 from qmlr.report.checks import CheckRow, Measured, filed, judge
-from qmlr.report.curvature_claim7 import NEGLIGIBLE_SHARE, ZERO_TERM_B, claim7_verdicts
+from qmlr.report.curvature_claim7 import (  # noqa: F401 (re-exported for the chapters)
+    NEGLIGIBLE_SHARE,
+    ZERO_TERM_B,
+    claim7_verdicts,
+)
 from qmlr.report.curvature_intervals import (
     ratio_intervals,
     run_matrix,
     shape_tests,
     sizes_text,
 )
-from qmlr.report.curvature_tables import (
+from qmlr.report.curvature_tables import (  # noqa: F401 (re-exported for the chapters)
     CORE_SCOPES,
     DEFINITIONS,
     LABELS,
@@ -50,32 +54,6 @@ from qmlr.report.uncertainty import (
     tri_not,
 )
 from qmlr.studies.curvature_study import FLIPS, HESSIAN_LABELS, MODEL_KINDS
-
-__all__ = [
-    "CORE_SCOPES",
-    "DEFINITIONS",
-    "LABELS",
-    "NEGLIGIBLE_SHARE",
-    "SCOPES",
-    "SCOPE_NAMES",
-    "SCOPE_TEXT",
-    "claim6_verdicts",
-    "claim_verdicts",
-    "controls_open_text",
-    "controls_table",
-    "controls_verdict",
-    "curvature_sharing",
-    "findings",
-    "first_reading",
-    "methods_table",
-    "ratio_table",
-    "readings_frame",
-    "readings_table",
-    "summary_table",
-    "trace_ratios",
-    "with_scope",
-    "ZERO_TERM_B",
-]
 
 #: The MLP's trace ratio counts as rising "strongly" (the paper: about two orders of magnitude)
 #: when it reaches at least this at the largest α.
