@@ -52,16 +52,6 @@ def yes_no(outcome: bool | None) -> str:
     return SHARING_MARK if outcome is None else ("yes" if outcome else "no")
 
 
-def inconclusive_names(outcomes: Iterable[tuple[str, bool | None]]) -> list[str]:
-    """The names whose outcome is inconclusive.
-
-    Example:
-        >>> inconclusive_names([("a", None), ("b", True)])
-        ['a']
-    """
-    return [n for n, o in outcomes if o is None]
-
-
 def mark_note(texts: Iterable[str]) -> str:
     """A sentence explaining :data:`SHARING_MARK`, or ``""`` where no text carries it.
 

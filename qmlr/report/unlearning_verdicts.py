@@ -8,8 +8,8 @@ applies: a threshold inside the interval of the number it judges makes that test
 another fails outright, the verdict — *inconclusive at this scale*.
 
 Example:
-    >>> reaches_retrain_quickly(4), reaches_retrain_quickly(None)
-    (True, False)
+    >>> runs_text(1), runs_text(5)
+    ('1 run', '5 runs')
 """
 
 from __future__ import annotations
@@ -152,23 +152,12 @@ def lag_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "r
     return _series_measure(summary, model, setting, phase, APPROXIMATE, head, item)
 
 
-def reaches_retrain_quickly(steps: int | None) -> bool:
-    """Whether a method reaches Retrain's level within :data:`QUICK_STEPS` steps *from a start
-    below it* (a start at the level, :func:`starts_at_retrain`, does not count).
-
-    Example:
-        >>> [reaches_retrain_quickly(s) for s in (0, 3, QUICK_STEPS + 1, None)]
-        [False, True, False, False]
-    """
-    if steps is None or pd.isna(steps) or starts_at_retrain(steps):
-        return False
-    return int(steps) <= QUICK_STEPS
-
-
 def quick_tests(row: pd.Series) -> list[ThresholdTest]:
-    """:func:`reaches_retrain_quickly` as two threshold tests on a summary row: the start lies
-    below Retrain's level (step-0 gap < −:data:`RETRAIN_TOLERANCE`) and the level is reached by
-    step :data:`QUICK_STEPS` (best gap up to it ≥ −:data:`RETRAIN_TOLERANCE`)."""
+    """Whether a method reaches Retrain's level within :data:`QUICK_STEPS` steps *from a start
+    below it* (a start at the level, :func:`starts_at_retrain`, does not count), as two
+    threshold tests on a summary row: the start lies below Retrain's level (step-0 gap <
+    −:data:`RETRAIN_TOLERANCE`) and the level is reached by step :data:`QUICK_STEPS` (best gap
+    up to it ≥ −:data:`RETRAIN_TOLERANCE`)."""
     steps = row["steps_to_retrain"]
     reached = steps is not None and not pd.isna(steps) and int(steps) <= QUICK_STEPS
     start = not starts_at_retrain(steps)
@@ -181,7 +170,7 @@ def quick_tests(row: pd.Series) -> list[ThresholdTest]:
 
 def quick_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """Claim 5, QNN half: approximate methods reach Retrain level within QUICK_STEPS steps,
-    from a start below it (:func:`reaches_retrain_quickly`, :func:`quick_tests`); a method at
+    from a start below it (:func:`quick_tests`); a method at
     Retrain's level at step 0 is reported as :data:`STARTS_AT_RETRAIN` and does not count."""
 
     def item(r: pd.Series, _: pd.DataFrame):
