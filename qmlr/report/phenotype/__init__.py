@@ -38,7 +38,6 @@ from qmlr.report.phenotype.checks import (  # noqa: F401
     sharing_outcomes,
 )
 from qmlr.report.phenotype.display import (  # noqa: F401
-    OPEN_MARK,
     check_legend,
     check_matrix,
     display_table,
