@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from qmlr.report import phenotype as P
+from qmlr.report.sharing import SHARING_MARK
 
 
 def test_steepest_drop_per_step_of_alpha(syn) -> None:
@@ -143,7 +144,7 @@ def test_display_tables_and_verdict_paragraph(syn) -> None:
     shown = P.display_table(table, "mnist")
     assert list(shown["model"]) == ["MLP", "QNN", "nearest centroid"]
     # the synthetic QNN's α_c sits on the window's edge, inside its interval: marked open
-    assert list(shown["phenotype"]) == ["MLP", f"QNN {P.OPEN_MARK}", "QNN"]
+    assert list(shown["phenotype"]) == ["MLP", f"QNN {SHARING_MARK}", "QNN"]
     assert shown["parameters"].tolist()[:2] == ["16,473", "240"]
     matrix = P.check_matrix(table, "mnist").set_index("model")
     assert list(matrix.columns) == list(P.CHECKS)
@@ -256,5 +257,5 @@ def test_display_table_marks_a_phenotype_open_at_this_scale(syn) -> None:
     assert clear[P.model_name("centroid")] == "QNN"
     open_ = _straddle(table, "centroid", "memorization", P.NO_MEMORIZATION_LEVEL)
     marked = P.display_table(open_, "mnist").set_index("model")["phenotype"]
-    assert marked[P.model_name("centroid")] == f"QNN {P.OPEN_MARK}"
+    assert marked[P.model_name("centroid")] == f"QNN {SHARING_MARK}"
     assert marked[P.model_name("mlp")] == clear[P.model_name("mlp")]

@@ -15,6 +15,7 @@ from qmlr.core.qnn import QNN
 from qmlr.engine.store import CellResult
 from qmlr.report import curvature as R
 from qmlr.report import plots_curvature as P
+from qmlr.report.uncertainty import outcome_of
 from qmlr.studies import curvature_study as S
 from qmlr.studies.experiments import get_profile
 
@@ -103,7 +104,7 @@ def test_readings_judge_each_scope_and_definition_separately():
     readings = R.readings_frame(records)
     assert sorted(readings["definition"].unique()) == ["complexified", "real"]
     assert len(readings) == len(records) + 8
-    checks = {(c, n): (core, v) for c, n, core, v in R.scorecard_checks(records)}
+    checks = {(v.claim_no, v.name): (v.core, v) for v in R.claim_verdicts(records)}
     core, real = checks[6, "QNN, authors'-code configuration as it ran"]
     assert core and real.reproduced is False and "real Hessian" in real.evidence
     name = "QNN, authors'-code configuration as it ran, complexified angles, 2P × 2P"
@@ -207,7 +208,7 @@ def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
     records.loc[late, "trace"] = 1.5
     checks = R.shape_checks(R.with_scope(records).query("scope == 'si'"))
     row = checks[checks["model"] == "mlp-small"].iloc[0]
-    assert not row["qnn_like"] and R.shape_outcome(row["qnn_tests"]) is None
+    assert not row["qnn_like"] and outcome_of(row["qnn_tests"]) is None
     text = R.curvature_sharing(records)
     assert "falling (MNIST, SI configuration): logistic, mlp-small ?;" in text
     assert R.controls_table(records).set_index("model").loc["mlp-small", "≤ 1 and falling"] == "?"

@@ -277,7 +277,7 @@ def test_phenotype_checks_are_filed_by_id_under_claim_2(syn) -> None:
     from qmlr.report import phenotype as P
 
     table = P.phenotype_table(syn.study())
-    checks = S.phenotype_checks(table, "paper")
+    checks = [S.Check.of(v) for v in P.phenotype_verdicts(table, "paper").values()]
     assert {(c.claim, c.chapter, c.core) for c in checks} == {(2, "controls", False)}
     by_name = {c.name: c.verdict for c in checks}
     assert by_name[P.INTERPRETATION_NAME] == P.phenotype_verdicts(table, "paper")["interpretation"]

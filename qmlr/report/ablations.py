@@ -115,6 +115,14 @@ def _val_at(records: pd.DataFrame, dataset: str, model: str, alpha: float) -> fl
     return float(sel["val_accuracy"].mean()) if len(sel) else float("nan")
 
 
+def _compared(claim: str, headline: str, si, code, column: str, verdict) -> Comparison:
+    """Two curves' summary rows compared (``None``: not measured): their ``column`` and
+    ``verdict`` (of a row)."""
+    number = [float(r[column]) if r is not None else float("nan") for r in (si, code)]
+    judged = [verdict(r) if r is not None else None for r in (si, code)]
+    return Comparison(claim, headline, *number, *judged)
+
+
 def normalization_comparisons(
     resilience: pd.DataFrame, per_column: pd.DataFrame, profile: str
 ) -> list[Comparison]:
@@ -127,26 +135,17 @@ def normalization_comparisons(
         (headline: α_c).
     """
     name = DATASET_NAMES["mnist"]
-    out = []
-    for model, claim, headline, column, judge in (
-        ("mlp", "1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)",
-         "val_slope", mlp_claim),
-        ("qnn", "2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)",
-         "alpha_c", qnn_claim),
-    ):  # fmt: skip
-        si = _flip_summary(resilience, "mnist", model)
-        code = _flip_summary(per_column, "mnist", model)
-        out.append(
-            Comparison(
-                f"{claim} ({name})",
-                headline,
-                float(si[column]) if si is not None else float("nan"),
-                float(code[column]) if code is not None else float("nan"),
-                judge(si, name, profile) if si is not None else None,
-                judge(code, name, profile) if code is not None else None,
-            )
+    return [
+        _compared(f"{claim} ({name})", headline, _flip_summary(resilience, "mnist", model),
+                  _flip_summary(per_column, "mnist", model), column,
+                  lambda r, judge=judge: judge(r, name, profile))
+        for model, claim, headline, column, judge in (
+            ("mlp", "1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)",
+             "val_slope", mlp_claim),
+            ("qnn", "2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)",
+             "alpha_c", qnn_claim),
         )
-    return out
+    ]  # fmt: skip
 
 
 def mlp_comparisons(
@@ -161,18 +160,11 @@ def mlp_comparisons(
     :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5).
     """
     name = DATASET_NAMES["mnist"]
-    si = _flip_summary(resilience, "mnist", "mlp")
-    code = _flip_summary(code_mlp, "mnist", "mlp")
+    si, code = (_flip_summary(r, "mnist", "mlp") for r in (resilience, code_mlp))
     return [
-        Comparison(
-            f"1: MLP memorizes, validation decays ({name})",
-            "validation slope (α ≤ 0.5)",
-            float(si["val_slope"]) if si is not None else float("nan"),
-            float(code["val_slope"]) if code is not None else float("nan"),
-            mlp_claim(si, name, profile) if si is not None else None,
-            mlp_claim(code, name, profile) if code is not None else None,
-        )
-    ]
+        _compared(f"1: MLP memorizes, validation decays ({name})", "validation slope (α ≤ 0.5)",
+                  si, code, "val_slope", lambda r: mlp_claim(r, name, profile))
+    ]  # fmt: skip
 
 
 def encoding_comparisons(
@@ -200,14 +192,14 @@ def encoding_comparisons(
             None,
             judged=False,
         ),
-        Comparison(
+        _compared(
             f"2: QNN plateau + transition near α = 0.5 ({name})",
             "α_c (validation = 0.5)",
-            float(si["alpha_c"]) if si is not None else float("nan"),
-            float(code["alpha_c"]) if code is not None else float("nan"),
-            qnn_claim(si, name, profile) if si is not None else None,
-            qnn_claim(code, name, profile) if code is not None else None,
-        ),
+            si,
+            code,
+            "alpha_c",
+            lambda r: qnn_claim(r, name, profile),
+        ),  # fmt: skip
     ]
 
 
@@ -310,7 +302,7 @@ def _claim6(
         return None
     frame = records.assign(dead=False) if keep_dead else records
     check = f"{kind}-trace-ratio/{scope}/{definition}"
-    found = [v for _, v in claim6_verdicts(frame) if v.check == check]
+    found = [v for v in claim6_verdicts(frame) if v.check == check]
     return found[0] if found else None
 
 

@@ -23,9 +23,9 @@ from qmlr.report.checks import (
     CheckRow,
     Measured,
     interval_of,
-    judge,
     judge_all,
     profile_judged,
+    unfiled,
     validation_sizes,
 )
 from qmlr.report.uncertainty import (
@@ -233,14 +233,11 @@ def curve_summary(records: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
             **dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
             "clean_val": float(mean_val[0]),
             "plateau_end": plateau_end(alphas, mean_val),
-            "alpha_c": ac.estimate,
-            "alpha_c_low": ac.low,
-            "alpha_c_high": ac.high,
+            **ac.columns("alpha_c"),
         }
         for name, stat in _curve_statistics(alphas).items():
             interval, samples = bootstrap_interval(stat, [val, train])
-            row |= {name: interval.estimate, f"{name}_low": interval.low}
-            row |= {f"{name}_high": interval.high}
+            row |= interval.columns(name)
             if name == "val_area":
                 row["val_area_boot"] = samples
         rows.append(row | {"runs": int(val.shape[0])})
@@ -340,18 +337,14 @@ def qnn_measure(
     return Measured(evidence, tuple(qnn_tests(row)), judged, validation_sizes(n_val))
 
 
-def _unfiled(claim: str, m: Measured) -> Verdict:
-    return judge(CheckRow("", 0, "", False, "", claim, lambda _: m), None)
-
-
 def mlp_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
     """Claim 1 for one MLP label-flipping curve, unfiled (:func:`mlp_measure`)."""
-    return _unfiled(mlp_claim_text(name), mlp_measure(row, name, profile_judged(profile), n_val))
+    return unfiled(mlp_claim_text(name), mlp_measure(row, name, profile_judged(profile), n_val))
 
 
 def qnn_claim(row: pd.Series, name: str, profile: str, n_val: int | None = None) -> Verdict:
     """Claim 2 for one QNN label-flipping curve, unfiled (:func:`qnn_measure`)."""
-    return _unfiled(qnn_claim_text(name), qnn_measure(row, name, profile_judged(profile), n_val))
+    return unfiled(qnn_claim_text(name), qnn_measure(row, name, profile_judged(profile), n_val))
 
 
 def area_difference_test(

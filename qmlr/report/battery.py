@@ -30,6 +30,7 @@ import pandas as pd
 from qmlr.report import analysis, plots
 from qmlr.report import phenotype as P
 from qmlr.report.markdown import frame_markdown
+from qmlr.report.sharing import marked
 from qmlr.studies.battery import battery_records, estimator_name
 from qmlr.studies.controls_study import CORRUPTIONS, DATASETS
 
@@ -63,8 +64,8 @@ class Battery:
         """The reader's model's phenotype on ``dataset`` (``QNN``, ``MLP`` or ``neither``,
         marked ``?`` where a threshold lies inside its run-bootstrap interval)."""
         checks = P.phenotype_checks(self.table)
-        open_ = P.phenotype_outcome(checks, dataset, self.name) is None
-        return P.phenotype_of(checks, dataset, self.name) + (f" {P.OPEN_MARK}" if open_ else "")
+        kind = P.phenotype_of(checks, dataset, self.name)
+        return marked(kind, P.phenotype_outcome(checks, dataset, self.name))
 
 
 def run_battery(

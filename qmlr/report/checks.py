@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from qmlr.engine.profiles import get_profile
-from qmlr.report.uncertainty import Interval, ThresholdTest, tri_all
+from qmlr.report.uncertainty import Interval, ThresholdTest, outcome_of
 from qmlr.report.verdict import Verdict, judge_outcome
 
 #: The directions a threshold test can hold its number in.
@@ -173,7 +173,7 @@ def judge(row: CheckRow, data: Any) -> Verdict:
         verdict = Verdict(row.claim, "no results", None)
     else:
         point = all(t.passes for t in m.tests) if m.point is None else m.point
-        outcome = tri_all(t.outcome for t in m.tests) if m.outcome == "all" else m.outcome
+        outcome = outcome_of(m.tests) if m.outcome == "all" else m.outcome
         if m.phrased:
             unsure = m.judged and outcome is None
             verdict = Verdict(row.claim, m.evidence, bool(point) if m.judged else None,
@@ -190,6 +190,30 @@ def judge(row: CheckRow, data: Any) -> Verdict:
 def judge_all(rows: Iterable[CheckRow], data: Any) -> list[Verdict]:
     """:func:`judge` of every row on the same data, in order."""
     return [judge(row, data) for row in rows]
+
+
+def judge_by_id(rows: Iterable[CheckRow], data: Any) -> dict[str, Verdict]:
+    """:func:`judge_all`, keyed by the rows' ids."""
+    return {v.check: v for v in judge_all(rows, data)}
+
+
+def unfiled(claim: str, measured: Measured | None) -> Verdict:
+    """``measured`` judged for ``claim`` by the harness, without a scorecard identity (a
+    chapter's comparison, or a check filed later).
+
+    Example:
+        >>> unfiled("a claim", None).evidence
+        'no results'
+    """
+    return judge(CheckRow("", 0, "", False, "", claim, lambda _: measured), None)
+
+
+def filed(
+    check: str, claim_no: int, chapter: str, core: bool, name: str, claim: str, m: Measured
+) -> Verdict:
+    """``m`` judged by the harness and filed under a check's identity (see
+    :class:`CheckRow`), for a measure computed before its row."""
+    return judge(CheckRow(check, claim_no, chapter, core, name, claim, lambda _: m), None)
 
 
 def validation_sizes(n_val: int | None) -> str:

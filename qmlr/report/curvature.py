@@ -3,27 +3,29 @@ all pure functions of :func:`qmlr.studies.curvature_study.records_frame`; the se
 and tables they read are in :mod:`qmlr.report.curvature_tables` (re-exported here).
 
 Example:
-    >>> _trend_check("mlp", [2.0, 5.0, 12.0]), _trend_check("qnn", [0.9, 0.5, 0.1])
-    (True, True)
+    >>> STRONG_RISE, QNN_RATIO_CEILING
+    (10.0, 1.0)
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from qmlr.report.analysis import Verdict
-from qmlr.report.checks import CheckRow, Measured, judge
-from qmlr.report.curvature_claim7 import NEGLIGIBLE_SHARE, ZERO_TERM_B, claim7_verdicts
+from qmlr.report.checks import CheckRow, Measured, filed, judge
+from qmlr.report.curvature_claim7 import (  # noqa: F401 (re-exported for the chapters)
+    NEGLIGIBLE_SHARE,
+    ZERO_TERM_B,
+    claim7_verdicts,
+)
 from qmlr.report.curvature_intervals import (
     ratio_intervals,
     run_matrix,
     shape_tests,
     sizes_text,
 )
-from qmlr.report.curvature_tables import (
+from qmlr.report.curvature_tables import (  # noqa: F401 (re-exported for the chapters)
     CORE_SCOPES,
     DEFINITIONS,
     LABELS,
@@ -41,43 +43,17 @@ from qmlr.report.curvature_tables import (
     trace_ratios,
     with_scope,
 )
-from qmlr.report.sharing import listed, yes_no
+from qmlr.report.sharing import listed, open_note, yes_no
 from qmlr.report.uncertainty import (
     INCONCLUSIVE_LABEL,
     INTERVAL_LEVEL,
     ThresholdTest,
+    open_tests,
+    outcome_of,
     tri_all,
     tri_not,
 )
 from qmlr.studies.curvature_study import FLIPS, HESSIAN_LABELS, MODEL_KINDS
-
-__all__ = [
-    "CORE_SCOPES",
-    "DEFINITIONS",
-    "LABELS",
-    "NEGLIGIBLE_SHARE",
-    "SCOPES",
-    "SCOPE_NAMES",
-    "SCOPE_TEXT",
-    "claim6_verdicts",
-    "claim_verdicts",
-    "controls_open_text",
-    "controls_table",
-    "controls_verdict",
-    "curvature_sharing",
-    "findings",
-    "first_reading",
-    "methods_table",
-    "ratio_table",
-    "readings_frame",
-    "readings_table",
-    "scorecard_checks",
-    "shape_outcome",
-    "summary_table",
-    "trace_ratios",
-    "with_scope",
-    "ZERO_TERM_B",
-]
 
 #: The MLP's trace ratio counts as rising "strongly" (the paper: about two orders of magnitude)
 #: when it reaches at least this at the largest α.
@@ -87,14 +63,6 @@ QNN_RATIO_CEILING = 1.0
 #: Relative agreement required between the complexified trace by its definition and by the
 #: identity of :mod:`qmlr.core.complexified` (both exact; rounding only).
 COMPLEXIFIED_AGREEMENT = 1e-8
-
-
-def _trend_check(kind: str, values: list[float]) -> bool:
-    """The paper's claim-6 shape: ``mlp`` rises at every step and reaches :data:`STRONG_RISE`;
-    any other model (the QNN's shape) stays ≤ :data:`QNN_RATIO_CEILING` and falls."""
-    if kind == "mlp":
-        return bool(np.all(np.diff(values) > 0) and values[-1] >= STRONG_RISE)
-    return bool(all(v <= QNN_RATIO_CEILING for v in values) and np.all(np.diff(values) < 0))
 
 
 def shape_checks(
@@ -126,8 +94,9 @@ def shape_checks(
         judged = len(values) >= min_noisy_alphas and bool(np.all(np.isfinite(values)))
         runs = int(part.groupby("alpha")["run"].nunique().min())
         intervals = ratio_intervals(run_matrix(mine, "trace")) if len(values) else {}
-        shape = (STRONG_RISE, QNN_RATIO_CEILING)
-        sizes = sizes_text(runs, hessian_samples)
+        shape, sizes = (STRONG_RISE, QNN_RATIO_CEILING), sizes_text(runs, hessian_samples)
+        tests = {k: shape_tests(k, values, intervals, shape, runs, sizes) if judged else []
+                 for k in ("mlp", "qnn")}  # fmt: skip
         rows.append(
             {
                 "scope": scope,
@@ -137,15 +106,9 @@ def shape_checks(
                 "means_all": mean_by_alpha(part[part["alpha"] > 0], "ratio"),
                 "dead": int(part["dead"].astype(bool).sum()),
                 "clean_trace": float(mine[mine["alpha"] == 0.0]["trace"].mean()),
-                "mlp_like": _trend_check("mlp", values) if judged else None,
-                "qnn_like": _trend_check("qnn", values) if judged else None,
+                **{f"{k}_like": all(t.passes for t in tests[k]) if judged else None for k in tests},
                 "runs": runs,
-                "mlp_tests": shape_tests("mlp", values, intervals, shape, runs, sizes)
-                if judged
-                else [],
-                "qnn_tests": shape_tests("qnn", values, intervals, shape, runs, sizes)
-                if judged
-                else [],
+                **{f"{k}_tests": tests[k] for k in tests},
             }
         )
     columns = ["scope", "model", "definition", "means", "means_all", "dead", "clean_trace"]
@@ -154,11 +117,8 @@ def shape_checks(
 
 
 def claim6_verdicts(
-    records: pd.DataFrame,
-    min_noisy_alphas: int = 3,
-    named: bool = False,
-    hessian_samples: int | None = None,
-) -> list[tuple]:
+    records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
+) -> list[Verdict]:
     """Claim 6 for the paper's models in every scope and trace definition, with core flags.
 
     The MLP is judged on "rises strongly", the QNN on "≤ 1 and falling", both without dead runs
@@ -167,9 +127,8 @@ def claim6_verdicts(
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: noisy α values needed to judge a trend.
-    :param named: also return each check's scorecard name.
     :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
-    :return: ``(core, verdict)`` pairs (``(core, verdict, name)`` when ``named``).
+    :return: the verdicts, filed (core flag and scorecard name on each).
     """
     checks = shape_checks(readings_frame(records), min_noisy_alphas, hessian_samples)
     checks = checks[checks["model"].isin(MODEL_KINDS)]
@@ -200,10 +159,8 @@ def claim6_verdicts(
             name += f", {DEFINITIONS[row.definition]}"
         measured = Measured(evidence, tuple(tests), ok is not None,
                             sizes_text(row.runs, hessian_samples))  # fmt: skip
-        check = CheckRow(f"{row.model}-trace-ratio/{row.scope}/{row.definition}", 6, "curvature",
-                         core, name, claim, lambda _, m=measured: m)  # fmt: skip
-        verdict = judge(check, None)
-        out.append((core, verdict, name) if named else (core, verdict))
+        check = f"{row.model}-trace-ratio/{row.scope}/{row.definition}"
+        out.append(filed(check, 6, "curvature", core, name, claim, measured))
     return out
 
 
@@ -231,8 +188,8 @@ def controls_verdict(
         f"{r.model}: {fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
     )
     ok = bool(qnn["qnn_like"].iloc[0]) and not sharing
-    shows = [tri_all(t.outcome for t in qnn["qnn_tests"].iloc[0])]
-    shows += [tri_not(tri_all(t.outcome for t in ts)) for ts in controls["qnn_tests"]]
+    shows = [outcome_of(qnn["qnn_tests"].iloc[0])]
+    shows += [tri_not(outcome_of(ts)) for ts in controls["qnn_tests"]]
     tests = [
         ThresholdTest(f"{m}: {t.name}", t.value, t.thresholds, t.passes, t.runs, t.sizes)
         for m, ts in zip(checks["model"], checks["qnn_tests"], strict=True)
@@ -267,7 +224,7 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: see :func:`shape_checks`.
     :return: one row per model: ``α = …`` columns, ``≤ 1 and falling`` and ``rises strongly``,
-        each ``yes`` / ``no`` under the uncertainty rule (:func:`shape_outcome`), ``?`` where a
+        each ``yes`` / ``no`` under the uncertainty rule (:func:`outcome_of`), ``?`` where a
         threshold lies inside its run-bootstrap interval, ``None`` where not judged.
     """
     checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
@@ -279,7 +236,7 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
             ("≤ 1 and falling", r.qnn_like, r.qnn_tests),
             ("rises strongly", r.mlp_like, r.mlp_tests),
         ):
-            row[column] = None if point is None else yes_no(shape_outcome(tests))
+            row[column] = None if point is None else yes_no(outcome_of(tests))
         rows.append(row)
     order = {m: i for i, m in enumerate(MODEL_KINDS)}
     frame = pd.DataFrame(rows)
@@ -303,8 +260,8 @@ def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str |
     if controls["qnn_like"].isna().any():
         return "trace ratio (MNIST, SI configuration): not evaluated at this profile"
     models = list(controls["model"])
-    qnn_like = listed(zip(models, map(shape_outcome, controls["qnn_tests"]), strict=True))
-    mlp_like = listed(zip(models, map(shape_outcome, controls["mlp_tests"]), strict=True))
+    qnn_like = listed(zip(models, map(outcome_of, controls["qnn_tests"]), strict=True))
+    mlp_like = listed(zip(models, map(outcome_of, controls["mlp_tests"]), strict=True))
     return (
         f"trace ratio ≤ {QNN_RATIO_CEILING:g} and falling (MNIST, SI configuration): "
         f"{qnn_like}; rising ≥ {STRONG_RISE:g}× like the MLP's claim: {mlp_like}"
@@ -325,41 +282,25 @@ def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
     if controls.empty:
         return ""
     parts = [
-        f"{r.model} ({shape}: "
-        + "; ".join(f"{t.name} {t.value.text()} vs {t.threshold_text}"
-                    for t in tests if t.state == "inconclusive")
+        f"{r.model} ({shape}: " + "; ".join(f"{t.name} {t.against}" for t in open_tests(tests))
         + ")"
         for r in controls.itertuples()
         for shape, tests in (("≤ 1 and falling", r.qnn_tests), ("rises strongly", r.mlp_tests))
-        if shape_outcome(tests) is None
+        if outcome_of(tests) is None
     ]  # fmt: skip
-    if not parts:
-        return f"No control's trace-ratio shape is {INCONCLUSIVE_LABEL}."
-    return (
-        f"{INCONCLUSIVE_LABEL.capitalize()} (marked ?: a threshold lies inside the run-bootstrap "
-        f"interval of the number it judges, {INTERVAL_LEVEL:.0%}): " + "; ".join(parts) + "."
-    )
-
-
-def shape_outcome(tests: Sequence[ThresholdTest]) -> bool | None:
-    """A claim-6 shape under the uncertainty rule: the three-valued "and" of its threshold tests
-    (:func:`shape_checks`' ``qnn_tests`` / ``mlp_tests``); ``None``: inconclusive at this scale.
-
-    Example:
-        >>> from qmlr.report.uncertainty import Interval
-        >>> ok = ThresholdTest("max", Interval(0.5, 0.4, 0.6), (1.0,), True)
-        >>> open_ = ThresholdTest("step", Interval(0.0, -1.0, 1.0), (0.0,), True)
-        >>> shape_outcome([ok]), shape_outcome([ok, open_])
-        (True, None)
-    """
-    return tri_all(t.outcome for t in tests)
+    return open_note(
+        "a threshold lies inside the run-bootstrap interval of the number it judges, "
+        f"{INTERVAL_LEVEL:.0%}", parts, f"No control's trace-ratio shape is {INCONCLUSIVE_LABEL}."
+    )  # fmt: skip
 
 
 def claim_verdicts(
     records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
 ) -> list[Verdict]:
-    """Every verdict of the chapter: claim 6 (:func:`claim6_verdicts`, then
-    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading.
+    """Every verdict of the chapter, filed for the scorecard: claim 6
+    (:func:`claim6_verdicts`, core on the real Hessian of :data:`CORE_SCOPES`; then
+    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading (beyond
+    the paper's figure).
 
     With fewer than ``min_noisy_alphas`` noisy α values (the smoke profile) the trend verdicts
     are "not evaluated". Every number a verdict compares with a threshold carries its bootstrap
@@ -369,36 +310,12 @@ def claim_verdicts(
     :param min_noisy_alphas: noisy α values needed to judge a trend.
     :param hessian_samples: samples each Hessian is taken on (the profile's
         ``hessian_samples``), stated in the evidence.
-    :return: a list of :class:`qmlr.report.analysis.Verdict`.
+    :return: the verdicts in chapter order.
     """
-    return [check[-1] for check in scorecard_checks(records, min_noisy_alphas, hessian_samples)]
-
-
-def scorecard_checks(
-    records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
-) -> list[tuple[int, str, bool, Verdict]]:
-    """:func:`claim_verdicts` as scorecard checks: ``(claim, name, core, verdict)``.
-
-    Core: claim 6 on the real Hessian of :data:`CORE_SCOPES`; the other readings, the controls
-    and claim 7's trained-model side are beyond the paper's figure.
-
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`claim_verdicts`.
-    :param hessian_samples: see :func:`claim_verdicts`.
-    :return: the checks in chapter order.
-    """
-    out = []
-    for core, verdict, name in claim6_verdicts(
-        records, min_noisy_alphas, named=True, hessian_samples=hessian_samples
-    ):
-        out.append((6, name, core, verdict))
+    out = claim6_verdicts(records, min_noisy_alphas, hessian_samples)
     control = controls_verdict(records, min_noisy_alphas, hessian_samples)
-    if control is not None:
-        out.append((6, "gradient-trained controls do not share the QNN's shape", False, control))
-    for verdict in claim7_verdicts(first_reading(records), min_noisy_alphas, hessian_samples):
-        what, rest = verdict.claim.removeprefix("7 (").split("): ", 1)
-        out.append((7, f"{what}: {rest}", False, verdict))
-    return out
+    out += [] if control is None else [control]
+    return out + claim7_verdicts(first_reading(records), min_noisy_alphas, hessian_samples)
 
 
 def findings(records: pd.DataFrame) -> list[str]:

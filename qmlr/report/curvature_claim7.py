@@ -13,11 +13,13 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from qmlr.report.analysis import Verdict
-from qmlr.report.checks import CheckRow, Measured, judge, judge_all
+from qmlr.report.checks import CheckRow, Measured, judge_all
 from qmlr.report.curvature_intervals import max_interval, mean_interval, run_matrix, sizes_text
 from qmlr.report.curvature_tables import fmt_series, mean_by_alpha
 from qmlr.report.uncertainty import Interval, ThresholdTest
@@ -35,49 +37,49 @@ def claim7_name(claim: str) -> str:
     return claim.removeprefix("7 (").replace("): ", ": ", 1)
 
 
-def _row(check: str, claim: str, measure) -> CheckRow:
-    """A trained-model claim-7 check: beyond the paper, in the curvature chapter."""
-    return CheckRow(check, 7, "curvature", False, claim7_name(claim), claim, measure)
+@dataclass(frozen=True)
+class Reading:
+    """What the claim-7 measures read: the first reading's MLPs and QNNs, the noisy α values
+    needed to judge a growth with label noise, and the runs and sets behind the numbers."""
+
+    mlp: pd.DataFrame
+    qnn: pd.DataFrame
+    min_noisy_alphas: int
+    runs: int
+    sizes: str
+
+    def test(self, name: str, value: Interval, threshold: float, passes: bool) -> ThresholdTest:
+        """A threshold test on this reading's runs and sets."""
+        return ThresholdTest(name, value, (threshold,), bool(passes), self.runs, self.sizes)
+
+    def measured(self, evidence: str, *tests: ThresholdTest, judged: bool = True) -> Measured:
+        """The evidence and tests of a claim-7 check on this reading."""
+        return Measured(evidence, tests, judged, self.sizes)
 
 
-def _test(name: str, value: Interval, threshold: float, passes: bool, runs: int, sizes: str):
-    return ThresholdTest(name, value, (threshold,), bool(passes), runs, sizes)
-
-
-def mlp_verdicts(mlp: pd.DataFrame, runs: int, sizes: str) -> list[Verdict]:
-    """Term B does not enter the trained MLPs' trace, and they have no negative curvature."""
-    rel = mlp.assign(rel=mlp["trace_residual"].abs() / mlp["trace_gauss_newton"].abs())
+def term_b_zero(r: Reading) -> Measured:
+    """Term B does not enter the trained MLPs' trace (largest ``|tr H − tr A| / tr A``)."""
+    rel = r.mlp.assign(rel=r.mlp["trace_residual"].abs() / r.mlp["trace_gauss_newton"].abs())
     value = max_interval(run_matrix(rel, "rel", _BY))
-    term_b = _test(
-        "largest |tr H − tr A| / tr A",
-        value,
-        ZERO_TERM_B,
-        value.estimate < ZERO_TERM_B,
-        runs,
-        sizes,
-    )
-    share = mlp.groupby("config")["negative_share_slq"].agg(["mean", "max"])
-    text = "; ".join(f"{c}: mean {r['mean']:.2%}, max {r['max']:.2%}" for c, r in share.iterrows())
-    largest = max_interval(run_matrix(mlp, "negative_share_slq", _BY))
-    ok = share["max"].max() < NEGLIGIBLE_SHARE
-    negative = _test(
-        "largest negative-curvature share (SLQ)", largest, NEGLIGIBLE_SHARE, ok, runs, sizes
-    )
-    rows = [
-        _row("mlp-term-b-zero",
-             "7 (trained MLP): Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
-             lambda _: Measured(f"max |tr H − tr A| / tr A over {len(mlp)} MLPs = "
-                                f"{value.text()}", (term_b,), True, sizes)),
-        _row("mlp-no-negative-curvature",
-             "7 (trained MLP): no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
-             lambda _: Measured(f"negative-curvature share (SLQ) {text}; largest {largest}; "
-                                f"threshold {NEGLIGIBLE_SHARE:.0%}", (negative,), True, sizes)),
-    ]  # fmt: skip
-    return judge_all(rows, None)
+    test = r.test("largest |tr H − tr A| / tr A", value, ZERO_TERM_B, value.estimate < ZERO_TERM_B)
+    return r.measured(f"max |tr H − tr A| / tr A over {len(r.mlp)} MLPs = {value.text()}", test)
 
 
-def term_b_verdict(qnn: pd.DataFrame, runs: int, sizes: str) -> Verdict:
+def no_negative_curvature(r: Reading) -> Measured:
+    """The trained MLPs have no negative curvature (largest SLQ share below
+    :data:`NEGLIGIBLE_SHARE`)."""
+    share = r.mlp.groupby("config")["negative_share_slq"].agg(["mean", "max"])
+    text = "; ".join(f"{c}: mean {x['mean']:.2%}, max {x['max']:.2%}" for c, x in share.iterrows())
+    largest = max_interval(run_matrix(r.mlp, "negative_share_slq", _BY))
+    what = "largest negative-curvature share (SLQ)"
+    test = r.test(what, largest, NEGLIGIBLE_SHARE, share["max"].max() < NEGLIGIBLE_SHARE)
+    return r.measured(f"negative-curvature share (SLQ) {text}; largest {largest}; "
+                      f"threshold {NEGLIGIBLE_SHARE:.0%}", test)  # fmt: skip
+
+
+def term_b_flipped(r: Reading) -> Measured:
     """The noisy QNNs' mean Term B over the flipped samples is negative at every (config, α)."""
+    qnn = r.qnn[r.qnn["alpha"] > 0]
     per = qnn.groupby(_BY)["trace_residual_flipped"].mean()
     text = "; ".join(
         f"{c}: {fmt_series({a: v for (cc, a), v in per.items() if cc == c})}"
@@ -85,24 +87,20 @@ def term_b_verdict(qnn: pd.DataFrame, runs: int, sizes: str) -> Verdict:
     )
     table = run_matrix(qnn, "trace_residual_flipped", _BY)
     value = mean_interval(table, lambda m: np.max(m, axis=-1))
-    test = _test("largest mean tr B over flipped samples", value, 0.0, (per < 0).all(), runs, sizes)
-    evidence = f"mean tr B over flipped samples {text}; largest {value}"
-    claim = "7 (trained QNN): Term B of the mislabeled samples is negative"
-    return judge(_row("qnn-term-b-flipped-negative", claim,
-                      lambda _: Measured(evidence, (test,), True, sizes)), None)  # fmt: skip
+    test = r.test("largest mean tr B over flipped samples", value, 0.0, (per < 0).all())
+    return r.measured(f"mean tr B over flipped samples {text}; largest {value}", test)
 
 
-def share_verdict(
-    qnn: pd.DataFrame, mlp: pd.DataFrame, min_noisy_alphas: int, runs: int, sizes: str
-) -> Verdict:
+def more_negative_curvature(r: Reading) -> Measured:
     """Per configuration: the QNN's negative-curvature share grows from α = 0 to the largest α
     and exceeds the MLP's at every α (the two models' runs resampled together)."""
+    qnn, mlp = r.qnn, r.mlp
     rows, tests, judged = [], [], True
     for config in sorted(qnn["config"].unique()):
         q = mean_by_alpha(qnn[qnn["config"] == config], "negative_share_exact")
         m = mean_by_alpha(mlp[mlp["config"] == config], "negative_share_slq")
         vals = [q[a] for a in sorted(q)]
-        judged &= len(vals) - 1 >= min_noisy_alphas
+        judged &= len(vals) - 1 >= r.min_noisy_alphas
         mine = run_matrix(mlp[mlp["config"] == config], "negative_share_slq")
         both = pd.concat(
             [run_matrix(qnn[qnn["config"] == config], "negative_share_exact"),
@@ -114,30 +112,43 @@ def share_verdict(
         margin = mean_interval(both, lambda x, n=n: np.min(x[..., :n] - x[..., n:], axis=-1))
         above = all(q[a] > m.get(a, np.inf) for a in q)
         tests += [
-            _test(
-                f"{config}: QNN share, largest α − α = 0",
-                growth,
-                0.0,
-                vals[-1] > vals[0],
-                runs,
-                sizes,
-            ),
-            _test(f"{config}: smallest QNN − MLP share over α", margin, 0.0, above, runs, sizes),
+            r.test(f"{config}: QNN share, largest α − α = 0", growth, 0.0, vals[-1] > vals[0]),
+            r.test(f"{config}: smallest QNN − MLP share over α", margin, 0.0, above),
         ]
         rows.append(
             f"{config}: QNN {fmt_series(q, 2)} vs MLP {fmt_series(m, 2)} (growth {growth}; "
             f"smallest QNN − MLP {margin})"
         )
-    evidence = "negative-curvature share " + "; ".join(rows)
-    claim = "7 (trained QNN): more negative curvature than the MLP, growing with label noise"
-    return judge(_row("qnn-more-negative-curvature", claim,
-                      lambda _: Measured(evidence, tuple(tests), judged, sizes)), None)  # fmt: skip
+    return r.measured("negative-curvature share " + "; ".join(rows), *tests, judged=judged)
+
+
+def _row(check: str, claim: str, measure) -> CheckRow:
+    """A trained-model claim-7 check: beyond the paper, in the curvature chapter."""
+    return CheckRow(check, 7, "curvature", False, claim7_name(claim), claim, measure)
+
+
+#: The trained-model side of claim 7, with the models each row needs records of.
+CLAIM7_ROWS = (
+    (("mlp",), _row("mlp-term-b-zero",
+                    "7 (trained MLP): Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
+                    term_b_zero)),
+    (("mlp",), _row("mlp-no-negative-curvature",
+                    "7 (trained MLP): no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
+                    no_negative_curvature)),
+    (("noisy qnn",), _row("qnn-term-b-flipped-negative",
+                          "7 (trained QNN): Term B of the mislabeled samples is negative",
+                          term_b_flipped)),
+    (("qnn",), _row("qnn-more-negative-curvature",
+                    "7 (trained QNN): more negative curvature than the MLP, growing with label "
+                    "noise", more_negative_curvature)),
+)  # fmt: skip
 
 
 def claim7_verdicts(
     records: pd.DataFrame, min_noisy_alphas: int, hessian_samples: int | None = None
 ) -> list[Verdict]:
-    """The trained-model side of claim 7 on the first reading's MLPs and QNNs.
+    """The trained-model side of claim 7 on the first reading's MLPs and QNNs:
+    :data:`CLAIM7_ROWS` judged.
 
     :param records: the first reading (:func:`qmlr.report.curvature_tables.first_reading`).
     :param min_noisy_alphas: noisy α values needed to judge the growth with label noise.
@@ -147,12 +158,9 @@ def claim7_verdicts(
     if records.empty:
         return []
     runs = int(records.groupby(["config", "model", "alpha"])["run"].nunique().min())
-    sizes = sizes_text(runs, hessian_samples)
     mlp = records[records["model"] == "mlp"]
     qnn = records[records["model"] == "qnn"]
-    verdicts = mlp_verdicts(mlp, runs, sizes) if len(mlp) else []
-    if len(qnn[qnn["alpha"] > 0]):
-        verdicts.append(term_b_verdict(qnn[qnn["alpha"] > 0], runs, sizes))
-    if len(qnn):
-        verdicts.append(share_verdict(qnn, mlp, min_noisy_alphas, runs, sizes))
-    return verdicts
+    reading = Reading(mlp, qnn, min_noisy_alphas, runs, sizes_text(runs, hessian_samples))
+    present = {"mlp": len(mlp), "qnn": len(qnn), "noisy qnn": len(qnn[qnn["alpha"] > 0])}
+    rows = [row for needs, row in CLAIM7_ROWS if all(present[n] for n in needs)]
+    return judge_all(rows, reading)

@@ -27,8 +27,8 @@ from qmlr.report.uncertainty import (
     Interval,
     ThresholdTest,
     bootstrap_picks,
+    mean_intervals,
     percentile_interval,
-    resampled_means,
 )
 
 #: The statistics of a trace-ratio curve with an interval, as the tables name them.
@@ -79,12 +79,7 @@ def ratio_intervals(table: pd.DataFrame) -> dict[str, Interval]:
     :param table: :func:`run_matrix` of the traces (clean α first; dead runs left out).
     :return: name -> interval.
     """
-    matrix = table.to_numpy(float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a curve without runs at some α
-        estimate = ratio_statistics(np.nanmean(matrix, axis=0))
-    samples = ratio_statistics(resampled_means(matrix))
-    return {k: percentile_interval(float(estimate[k]), samples[k]) for k in RATIO_STATISTICS}
+    return mean_intervals(ratio_statistics, table.to_numpy(float))[0]
 
 
 def shape_tests(
@@ -162,11 +157,7 @@ def mean_interval(table: pd.DataFrame, statistic) -> Interval:
         >>> mean_interval(t, lambda m: m[..., 0] - m[..., 1]).estimate
         0.0
     """
-    matrix = table.to_numpy(float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a column without runs
-        estimate = float(statistic(np.nanmean(matrix, axis=0)))
-    return percentile_interval(estimate, statistic(resampled_means(matrix)))
+    return mean_intervals(lambda m: {"": statistic(m)}, table.to_numpy(float))[0][""]
 
 
 def sizes_text(runs: int, hessian_samples: int | None) -> str:

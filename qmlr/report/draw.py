@@ -26,18 +26,6 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "DrawnGate",
-    "Gate",
-    "angle_labels",
-    "angle_slot",
-    "circuit_gates",
-    "draw_gates",
-    "gate_columns",
-    "layers",
-    "parameter_indices",
-]
-
 #: Text shown in a gate's box, by tensorcircuit gate name.
 GATE_TEXT = {"rx": "RX", "ry": "RY", "rz": "RZ", "rzz": "ZZ", "cnot": "X", "h": "H"}
 

@@ -33,6 +33,7 @@ from qmlr.report.scorecard import (
     headline,
     verdict_text,
 )
+from qmlr.report.sharing import marked
 from qmlr.report.verdict import Verdict
 
 #: Each claim of :data:`qmlr.report.scorecard.CLAIMS` in about a dozen words.
@@ -143,8 +144,7 @@ def finding_figure(
         if simplest[dataset] is not None:
             kind, outcome = simplest[dataset]
             models.append(kind)
-            if outcome is None:
-                names[kind] = f"{P.model_name(kind)} {P.OPEN_MARK}"
+            names[kind] = marked(P.model_name(kind), outcome)
         for i, metric in enumerate(metrics):
             ax = axes[i][j]
             plots.phenotype_panels([[ax]], table, [dataset], ["label_flip"], models,

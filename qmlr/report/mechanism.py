@@ -35,9 +35,10 @@ from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
 from qmlr.engine.store import flat_record
 from qmlr.report.analysis import PLATEAU_TOLERANCE, plateau_margin, run_matrix
+from qmlr.report.checks import Bound
 from qmlr.report.keyresult import KEY_RESULT_WORDS, word_count
 from qmlr.report.phenotype import LEARNS_LEVEL, MEMORIZATION_MAX_ALPHA, model_name
-from qmlr.report.uncertainty import Interval, ThresholdTest, bootstrap_interval
+from qmlr.report.uncertainty import Interval, bootstrap_interval
 from qmlr.studies.mechanism_predictions import (
     DECISION_LEVEL,
     PREDICTIONS_PATH,
@@ -171,15 +172,20 @@ def curve_table(records: pd.DataFrame) -> pd.DataFrame:
             "runs": runs,
             "clean_val": clean.estimate,
         }
-        for name, value in (("memorization", mem), ("random_fit", fit), ("plateau", plateau)):
-            row |= {name: value.estimate, f"{name}_low": value.low, f"{name}_high": value.high}
+        row |= mem.columns("memorization") | fit.columns("random_fit") | plateau.columns("plateau")
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _judge(value: Interval, level: float, predicted: bool) -> bool | None:
-    passes = (value.estimate >= level) == predicted
-    return ThresholdTest("", value, (level,), passes).outcome
+#: The predictions' tests: a measure at or above its level (a prediction says whether it is).
+MEMORIZATION = Bound("memorization", "flipped labels reproduced", (DECISION_LEVEL,), ">=")
+RANDOM_FIT = Bound("random_fit", "random-label fit", (RANDOM_FIT_LEVEL,), ">=")
+
+
+def _judge(bound: Bound, row: pd.Series, predicted: bool) -> str:
+    """:func:`outcome_word` of a prediction that ``bound`` holds (``predicted``) or not."""
+    outcome = bound.test(row).outcome
+    return outcome_word(None if outcome is None else outcome == bool(predicted))
 
 
 def judged_predictions(profile: str, table: pd.DataFrame, planned: dict[str, int]) -> pd.DataFrame:
@@ -205,13 +211,10 @@ def judged_predictions(profile: str, table: pd.DataFrame, planned: dict[str, int
             mem_words.append("pending")
             fit_words.append("pending")
             continue
-        fit = Interval(row["random_fit"], row["random_fit_low"], row["random_fit_high"])
-        fit_words.append(outcome_word(_judge(fit, RANDOM_FIT_LEVEL, row["predicts_random_fit"])))
-        if row["clean_val"] < LEARNS_LEVEL:
-            mem_words.append("not judged")
-            continue
-        mem = Interval(row["memorization"], row["memorization_low"], row["memorization_high"])
-        mem_words.append(outcome_word(_judge(mem, DECISION_LEVEL, row["predicts_memorization"])))
+        fit_words.append(_judge(RANDOM_FIT, row, row["predicts_random_fit"]))
+        learns = not row["clean_val"] < LEARNS_LEVEL  # NaN: judged, as a computed model
+        mem_words.append(_judge(MEMORIZATION, row, row["predicts_memorization"]) if learns
+                         else "not judged")  # fmt: skip
     return out.assign(memorization_outcome=mem_words, random_fit_outcome=fit_words)
 
 

@@ -36,25 +36,6 @@ from qmlr.studies.curvature_study import build
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
 
-__all__ = [
-    "STUDY_CHAPTERS",
-    "all_specs",
-    "as_myst_table",
-    "cell_of",
-    "corruption_counts",
-    "corruption_table",
-    "curvature_table",
-    "data_table",
-    "format_grid",
-    "key_sentences",
-    "load_splits",
-    "model_table",
-    "studies_table",
-    "training_table",
-    "unlearning_methods_table",
-    "unlearning_settings_table",
-]
-
 #: Study → the chapters that read its results (book labels), in reading order.
 STUDY_CHAPTERS = {
     "resilience": ("resilience",),

@@ -13,14 +13,6 @@ from matplotlib.axes import Axes
 
 from qmlr.core import analytic
 
-__all__ = [
-    "MODEL_LABELS",
-    "plot_landscape",
-    "plot_outlier_sweep",
-    "plot_phase_terms",
-    "plot_point_hessians",
-]
-
 MODEL_LABELS = {"mlp": "MLP  $z=\\theta x$", "qnn": "QNN  $z=\\cos(\\pi x+\\theta)$"}
 _COLORS = {"clean": "tab:blue", "noisy": "tab:red", "a": "tab:green", "b": "tab:purple"}
 

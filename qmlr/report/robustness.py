@@ -45,7 +45,7 @@ from qmlr.report.checks import (
     Measured,
     interval_of,
     judge,
-    judge_all,
+    judge_by_id,
     profile_judged,
     validation_sizes,
 )
@@ -74,10 +74,6 @@ def shots_summary(records: pd.DataFrame) -> pd.DataFrame:
 def _row(check_id: str, claim_no: int, name: str, claim: str, measure) -> CheckRow:
     """A robustness check: beyond the paper, in the resilience chapter."""
     return CheckRow(check_id, claim_no, "resilience", False, name, claim, measure)
-
-
-def _by_id(rows: list[CheckRow], data) -> dict[str, Verdict]:
-    return {row.id: v for row, v in zip(rows, judge_all(rows, data), strict=True)}
 
 
 def _shots_measure(row: pd.Series, judged: bool) -> Measured:
@@ -119,7 +115,7 @@ def shots_rows(summary: pd.DataFrame) -> list[CheckRow]:
 
 def shots_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     """:func:`shots_rows` judged at ``profile``, by check id."""
-    return _by_id(shots_rows(summary), profile)
+    return judge_by_id(shots_rows(summary), profile)
 
 
 def splits_summary(records: pd.DataFrame) -> pd.DataFrame:
@@ -191,7 +187,7 @@ def split_verdicts(
     :param sizes: :func:`split_sizes` output.
     :param profile: the profile the records came from.
     """
-    return _by_id(split_rows(sizes), (summary, profile))
+    return judge_by_id(split_rows(sizes), (summary, profile))
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,7 +247,7 @@ def shots_feature_verdicts(summary: pd.DataFrame, profile: str) -> dict[str, Ver
             "randomization than from label flipping",
             lambda p, h=here, d=dataset, n=shots: _features_measure(h, d, n, profile_judged(p)),
         ))  # fmt: skip
-    return _by_id(rows, profile)
+    return judge_by_id(rows, profile)
 
 
 def shots_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -444,7 +440,7 @@ def augmentation_verdicts(records: pd.DataFrame, n_cells: int, profile: str) -> 
                 for r in AUGMENTATION_ROWS]  # fmt: skip
     else:
         rows = list(AUGMENTATION_ROWS)
-    verdicts = _by_id(rows, (records, profile))
+    verdicts = judge_by_id(rows, (records, profile))
     if len(records) == n_cells > 0:
         return verdicts
     done = f"{len(records)} of {n_cells} cells computed"

@@ -47,7 +47,7 @@ from qmlr.report import unlearning_verdicts as UV
 from qmlr.report.analysis import Verdict
 from qmlr.report.markdown import _myst_table, escape_markdown, frame_markdown  # noqa: F401
 from qmlr.report.sharing import mark_note
-from qmlr.report.uncertainty import INCONCLUSIVE_LABEL
+from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, open_tests
 from qmlr.studies import augmentation_study, realizations_study, shots_study, splits_study
 from qmlr.studies import curvature_study as CS
 from qmlr.studies import unlearning_study as U
@@ -192,24 +192,6 @@ def resilience_checks(records: pd.DataFrame, profile: str) -> list[Check]:
     return [Check.of(v) for v in analysis.resilience_verdicts(summary, profile)]
 
 
-def capacity_checks(
-    records: pd.DataFrame, phase_records: pd.DataFrame, profile: str
-) -> list[Check]:
-    """Claim 4 from the capacity sweep, plus the canonical-phase MLP widths beyond the paper.
-
-    :param records: :func:`qmlr.studies.study.load_records` of ``"capacity"``.
-    :param phase_records: :func:`qmlr.studies.study.load_records` of ``"phase-sensitivity"``.
-    :param profile: the profile the records came from.
-    :return: two checks.
-    """
-    summary = analysis.curve_summary(records, ["model", "model_label"])
-    canonical = phase_records[
-        (phase_records["model"] == "mlp") & (phase_records["corruption"] == "label_flip")
-    ]
-    canonical_summary = analysis.curve_summary(canonical, ["model", "model_label"])
-    return [Check.of(v) for v in analysis.capacity_verdicts(summary, canonical_summary, profile)]
-
-
 def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     """Claim 5 from the unlearning study: the unlearning and forgetting chapters' verdicts.
 
@@ -221,26 +203,6 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     return [Check.of(v) for v in verdicts]
 
 
-def curvature_checks(records: pd.DataFrame, hessian_samples: int | None = None) -> list[Check]:
-    """Claim 6 (core: the SI configuration and the authors' code as it ran, real Hessian; the
-    other readings and the controls beyond) and the trained-model side of claim 7 (beyond).
-
-    :param records: :func:`qmlr.studies.curvature_study.records_frame` of the study's results.
-    :param hessian_samples: the profile's Hessian samples (stated in the evidence).
-    :return: one check per verdict of :func:`qmlr.report.curvature.claim_verdicts`.
-    """
-    return [Check.of(v) for v in RC.claim_verdicts(records, hessian_samples=hessian_samples)]
-
-
-def analytic_checks(profile: str) -> list[Check]:
-    """Claim 7 from the minimal models (SI §I), as the analytic chapter judges it.
-
-    :param profile: a profile name (:mod:`qmlr.engine.profiles`).
-    :return: five checks (three core: the formulas and the sign of Term B).
-    """
-    return [Check.of(v) for v in AR.claim_verdicts(profile)]
-
-
 def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:
     """The controls chapter's :func:`qmlr.report.phenotype.phenotype_table` (MLP, QNN, controls).
 
@@ -250,43 +212,36 @@ def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.Da
     return P.phenotype_table(P.load_records(profile, results_dir))
 
 
-def phenotype_checks(table: pd.DataFrame, profile: str) -> list[Check]:
-    """The controls chapter's verdicts as checks of claim 2, beyond the paper.
-
-    :param table: :func:`load_phenotype` output.
-    :param profile: the profile the records came from.
-    :return: one check per verdict of :func:`qmlr.report.phenotype.phenotype_verdicts`.
-    """
-    return [Check.of(v) for v in P.phenotype_verdicts(table, profile).values()]
-
-
-def robustness_checks(profile: str, results_dir: str | Path | None = None) -> list[Check]:
+def robustness_verdicts(profile: str, results_dir: str | Path | None = None) -> list[Verdict]:
     """The resilience chapter's finite-shot, split, phase-realization and phase-augmentation
-    verdicts, beyond the paper: claim 2 for the QNN's (and the augmented MLP's phenotype),
-    claim 1 for the MLP's, claim 3 for features vs labels under shots.
+    verdicts, beyond the paper (:func:`qmlr.report.robustness.shots_verdicts`,
+    :func:`~qmlr.report.robustness.shots_feature_verdicts`,
+    :func:`~qmlr.report.robustness.split_verdicts`,
+    :func:`~qmlr.report.robustness.realization_verdict`,
+    :func:`~qmlr.report.robustness.augmentation_verdicts`).
 
     :param profile: the profile.
     :param results_dir: results folder override.
-    :return: one check per verdict of :func:`qmlr.report.robustness.shots_verdicts`,
-        :func:`qmlr.report.robustness.shots_feature_verdicts`,
-        :func:`qmlr.report.robustness.split_verdicts`,
-        :func:`qmlr.report.robustness.realization_verdict` and
-        :func:`qmlr.report.robustness.augmentation_verdicts`.
     """
     shots = R.shots_summary(shots_study.records(profile, results_dir))
     verdicts = R.shots_verdicts(shots, profile) | R.shots_feature_verdicts(shots, profile)
     records = splits_study.split_records(profile, results_dir)
     verdicts |= R.split_verdicts(R.splits_summary(records), R.split_sizes(records), profile)
-
     realization = R.realization_verdict(realizations_study.records(profile, results_dir), profile)
     augmented = R.augmentation_verdicts(
         *augmentation_study.available_records(profile, results_dir), profile
     )
-    return [Check.of(v) for v in [*verdicts.values(), realization, *augmented.values()]]
+    return [*verdicts.values(), realization, *augmented.values()]
 
 
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:
-    """Every check of every chapter at ``profile``.
+    """Every check of every chapter at ``profile``: each study loaded as its chapter loads it and
+    judged by the chapter's own verdict function (claims 1–3 :func:`resilience_checks`; claim 4
+    :func:`qmlr.report.analysis.capacity_verdicts`, with the canonical-phase MLP widths of the
+    phase-sensitivity study; claim 5 :func:`unlearning_checks`; claims 6–7
+    :func:`qmlr.report.curvature.claim_verdicts` and :func:`qmlr.report.analytic.claim_verdicts`;
+    claim 2 beyond the paper :func:`qmlr.report.phenotype.phenotype_verdicts`; and
+    :func:`robustness_verdicts`).
 
     :param profile: ``"paper"`` (committed results) or ``"smoke"`` (small live runs, whose
         trend verdicts are *not evaluated*, as in the chapters).
@@ -298,22 +253,24 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
         >>> sorted({c.claim for c in checks})   # doctest: +SKIP
         [1, 2, 3, 4, 5, 6, 7]
     """
-    get_profile(profile)  # an unknown profile raises, listing the profiles
+    hessian_samples = get_profile(profile).hessian_samples  # an unknown profile raises
     checks = resilience_checks(load_records("resilience", profile, results_dir), profile)
-    checks += capacity_checks(
-        load_records("capacity", profile, results_dir),
-        load_records("phase-sensitivity", profile, results_dir),
-        profile,
-    )
+    phases = load_records("phase-sensitivity", profile, results_dir)
+    canonical = phases[(phases["model"] == "mlp") & (phases["corruption"] == "label_flip")]
+    capacity = [
+        analysis.curve_summary(r, ["model", "model_label"])
+        for r in (load_records("capacity", profile, results_dir), canonical)
+    ]
+    checks += [Check.of(v) for v in analysis.capacity_verdicts(*capacity, profile)]
     checks += unlearning_checks(U.records_frame(load_results("unlearning", profile, results_dir)))
-    checks += curvature_checks(
-        CS.records_frame(load_results("curvature", profile, results_dir)),
-        get_profile(profile).hessian_samples,
-    )
-    checks += analytic_checks(profile)
-    checks += phenotype_checks(load_phenotype(profile, results_dir), profile)
-    checks += robustness_checks(profile, results_dir)
-    return sorted(checks, key=lambda c: c.claim)
+    curvature = CS.records_frame(load_results("curvature", profile, results_dir))
+    verdicts = [
+        *RC.claim_verdicts(curvature, hessian_samples=hessian_samples),
+        *AR.claim_verdicts(profile),
+        *P.phenotype_verdicts(load_phenotype(profile, results_dir), profile).values(),
+        *robustness_verdicts(profile, results_dir),
+    ]
+    return sorted(checks + [Check.of(v) for v in verdicts], key=lambda c: c.claim)
 
 
 def scorecard(checks: Sequence[Check]) -> list[ClaimCard]:
@@ -442,8 +399,7 @@ def open_thresholds(verdict: Verdict) -> str:
         >>> open_thresholds(Verdict("c", "e; threshold inside the interval: slope (-0.2)", True))
         'slope (-0.2)'
     """
-    shown = [f"{t.name}: {t.value.text()} vs {t.threshold_text}" for t in verdict.tests
-             if t.state == "inconclusive"]  # fmt: skip
+    shown = [f"{t.name}: {t.against}" for t in open_tests(verdict.tests)]
     if shown:
         return "; ".join(shown)
     marker = "threshold inside the interval: "

@@ -52,16 +52,6 @@ def yes_no(outcome: bool | None) -> str:
     return SHARING_MARK if outcome is None else ("yes" if outcome else "no")
 
 
-def inconclusive_names(outcomes: Iterable[tuple[str, bool | None]]) -> list[str]:
-    """The names whose outcome is inconclusive.
-
-    Example:
-        >>> inconclusive_names([("a", None), ("b", True)])
-        ['a']
-    """
-    return [n for n, o in outcomes if o is None]
-
-
 def mark_note(texts: Iterable[str]) -> str:
     """A sentence explaining :data:`SHARING_MARK`, or ``""`` where no text carries it.
 
@@ -75,3 +65,18 @@ def mark_note(texts: Iterable[str]) -> str:
         f"Whether a model marked {SHARING_MARK} shares the behaviour is {INCONCLUSIVE_LABEL}: "
         "the threshold lies inside the run-to-run bootstrap interval of the number it judges."
     )
+
+
+def open_note(reason: str, parts: Iterable[str], none: str = "") -> str:
+    """The sentence listing what is marked :data:`SHARING_MARK` and why (``none`` where
+    nothing is).
+
+    Example:
+        >>> open_note("a threshold inside its interval", ["a (x)", "b (y)"])
+        'Inconclusive at this scale (marked ?: a threshold inside its interval): a (x); b (y).'
+    """
+    parts = list(parts)
+    if not parts:
+        return none
+    head = f"{INCONCLUSIVE_LABEL.capitalize()} (marked {SHARING_MARK}: {reason}): "
+    return head + "; ".join(parts) + "."

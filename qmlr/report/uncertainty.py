@@ -84,6 +84,16 @@ class Interval:
             return str(self)
         return f"{self.estimate:.3g} [{self.low:.3g}, {self.high:.3g}]"
 
+    def columns(self, name: str) -> dict[str, float]:
+        """The interval as the columns ``name``, ``name_low``, ``name_high`` of a summary row
+        (read back by :func:`qmlr.report.checks.interval_of`).
+
+        Example:
+            >>> Interval(0.5, 0.4, 0.6).columns("x")
+            {'x': 0.5, 'x_low': 0.4, 'x_high': 0.6}
+        """
+        return {name: self.estimate, f"{name}_low": self.low, f"{name}_high": self.high}
+
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies in ``[low, high]``, bounds widened by
         :data:`BOUND_TOLERANCE` (never, where the interval is undefined).
@@ -212,6 +222,31 @@ def resampled_means(
         return total / np.einsum("br,rp->bp", counts, finite.astype(float))
 
 
+def mean_intervals(
+    statistics: Callable[[np.ndarray], dict[str, np.ndarray]], matrix: np.ndarray
+) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
+    """Statistics of a curve's run means, each with its bootstrap interval over runs: the
+    statistics of the run means (NaN runs left out) and of every resample's
+    (:func:`resampled_means`, all at once).
+
+    :param statistics: of ``(..., points)`` run means, returns name -> ``(...)`` array.
+    :param matrix: ``(runs, points)``.
+    :return: name -> interval, and name -> bootstrap samples.
+
+    Example:
+        >>> runs = np.array([[1.0, 0.0], [1.0, 2.0]])
+        >>> intervals, _ = mean_intervals(lambda m: {"last": m[..., -1]}, runs)
+        >>> str(intervals["last"])
+        '1.000 [0.000, 2.000]'
+    """
+    matrix = np.asarray(matrix, float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point without runs
+        estimate = statistics(np.nanmean(matrix, axis=0))
+    samples = statistics(resampled_means(matrix))
+    return {k: percentile_interval(float(v), samples[k]) for k, v in estimate.items()}, samples
+
+
 @dataclass(frozen=True)
 class ThresholdTest:
     """One comparison of a measured number with a threshold, under the module's rule.
@@ -257,6 +292,22 @@ class ThresholdTest:
     def threshold_text(self) -> str:
         """The thresholds, e.g. ``"0.4, 0.6"``."""
         return ", ".join(f"{t:g}" for t in self.thresholds)
+
+    @property
+    def against(self) -> str:
+        """The number held against its thresholds, e.g. ``"0.300 [0.200, 0.400] vs 0.1"``."""
+        return f"{self.value.text()} vs {self.threshold_text}"
+
+
+def outcome_of(tests: Iterable[ThresholdTest]) -> bool | None:
+    """The three-valued "and" of the tests' outcomes (:func:`tri_all`): whether all pass under
+    the rule, ``None`` where none fails conclusively and one is inconclusive."""
+    return tri_all(t.outcome for t in tests)
+
+
+def open_tests(tests: Iterable[ThresholdTest]) -> list[ThresholdTest]:
+    """The tests whose threshold lies inside the interval of the number they judge."""
+    return [t for t in tests if t.state == "inconclusive"]
 
 
 def threshold_table(verdicts: Iterable) -> pd.DataFrame:

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -25,7 +24,7 @@ import pandas as pd
 
 from qmlr.core.corrupt import corruption_count
 from qmlr.core.data import load_dataset
-from qmlr.report.uncertainty import percentile_interval, resampled_means
+from qmlr.report.uncertainty import mean_intervals
 from qmlr.studies.unlearning_study import ALPHA
 
 #: The numbers with an interval, as the chapters' tables name them.
@@ -118,20 +117,16 @@ def method_intervals(
     """
     val, forget = curves[method]
     retrain = curves.get("retrain", (np.full_like(val, np.nan), np.full_like(forget, np.nan)))
-    mats = [val, forget, *retrain]
+    mats = [val, forget, *retrain]  # Retrain absent: NaN numbers
     split = np.cumsum([m.shape[1] for m in mats])[:-1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # Retrain absent: NaN numbers
-        means = np.split(np.nanmean(np.hstack(mats), axis=0), split)
-    boot = np.split(resampled_means(np.hstack(mats)), split, axis=1)
-    estimate = curve_statistics(*means, quick_steps=quick_steps)
-    samples = curve_statistics(*boot, quick_steps=quick_steps)
+    intervals, samples = mean_intervals(
+        lambda m: curve_statistics(*np.split(m, split, axis=-1), quick_steps=quick_steps),
+        np.hstack(mats),
+    )
     out: dict[str, object] = {}
     for name in STATISTICS:
-        interval = percentile_interval(float(estimate[name]), samples[name])
-        out |= {name: interval.estimate, f"{name}_low": interval.low, f"{name}_high": interval.high}
-    out["forget_area_boot"] = samples["forget_area"]
-    return out
+        out |= intervals[name].columns(name)
+    return out | {"forget_area_boot": samples["forget_area"]}
 
 
 @lru_cache(maxsize=4)

@@ -17,8 +17,16 @@ from collections.abc import Sequence
 import pandas as pd
 
 from qmlr.core.unlearn import METHOD_LABELS
-from qmlr.report.sharing import listed
-from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, ThresholdTest, tri_all, tri_any, tri_not
+from qmlr.report.sharing import listed, open_note
+from qmlr.report.uncertainty import (
+    INCONCLUSIVE_LABEL,
+    ThresholdTest,
+    open_tests,
+    outcome_of,
+    tri_all,
+    tri_any,
+    tri_not,
+)
 from qmlr.report.unlearning import QUICK_STEPS, RETRAIN_TOLERANCE, _row
 from qmlr.report.unlearning_verdicts import quick_tests
 from qmlr.studies.unlearning_study import APPROXIMATE, CONTROL_SERIES, MEMORIZING_SERIES, Series
@@ -46,7 +54,7 @@ def amenability_outcomes(summary: pd.DataFrame, series: Series) -> tuple | None:
     if tests is None:
         return None
     starts = tri_all(tri_not(below.outcome) for below, _ in tests)
-    quick = tri_all(t.outcome for pair in tests for t in pair)
+    quick = outcome_of(t for pair in tests for t in pair)
     return starts, quick
 
 
@@ -100,20 +108,13 @@ def open_tests_text(summary: pd.DataFrame, series: Sequence[Series]) -> str:
             continue
         methods: dict[str, list[str]] = {}  # the same number of several methods shown once
         for method, pair in zip(APPROXIMATE, tests, strict=True):
-            for t in pair:
-                if t.state == "inconclusive":
-                    what = f"{t.name.split(': ', 1)[-1]} {t.value.text()} vs {t.threshold_text}"
-                    methods.setdefault(what, []).append(METHOD_LABELS[method])
+            for t in open_tests(pair):
+                what = f"{t.name.split(': ', 1)[-1]} {t.against}"
+                methods.setdefault(what, []).append(METHOD_LABELS[method])
         shown = "; ".join(f"{', '.join(m)}: {what}" for what, m in methods.items())
         parts.append(f"{s.label} ({shown})")
-    if not parts:
-        return ""
-    return (
-        f"{INCONCLUSIVE_LABEL.capitalize()} (marked ?: the threshold −{RETRAIN_TOLERANCE} lies "
-        "inside the run-bootstrap interval of the gap to Retrain's level): "
-        + "; ".join(parts)
-        + "."
-    )
+    return open_note(f"the threshold −{RETRAIN_TOLERANCE} lies inside the run-bootstrap "
+                     "interval of the gap to Retrain's level", parts)  # fmt: skip
 
 
 def _verdict(mem_quick: bool | None, controls_quick: bool | None) -> str:

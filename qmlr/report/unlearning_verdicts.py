@@ -8,8 +8,8 @@ applies: a threshold inside the interval of the number it judges makes that test
 another fails outright, the verdict — *inconclusive at this scale*.
 
 Example:
-    >>> reaches_retrain_quickly(4), reaches_retrain_quickly(None)
-    (True, False)
+    >>> runs_text(1), runs_text(5)
+    ('1 run', '5 runs')
 """
 
 from __future__ import annotations
@@ -116,45 +116,48 @@ def _by_dataset(summary: pd.DataFrame, model: str, setting: str, phase: str):
     return series_rows(summary, model, setting, phase).groupby("dataset", sort=True)
 
 
+def _series_measure(summary: pd.DataFrame, model: str, setting: str, phase: str,
+                    methods: tuple[str, ...], head, item):  # fmt: skip
+    """The evidence and tests of a check read per dataset on one series: ``item`` gives each
+    method's summary row's tests and text (of the row and its dataset's rows), ``head`` each
+    dataset's lead (of its upper-case name and rows); ``None`` without results."""
+    parts, tests = [], []
+    for dataset, rows in _by_dataset(summary, model, setting, phase):
+        texts = []
+        for _, r in rows[rows["method"].isin(methods)].iterrows():
+            found, text = item(r, rows)
+            tests += found
+            texts.append(text)
+        parts.append(head(dataset.upper(), rows) + ", ".join(texts))
+    return _measured(parts, tests, summary)
+
+
+def _label(r: pd.Series) -> str:
+    return METHOD_LABELS[r["method"]]
+
+
 def lag_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """Claim 5, MLP half: approximate methods stay below Retrain-level validation accuracy: the
     best step's run-mean validation accuracy minus Retrain's final stays below
     −:data:`RETRAIN_TOLERANCE`."""
-    parts, tests = [], []
-    for dataset, rows in _by_dataset(summary, model, setting, phase):
-        texts = []
-        for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
-            lags = r["steps_to_retrain"] is None or pd.isna(r["steps_to_retrain"])
-            test = _test(r, "val_gap_best", "best − Retrain", -RETRAIN_TOLERANCE, lags)
-            tests.append(test)
-            texts.append(
-                f"{METHOD_LABELS[r['method']]} {r['val_final_mean']:.3f} "
-                f"(best − Retrain {test.value})"
-            )
-        parts.append(
-            f"{dataset.upper()}: Retrain {rows['retrain_val_final'].iloc[0]:.3f} vs "
-            + ", ".join(texts)
-        )
-    return _measured(parts, tests, summary)
 
+    def item(r: pd.Series, _: pd.DataFrame):
+        lags = r["steps_to_retrain"] is None or pd.isna(r["steps_to_retrain"])
+        t = _test(r, "val_gap_best", "best − Retrain", -RETRAIN_TOLERANCE, lags)
+        return [t], f"{_label(r)} {r['val_final_mean']:.3f} (best − Retrain {t.value})"
 
-def reaches_retrain_quickly(steps: int | None) -> bool:
-    """Whether a method reaches Retrain's level within :data:`QUICK_STEPS` steps *from a start
-    below it* (a start at the level, :func:`starts_at_retrain`, does not count).
+    def head(d: str, rows: pd.DataFrame) -> str:
+        return f"{d}: Retrain {rows['retrain_val_final'].iloc[0]:.3f} vs "
 
-    Example:
-        >>> [reaches_retrain_quickly(s) for s in (0, 3, QUICK_STEPS + 1, None)]
-        [False, True, False, False]
-    """
-    if steps is None or pd.isna(steps) or starts_at_retrain(steps):
-        return False
-    return int(steps) <= QUICK_STEPS
+    return _series_measure(summary, model, setting, phase, APPROXIMATE, head, item)
 
 
 def quick_tests(row: pd.Series) -> list[ThresholdTest]:
-    """:func:`reaches_retrain_quickly` as two threshold tests on a summary row: the start lies
-    below Retrain's level (step-0 gap < −:data:`RETRAIN_TOLERANCE`) and the level is reached by
-    step :data:`QUICK_STEPS` (best gap up to it ≥ −:data:`RETRAIN_TOLERANCE`)."""
+    """Whether a method reaches Retrain's level within :data:`QUICK_STEPS` steps *from a start
+    below it* (a start at the level, :func:`starts_at_retrain`, does not count), as two
+    threshold tests on a summary row: the start lies below Retrain's level (step-0 gap <
+    −:data:`RETRAIN_TOLERANCE`) and the level is reached by step :data:`QUICK_STEPS` (best gap
+    up to it ≥ −:data:`RETRAIN_TOLERANCE`)."""
     steps = row["steps_to_retrain"]
     reached = steps is not None and not pd.isna(steps) and int(steps) <= QUICK_STEPS
     start = not starts_at_retrain(steps)
@@ -167,25 +170,20 @@ def quick_tests(row: pd.Series) -> list[ThresholdTest]:
 
 def quick_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """Claim 5, QNN half: approximate methods reach Retrain level within QUICK_STEPS steps,
-    from a start below it (:func:`reaches_retrain_quickly`, :func:`quick_tests`); a method at
+    from a start below it (:func:`quick_tests`); a method at
     Retrain's level at step 0 is reported as :data:`STARTS_AT_RETRAIN` and does not count."""
-    parts, tests = [], []
-    for dataset, rows in _by_dataset(summary, model, setting, phase):
-        texts = []
-        for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
-            steps = r["steps_to_retrain"]
-            pair = quick_tests(r)
-            tests += pair
-            when = STARTS_AT_RETRAIN if starts_at_retrain(steps) else _steps_text(steps, r["steps"])
-            texts.append(
-                f"{METHOD_LABELS[r['method']]} {when} (step 0 − Retrain {pair[0].value}; best "
-                f"to step {QUICK_STEPS} − Retrain {pair[1].value})"
-            )
-        parts.append(
-            f"{dataset.upper()}: steps to Retrain ({rows['retrain_val_final'].iloc[0]:.3f}) − "
-            f"{RETRAIN_TOLERANCE}: " + ", ".join(texts)
-        )
-    return _measured(parts, tests, summary)
+
+    def item(r: pd.Series, _: pd.DataFrame):
+        steps, pair = r["steps_to_retrain"], quick_tests(r)
+        when = STARTS_AT_RETRAIN if starts_at_retrain(steps) else _steps_text(steps, r["steps"])
+        return pair, (f"{_label(r)} {when} (step 0 − Retrain {pair[0].value}; best to step "
+                      f"{QUICK_STEPS} − Retrain {pair[1].value})")  # fmt: skip
+
+    def head(d: str, rows: pd.DataFrame) -> str:
+        level = rows["retrain_val_final"].iloc[0]
+        return f"{d}: steps to Retrain ({level:.3f}) − {RETRAIN_TOLERANCE}: "
+
+    return _series_measure(summary, model, setting, phase, APPROXIMATE, head, item)
 
 
 def _start_text(rows: pd.DataFrame) -> str:
@@ -196,56 +194,44 @@ def _start_text(rows: pd.DataFrame) -> str:
 def stubborn_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """SI §III, MLP: at the last step Retrain's forgetting accuracy is near zero
     (≤ :data:`FORGOTTEN_LEVEL`) and every approximate method's exceeds it by at least
-    :data:`STUBBORN_GAP`."""
-    parts, tests = [], []
-    for dataset, rows in _by_dataset(summary, model, setting, phase):
+    :data:`STUBBORN_GAP` (a series' rows list Retrain first)."""
+
+    def item(r: pd.Series, rows: pd.DataFrame):
         retrain = rows[rows["method"] == "retrain"]
-        texts = []
         final = float(retrain["forget_final_mean"].iloc[0]) if len(retrain) else float("nan")
-        if len(retrain):
-            what = "final forgetting acc."
-            test = _test(retrain.iloc[0], "forget_final", what, FORGOTTEN_LEVEL,
-                         final <= FORGOTTEN_LEVEL)  # fmt: skip
-            tests.append(test)
-            texts.append(f"Retrain {test.value}")
-        for _, r in rows[rows["method"].isin(APPROXIMATE)].iterrows():
-            gap = bool(r["forget_final_mean"] - final >= STUBBORN_GAP)
-            what = "final forgetting acc. − Retrain's"
-            test = _test(r, "forget_gap_final", what, STUBBORN_GAP, gap)
-            tests.append(test)
-            texts.append(
-                f"{METHOD_LABELS[r['method']]} {r['forget_final_mean']:.3f} "
-                f"(− Retrain {test.value})"
-            )
-        parts.append(
-            f"{dataset.upper()}: forgetting acc. at step 0 {_start_text(rows)}, at the end "
-            + ", ".join(texts)
-        )
-    return _measured(parts, tests, summary)
+        if r["method"] == "retrain":
+            t = _test(r, "forget_final", "final forgetting acc.", FORGOTTEN_LEVEL,
+                      final <= FORGOTTEN_LEVEL)  # fmt: skip
+            return [t], f"Retrain {t.value}"
+        gap = bool(r["forget_final_mean"] - final >= STUBBORN_GAP)
+        t = _test(r, "forget_gap_final", "final forgetting acc. − Retrain's", STUBBORN_GAP, gap)
+        return [t], f"{_label(r)} {r['forget_final_mean']:.3f} (− Retrain {t.value})"
+
+    def head(d: str, rows: pd.DataFrame) -> str:
+        return f"{d}: forgetting acc. at step 0 {_start_text(rows)}, at the end "
+
+    methods = ("retrain", *APPROXIMATE)
+    return _series_measure(summary, model, setting, phase, methods, head, item)
 
 
 def fast_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """SI §III, QNN: the forgetting accuracy of Retrain and of every approximate method of the
     paper is ≤ :data:`FORGOTTEN_LEVEL` within :data:`QUICK_STEPS` steps (the lowest run-mean
     forgetting accuracy up to that step is at most the level)."""
-    parts, tests = [], []
-    for dataset, rows in _by_dataset(summary, model, setting, "random"):
-        texts = []
-        for _, r in rows[rows["method"].isin(("retrain", *APPROXIMATE))].iterrows():
-            steps = r["steps_to_forgotten"]
-            fast = steps is not None and not pd.isna(steps) and steps <= QUICK_STEPS
-            what = f"lowest forgetting acc. to step {QUICK_STEPS}"
-            test = _test(r, "forget_min_quick", what, FORGOTTEN_LEVEL, fast)
-            tests.append(test)
-            texts.append(
-                f"{METHOD_LABELS[r['method']]} {_steps_text(steps, r['steps'])} "
-                f"(lowest to step {QUICK_STEPS}: {test.value})"
-            )
-        parts.append(
-            f"{dataset.upper()}: step 0 {_start_text(rows)}; steps to ≤ {FORGOTTEN_LEVEL}: "
-            + ", ".join(texts)
-        )
-    return _measured(parts, tests, summary)
+
+    def item(r: pd.Series, _: pd.DataFrame):
+        steps = r["steps_to_forgotten"]
+        fast = steps is not None and not pd.isna(steps) and steps <= QUICK_STEPS
+        what = f"lowest forgetting acc. to step {QUICK_STEPS}"
+        t = _test(r, "forget_min_quick", what, FORGOTTEN_LEVEL, fast)
+        return [t], (f"{_label(r)} {_steps_text(steps, r['steps'])} "
+                     f"(lowest to step {QUICK_STEPS}: {t.value})")  # fmt: skip
+
+    def head(d: str, rows: pd.DataFrame) -> str:
+        return f"{d}: step 0 {_start_text(rows)}; steps to ≤ {FORGOTTEN_LEVEL}: "
+
+    methods = ("retrain", *APPROXIMATE)
+    return _series_measure(summary, model, setting, "random", methods, head, item)
 
 
 def easier_measure(summary: pd.DataFrame, *_: str):

@@ -16,8 +16,8 @@ Example:
     0.53
 """
 
-from qmlr.report.analysis import PLATEAU_TOLERANCE
-from qmlr.report.phenotype.checks import (
+from qmlr.report.analysis import PLATEAU_TOLERANCE  # noqa: F401 (this package re-exports)
+from qmlr.report.phenotype.checks import (  # noqa: F401
     CHECK_NAMES,
     CHECKS,
     INTERPRETATION_ID,
@@ -37,14 +37,13 @@ from qmlr.report.phenotype.checks import (
     shared_behaviour,
     sharing_outcomes,
 )
-from qmlr.report.phenotype.display import (
-    OPEN_MARK,
+from qmlr.report.phenotype.display import (  # noqa: F401
     check_legend,
     check_matrix,
     display_table,
     verdict_paragraph,
 )
-from qmlr.report.phenotype.measures import (
+from qmlr.report.phenotype.measures import (  # noqa: F401
     DROP_STEP,
     LEARNS_LEVEL,
     MEMORIZATION_MAX_ALPHA,
@@ -67,51 +66,3 @@ from qmlr.report.phenotype.measures import (
     phenotype_table,
     steepest_drop,
 )
-
-__all__ = [
-    "PLATEAU_TOLERANCE",
-    "CHECKS",
-    "CHECK_NAMES",
-    "DROP_STEP",
-    "INTERPRETATION_ID",
-    "INTERPRETATION_NAME",
-    "LEARNS_LEVEL",
-    "MEMORIZATION_MAX_ALPHA",
-    "MEMORIZES_LEVEL",
-    "MODEL_NAMES",
-    "NO_MEMORIZATION_LEVEL",
-    "PAPER_MODELS",
-    "PAPER_PLATEAU_ALPHA",
-    "PHENOTYPE_PLATEAU_ALPHA",
-    "PLATEAU_ALPHAS",
-    "QNN_CHECK_IDS",
-    "QNN_PHENOTYPE",
-    "OPEN_MARK",
-    "QNN_PHENOTYPE_AS_STATED",
-    "RECORD_COLUMNS",
-    "SHARP_DROP_LEVEL",
-    "TRANSITION_WINDOW",
-    "check_legend",
-    "check_matrix",
-    "curve_intervals",
-    "discrimination",
-    "display_table",
-    "load_records",
-    "memorization",
-    "model_name",
-    "model_order",
-    "models_with_phenotype",
-    "paper_n_params",
-    "per_dataset_marked",
-    "per_dataset_text",
-    "phenotype_checks",
-    "phenotype_of",
-    "phenotype_outcome",
-    "phenotype_table",
-    "phenotype_verdicts",
-    "phenotypes",
-    "shared_behaviour",
-    "sharing_outcomes",
-    "steepest_drop",
-    "verdict_paragraph",
-]

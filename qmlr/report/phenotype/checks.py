@@ -14,7 +14,7 @@ from qmlr.report.analysis import (
     Verdict,
     area_difference_test,
 )
-from qmlr.report.checks import Bound, CheckRow, Measured, judge
+from qmlr.report.checks import Bound, CheckRow, Measured, filed, judge
 from qmlr.report.phenotype.measures import (
     DROP_STEP,
     LEARNS_LEVEL,
@@ -290,11 +290,10 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
         dataset_name = DATASET_NAMES.get(r["dataset"], r["dataset"])
         measured = Measured(evidence, (), judged, point=r["qnn_specific"],
                             outcome=r["qnn_specific_outcome"], phrased=True)  # fmt: skip
-        row = CheckRow(check_id, 2, "controls", False,
-                       f"{dataset_name}: {CHECK_NAMES[r['check_id']]}",
-                       f"{dataset_name}: '{check.label}' separates the QNN from the MLP",
-                       lambda _, m=measured: m)  # fmt: skip
-        verdicts[check_id] = judge(row, None)
+        verdicts[check_id] = filed(check_id, 2, "controls", False,
+                                   f"{dataset_name}: {CHECK_NAMES[r['check_id']]}",
+                                   f"{dataset_name}: '{check.label}' separates the QNN from the "
+                                   "MLP", measured)  # fmt: skip
     parts, ok, outcomes = [], [], []
     for dataset, g in kinds.groupby("dataset", sort=True):
         by = dict(zip(g["model"], g["phenotype"], strict=True))

@@ -7,7 +7,7 @@ import pandas as pd
 from qmlr.report.analysis import (
     DATASET_NAMES,
     INTERVAL_LEVEL,
-    Interval,
+    interval_of,
 )
 from qmlr.report.phenotype.checks import (
     CHECKS,
@@ -29,14 +29,11 @@ from qmlr.report.phenotype.measures import (
     model_name,
     model_order,
 )
+from qmlr.report.sharing import marked
 
 
 def _mark(passed: bool) -> str:
     return "✓" if passed else "✗"
-
-
-#: The mark of a phenotype whose QNN checks are not all conclusive at this scale.
-OPEN_MARK = "?"
 
 
 def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
@@ -47,8 +44,8 @@ def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
     :return: columns model, parameters, memorization, plateau up to α, α_c [95% CI], steepest
         drop per 0.1 of α, area under validation (label flipping and, where present, feature
         randomization) and phenotype (:func:`phenotype_of` on the point estimates, marked
-        :data:`OPEN_MARK` where a threshold of the QNN phenotype's checks lies inside its
-        run-bootstrap interval, :func:`phenotype_outcome`).
+        :data:`~qmlr.report.sharing.SHARING_MARK` where a threshold of the QNN phenotype's
+        checks lies inside its run-bootstrap interval, :func:`phenotype_outcome`).
     """
 
     mine = table[table["dataset"] == dataset]
@@ -65,12 +62,13 @@ def display_table(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
                 "parameters": "–" if pd.isna(n) else f"{round(n):,}",
                 "memorization": f"{r['memorization']:.3f}",
                 "plateau up to α": f"{r['plateau_end']:.1f}",
-                "α_c [95% CI]": str(Interval(r["alpha_c"], r["alpha_c_low"], r["alpha_c_high"])),
+                "α_c [95% CI]": str(interval_of(r, "alpha_c")),
                 f"steepest drop per {DROP_STEP} of α": f"{r['steepest_drop']:.3f}",
                 "area, labels": f"{r['val_area']:.3f}",
                 "area, features": f"{feature[model]:.3f}" if model in feature.index else "–",
-                "phenotype": phenotype_of(checks, dataset, model)
-                + (f" {OPEN_MARK}" if phenotype_outcome(checks, dataset, model) is None else ""),
+                "phenotype": marked(
+                    phenotype_of(checks, dataset, model), phenotype_outcome(checks, dataset, model)
+                ),
             }
         )
     return pd.DataFrame(rows)
