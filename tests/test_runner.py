@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 from qmlr.core.train import TrainConfig
 from qmlr.engine import agreement, runner
@@ -166,7 +166,6 @@ def test_the_worker_processes_are_capped_by_the_environment(monkeypatch):
     assert (runner.job_limit(2), runner.job_limit(1)) == (1, 1)
     monkeypatch.setenv(runner.MAX_JOBS_ENV, "0")
     assert runner.job_limit(3) == 1
-
 
 
 @pytest.mark.parametrize(("n_jobs", "expected"), [(1, 1), (2, 2)])

@@ -12,7 +12,13 @@ import pytest
 
 from qmlr.core.train import TrainConfig
 from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
-from qmlr.engine.store import CellResult, CorruptResultError, ResultStore, export_records
+from qmlr.engine.store import (
+    CellResult,
+    CorruptResultError,
+    ResultStore,
+    environment_provenance,
+    export_records,
+)
 
 
 def make_result(run: int = 0, acc: float = 0.75) -> CellResult:
@@ -145,3 +151,9 @@ assert store.load_file(run).spec.key() == run.stem
     root = Path(__file__).resolve().parents[1]  # `python -c` imports this checkout's qmlr
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert done.returncode == 0, done.stderr
+
+
+def test_provenance_names_the_installed_simulators_version() -> None:
+    import tensorcircuit  # the version comes from the installed distribution's metadata
+
+    assert environment_provenance()["tensorcircuit_ng"] == tensorcircuit.__version__

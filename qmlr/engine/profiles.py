@@ -8,9 +8,9 @@ any layer may read it. A new profile is one entry of :data:`PROFILES`.
 
 Four profiles exist: ``paper`` (the Supplementary Information's scale; results committed),
 ``smoke`` (every code path, shrunk so each chapter runs in seconds; the test suite's profile),
-``tiny`` (smaller still: proves that a profile defined here, and nowhere else, runs every
-study and chapter) and ``full-mnist`` (the paper's scale on the authors' selection from the full
-MNIST data set, files supplied by the user: ``$QMLR_MNIST``; nothing committed).
+``tiny`` (smaller still, for the engine's own tests) and ``full-mnist`` (the paper's scale on
+the authors' selection from the full MNIST data set, files supplied by the user:
+``$QMLR_MNIST``; nothing committed).
 
 Example:
     >>> get_profile("paper").unlearning_steps, get_profile("smoke").unlearning_steps
@@ -129,8 +129,17 @@ PROFILES: dict[str, Profile] = {
         mechanism_scale_depth_factors=(1.0, 4.0),
         mechanism_widths=((4,), (16, 4), (64, 16)),
     ),
+    # the suite's profile: it asserts code paths, not numbers, so every cost knob is at its
+    # smallest that still runs every path (two runs for the bootstrap, three α for a transition)
     "smoke": Profile(
-        "smoke", alphas=(0.0, 0.4, 0.8), runs=2, epoch_scale=0.05, mechanism_alphas=(0.0, 0.3, 0.5)
+        "smoke",
+        alphas=(0.0, 0.4, 0.8),
+        runs=2,
+        epoch_scale=0.02,
+        hessian_samples=4,
+        slq_probes=2,
+        slq_steps=8,
+        mechanism_alphas=(0.0, 0.3, 0.5),
     ),
     "tiny": Profile(
         "tiny",

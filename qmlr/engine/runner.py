@@ -300,7 +300,7 @@ def run_specs(
                         _worker, ((compute, g, WORKER_THREADS) for g in mine), scheduler
                     )
                 elif n_jobs == 1 or len(groups) == 1:
-                    # the cores the run was given (one thread per job), not every core of the machine
+                    # the cores the run was given (a thread per job), not every core of the machine
                     threads = max(1, min(n_jobs * WORKER_THREADS, torch.get_num_threads()))
                     finished = (_in_process(compute, g, threads) for g in mine)
                 else:

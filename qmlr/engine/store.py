@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -219,11 +220,9 @@ def _code_provenance() -> dict[str, Any]:
     import numpy
     import torch
 
-    try:
-        import tensorcircuit
-
-        tc_version = tensorcircuit.__version__
-    except Exception:  # pragma: no cover - reported, not fatal
+    try:  # the installed distribution's version: importing tensorcircuit costs seconds
+        tc_version = importlib.metadata.version("tensorcircuit-ng")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - reported, not fatal
         tc_version = "unavailable"
 
     try:
