@@ -54,7 +54,11 @@ def test_predictions_are_judged_pending_held_failed_or_open():
     assert mnist.loc["QNN depth 6", "random_fit_outcome"] == "held"  # 0.6 < 0.75, predicted no
     assert mnist.loc["QNN depth 24", "memorization_outcome"] == "pending"
     sentence = M.finding(judged.reset_index())
-    assert "1 held, 1 failed" in sentence and "MNIST: no depth up to" not in sentence
+    # depth 6 below the level but memorized; depth 12 above it and memorized
+    assert "A low ceiling did not always predict resilience" in sentence
+    assert "1 memorized (MNIST QNN depth 6); 0 of 1 predictions held" in sentence
+    assert "A high ceiling predicted memorization: of 1 model" in sentence
+    assert "MNIST: no depth up to" not in sentence and "depth 12" in sentence
 
 
 def test_a_model_that_does_not_learn_is_not_judged():

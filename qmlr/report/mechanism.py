@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -261,43 +260,77 @@ def onset_depth(judged: pd.DataFrame, dataset: str) -> str:
     return f"no depth up to {int(rows['depth'].max())}"
 
 
-def finding(judged: pd.DataFrame) -> str:
-    """The chapter's finding in one sentence, generated from the judged predictions.
+def _names(rows: pd.DataFrame) -> str:
+    """``"MNIST QNN depth 12, XXZ MLP [4], Lipschitz 10"``: the rows' dataset and model."""
+    return "; ".join(rows["dataset"].str.upper() + " " + rows["model_label"])
+
+
+def _listed(rows: pd.DataFrame, names: bool) -> str:
+    """`` (…)`` naming the rows' models, or nothing (no rows, or names not wanted)."""
+    return f" ({_names(rows)})" if names and len(rows) else ""
+
+
+def finding(judged: pd.DataFrame, names: bool = True) -> str:
+    """The chapter's finding, generated from the judged predictions: the predictions below the
+    level (the ceiling says the model cannot memorize) and above it (it can) counted apart, since
+    each side answers a different question — is a low ceiling enough for resilience, and is a
+    high one enough for memorization?
+
+    :param judged: :func:`judged_predictions`.
+    :param names: name the models (else count them).
+    :return: two or three sentences.
 
     Example:
-        >>> rows = pd.DataFrame({"study": ["qnn-depth"], "dataset": ["xxz"], "depth": [4],
-        ...     "memorization_low": [0.0], "memorization_high": [0.1],
-        ...     "memorization_outcome": ["held"], "random_fit_outcome": ["held"],
-        ...     "model": ["qnn"], "model_label": ["QNN depth 4"]})
-        >>> finding(rows).startswith("Of 1 memorization prediction judged, 1 held")
-        True
+        >>> rows = pd.DataFrame({"study": ["qnn-depth"] * 2, "dataset": ["xxz", "mnist"],
+        ...     "depth": [4, 24], "memorization_low": [0.0, 0.0],
+        ...     "memorization_high": [0.1, 0.1], "predicts_memorization": [False, True],
+        ...     "memorization_outcome": ["held", "failed"], "random_fit_outcome": ["held"] * 2,
+        ...     "model": ["qnn"] * 2, "model_label": ["QNN depth 4", "QNN depth 24"]})
+        >>> print(finding(rows))  # doctest: +NORMALIZE_WHITESPACE
+        A low ceiling predicted resilience: of the 1 model whose ceiling min(Lipschitz,
+        capacity), computed before training, lies below the level, none memorized (all 1
+        predictions held). A high ceiling did not predict memorization: of 1 model whose
+        ceiling allowed it, 0 memorized and 1 did not (MNIST QNN depth 24). The QNN first
+        memorizes at XXZ: no depth up to 4; MNIST: no depth up to 24.
     """
-    words = judged["memorization_outcome"].value_counts()
-    held, failed, opened = (int(words.get(w, 0)) for w in ("held", "failed", "open"))
-    judged_n = held + failed + opened
-    pending = int(words.get("pending", 0))
+    done = judged[judged["memorization_outcome"].isin(["held", "failed", "open"])]
+    pending = int((judged["memorization_outcome"] == "pending").sum())
     onsets = "; ".join(f"{d.upper()}: {onset_depth(judged, d)}" for d in ("xxz", "mnist"))
-    fails = judged[judged["memorization_outcome"] == "failed"]
-    if failed:
-        names = ", ".join(fails["dataset"].str.upper() + " " + fails["model_label"])
-        verdict = (
-            "does not by itself decide whether a model memorizes flipped labels: it failed for "
-            + names
+    if done.empty:
+        return f"No memorization prediction is conclusive yet ({pending} pending)."
+    low, high = done[~done["predicts_memorization"].astype(bool)], done[
+        done["predicts_memorization"].astype(bool)]  # fmt: skip
+    parts = []
+    if len(low):
+        fails = low[low["memorization_outcome"] == "failed"]
+        held = int((low["memorization_outcome"] == "held").sum())
+        model = "model" if len(low) == 1 else "models"
+        lead = "predicted resilience" if fails.empty else "did not always predict resilience"
+        what = (
+            f"none memorized (all {held} predictions held)" if fails.empty and held == len(low)
+            else f"none memorized ({held} of {len(low)} predictions held, "
+            f"{len(low) - held} open)" if fails.empty
+            else f"{len(fails)} memorized" + (f" ({_names(fails)})" if names else "")
+            + f"; {held} of {len(low)} predictions held"
+        )  # fmt: skip
+        parts.append(
+            f"A low ceiling {lead}: of the {len(low)} {model} whose ceiling min(Lipschitz, "
+            f"capacity), computed before training, lies below the level, {what}."
         )
-    elif held:
-        verdict = (
-            "predicts whether a model memorizes flipped labels: every conclusive prediction held, "
-            "for quantum and classical models alike"
+    if len(high):
+        mem = high[high["memorization_outcome"] == "held"]
+        short = high[high["memorization_outcome"] == "failed"]
+        opened = len(high) - len(mem) - len(short)
+        lead = "predicted memorization" if short.empty else "did not predict memorization"
+        model = "model" if len(high) == 1 else "models"
+        parts.append(
+            f"A high ceiling {lead}: of {len(high)} {model} whose ceiling allowed it, "
+            f"{len(mem)} memorized{_listed(mem, names)} and {len(short)} did not"
+            f"{_listed(short, names)}" + (f"; {opened} open" if opened else "") + "."
         )
-    else:
-        verdict = "is not yet tested: no prediction is conclusive"
-    plural = "" if judged_n == 1 else "s"
-    return (
-        f"Of {judged_n} memorization prediction{plural} judged, {held} held, {failed} failed and "
-        f"{opened} {'is' if opened == 1 else 'are'} open ({pending} pending): the ceiling "
-        f"min(Lipschitz, capacity) computed before training {verdict}; the QNN first memorizes "
-        f"at {onsets}."
-    )
+    tail = f" ({pending} models pending)" if pending else ""
+    parts.append(f"The QNN first memorizes at {onsets}{tail}.")
+    return " ".join(parts)
 
 
 def finding_sentence(profile: str) -> str:
@@ -308,7 +341,8 @@ def finding_sentence(profile: str) -> str:
     :return: one sentence.
     """
     records, _ = load_records(profile)
-    return finding(judged_predictions(profile, curve_table(records), planned_cells(profile)))
+    judged = judged_predictions(profile, curve_table(records), planned_cells(profile))
+    return finding(judged, names=False)
 
 
 def family(model: str) -> str:
@@ -414,27 +448,21 @@ def prediction_commit() -> dict[str, str]:
 
 
 def key_finding(judged: pd.DataFrame, limit: int = KEY_RESULT_WORDS) -> str:
-    """:func:`finding` for the chapter's key-result box: as it is when it has at most ``limit``
-    words, else with the list of failed models replaced by their number.
+    """:func:`finding` for the chapter's key-result box: with the models named when it has at
+    most ``limit`` words, else with their numbers only (the outcome table names them).
 
     :param judged: the judged predictions.
     :param limit: the most words of a key result.
-    :return: one sentence.
+    :return: the finding.
 
     Example:
         >>> rows = pd.DataFrame({"study": ["qnn-depth"] * 2, "dataset": ["xxz"] * 2,
         ...     "depth": [4, 8], "memorization_low": [0.0] * 2, "memorization_high": [0.1] * 2,
+        ...     "predicts_memorization": [True] * 2,
         ...     "memorization_outcome": ["failed"] * 2, "random_fit_outcome": ["held"] * 2,
         ...     "model": ["qnn"] * 2, "model_label": ["QNN depth 4", "QNN depth 8"]})
-        >>> "failed for 2 models (see the outcome table)" in key_finding(rows, limit=20)
-        True
+        >>> "QNN depth 8" in key_finding(rows), "QNN depth 8" in key_finding(rows, limit=20)
+        (True, False)
     """
     text = finding(judged)
-    if word_count(text) <= limit:
-        return text
-    failed = int((judged["memorization_outcome"] == "failed").sum())
-    return re.sub(
-        r"it failed for .*?; the QNN first",
-        f"it failed for {failed} models (see the outcome table); the QNN first",
-        text,
-    )
+    return text if word_count(text) <= limit else finding(judged, names=False)
