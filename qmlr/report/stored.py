@@ -10,11 +10,13 @@ differ but for the cells or the code, and a change to either makes the stored fi
   phase of the XXZ states and the MLP is not (:func:`qmlr.studies.phase.phase_demo`: two
   models trained twice, no study cell read);
 - ``checks``: every chapter's verdicts as scorecard checks
-  (:func:`qmlr.report.scorecard.collect_checks`), which the book's first page tabulates.
+  (:func:`qmlr.report.scorecard.collect_checks`), which the book's first page tabulates;
+- ``sources``: the sources chapter's table of both readings of every divergence
+  (:func:`qmlr.report.sources.profile_table`).
 
 Example:
     >>> [d.name for d in DERIVATIONS]
-    ['phase-demo', 'checks']
+    ['phase-demo', 'checks', 'sources']
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.engine.derived import Derivation, derived_value
-from qmlr.report import scorecard
+from qmlr.report import scorecard, sources
 from qmlr.studies.mechanism_study import STUDY_NAMES as MECHANISM_STUDIES
 from qmlr.studies.phase import PHASE_DEMO
 from qmlr.studies.registry import STUDIES
@@ -37,11 +39,13 @@ def _checks(profile: str, results_dir: str | Path | None) -> Any:
 #: the mechanism studies, whose predictions are judged in their own chapter and no scorecard check
 #: reads (so their cells, still being computed, leave the stored checks fresh).
 CHECKS = Derivation("checks", tuple(sorted(set(STUDIES) - set(MECHANISM_STUDIES))), _checks)
+#: The sources chapter's table: both readings of every divergence, with the verdicts they give.
+SOURCES = Derivation("sources", sources.READ_STUDIES, sources.profile_table)
 #: The derivations ``python -m qmlr derive`` writes, in order. A file's code digests cover the
 #: modules its computing function's module imports (:func:`qmlr.engine.derived.code_digests`):
 #: the phase demo's (:data:`qmlr.studies.phase.PHASE_DEMO`) no report module, so a change to the
 #: verdicts' code leaves it fresh.
-DERIVATIONS: tuple[Derivation, ...] = (PHASE_DEMO, CHECKS)
+DERIVATIONS: tuple[Derivation, ...] = (PHASE_DEMO, CHECKS, SOURCES)
 
 
 def stored_checks(profile: str, results_dir: str | Path | None = None) -> list[Any]:
@@ -61,3 +65,12 @@ def stored_phase_demo(profile: str) -> dict[str, Any]:
     :return: ``{"qnn": {phase: History}, "mlp": {phase: History}}``.
     """
     return derived_value(PHASE_DEMO, profile)
+
+
+def stored_sources_table(profile: str) -> Any:
+    """:func:`qmlr.report.sources.profile_table`, read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: the sources chapter's table.
+    """
+    return derived_value(SOURCES, profile)
