@@ -194,9 +194,7 @@ def bootstrap_interval(
     estimate = statistic(*(np.nanmean(m, axis=0) for m in mats))
     picks = bootstrap_picks(n_runs, n_boot, seed)
     # every resample's run means at once (the same sums, in the same order, as one resample's)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of dropped runs only
-        means = [np.nanmean(m[picks], axis=1) for m in mats]
+    means = [resample_means(m, picks) for m in mats]
     # a resample whose run means equal another's bit for bit has the same statistic: compute it
     # once per distinct resample (few distinct ones for few runs; exact, the inputs are equal)
     first, inverse = distinct_rows(np.concatenate(means, axis=1))
@@ -206,6 +204,32 @@ def bootstrap_interval(
         distinct = np.array([statistic(*(mm[b] for mm in means)) for b in first], dtype=float)
     samples = distinct[inverse]
     return percentile_interval(estimate, samples, level), samples
+
+
+def resample_means(matrix: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """``np.nanmean(matrix[picks], axis=1)``, bit for bit: the run means of every resample.
+    Without a NaN the picked runs are summed one after another in pick order (the order of
+    that reduction) and divided by their number, without the ``(resamples, runs, points)``
+    copy.
+
+    :param matrix: ``(runs, points)``.
+    :param picks: ``(resamples, runs)`` run indices (:func:`bootstrap_picks`).
+    :return: ``(resamples, points)``.
+
+    Example:
+        >>> m = np.array([[0.1, 0.2], [0.7, np.nan]])
+        >>> picks = bootstrap_picks(2, 5)
+        >>> np.array_equal(resample_means(m, picks), np.nanmean(m[picks], axis=1), equal_nan=True)
+        True
+    """
+    if not np.isfinite(matrix).all():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a resample of dropped runs only
+            return np.nanmean(matrix[picks], axis=1)
+    total = matrix[picks[:, 0]]  # a copy (fancy indexing)
+    for r in range(1, picks.shape[1]):
+        total += matrix[picks[:, r]]
+    return total / picks.shape[1]
 
 
 def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
