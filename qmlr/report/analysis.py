@@ -192,7 +192,29 @@ def slope(alphas: np.ndarray, accuracy: np.ndarray, max_alpha: float = SLOPE_MAX
 def run_matrix(
     records: pd.DataFrame, metric: str = "val_accuracy"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(alphas, runs x alphas matrix) of one curve's records."""
+    """(alphas, runs x alphas matrix) of one curve's records: ``records.pivot_table(index="run",
+    columns="alpha", values=metric)`` (runs and α sorted, runs or α without a value dropped),
+    filled directly where each (run, α) has one record, as a curve's records do.
+
+    Example:
+        >>> records = pd.DataFrame({"run": [1, 0, 0], "alpha": [0.0, 0.2, 0.0],
+        ...                         "val_accuracy": [0.5, np.nan, 1.0]})
+        >>> alphas, matrix = run_matrix(records)
+        >>> alphas.tolist(), matrix.tolist()
+        ([0.0], [[1.0], [0.5]])
+    """
+    values = records[metric]
+    runs, alphas = records["run"], records["alpha"]
+    keyed = runs.notna().to_numpy() & alphas.notna().to_numpy()
+    if values.dtype.kind in "biuf" and runs.dtype.kind in "iu" and keyed.all() and len(records):
+        run_ids, rows = np.unique(runs.to_numpy(), return_inverse=True)
+        alpha_ids, cols = np.unique(alphas.to_numpy(float), return_inverse=True)
+        if len(np.unique(rows * len(alpha_ids) + cols)) == len(records):  # one record per cell
+            matrix = np.full((len(run_ids), len(alpha_ids)), np.nan)
+            matrix[rows, cols] = values.to_numpy(float)
+            found = ~np.isnan(matrix)
+            keep_rows, keep_cols = found.any(axis=1), found.any(axis=0)
+            return alpha_ids[keep_cols], matrix[keep_rows][:, keep_cols]
     table = records.pivot_table(index="run", columns="alpha", values=metric)
     return table.columns.to_numpy(float), table.to_numpy(float)
 
