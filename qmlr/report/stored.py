@@ -12,11 +12,13 @@ differ but for the cells or the code, and a change to either makes the stored fi
 - ``checks``: every chapter's verdicts as scorecard checks
   (:func:`qmlr.report.scorecard.collect_checks`), which the book's first page tabulates;
 - ``sources``: the sources chapter's table of both readings of every divergence
-  (:func:`qmlr.report.sources.profile_table`).
+  (:func:`qmlr.report.sources.profile_table`);
+- ``unlearning-summary``: the summary of every unlearning series
+  (:func:`qmlr.report.unlearning.profile_summary`), which three chapters show.
 
 Example:
     >>> [d.name for d in DERIVATIONS]
-    ['phase-demo', 'checks', 'sources']
+    ['phase-demo', 'checks', 'sources', 'unlearning-summary']
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 from qmlr.engine.derived import Derivation, derived_value
 from qmlr.report import scorecard, sources
+from qmlr.report import unlearning as UR
 from qmlr.studies.mechanism_study import STUDY_NAMES as MECHANISM_STUDIES
 from qmlr.studies.phase import PHASE_DEMO
 from qmlr.studies.registry import STUDIES
@@ -41,11 +44,13 @@ def _checks(profile: str, results_dir: str | Path | None) -> Any:
 CHECKS = Derivation("checks", tuple(sorted(set(STUDIES) - set(MECHANISM_STUDIES))), _checks)
 #: The sources chapter's table: both readings of every divergence, with the verdicts they give.
 SOURCES = Derivation("sources", sources.READ_STUDIES, sources.profile_table)
+#: The unlearning and forgetting chapters' (and the intro's) summary of every unlearning series.
+UNLEARNING_SUMMARY = Derivation("unlearning-summary", ("unlearning",), UR.profile_summary)
 #: The derivations ``python -m qmlr derive`` writes, in order. A file's code digests cover the
 #: modules its computing function's module imports (:func:`qmlr.engine.derived.code_digests`):
 #: the phase demo's (:data:`qmlr.studies.phase.PHASE_DEMO`) no report module, so a change to the
 #: verdicts' code leaves it fresh.
-DERIVATIONS: tuple[Derivation, ...] = (PHASE_DEMO, CHECKS, SOURCES)
+DERIVATIONS: tuple[Derivation, ...] = (PHASE_DEMO, CHECKS, SOURCES, UNLEARNING_SUMMARY)
 
 
 def stored_checks(profile: str, results_dir: str | Path | None = None) -> list[Any]:
@@ -74,3 +79,12 @@ def stored_sources_table(profile: str) -> Any:
     :return: the sources chapter's table.
     """
     return derived_value(SOURCES, profile)
+
+
+def stored_unlearning_summary(profile: str) -> Any:
+    """:func:`qmlr.report.unlearning.profile_summary`, read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: :func:`qmlr.report.unlearning.summary_table` of the profile's unlearning records.
+    """
+    return derived_value(UNLEARNING_SUMMARY, profile)
