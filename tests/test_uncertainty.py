@@ -10,6 +10,7 @@ from qmlr.report import analysis as A
 from qmlr.report import phenotype as P
 from qmlr.report import scorecard as S
 from qmlr.report import uncertainty as U
+from qmlr.report.phenotype import measures as PM
 
 
 def test_constants_fixed_before_listing_the_verdicts() -> None:
@@ -120,3 +121,40 @@ def test_resampled_means_are_the_bootstrap_interval_resamples() -> None:
     np.testing.assert_allclose(means[:, 2] + means[:, 5], samples, atol=1e-12)
     table = U.threshold_table([A.Verdict("c", "e", True).filed("x", 1, "y", True, "z")])
     assert table.empty and "runs" in table.columns
+
+
+def test_row_statistics_match_their_single_curve_functions_bit_for_bit() -> None:
+    rng = np.random.default_rng(3)
+    alphas = np.round(np.linspace(0.0, 0.9, 10), 1)
+    curves = rng.random((200, 10))
+    curves[rng.random(curves.shape) < 0.05] = np.nan
+    pairs = [
+        (lambda v: A.critical_alpha(alphas, v), lambda m: A.critical_alpha_rows(alphas, m)),
+        (
+            lambda v: A.plateau_margin(alphas, v, 0.3),
+            lambda m: A.plateau_margin_rows(alphas, m, 0.3),
+        ),
+        (lambda v: A.train_deviation(alphas, v), lambda m: A.train_deviation_rows(alphas, m)),
+        (lambda v: PM.steepest_drop(alphas, v), lambda m: PM.steepest_drop_rows(alphas, m)),
+    ]
+    for single, rows in pairs:
+        expected = np.array([single(v) for v in curves])
+        np.testing.assert_array_equal(rows(curves), expected)
+
+
+def test_bootstrap_interval_is_the_same_with_a_row_statistic_and_with_repeated_resamples() -> None:
+    runs = np.random.default_rng(4).random((5, 6))
+    plain, plain_samples = U.bootstrap_interval(lambda v: float(v.max() - v[0]), [runs])
+    rows = U.RowStatistic(lambda m: m.max(axis=1) - m[:, 0])
+    fast, fast_samples = U.bootstrap_interval(rows, [runs])
+    assert plain == fast
+    np.testing.assert_array_equal(plain_samples, fast_samples)
+    means = np.nanmean(runs[U.bootstrap_picks(5)], axis=1)  # every resample, one by one
+    np.testing.assert_array_equal(plain_samples, means.max(axis=1) - means[:, 0])
+
+
+def test_distinct_rows_rebuild_the_matrix_byte_for_byte() -> None:
+    matrix = np.array([[0.0, np.nan], [-0.0, np.nan], [0.0, np.nan], [1.0, 2.0]])
+    first, inverse = U.distinct_rows(matrix)
+    assert first.tolist() == [0, 1, 3] and inverse.tolist() == [0, 1, 0, 2]
+    assert matrix[first][inverse].tobytes() == matrix.tobytes()

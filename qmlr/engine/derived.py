@@ -6,8 +6,9 @@ such a value: the studies whose cells it reads and the function that computes it
 stored in ``<results>/derived/<profile>/<name>.json`` together with
 
 - ``inputs``: a digest of each input study's cell files (:func:`study_digest`);
-- ``code``: the SHA-256 of the source of every ``qmlr`` module the computing process had loaded
-  (``qmlr.tools`` aside), i.e. of all the code that can have shaped the value;
+- ``code``: the SHA-256 of the source of every ``qmlr`` module the computing function's module
+  imports, directly or through others (``qmlr.tools`` aside; :func:`code_digests`), i.e. of all
+  the code that can have shaped the value;
 - ``versions``: the numerical libraries' versions (provenance only);
 
 all sealed by a SHA-256 of the whole document, like a result cell. :func:`read_derived` refuses
@@ -32,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import enum
 import hashlib
@@ -127,6 +129,79 @@ def loaded_code() -> dict[str, str]:
         digest = source_digest(file)
         if digest is not None:
             found[relative] = digest
+    return dict(sorted(found.items()))
+
+
+def module_file(module: str) -> Path | None:
+    """The source file of a dotted ``qmlr`` module name, ``None`` where there is none.
+
+    :param module: e.g. ``"qmlr.engine.derived"``.
+    :return: its ``.py`` file (a package's ``__init__.py``).
+    """
+    base = _PACKAGE_ROOT.parent.joinpath(*module.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _imports(module: str) -> set[str]:
+    """The ``qmlr`` modules (and their packages) that ``module``'s source imports anywhere."""
+    path = module_file(module)
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())) if path else ():
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        for name in names:
+            parts = name.split(".")
+            found |= {".".join(parts[:k]) for k in range(1, len(parts) + 1) if parts[0] == "qmlr"}
+    return {m for m in found if module_file(m) is not None}
+
+
+def import_closure(module: str) -> list[str]:
+    """``module`` and every ``qmlr`` module it imports, directly or through others (the import
+    statements of their sources, wherever they stand), ``qmlr.tools`` aside.
+
+    :param module: a dotted ``qmlr`` module name.
+    :return: the sorted module names.
+
+    Example:
+        >>> "qmlr.engine.store" in import_closure("qmlr.engine.derived")
+        True
+        >>> any(m.startswith("qmlr.report") for m in import_closure("qmlr.engine.derived"))
+        False
+    """
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or name.startswith("qmlr.tools"):
+            continue
+        seen.add(name)
+        todo += sorted(_imports(name) - seen)
+    return sorted(seen)
+
+
+def code_digests(compute: Callable[..., Any]) -> dict[str, str]:
+    """The code a derived value depends on, with each file's :func:`source_digest`: every
+    module of :func:`import_closure` of the module that defines ``compute`` (so a change to a
+    module it cannot reach leaves the value fresh); all the ``qmlr`` modules this process has
+    loaded (:func:`loaded_code`) where ``compute`` is defined outside ``qmlr``.
+
+    :param compute: the derivation's function.
+    :return: ``{"qmlr/engine/derived.py": "ab12…", …}``, sorted.
+    """
+    module = getattr(compute, "__module__", "") or ""
+    if not (module == "qmlr" or module.startswith("qmlr.")) or module_file(module) is None:
+        return loaded_code()
+    found = {}
+    for name in import_closure(module):
+        path = module_file(name)
+        digest = source_digest(path)
+        if digest is not None:
+            found[path.relative_to(_PACKAGE_ROOT.parent).as_posix()] = digest
     return dict(sorted(found.items()))
 
 
@@ -273,7 +348,7 @@ def write_derived(
         "name": derivation.name,
         "profile": profile,
         "inputs": {s: study_digest(root, s) for s in sorted(derivation.studies)},
-        "code": loaded_code(),
+        "code": code_digests(derivation.compute),
         "versions": _versions(),
         "value": encode(value),
     }

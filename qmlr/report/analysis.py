@@ -33,6 +33,7 @@ from qmlr.report.uncertainty import (
     BOOTSTRAP_SEED,
     INTERVAL_LEVEL,  # noqa: F401 (re-exported: the level of every interval)
     Interval,
+    RowStatistic,
     ThresholdTest,
     bootstrap_interval,
     percentile_interval,
@@ -102,15 +103,36 @@ def critical_alpha(
     :param accuracy: accuracy at each α.
     :param threshold: level that defines the transition.
     :return: the crossing α, or ``nan`` if the curve never reaches the threshold.
+
+    Example:
+        >>> critical_alpha(np.array([0.0, 0.5, 1.0]), np.array([1.0, 0.75, 0.25]))
+        0.75
+    """
+    return float(critical_alpha_rows(alphas, np.asarray(accuracy, float)[None, :], threshold)[0])
+
+
+def critical_alpha_rows(
+    alphas: np.ndarray, accuracy: np.ndarray, threshold: float = CROSSING_LEVEL
+) -> np.ndarray:
+    """:func:`critical_alpha` of every row of ``accuracy`` (one curve per row) at once.
+
+    :param alphas: increasing noise ratios, shape (A,).
+    :param accuracy: accuracy per curve and α, shape (n, A).
+    :param threshold: level that defines the transition.
+    :return: the n crossing α (``nan`` where a curve never reaches the threshold).
     """
     alphas, accuracy = np.asarray(alphas, float), np.asarray(accuracy, float)
-    if accuracy[0] <= threshold:
-        return float(alphas[0])
-    for i in range(1, len(alphas)):
-        if accuracy[i] <= threshold:
-            a0, a1, v0, v1 = alphas[i - 1], alphas[i], accuracy[i - 1], accuracy[i]
-            return float(a0 + (v0 - threshold) * (a1 - a0) / (v0 - v1))
-    return float("nan")
+    below = accuracy <= threshold  # a NaN point never counts as reached
+    first = below.argmax(axis=1)
+    out = np.full(len(accuracy), np.nan)
+    out[below[:, 0]] = alphas[0]
+    rows = np.flatnonzero(below.any(axis=1) & (first > 0))
+    i = first[rows]
+    a0, a1 = alphas[i - 1], alphas[i]
+    v0, v1 = accuracy[rows, i - 1], accuracy[rows, i]
+    with np.errstate(invalid="ignore"):  # a NaN point before the crossing
+        out[rows] = a0 + (v0 - threshold) * (a1 - a0) / (v0 - v1)
+    return out
 
 
 def bootstrap_critical_alpha(
@@ -130,9 +152,8 @@ def bootstrap_critical_alpha(
     :param threshold: transition level.
     :return: the estimate and its interval (``nan`` where curves never cross).
     """
-    interval, _ = bootstrap_interval(
-        lambda v: critical_alpha(alphas, v, threshold), [runs], n_boot=n_boot, seed=seed
-    )
+    statistic = RowStatistic(lambda v: critical_alpha_rows(alphas, v, threshold))
+    interval, _ = bootstrap_interval(statistic, [runs], n_boot=n_boot, seed=seed)
     return interval
 
 
@@ -171,7 +192,29 @@ def slope(alphas: np.ndarray, accuracy: np.ndarray, max_alpha: float = SLOPE_MAX
 def run_matrix(
     records: pd.DataFrame, metric: str = "val_accuracy"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(alphas, runs x alphas matrix) of one curve's records."""
+    """(alphas, runs x alphas matrix) of one curve's records: ``records.pivot_table(index="run",
+    columns="alpha", values=metric)`` (runs and α sorted, runs or α without a value dropped),
+    filled directly where each (run, α) has one record, as a curve's records do.
+
+    Example:
+        >>> records = pd.DataFrame({"run": [1, 0, 0], "alpha": [0.0, 0.2, 0.0],
+        ...                         "val_accuracy": [0.5, np.nan, 1.0]})
+        >>> alphas, matrix = run_matrix(records)
+        >>> alphas.tolist(), matrix.tolist()
+        ([0.0], [[1.0], [0.5]])
+    """
+    values = records[metric]
+    runs, alphas = records["run"], records["alpha"]
+    keyed = runs.notna().to_numpy() & alphas.notna().to_numpy()
+    if values.dtype.kind in "biuf" and runs.dtype.kind in "iu" and keyed.all() and len(records):
+        run_ids, rows = np.unique(runs.to_numpy(), return_inverse=True)
+        alpha_ids, cols = np.unique(alphas.to_numpy(float), return_inverse=True)
+        if len(np.unique(rows * len(alpha_ids) + cols)) == len(records):  # one record per cell
+            matrix = np.full((len(run_ids), len(alpha_ids)), np.nan)
+            matrix[rows, cols] = values.to_numpy(float)
+            found = ~np.isnan(matrix)
+            keep_rows, keep_cols = found.any(axis=1), found.any(axis=0)
+            return alpha_ids[keep_cols], matrix[keep_rows][:, keep_cols]
     table = records.pivot_table(index="run", columns="alpha", values=metric)
     return table.columns.to_numpy(float), table.to_numpy(float)
 
@@ -186,9 +229,22 @@ def plateau_margin(alphas: np.ndarray, accuracy: np.ndarray, up_to: float) -> fl
         ...                      0.2), 6)
         -0.1
     """
+    return float(plateau_margin_rows(alphas, np.asarray(accuracy, float)[None, :], up_to)[0])
+
+
+def plateau_margin_rows(alphas: np.ndarray, accuracy: np.ndarray, up_to: float) -> np.ndarray:
+    """:func:`plateau_margin` of every row of ``accuracy`` (one curve per row) at once.
+
+    :param alphas: noise ratios, shape (A,).
+    :param accuracy: accuracy per curve and α, shape (n, A).
+    :param up_to: the plateau's end.
+    :return: the n margins (``nan`` where no α lies in ``(0, up_to]``).
+    """
     alphas, accuracy = np.asarray(alphas, float), np.asarray(accuracy, float)
     keep = (alphas > 0) & (alphas <= up_to + 1e-9)
-    return float(np.min(accuracy[keep] - accuracy[0])) if keep.any() else float("nan")
+    if not keep.any():
+        return np.full(len(accuracy), np.nan)
+    return np.min(accuracy[:, keep] - accuracy[:, :1], axis=1)
 
 
 #: The plateau a claim-2 QNN must hold (and a claim-1 MLP must not).
@@ -197,19 +253,26 @@ CLAIM_PLATEAU_ALPHA = 0.3
 
 def train_deviation(alphas: np.ndarray, train: np.ndarray) -> float:
     """Largest ``|train accuracy − (1 − α)|`` below α = 0.5 (claim 2's "train ≈ 1 − α")."""
+    return float(train_deviation_rows(alphas, np.asarray(train, float)[None, :])[0])
+
+
+def train_deviation_rows(alphas: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """:func:`train_deviation` of every row of ``train`` (one curve per row) at once."""
     below = np.asarray(alphas) < 0.5
-    return float(np.max(np.abs(np.asarray(train)[below] - (1 - np.asarray(alphas)[below]))))
+    return np.max(np.abs(train[:, below] - (1 - np.asarray(alphas)[below])), axis=1)
 
 
 def _curve_statistics(alphas: np.ndarray) -> dict[str, Callable[..., float]]:
     """The statistics of :func:`curve_summary` with an interval, as functions of the run-mean
-    validation and train curves."""
+    validation and train curves (all but the slope on every resample at once)."""
     return {
-        "min_train": lambda v, t: float(t.min()),
+        "min_train": RowStatistic(lambda v, t: np.min(t, axis=1)),
         "val_slope": lambda v, t: slope(alphas, v),
-        "plateau_margin": lambda v, t: plateau_margin(alphas, v, CLAIM_PLATEAU_ALPHA),
-        "train_minus_1_minus_alpha": lambda v, t: train_deviation(alphas, t),
-        "val_area": lambda v, t: float(np.trapezoid(v, alphas)),
+        "plateau_margin": RowStatistic(
+            lambda v, t: plateau_margin_rows(alphas, v, CLAIM_PLATEAU_ALPHA)
+        ),
+        "train_minus_1_minus_alpha": RowStatistic(lambda v, t: train_deviation_rows(alphas, t)),
+        "val_area": RowStatistic(lambda v, t: np.trapezoid(v, alphas, axis=1)),
     }
 
 

