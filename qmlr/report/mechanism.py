@@ -308,7 +308,7 @@ def finding(judged: pd.DataFrame, names: bool = True) -> str:
         lead = "predicted resilience" if fails.empty else "did not always predict resilience"
         what = (
             f"none memorized (all {held} predictions held)" if fails.empty and held == len(low)
-            else f"none memorized ({held} of {len(low)} predictions held, "
+            else f"none memorized conclusively ({held} of {len(low)} predictions held, "
             f"{len(low) - held} open)" if fails.empty
             else f"{len(fails)} memorized" + (f" ({_names(fails)})" if names else "")
             + f"; {held} of {len(low)} predictions held"
