@@ -225,16 +225,11 @@ def job_limit(n_jobs: int) -> int:
     return max(1, min(n_jobs, int(cap))) if cap else n_jobs
 
 
-def _worker(compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int):
-    torch.set_num_threads(threads)
-    return compute(specs)
-
-
-def _in_process(
+def _with_threads(
     compute: Callable[[list[Any]], list[CellResult]], specs: list[Any], threads: int
 ) -> list[CellResult]:
-    """``compute(specs)`` in this process with ``threads`` torch threads, as a worker process
-    computes it; the process's own thread count is restored afterwards."""
+    """``compute(specs)`` with ``threads`` torch threads (in a worker process or in this one);
+    the process's own thread count is restored afterwards."""
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -297,18 +292,18 @@ def run_specs(
                 mine = claims.claimed(groups, store.has)
                 if backend == "dask":
                     finished = map_on_cluster(
-                        _worker, ((compute, g, WORKER_THREADS) for g in mine), scheduler
+                        _with_threads, ((compute, g, WORKER_THREADS) for g in mine), scheduler
                     )
                 elif n_jobs == 1 or len(groups) == 1:
                     # the cores the run was given (a thread per job), not every core of the machine
                     threads = max(1, min(n_jobs * WORKER_THREADS, torch.get_num_threads()))
-                    finished = (_in_process(compute, g, threads) for g in mine)
+                    finished = (_with_threads(compute, g, threads) for g in mine)
                 else:
                     from joblib import Parallel, delayed
 
                     finished = Parallel(
                         n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="n_jobs"
-                    )(delayed(_worker)(compute, g, WORKER_THREADS) for g in mine)
+                    )(delayed(_with_threads)(compute, g, WORKER_THREADS) for g in mine)
                 with closing(finished):  # on an error, stop the groups still queued
                     for results in finished:
                         for result in results:
