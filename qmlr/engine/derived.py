@@ -34,6 +34,7 @@ Example:
 from __future__ import annotations
 
 import ast
+import base64
 import dataclasses
 import enum
 import hashlib
@@ -41,6 +42,7 @@ import importlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,14 +229,17 @@ def _resolve(name: str) -> type:
 def encode(value: Any) -> Any:
     """``value`` as plain JSON data that :func:`decode` turns back into an equal value.
 
-    :param value: numbers, strings, ``None``, lists, tuples, dicts, numpy arrays and scalars,
-        pandas frames, enums and dataclasses (of ``qmlr`` modules), nested freely.
+    :param value: numbers, strings, ``None``, lists, tuples, dicts, numpy arrays (numeric ones
+        stored as their exact bytes, compressed) and scalars, pandas frames, enums and
+        dataclasses (of ``qmlr`` modules), nested freely.
     :return: JSON-serialisable data.
     :raises TypeError: for any other type.
 
     Example:
         >>> decode(encode({"a": (1, [2.5, None])}))
         {'a': (1, [2.5, None])}
+        >>> decode(encode(np.array([[0.1, 2.0]]))).tolist()  # numeric arrays: exact bytes, packed
+        [[0.1, 2.0]]
     """
     if value is None or isinstance(value, bool | str):
         return value
@@ -244,6 +249,11 @@ def encode(value: Any) -> Any:
         return value
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":  # numbers: exact bytes
+        packed = zlib.compress(np.ascontiguousarray(value).tobytes(), 9)
+        shape = list(value.shape)
+        return {"__ndarray__": base64.b64encode(packed).decode(), "dtype": value.dtype.str,
+                "shape": shape}  # fmt: skip
     if isinstance(value, np.ndarray):
         return {"__ndarray__": encode(value.tolist()), "dtype": str(value.dtype)}
     if isinstance(value, pd.DataFrame):
@@ -277,6 +287,9 @@ def decode(data: Any) -> Any:
         return tuple(decode(v) for v in data["__tuple__"])
     if "__dict__" in data:
         return {_hashable(decode(k)): decode(v) for k, v in data["__dict__"]}
+    if "__ndarray__" in data and isinstance(data["__ndarray__"], str):
+        raw = zlib.decompress(base64.b64decode(data["__ndarray__"]))
+        return np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(data["shape"]).copy()
     if "__ndarray__" in data:
         return np.asarray(decode(data["__ndarray__"]), dtype=data["dtype"])
     if "__enum__" in data:
