@@ -35,6 +35,7 @@ from typing import Any
 import torch
 
 from qmlr.core.gates import kron_chain, rotation
+from qmlr.core.tc_state import tc_backend
 
 LOGIT_SCALE = 5.0
 """The logit is ``LOGIT_SCALE * <Z_{L-1}>``, so ``p = sigmoid(5 m)``."""
@@ -49,21 +50,6 @@ _COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 # --------------------------------------------------------------------------------------------
 # tensorcircuit reference
 # --------------------------------------------------------------------------------------------
-
-
-def _dtype_name(dtype: torch.dtype | str) -> str:
-    """Map a torch dtype or dtype name to tensorcircuit's complex dtype string."""
-    names = {
-        torch.complex64: "complex64",
-        torch.complex128: "complex128",
-        "complex64": "complex64",
-        "complex128": "complex128",
-    }
-    if dtype not in names:
-        raise ValueError(
-            f"dtype must be torch.complex64 or torch.complex128 (or their names), got {dtype!r}"
-        )
-    return names[dtype]
 
 
 @contextlib.contextmanager
@@ -88,35 +74,6 @@ def tc_torch_backend(dtype: torch.dtype | str = torch.complex128) -> Iterator[ob
     """
     with tc_backend("pytorch", dtype) as backend:
         yield backend
-
-
-@contextlib.contextmanager
-def tc_backend(name: str, dtype: torch.dtype | str | None = torch.complex128) -> Iterator[object]:
-    """Temporarily switch tensorcircuit-ng to backend ``name`` and a complex dtype.
-
-    Restores the previous backend, tensornetwork's default backend and the dtype on every exit
-    path, exceptions included (``tc.set_dtype`` also sets jax's x64 flag where jax is present).
-
-    :param name: tensorcircuit backend name, e.g. ``"pytorch"`` or ``"jax"``.
-    :param dtype: ``torch.complex64`` or ``torch.complex128`` (or their names); ``None`` keeps
-        the current dtype.
-    :return: a context manager yielding tensorcircuit's backend object.
-    """
-    import tensorcircuit as tc
-    import tensornetwork as tn
-
-    label = tc.dtypestr if dtype is None else _dtype_name(dtype)
-    old_backend = tc.backend.name
-    old_tn_default = tn.backend_contextmanager.get_default_backend()
-    old_dtype = tc.dtypestr
-    try:
-        backend = tc.set_backend(name)
-        tc.set_dtype(label)
-        yield backend
-    finally:
-        tc.set_dtype(old_dtype)
-        tc.set_backend(old_backend)
-        tn.set_default_backend(old_tn_default)
 
 
 def _reference_dtype(params: torch.Tensor, state: torch.Tensor) -> torch.dtype:

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh
 
-from qmlr.core.qnn import tc_backend
+from qmlr.core.tc_state import tc_backend
 
 logger = logging.getLogger(__name__)
 _EIGSH_V0_SEED = 20_250_802  # fixed start vector for ARPACK: deterministic, no symmetry
