@@ -43,14 +43,14 @@ def _reseal(path: Path, edit) -> None:
 def test_the_codec_round_trips_verdicts_frames_arrays_and_containers() -> None:
     test = ThresholdTest("slope", Interval(-0.5, -0.6, -0.4), (-0.2,), True, runs=5)
     verdict = Verdict("c", "e", True, inconclusive=False, check="x/y", claim_no=2, tests=(test,))
-    frame = pd.DataFrame({"a": [1, 2], "b": [0.5, np.nan], "c": ["x", "y"]})
+    frame = pd.DataFrame({"b": [0.5, np.nan], "a": [1, 2], "c": ["x", "y"]})  # columns unsorted
     value = {
         "verdicts": [verdict],
         "frame": frame,
         ("tuple", 1): np.arange(3.0),
         "scalar": np.float64(0.25),
     }
-    back = D.decode(json.loads(json.dumps(D.encode(value))))
+    back = D.decode(json.loads(json.dumps(D.encode(value), sort_keys=True)))  # as files are
     assert back["verdicts"] == [verdict] and back["verdicts"][0].tests == (test,)
     pd.testing.assert_frame_equal(back["frame"], frame)
     assert np.array_equal(back[("tuple", 1)], np.arange(3.0)) and back["scalar"] == 0.25
@@ -165,3 +165,50 @@ def test_the_phase_demo_is_stored_once_and_shows_the_qnn_blind_to_the_phase() ->
             assert np.array_equal(again[model][phase].train_loss, demo[model][phase].train_loss)
     gap = np.abs(demo["qnn"]["random"].train_loss - demo["qnn"]["canonical"].train_loss).max()
     assert gap < PH.PHASE_INVARIANCE_TOLERANCE
+
+
+def test_every_committed_derived_file_is_fresh() -> None:
+    """Each derivation of the book has a paper-profile file that matches the committed cells and
+    code (else the book computes it live and says so: run ``python -m qmlr derive``)."""
+    from qmlr.report.stored import DERIVATIONS
+
+    for derivation in DERIVATIONS:
+        try:
+            D.read_derived(derivation, "paper")
+        except (FileNotFoundError, D.StaleDerivedError) as err:
+            pytest.fail(f"{err}; regenerate with `{D.DERIVE_COMMAND}`")
+
+
+def test_the_committed_seed_audit_equals_a_recomputation() -> None:
+    from qmlr.report.stored import SEED_AUDIT
+
+    stored = D.read_derived(SEED_AUDIT, "paper")
+    live = SEED_AUDIT.compute("paper", None)
+    pd.testing.assert_frame_equal(stored, live)
+    assert int(stored["mismatches"].sum()) == 0 and int(stored["seeds checked"].sum()) > 0
+
+
+def test_the_committed_analytic_discrepancies_equal_a_recomputation() -> None:
+    """Rounding differs between CPUs, so the discrepancies compare to a tolerance far below the
+    chapter's thresholds; everything else exactly."""
+    from qmlr.report.analytic import AUTOGRAD_TOLERANCE
+    from qmlr.report.stored import ANALYTIC_DISCREPANCY
+
+    stored = D.read_derived(ANALYTIC_DISCREPANCY, "paper")
+    live = ANALYTIC_DISCREPANCY.compute("paper", None)
+    key = [(r.model, r.reference, r.n_points) for r in stored]
+    assert key == [(r.model, r.reference, r.n_points) for r in live]
+    np.testing.assert_allclose(
+        [r.max_abs for r in stored], [r.max_abs for r in live], rtol=1e-3, atol=AUTOGRAD_TOLERANCE
+    )
+
+
+def test_the_committed_battery_demo_is_the_readers_model_beside_the_books() -> None:
+    from qmlr.engine.profiles import get_profile
+    from qmlr.report.stored import BATTERY_DEMO, DEMO_NAME
+
+    demo = D.read_derived(BATTERY_DEMO, "paper")
+    prof = get_profile("paper")
+    assert demo.name == DEMO_NAME and demo.profile == "paper"
+    assert len(demo.records) == 2 * 2 * len(prof.alphas) * prof.runs
+    assert DEMO_NAME in set(demo.table["model"]) and {"mlp", "qnn"} <= set(demo.table["model"])

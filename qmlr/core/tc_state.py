@@ -32,10 +32,10 @@ def dtype_name(dtype: Any) -> str:
     Example:
         >>> dtype_name("complex64")
         'complex64'
-        >>> dtype_name("float32")
+        >>> dtype_name("float32")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: dtype must be torch.complex64 or torch.complex128 (or their names), got 'float32'
+        ValueError: dtype must be torch.complex64 or torch.complex128 ..., got 'float32'
     """
     name = dtype if isinstance(dtype, str) else str(dtype).removeprefix("torch.")
     if name not in COMPLEX_DTYPES:

@@ -260,7 +260,8 @@ def encode(value: Any) -> Any:
         columns = {str(c): encode(value[c].tolist()) for c in value.columns}
         dtypes = {str(c): str(t) for c, t in value.dtypes.items()}
         index = encode(value.index.tolist())
-        return {"__frame__": columns, "dtypes": dtypes, "index": index}
+        order = [str(c) for c in value.columns]  # the JSON is written with sorted keys
+        return {"__frame__": columns, "dtypes": dtypes, "index": index, "columns": order}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {"__dataclass__": _qualified(type(value)), "fields": fields}
@@ -297,6 +298,7 @@ def decode(data: Any) -> Any:
     if "__frame__" in data:
         columns = {c: decode(v) for c, v in data["__frame__"].items()}
         frame = pd.DataFrame(columns, index=decode(data["index"]) or None)
+        frame = frame[data.get("columns", list(columns))]
         return frame.astype(data["dtypes"]) if len(frame.columns) else frame
     if "__dataclass__" in data:
         cls = _resolve(data["__dataclass__"])

@@ -14,10 +14,16 @@ differ but for the cells or the code, and a change to either makes the stored fi
 - ``sources``: the sources chapter's table of both readings of every divergence
   (:func:`qmlr.report.sources.profile_table`);
 - ``unlearning-summary``: the summary of every unlearning series
-  (:func:`qmlr.report.unlearning.profile_summary`), which three chapters show.
+  (:func:`qmlr.report.unlearning.profile_summary`), which three chapters show;
+- ``battery-demo``: the controls chapter's reader's model, Gaussian naive Bayes, through the
+  phenotype battery (:func:`qmlr.report.battery.run_battery`: 200 fits on the paper's poisons);
+- ``seed-audit``: every recorded seed of the profile's results recomputed from its spec
+  (:func:`qmlr.report.reproducibility.seed_audit`);
+- ``analytic-discrepancy``: the symbolic Hessians of SI §I against autograd and finite
+  differences (:func:`qmlr.report.analytic.discrepancy_table`; no cell read).
 
 Example:
-    >>> [d.name for d in DERIVATIONS]
+    >>> [d.name for d in DERIVATIONS][:4]
     ['phase-demo', 'checks', 'sources', 'unlearning-summary']
 """
 
@@ -27,8 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.engine.derived import Derivation, derived_value
-from qmlr.report import scorecard, sources
+from qmlr.engine.loading import store_for
+from qmlr.engine.profiles import get_profile
+from qmlr.report import analytic, reproducibility, scorecard, sources
+from qmlr.report import phenotype as P
 from qmlr.report import unlearning as UR
+from qmlr.report.battery import run_battery
+from qmlr.studies.battery import load_estimator
 from qmlr.studies.mechanism_study import STUDY_NAMES as MECHANISM_STUDIES
 from qmlr.studies.phase import PHASE_DEMO
 from qmlr.studies.registry import STUDIES
@@ -46,11 +57,49 @@ CHECKS = Derivation("checks", tuple(sorted(set(STUDIES) - set(MECHANISM_STUDIES)
 SOURCES = Derivation("sources", sources.READ_STUDIES, sources.profile_table)
 #: The unlearning and forgetting chapters' (and the intro's) summary of every unlearning series.
 UNLEARNING_SUMMARY = Derivation("unlearning-summary", ("unlearning",), UR.profile_summary)
+#: The reader's model of the controls chapter's battery demonstration, and its name there.
+DEMO_ESTIMATOR, DEMO_NAME = "sklearn.naive_bayes:GaussianNB", "Gaussian naive Bayes"
+
+
+def _battery_demo(profile: str, results_dir: str | Path | None) -> Any:
+    records = P.load_records(profile, results_dir)
+    return run_battery(
+        load_estimator(DEMO_ESTIMATOR)(),
+        profile,
+        name=DEMO_NAME,
+        book_records=records,
+        book_table=P.phenotype_table(records),
+    )
+
+
+def _seed_audit(profile: str, results_dir: str | Path | None) -> Any:
+    root = store_for(profile, results_dir).root
+    return reproducibility.seed_audit(results_dir=root, limit=get_profile(profile).audit_limit)
+
+
+def _discrepancy(profile: str, results_dir: str | Path | None) -> Any:
+    return analytic.discrepancy_table(profile)
+
+
+#: The controls chapter's reader's model beside the book's (it reads the phenotype's studies).
+BATTERY_DEMO = Derivation("battery-demo", ("controls", "resilience"), _battery_demo)
+#: The reproducibility chapter's seed audit of every study's result files.
+SEED_AUDIT = Derivation("seed-audit", tuple(reproducibility.STUDIES), _seed_audit)
+#: The analytic chapter's comparison of the symbolic Hessians with two numeric references.
+ANALYTIC_DISCREPANCY = Derivation("analytic-discrepancy", (), _discrepancy)
 #: The derivations ``python -m qmlr derive`` writes, in order. A file's code digests cover the
 #: modules its computing function's module imports (:func:`qmlr.engine.derived.code_digests`):
 #: the phase demo's (:data:`qmlr.studies.phase.PHASE_DEMO`) no report module, so a change to the
 #: verdicts' code leaves it fresh.
-DERIVATIONS: tuple[Derivation, ...] = (PHASE_DEMO, CHECKS, SOURCES, UNLEARNING_SUMMARY)
+DERIVATIONS: tuple[Derivation, ...] = (
+    PHASE_DEMO,
+    CHECKS,
+    SOURCES,
+    UNLEARNING_SUMMARY,
+    BATTERY_DEMO,
+    SEED_AUDIT,
+    ANALYTIC_DISCREPANCY,
+)
 
 
 def stored_checks(profile: str, results_dir: str | Path | None = None) -> list[Any]:
@@ -88,3 +137,32 @@ def stored_unlearning_summary(profile: str) -> Any:
     :return: :func:`qmlr.report.unlearning.summary_table` of the profile's unlearning records.
     """
     return derived_value(UNLEARNING_SUMMARY, profile)
+
+
+def stored_battery_demo(profile: str) -> Any:
+    """The controls chapter's :func:`qmlr.report.battery.run_battery` of Gaussian naive Bayes,
+    read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: the :class:`qmlr.report.battery.Battery`.
+    """
+    return derived_value(BATTERY_DEMO, profile)
+
+
+def stored_seed_audit(profile: str) -> Any:
+    """:func:`qmlr.report.reproducibility.seed_audit` of the profile's results (the first
+    ``audit_limit`` files of each study), read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: one row per study.
+    """
+    return derived_value(SEED_AUDIT, profile)
+
+
+def stored_discrepancy_table(profile: str) -> Any:
+    """:func:`qmlr.report.analytic.discrepancy_table`, read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: one row per (model, reference).
+    """
+    return derived_value(ANALYTIC_DISCREPANCY, profile)
