@@ -14,6 +14,7 @@ from qmlr.core.mlp import MLP
 from qmlr.core.qnn import QNN
 from qmlr.engine.store import CellResult
 from qmlr.report import curvature as R
+from qmlr.report import curvature_tables as CT
 from qmlr.report import plots_curvature as P
 from qmlr.report.uncertainty import outcome_of
 from qmlr.studies import curvature_study as S
@@ -71,11 +72,11 @@ def test_ratios_tables_and_verdicts():
         },
         dead_at=("si", "mlp", 0.4, 1),
     )
-    ratios = R.trace_ratios(records)
+    ratios = CT.trace_ratios(records)
     si_mlp = ratios[(ratios["config"] == "si") & (ratios["model"] == "mlp")]
     np.testing.assert_allclose(si_mlp[si_mlp["alpha"] == 0.2]["ratio"], [5 / 1.05, 5.5 / 1.05])
-    assert len(R.trace_ratios(records, include_dead=False)) == len(records) - 1
-    table = R.ratio_table(records)
+    assert len(CT.trace_ratios(records, include_dead=False)) == len(records) - 1
+    table = CT.ratio_table(records)
     assert table.loc[("si", "mlp", "real", 0.4), "dead (all runs)"] == 1
     assert table.loc[("si", "qnn", "real", 0.2), "runs"] == 2
     verdicts = {v.claim: v for v in R.claim_verdicts(records)}
@@ -101,7 +102,7 @@ def test_readings_judge_each_scope_and_definition_separately():
         },
         complexified={pipeline: [2.0, 1.6, 1.2, 0.2]},
     )
-    readings = R.readings_frame(records)
+    readings = CT.readings_frame(records)
     assert sorted(readings["definition"].unique()) == ["complexified", "real"]
     assert len(readings) == len(records) + 8
     checks = {(v.claim_no, v.name): (v.core, v) for v in R.claim_verdicts(records)}
@@ -111,7 +112,7 @@ def test_readings_judge_each_scope_and_definition_separately():
     core, cx = checks[6, name]
     assert not core and cx.reproduced is True and "complexified" in cx.claim
     np.testing.assert_allclose(
-        R.trace_ratios(readings).query("definition == 'complexified' and alpha == 0.4")["ratio"],
+        CT.trace_ratios(readings).query("definition == 'complexified' and alpha == 0.4")["ratio"],
         [0.2 / 2.1, 0.22 / 2.1],
     )
     core, first = checks[6, "QNN, authors'-code models, balanced flips, flipped Hessian labels "
@@ -178,13 +179,13 @@ def test_figures_and_verdicts_of_measured_models():
     P.plot_lambda_max(axes[1, 1], records, "authors-code")
     plt.close(fig)
     assert len(R.claim_verdicts(records)) >= 4
-    assert len(R.summary_table(records)) == len(records)
+    assert len(CT.summary_table(records)) == len(records)
 
 
 def test_methods_table_has_one_row_per_configuration_and_model():
-    table = R.methods_table(get_profile("paper"))
+    table = CT.methods_table(get_profile("paper"))
     assert len(table) == 4 + 5 + 4 and set(table["configuration"]) == {"si", "authors-code"}
-    assert table["scope"].nunique() == len(R.SCOPES)
+    assert table["scope"].nunique() == len(CT.SCOPES)
 
 
 def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
@@ -206,7 +207,7 @@ def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
     # resample of the other run alone gives 0.95, so the ceiling 1 lies inside the interval
     late = (records["model"] == "mlp-small") & (records["alpha"] == 0.2) & (records["run"] == 1)
     records.loc[late, "trace"] = 1.5
-    checks = R.shape_checks(R.with_scope(records).query("scope == 'si'"))
+    checks = R.shape_checks(CT.with_scope(records).query("scope == 'si'"))
     row = checks[checks["model"] == "mlp-small"].iloc[0]
     assert not row["qnn_like"] and outcome_of(row["qnn_tests"]) is None
     text = R.curvature_sharing(records)

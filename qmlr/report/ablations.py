@@ -27,7 +27,8 @@ from qmlr.report.analysis import (
     mlp_claim,
     qnn_claim,
 )
-from qmlr.report.curvature import claim6_verdicts, readings_frame, shape_checks, with_scope
+from qmlr.report.curvature import claim6_verdicts, shape_checks
+from qmlr.report.curvature_tables import readings_frame, with_scope
 from qmlr.studies.unlearning_study import APPROXIMATE
 
 #: Label of a reading that the book has not computed.

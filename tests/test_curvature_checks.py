@@ -6,8 +6,6 @@ import numpy as np
 import pandas as pd
 
 from qmlr.report import curvature as R
-from qmlr.report import curvature_claim7 as C7
-from qmlr.report import curvature_intervals as CI
 from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, bootstrap_interval
 
 ALPHAS = (0.0, 0.2, 0.3, 0.4)
@@ -44,17 +42,17 @@ def verdict(frame: pd.DataFrame, check: str):
 def test_ratio_intervals_are_the_generic_bootstrap_of_the_same_statistic() -> None:
     rng = np.random.default_rng(4)
     table = pd.DataFrame(rng.uniform(1.0, 3.0, (5, 4)), columns=list(ALPHAS))
-    got = CI.ratio_intervals(table)
-    for name in CI.RATIO_STATISTICS:
+    got = R.ratio_intervals(table)
+    for name in R.RATIO_STATISTICS:
         expected, _ = bootstrap_interval(
-            lambda m, name=name: float(CI.ratio_statistics(m)[name]), [table.to_numpy()]
+            lambda m, name=name: float(R.ratio_statistics(m)[name]), [table.to_numpy()]
         )
         np.testing.assert_allclose(
             [got[name].estimate, got[name].low, got[name].high],
             [expected.estimate, expected.low, expected.high],
             atol=1e-12,
         )
-    assert CI.ratio_intervals(table) == got  # seeded: the same numbers again
+    assert R.ratio_intervals(table) == got  # seeded: the same numbers again
 
 
 def test_a_threshold_inside_the_interval_makes_the_shape_inconclusive() -> None:
@@ -66,7 +64,7 @@ def test_a_threshold_inside_the_interval_makes_the_shape_inconclusive() -> None:
     qnn = verdict(frame, "qnn-trace-ratio/si/real")
     assert qnn.reproduced is True and qnn.label == INCONCLUSIVE_LABEL
     states = {t.name: t.state for t in qnn.tests}
-    assert states[CI.RATIO_STATISTICS["max_ratio"]] == "inconclusive"
+    assert states[R.RATIO_STATISTICS["max_ratio"]] == "inconclusive"
     assert "5 runs per α; Hessian on 100 samples" in qnn.evidence
     # every run alike: zero-width intervals, clear of the thresholds
     tight = records({"mlp": [[1.0, 5.0, 20.0, 100.0]] * 5, "qnn": [[1.0, 0.9, 0.8, 0.5]] * 5})
@@ -96,7 +94,7 @@ def test_controls_verdict_is_three_valued() -> None:
 def test_claim7_numbers_carry_intervals() -> None:
     frame = records({"mlp": [[1.0, 5.0, 20.0, 100.0]] * 3, "qnn": [[1.0, 0.9, 0.8, 0.5]] * 3})
     frame["scope"] = "si"
-    verdicts = {v.check: v for v in C7.claim7_verdicts(frame, 3, hessian_samples=6)}
+    verdicts = {v.check: v for v in R.claim7_verdicts(frame, 3, hessian_samples=6)}
     assert set(verdicts) == {
         "mlp-term-b-zero",
         "mlp-no-negative-curvature",
@@ -106,5 +104,5 @@ def test_claim7_numbers_carry_intervals() -> None:
     assert all(v.label == "reproduced" for v in verdicts.values()), verdicts
     assert all(t.runs == 3 for v in verdicts.values() for t in v.tests)
     assert "3 runs per α; Hessian on 6 samples" in verdicts["mlp-term-b-zero"].evidence
-    interval = CI.max_interval(pd.DataFrame({"a": [0.0, 0.02], "b": [0.005, np.nan]}))
+    interval = R.max_interval(pd.DataFrame({"a": [0.0, 0.02], "b": [0.005, np.nan]}))
     assert interval.estimate == 0.02 and interval.contains(0.01)
