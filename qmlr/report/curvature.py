@@ -128,36 +128,34 @@ def shape_tests(
     kind: str,
     values: list[float],
     intervals: dict[str, Interval],
-    thresholds: tuple[float, float],
     runs: int,
     sizes: str,
 ) -> list[ThresholdTest]:
     """Claim 6's shape as threshold tests: ``"mlp"`` rises at every step and reaches the strong
-    rise; any other kind (the QNN's shape) stays at or below the ceiling and falls.
+    rise (:data:`STRONG_RISE`); any other kind (the QNN's shape) stays at or below the ceiling
+    (:data:`QNN_RATIO_CEILING`) and falls.
 
     :param kind: ``"mlp"`` for the MLP's shape, anything else for the QNN's.
     :param values: the mean ratios at the noisy α (point estimates).
     :param intervals: :func:`ratio_intervals` of the curve.
-    :param thresholds: (strong rise, ceiling) — the constants of :mod:`qmlr.report.curvature`.
     :param runs: runs per α.
     :param sizes: the sets the traces are measured on.
     :return: two tests (their ``passes`` are the shape's parts on the point estimates).
 
     Example:
         >>> iv = {"max_ratio": Interval(0.6, 0.5, 1.1), "max_step": Interval(-0.1, -0.2, -0.05)}
-        >>> [t.state for t in shape_tests("qnn", [0.6, 0.5], iv, (10.0, 1.0), 5, "")]
+        >>> [t.state for t in shape_tests("qnn", [0.6, 0.5], iv, 5, "")]
         ['inconclusive', 'passes']
     """
-    strong_rise, ceiling = thresholds
     steps = np.diff(values)
     if kind == "mlp":
         parts = [
             ("min_step", (0.0,), bool(np.all(steps > 0))),
-            ("top_ratio", (strong_rise,), bool(values[-1] >= strong_rise)),
+            ("top_ratio", (STRONG_RISE,), bool(values[-1] >= STRONG_RISE)),
         ]
     else:
         parts = [
-            ("max_ratio", (ceiling,), bool(all(v <= ceiling for v in values))),
+            ("max_ratio", (QNN_RATIO_CEILING,), bool(all(v <= QNN_RATIO_CEILING for v in values))),
             ("max_step", (0.0,), bool(np.all(steps < 0))),
         ]
     return [
@@ -229,21 +227,18 @@ def shape_checks(
         where not judged).
     """
     alive = trace_ratios(readings, include_dead=False)
-    every = trace_ratios(readings, include_dead=True)
+    by = ["scope", "model", "definition"]
+    alive_parts = dict(list(alive.groupby(by)))
     rows = []
-    for (scope, model, definition), part in every.groupby(["scope", "model", "definition"]):
-        mine = alive[
-            (alive["scope"] == scope)
-            & (alive["model"] == model)
-            & (alive["definition"] == definition)
-        ]
+    for (scope, model, definition), part in trace_ratios(readings, include_dead=True).groupby(by):
+        mine = alive_parts.get((scope, model, definition), alive.iloc[:0])
         means = mean_by_alpha(mine[mine["alpha"] > 0], "ratio")
         values = [means[a] for a in sorted(means)]
         judged = len(values) >= min_noisy_alphas and bool(np.all(np.isfinite(values)))
         runs = int(part.groupby("alpha")["run"].nunique().min())
         intervals = ratio_intervals(run_matrix(mine, "trace")) if len(values) else {}
-        shape, sizes = (STRONG_RISE, QNN_RATIO_CEILING), sizes_text(runs, hessian_samples)
-        tests = {k: shape_tests(k, values, intervals, shape, runs, sizes) if judged else []
+        sizes = sizes_text(runs, hessian_samples)
+        tests = {k: shape_tests(k, values, intervals, runs, sizes) if judged else []
                  for k in ("mlp", "qnn")}  # fmt: skip
         rows.append(
             {

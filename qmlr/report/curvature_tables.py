@@ -271,11 +271,15 @@ def findings(records: pd.DataFrame) -> list[str]:
     records = first_reading(records)
     alive = trace_ratios(records, include_dead=False)
     top = float(records["alpha"].max())
+
+    def ratios_at_top(frame: pd.DataFrame, scope: str, kind: str) -> pd.Series:
+        sel = (frame["scope"] == scope) & (frame["model"] == kind) & (frame["alpha"] == top)
+        return frame[sel]["ratio"]
+
     for scope in sorted(records["scope"].unique()):
         parts = []
         for kind in ("mlp", "qnn"):
-            sel = alive[(alive["scope"] == scope) & (alive["model"] == kind)]
-            at_top = sel[sel["alpha"] == top]["ratio"]
+            at_top = ratios_at_top(alive, scope, kind)
             if len(at_top):
                 parts.append(
                     f"{LABELS[kind]} ratio at α = {top:g}: mean {at_top.mean():.3g}, runs "
@@ -309,10 +313,8 @@ def findings(records: pd.DataFrame) -> list[str]:
         every = trace_ratios(records, include_dead=True)
         diff = []
         for (scope, kind), _ in records[records["dead"].astype(bool)].groupby(["scope", "model"]):
-            a = every[(every["scope"] == scope) & (every["model"] == kind)]
-            b = alive[(alive["scope"] == scope) & (alive["model"] == kind)]
-            ma = a[a["alpha"] == top]["ratio"].mean()
-            mb = b[b["alpha"] == top]["ratio"].mean()
+            ma = ratios_at_top(every, scope, kind).mean()
+            mb = ratios_at_top(alive, scope, kind).mean()
             diff.append(f"{scope} {LABELS[kind]}: {ma:.3g} with, {mb:.3g} without")
         out.append(f"**Dead runs:** {n_dead}; mean ratio at α = {top:g} " + "; ".join(diff) + ".")
     else:

@@ -135,17 +135,13 @@ def _phase_note(setting: str, phase: str) -> str:
     return f" [{setting}{', ' + phase + ' phase' if phase != 'random' else ''}]"
 
 
-def _by_dataset(summary: pd.DataFrame, model: str, setting: str, phase: str):
-    return series_rows(summary, model, setting, phase).groupby("dataset", sort=True)
-
-
 def _series_measure(summary: pd.DataFrame, model: str, setting: str, phase: str,
                     methods: tuple[str, ...], head, item):  # fmt: skip
     """The evidence and tests of a check read per dataset on one series: ``item`` gives each
     method's summary row's tests and text (of the row and its dataset's rows), ``head`` each
     dataset's lead (of its upper-case name and rows); ``None`` without results."""
     parts, tests = [], []
-    for dataset, rows in _by_dataset(summary, model, setting, phase):
+    for dataset, rows in series_rows(summary, model, setting, phase).groupby("dataset"):
         texts = []
         for _, r in rows[rows["method"].isin(methods)].iterrows():
             found, text = item(r, rows)
@@ -193,8 +189,8 @@ def quick_tests(row: pd.Series) -> list[ThresholdTest]:
 
 def quick_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "random"):
     """Claim 5, QNN half: approximate methods reach Retrain level within QUICK_STEPS steps,
-    from a start below it (:func:`quick_tests`); a method at
-    Retrain's level at step 0 is reported as :data:`STARTS_AT_RETRAIN` and does not count."""
+    from a start below it (:func:`quick_tests`); a method at Retrain's level at step 0 is
+    reported as :data:`~qmlr.report.unlearning.STARTS_AT_RETRAIN` and does not count."""
 
     def item(r: pd.Series, _: pd.DataFrame):
         pair = quick_tests(r)
@@ -390,8 +386,8 @@ FORGETTING_ROWS = (
 
 
 def series_tests(summary: pd.DataFrame, series: Series) -> list[list[ThresholdTest]] | None:
-    """:func:`quick_tests` of every approximate method of a
-    series (``None`` where a method lacks results)."""
+    """:func:`quick_tests` of every approximate method of a series (``None`` where a method
+    lacks results)."""
     rows = [method_row(summary, series, m) for m in APPROXIMATE]
     if any(r is None for r in rows):
         return None
