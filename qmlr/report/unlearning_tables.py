@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
 
 from qmlr.core.models import get_kind
 from qmlr.core.models.small import PCA_COMPONENTS
@@ -313,6 +312,8 @@ def plot_methods(
             linestyle="--" if method == "scrub_kurmanji" else "-",
             linewidth=1.5,
         )
+    from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title if title is not None else series.label, fontsize=10)
     ax.set_xlabel("unlearning step")
