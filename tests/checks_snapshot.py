@@ -66,7 +66,7 @@ def snapshot(profile: str) -> dict[str, Any]:
     from qmlr.report import phenotype as P
     from qmlr.report import scorecard as S
     from qmlr.report import unlearning as UR
-    from qmlr.report import unlearning_sharing as US
+    from qmlr.report import unlearning_checks as US
     from qmlr.studies.study import load_results
 
     checks = S.collect_checks(profile)

@@ -1,5 +1,5 @@
-"""Tests of qmlr.report.curvature and qmlr.report.plots_curvature: ratios, tables, verdicts,
-figures."""
+"""Tests of qmlr.report.curvature, curvature_tables and plots_curvature: ratios, tables, verdicts
+and the run-to-run intervals of their numbers under the uncertainty rule, figures."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from qmlr.core.mlp import MLP
 from qmlr.core.qnn import QNN
 from qmlr.engine.store import CellResult
 from qmlr.report import curvature as R
+from qmlr.report import curvature_tables as CT
 from qmlr.report import plots_curvature as P
-from qmlr.report.uncertainty import outcome_of
+from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, bootstrap_interval, outcome_of
 from qmlr.studies import curvature_study as S
 from qmlr.studies.experiments import get_profile
 
@@ -71,11 +72,11 @@ def test_ratios_tables_and_verdicts():
         },
         dead_at=("si", "mlp", 0.4, 1),
     )
-    ratios = R.trace_ratios(records)
+    ratios = CT.trace_ratios(records)
     si_mlp = ratios[(ratios["config"] == "si") & (ratios["model"] == "mlp")]
     np.testing.assert_allclose(si_mlp[si_mlp["alpha"] == 0.2]["ratio"], [5 / 1.05, 5.5 / 1.05])
-    assert len(R.trace_ratios(records, include_dead=False)) == len(records) - 1
-    table = R.ratio_table(records)
+    assert len(CT.trace_ratios(records, include_dead=False)) == len(records) - 1
+    table = CT.ratio_table(records)
     assert table.loc[("si", "mlp", "real", 0.4), "dead (all runs)"] == 1
     assert table.loc[("si", "qnn", "real", 0.2), "runs"] == 2
     verdicts = {v.claim: v for v in R.claim_verdicts(records)}
@@ -101,7 +102,7 @@ def test_readings_judge_each_scope_and_definition_separately():
         },
         complexified={pipeline: [2.0, 1.6, 1.2, 0.2]},
     )
-    readings = R.readings_frame(records)
+    readings = CT.readings_frame(records)
     assert sorted(readings["definition"].unique()) == ["complexified", "real"]
     assert len(readings) == len(records) + 8
     checks = {(v.claim_no, v.name): (v.core, v) for v in R.claim_verdicts(records)}
@@ -111,7 +112,7 @@ def test_readings_judge_each_scope_and_definition_separately():
     core, cx = checks[6, name]
     assert not core and cx.reproduced is True and "complexified" in cx.claim
     np.testing.assert_allclose(
-        R.trace_ratios(readings).query("definition == 'complexified' and alpha == 0.4")["ratio"],
+        CT.trace_ratios(readings).query("definition == 'complexified' and alpha == 0.4")["ratio"],
         [0.2 / 2.1, 0.22 / 2.1],
     )
     core, first = checks[6, "QNN, authors'-code models, balanced flips, flipped Hessian labels "
@@ -178,13 +179,13 @@ def test_figures_and_verdicts_of_measured_models():
     P.plot_lambda_max(axes[1, 1], records, "authors-code")
     plt.close(fig)
     assert len(R.claim_verdicts(records)) >= 4
-    assert len(R.summary_table(records)) == len(records)
+    assert len(CT.summary_table(records)) == len(records)
 
 
 def test_methods_table_has_one_row_per_configuration_and_model():
-    table = R.methods_table(get_profile("paper"))
+    table = CT.methods_table(get_profile("paper"))
     assert len(table) == 4 + 5 + 4 and set(table["configuration"]) == {"si", "authors-code"}
-    assert table["scope"].nunique() == len(R.SCOPES)
+    assert table["scope"].nunique() == len(CT.SCOPES)
 
 
 def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
@@ -206,7 +207,7 @@ def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
     # resample of the other run alone gives 0.95, so the ceiling 1 lies inside the interval
     late = (records["model"] == "mlp-small") & (records["alpha"] == 0.2) & (records["run"] == 1)
     records.loc[late, "trace"] = 1.5
-    checks = R.shape_checks(R.with_scope(records).query("scope == 'si'"))
+    checks = R.shape_checks(CT.with_scope(records).query("scope == 'si'"))
     row = checks[checks["model"] == "mlp-small"].iloc[0]
     assert not row["qnn_like"] and outcome_of(row["qnn_tests"]) is None
     text = R.curvature_sharing(records)
@@ -215,3 +216,107 @@ def test_a_control_whose_ratio_straddles_the_ceiling_is_inconclusive():
     note = R.controls_open_text(records)
     assert note.startswith("Inconclusive at this scale") and "mlp-small (≤ 1 and falling: " in note
     assert "logistic" not in note and "vs 1" in note
+
+
+ALPHAS = (0.0, 0.2, 0.3, 0.4)
+
+
+def _trace_records(curves: dict[str, list[list[float]]], config: str = "si") -> pd.DataFrame:
+    """Curvature records of ``config``: ``curves[model][run]`` is that run's trace at each α."""
+    rows = []
+    for model, runs in curves.items():
+        for run, traces in enumerate(runs):
+            for alpha, trace in zip(ALPHAS, traces, strict=True):
+                rows.append(
+                    {
+                        "config": config,
+                        "model": model,
+                        "alpha": alpha,
+                        "run": run,
+                        "trace": trace,
+                        "dead": False,
+                        "negative_share_slq": 0.001,
+                        "negative_share_exact": 0.02 + alpha if model == "qnn" else np.nan,
+                        "trace_gauss_newton": trace,
+                        "trace_residual": 0.0 if model != "qnn" else -0.1,
+                        "trace_residual_flipped": -0.2 * alpha if model == "qnn" else np.nan,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _verdict_of(frame: pd.DataFrame, check: str):
+    return {v.check: v for v in R.claim_verdicts(frame, hessian_samples=100)}[check]
+
+
+def test_ratio_intervals_are_the_generic_bootstrap_of_the_same_statistic() -> None:
+    rng = np.random.default_rng(4)
+    table = pd.DataFrame(rng.uniform(1.0, 3.0, (5, 4)), columns=list(ALPHAS))
+    got = R.ratio_intervals(table)
+    for name in R.RATIO_STATISTICS:
+        expected, _ = bootstrap_interval(
+            lambda m, name=name: float(R.ratio_statistics(m)[name]), [table.to_numpy()]
+        )
+        np.testing.assert_allclose(
+            [got[name].estimate, got[name].low, got[name].high],
+            [expected.estimate, expected.low, expected.high],
+            atol=1e-12,
+        )
+    assert R.ratio_intervals(table) == got  # seeded: the same numbers again
+
+
+def test_a_threshold_inside_the_interval_makes_the_shape_inconclusive() -> None:
+    """The QNN's mean ratio stays below 1 and falls, but one run's trace jumps above its clean
+    trace at α = 0.2: the ≤ 1 threshold lies inside the interval of the largest ratio."""
+    spread = [[1.0, 0.99, 0.8, 0.5]] * 4 + [[1.0, 0.5, 0.4, 0.3]]
+    spread[0] = [1.0, 1.5, 0.8, 0.5]
+    frame = _trace_records({"mlp": [[1.0, 5.0, 20.0, 100.0]] * 5, "qnn": spread})
+    qnn = _verdict_of(frame, "qnn-trace-ratio/si/real")
+    assert qnn.reproduced is True and qnn.label == INCONCLUSIVE_LABEL
+    states = {t.name: t.state for t in qnn.tests}
+    assert states[R.RATIO_STATISTICS["max_ratio"]] == "inconclusive"
+    assert "5 runs per α; Hessian on 100 samples" in qnn.evidence
+    # every run alike: zero-width intervals, clear of the thresholds
+    tight = _trace_records(
+        {"mlp": [[1.0, 5.0, 20.0, 100.0]] * 5, "qnn": [[1.0, 0.9, 0.8, 0.5]] * 5}
+    )
+    assert _verdict_of(tight, "qnn-trace-ratio/si/real").label == "reproduced"
+    assert _verdict_of(tight, "mlp-trace-ratio/si/real").label == "reproduced"
+
+
+def test_a_conclusive_failure_decides_whatever_else_is_unsure() -> None:
+    """A QNN ratio that rises in every run fails 'falling' clear of 0, whatever its ≤ 1 test."""
+    rising = [[1.0, 0.5, 0.7, 0.9]] * 4 + [[1.0, 1.4, 1.6, 1.8]]
+    frame = _trace_records({"mlp": [[1.0, 5.0, 20.0, 100.0]] * 5, "qnn": rising})
+    qnn = _verdict_of(frame, "qnn-trace-ratio/si/real")
+    assert qnn.label == "not reproduced"
+    assert {t.state for t in qnn.tests} == {"fails", "inconclusive"}
+
+
+def test_controls_verdict_is_three_valued() -> None:
+    """A control whose ratio may or may not stay ≤ 1 leaves 'only the QNN' inconclusive."""
+    base = {"mlp": [[1.0, 5.0, 20.0, 100.0]] * 5, "qnn": [[1.0, 0.9, 0.8, 0.5]] * 5}
+    unsure = [[1.0, 0.95, 0.9, 0.8]] * 4 + [[1.0, 1.6, 1.5, 1.4]]
+    v = R.controls_verdict(_trace_records({**base, "logistic": unsure}))
+    assert v.label == INCONCLUSIVE_LABEL and v.reproduced is True  # mean ratio 1.08 > 1
+    clear = [[1.0, 2.0, 3.0, 4.0]] * 5
+    assert R.controls_verdict(_trace_records({**base, "logistic": clear})).label == "reproduced"
+
+
+def test_claim7_numbers_carry_intervals() -> None:
+    frame = _trace_records(
+        {"mlp": [[1.0, 5.0, 20.0, 100.0]] * 3, "qnn": [[1.0, 0.9, 0.8, 0.5]] * 3}
+    )
+    frame["scope"] = "si"
+    verdicts = {v.check: v for v in R.claim7_verdicts(frame, 3, hessian_samples=6)}
+    assert set(verdicts) == {
+        "mlp-term-b-zero",
+        "mlp-no-negative-curvature",
+        "qnn-term-b-flipped-negative",
+        "qnn-more-negative-curvature",
+    }
+    assert all(v.label == "reproduced" for v in verdicts.values()), verdicts
+    assert all(t.runs == 3 for v in verdicts.values() for t in v.tests)
+    assert "3 runs per α; Hessian on 6 samples" in verdicts["mlp-term-b-zero"].evidence
+    interval = R.max_interval(pd.DataFrame({"a": [0.0, 0.02], "b": [0.005, np.nan]}))
+    assert interval.estimate == 0.02 and interval.contains(0.01)

@@ -139,7 +139,8 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     from qmlr.report import curvature as RC
     from qmlr.report import phenotype as P
     from qmlr.report import unlearning as UR
-    from qmlr.report import unlearning_verdicts as UV
+    from qmlr.report import unlearning_checks as UC
+    from qmlr.report.checks import judge_all
     from qmlr.studies import curvature_study as CS
     from qmlr.studies import unlearning_study as U
     from qmlr.studies.study import load_records, load_results
@@ -155,8 +156,7 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     expected = (
         analysis.resilience_verdicts(resilience, "paper")
         + analysis.capacity_verdicts(capacity, canonical, "paper")
-        + UV.unlearning_verdicts(unlearning)
-        + UV.forgetting_verdicts(unlearning)
+        + judge_all((*UC.UNLEARNING_ROWS, *UC.FORGETTING_ROWS), unlearning)
         + RC.claim_verdicts(CS.records_frame(load_results("curvature")), hessian_samples=100)
         + AR.claim_verdicts("paper")
         + list(P.phenotype_verdicts(P.phenotype_table(P.load_records("paper")), "paper").values())
@@ -203,8 +203,8 @@ def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     capacity = re.sub(r'"\s*\n\s*"', "", (BOOK / "capacity.md").read_text())
     assert "capacity_verdicts(" in capacity or analysis.CANONICAL_CAPACITY_CLAIM in capacity
     assert "resilience_verdicts(summary, profile)" in (BOOK / "resilience.md").read_text()
-    assert "UV.unlearning_verdicts(summary)" in (BOOK / "unlearning.md").read_text()
-    assert "UV.forgetting_verdicts(summary)" in (BOOK / "forgetting.md").read_text()
+    assert "judge_all(UC.UNLEARNING_ROWS, summary)" in (BOOK / "unlearning.md").read_text()
+    assert "judge_all(UC.FORGETTING_ROWS, summary)" in (BOOK / "forgetting.md").read_text()
     assert "RC.claim_verdicts(records, hessian_samples=" in (BOOK / "curvature.md").read_text()
     assert "S.scorecard(stored_checks(profile))" in (BOOK / "intro.md").read_text()
 

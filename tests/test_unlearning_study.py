@@ -19,7 +19,9 @@ from qmlr.engine.runner import poisoned_training_set
 from qmlr.engine.specs import DataSpec, ModelSpec
 from qmlr.engine.store import ResultStore
 from qmlr.report import unlearning as UR
-from qmlr.report import unlearning_verdicts as UV
+from qmlr.report import unlearning_checks as UC
+from qmlr.report import unlearning_tables as UT
+from qmlr.report.checks import judge_all
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
 
@@ -169,11 +171,11 @@ def test_smoke_sized_study_end_to_end_in_a_store(tmp_path):
     assert (stats["runs"] == 2).all()
     summary = UR.summary_table(U.records_frame(results))
     assert len(summary) == 3 * len(METHODS)
-    assert not UV.evaluable(summary)
-    verdicts = UV.unlearning_verdicts(summary) + UV.forgetting_verdicts(summary)
+    assert not UC.evaluable(summary)
+    verdicts = judge_all(UC.UNLEARNING_ROWS, summary) + judge_all(UC.FORGETTING_ROWS, summary)
     assert all(v.reproduced is None for v in verdicts)
     assert any("not evaluated at this scale" in v.evidence for v in verdicts)
-    table = UR.display_summary(summary, "xxz")
+    table = UT.display_summary(summary, "xxz")
     assert len(table) == 2 * len(METHODS)
 
 
@@ -184,10 +186,10 @@ def test_base_model_equals_the_resilience_sweeps_cell(tmp_path):
 
     result = mlp_result()
     store = ResultStore(tmp_path)
-    assert UR.sweep_cross_check([result], store).empty
+    assert UT.sweep_cross_check([result], store).empty
     cell = dataclasses.replace(result.spec.cell(), study="resilience")
     store.save(train_group([cell])[0])
-    check = UR.sweep_cross_check([result], store)
+    check = UT.sweep_cross_check([result], store)
     assert len(check) == 1
     row = check.iloc[0]
     assert row["base val. acc."] == row["sweep val. acc."]
@@ -221,25 +223,25 @@ def synthetic_records(mlp_lags: bool, runs: int = 3, steps: int = 50) -> pd.Data
 
 def test_summary_and_verdicts_on_synthetic_curves():
     summary = UR.summary_table(synthetic_records(mlp_lags=True))
-    assert UV.evaluable(summary)
+    assert UC.evaluable(summary)
     row = summary[(summary["model"] == "qnn") & (summary["method"] == "finetune")].iloc[0]
     assert row["steps_to_retrain"] == 3 and row["retrain_val_final"] == pytest.approx(0.95)
     assert row["forget_area_mean"] == pytest.approx(UR.forgetting_area([0.5] * 3 + [0.0] * 48))
     mlp = summary[(summary["model"] == "mlp") & (summary["method"] == "scrub")].iloc[0]
     assert mlp["steps_to_retrain"] is None or pd.isna(mlp["steps_to_retrain"])
-    assert UV.lag_verdict(summary, "mlp", "si").reproduced is True
-    assert UV.quick_verdict(summary, "qnn", "paper-figure").reproduced is True
-    assert UV.stubborn_verdict(summary, "mlp", "si").reproduced is True
-    assert UV.easier_for_qnn_verdict(summary).reproduced is True
-    fast = UV.fast_forgetting_verdict(summary, "qnn", "paper-figure")
+    assert UC.verdict("lag", summary, "mlp", "si").reproduced is True
+    assert UC.verdict("quick", summary, "qnn", "paper-figure").reproduced is True
+    assert UC.verdict("stubborn", summary, "mlp", "si").reproduced is True
+    assert UC.verdict("easier", summary).reproduced is True
+    fast = UC.verdict("fast", summary, "qnn", "paper-figure")
     assert fast.reproduced is True  # Retrain ≤ 0.1 at step 5, the others at step 3
     caught_up = UR.summary_table(synthetic_records(mlp_lags=False))
-    assert UV.lag_verdict(caught_up, "mlp", "si").reproduced is False
-    assert UV.stubborn_verdict(caught_up, "mlp", "si").reproduced is False
+    assert UC.verdict("lag", caught_up, "mlp", "si").reproduced is False
+    assert UC.verdict("stubborn", caught_up, "mlp", "si").reproduced is False
     few = UR.summary_table(synthetic_records(mlp_lags=True, runs=2))
-    assert UV.lag_verdict(few, "mlp", "si").reproduced is None
+    assert UC.verdict("lag", few, "mlp", "si").reproduced is None
     # a series without results gives "no results", not an error
-    assert UV.lag_verdict(summary, "mlp", "si", phase="canonical").evidence == "no results"
+    assert UC.verdict("lag", summary, "mlp", "si", phase="canonical").evidence == "no results"
 
 
 def test_helpers():
@@ -247,10 +249,10 @@ def test_helpers():
     assert UR.steps_to_reach([0.1, 0.5], 0.95, 0.02) is None
     assert UR.forgetting_area([1.0, 1.0, 1.0]) == 1.0
     assert UR.forgetting_area([0.0, 1.0]) == 0.5
-    table = UR.settings_table(get_profile("paper"))
+    table = UT.settings_table(get_profile("paper"))
     assert len(table) == len(U.SERIES)
     assert set(table["updates per step"]) == {1, 2}
-    assert len(UR.method_table()) == len(METHODS)
+    assert len(UT.method_table()) == len(METHODS)
 
 
 def test_bad_specs_are_refused():
@@ -302,18 +304,18 @@ def test_reaching_retrain_counts_only_from_a_start_below_it():
     the quick verdict fails and says so; the same curves reached at step 3 pass."""
     records = synthetic_records(mlp_lags=True)
     starts = (records["model"] == "qnn") & (records["method"] != "retrain")
-    assert UV.quick_verdict(UR.summary_table(records), "qnn", "paper-figure").reproduced is True
+    assert UC.verdict("quick", UR.summary_table(records), "qnn", "paper-figure").reproduced is True
     records.loc[starts, "val_accuracy"] = 0.95
     summary = UR.summary_table(records)
     row = summary[(summary["model"] == "qnn") & (summary["method"] == "finetune")].iloc[0]
     assert row["steps_to_retrain"] == 0 and UR.starts_at_retrain(row["steps_to_retrain"])
-    verdict = UV.quick_verdict(summary, "qnn", "paper-figure")
+    verdict = UC.verdict("quick", summary, "qnn", "paper-figure")
     assert verdict.reproduced is False
     assert verdict.evidence.count(UR.STARTS_AT_RETRAIN) == len(U.APPROXIMATE)
-    shown = UR.display_summary(summary, "mnist")
+    shown = UT.display_summary(summary, "mnist")
     assert (shown["steps to Retrain − 0.02"] == UR.STARTS_AT_RETRAIN).sum() == len(U.METHODS) - 1
     # the MLP verdicts are unchanged by the QNN's start
-    assert UV.lag_verdict(summary, "mlp", "si").reproduced is True
+    assert UC.verdict("lag", summary, "mlp", "si").reproduced is True
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,17 +456,17 @@ def test_amenability_counts_steps_only_from_a_start_below_retrain():
     records = synthetic_records(mlp_lags=True)
     mlp, qnn = U.Series("mnist", "mlp", "si"), U.Series("mnist", "qnn", "paper-figure")
     summary = UR.summary_table(records)
-    table = UR.amenability_table(summary, [mlp, qnn, U.Series("xxz", "qnn", "si")])
+    table = UT.amenability_table(summary, [mlp, qnn, U.Series("xxz", "qnn", "si")])
     assert table["series"].tolist() == [mlp.label, qnn.label]  # no results: skipped
     assert table["parameters"].tolist() == [16473, 240]
     assert table["Finetune"].tolist() == ["never in 50", "3"]
-    assert "within 10 steps: Finetune 3, Scrub (paper) 3" in UR.describe_amenability(summary, qnn)
-    assert "later or never: Finetune never in 50" in UR.describe_amenability(summary, mlp)
+    assert "within 10 steps: Finetune 3, Scrub (paper) 3" in UT.describe_amenability(summary, qnn)
+    assert "later or never: Finetune never in 50" in UT.describe_amenability(summary, mlp)
     at_level = records.copy()
     at_level.loc[(at_level["model"] == "qnn") & (at_level["step"] == 0), "val_accuracy"] = 0.95
     summary = UR.summary_table(at_level)
-    assert UR.amenability_table(summary, [qnn])["Finetune"].tolist() == [UR.STARTS_AT_RETRAIN]
-    assert "not tested" in UR.describe_amenability(summary, qnn)
+    assert UT.amenability_table(summary, [qnn])["Finetune"].tolist() == [UR.STARTS_AT_RETRAIN]
+    assert "not tested" in UT.describe_amenability(summary, qnn)
 
 
 def test_a_controls_base_model_is_trained_by_its_own_fit():

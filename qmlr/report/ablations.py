@@ -2,7 +2,7 @@
 
 Each function compares one divergence's affected claims (:class:`Comparison`): the headline
 number of the figure under both readings and the verdict of the chapter's own verdict function
-on each reading's records (:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_verdicts`,
+on each reading's records (:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_checks`,
 :mod:`qmlr.report.curvature`). :mod:`qmlr.report.sources` assembles them into the
 "Where the published figures come from" table.
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qmlr.report import unlearning_checks as UC
 from qmlr.report.analysis import (
     DATASET_NAMES,
     Verdict,
@@ -26,8 +27,8 @@ from qmlr.report.analysis import (
     mlp_claim,
     qnn_claim,
 )
-from qmlr.report.curvature import claim6_verdicts, readings_frame, shape_checks, with_scope
-from qmlr.report.unlearning_verdicts import fast_forgetting_verdict, quick_verdict, series_rows
+from qmlr.report.curvature import claim6_verdicts, shape_checks
+from qmlr.report.curvature_tables import readings_frame, with_scope
 from qmlr.studies.unlearning_study import APPROXIMATE
 
 #: Label of a reading that the book has not computed.
@@ -210,7 +211,7 @@ def encoding_comparisons(
 
 def _series(summary: pd.DataFrame, model: str, setting: str) -> pd.DataFrame:
     """One series' summary rows, selected as the unlearning verdicts select them."""
-    return series_rows(summary, model, setting)
+    return UC.series_rows(summary, model, setting)
 
 
 def _approx_final(summary: pd.DataFrame, model: str, setting: str) -> float:
@@ -244,14 +245,15 @@ def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
         if part.empty:
             continue
         present = {s: _present(part, "qnn", s) for s in ("si", "paper-figure")}
+        quick = {s: UC.verdict("quick", part, "qnn", s) if p else None for s, p in present.items()}
         out.append(
             Comparison(
                 f"5: QNN approximate methods reach Retrain quickly ({DATASET_NAMES[dataset]})",
                 "approximate methods' mean final validation accuracy",
                 _approx_final(part, "qnn", "si"),
                 _approx_final(part, "qnn", "paper-figure"),
-                quick_verdict(part, "qnn", "si") if present["si"] else None,
-                quick_verdict(part, "qnn", "paper-figure") if present["paper-figure"] else None,
+                quick["si"],
+                quick["paper-figure"],
             )
         )
     return out
@@ -275,16 +277,16 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
             "poisoned base model's validation accuracy",
             _base(part, "qnn", setting, "val_start"),
             _base(part, "qnn-reim", setting, "val_start"),
-            quick_verdict(part, "qnn", setting) if has["qnn"] else None,
-            quick_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
+            UC.verdict("quick", part, "qnn", setting) if has["qnn"] else None,
+            UC.verdict("quick", part, "qnn-reim", setting) if has["qnn-reim"] else None,
         ),
         Comparison(
             f"5 / SI §III: QNN forgetting accuracy falls fast ({name}) [{setting}]",
             "poisoned base model's forgetting accuracy (flipped labels reproduced)",
             _base(part, "qnn", setting, "forget_start"),
             _base(part, "qnn-reim", setting, "forget_start"),
-            fast_forgetting_verdict(part, "qnn", setting) if has["qnn"] else None,
-            fast_forgetting_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
+            UC.verdict("fast", part, "qnn", setting) if has["qnn"] else None,
+            UC.verdict("fast", part, "qnn-reim", setting) if has["qnn-reim"] else None,
         ),
     ]
 

@@ -1,45 +1,44 @@
-"""The curvature study's verdicts and findings (claim 6 and the trained-model side of claim 7),
-all pure functions of :func:`qmlr.studies.curvature_study.records_frame`; the series, ratios
-and tables they read are in :mod:`qmlr.report.curvature_tables` (re-exported here).
+"""The curvature study's checks: claim 6 (the trace ratio's shape, the paper's models and the
+gradient-trained controls) and the trained-model side of claim 7, all pure functions of
+:func:`qmlr.studies.curvature_study.records_frame`.
+
+Every number a check compares with a threshold carries its bootstrap interval over runs, and the
+rule of :mod:`qmlr.report.uncertainty` applies. Claim 6 judges the shape of the mean trace ratio
+over the noisy α — the mean trace at each α over the mean clean (α = 0) trace of the same scope,
+model and definition — by threshold tests on statistics of the run-mean trace curve; the runs of
+the curve are resampled jointly over α, the clean trace with them (a dead run is left out of
+every mean, as the ratios leave it out). A claim-7 check over *every* model (a largest value)
+resamples the runs and retakes the largest value; one over run means retakes the means. The
+series and tables the checks read are in :mod:`qmlr.report.curvature_tables`.
 
 Example:
     >>> STRONG_RISE, QNN_RATIO_CEILING
     (10.0, 1.0)
+    >>> stats = ratio_statistics(np.array([[2.0, 1.8, 1.2, 0.6]]))
+    >>> [round(float(stats[k][0]), 3) for k in ("max_ratio", "max_step")]
+    [0.9, -0.3]
 """
 
 from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from qmlr.report.analysis import Verdict
-from qmlr.report.checks import CheckRow, Measured, filed, judge
-from qmlr.report.curvature_claim7 import (  # noqa: F401 (re-exported for the chapters)
-    NEGLIGIBLE_SHARE,
-    ZERO_TERM_B,
-    claim7_verdicts,
-)
-from qmlr.report.curvature_intervals import (
-    ratio_intervals,
-    run_matrix,
-    shape_tests,
-    sizes_text,
-)
-from qmlr.report.curvature_tables import (  # noqa: F401 (re-exported for the chapters)
+from qmlr.report.checks import CheckRow, Measured, filed, judge, judge_all
+from qmlr.report.curvature_tables import (
     CORE_SCOPES,
     DEFINITIONS,
     LABELS,
     SCOPE_NAMES,
-    SCOPE_TEXT,
     SCOPES,
     first_reading,
     fmt_series,
     mean_by_alpha,
-    methods_table,
-    ratio_table,
     readings_frame,
-    readings_table,
-    summary_table,
     trace_ratios,
     with_scope,
 )
@@ -47,22 +46,169 @@ from qmlr.report.sharing import listed, open_note, yes_no
 from qmlr.report.uncertainty import (
     INCONCLUSIVE_LABEL,
     INTERVAL_LEVEL,
+    Interval,
     ThresholdTest,
+    bootstrap_picks,
+    mean_intervals,
     open_tests,
     outcome_of,
+    percentile_interval,
     tri_all,
     tri_not,
 )
-from qmlr.studies.curvature_study import FLIPS, HESSIAN_LABELS, MODEL_KINDS
+from qmlr.studies.curvature_study import MODEL_KINDS
 
 #: The MLP's trace ratio counts as rising "strongly" (the paper: about two orders of magnitude)
 #: when it reaches at least this at the largest α.
 STRONG_RISE = 10.0
 #: The QNN's trace ratio must stay at or below this at every noisy α (the paper: "≤ 1").
 QNN_RATIO_CEILING = 1.0
-#: Relative agreement required between the complexified trace by its definition and by the
-#: identity of :mod:`qmlr.core.complexified` (both exact; rounding only).
-COMPLEXIFIED_AGREEMENT = 1e-8
+
+
+#: A negative-curvature share below this counts as "no negative curvature".
+NEGLIGIBLE_SHARE = 0.01
+#: ``|tr B| / tr A`` below this counts as "Term B does not enter the trace".
+ZERO_TERM_B = 1e-8
+
+_BY = ["config", "alpha"]
+
+
+#: The statistics of a trace-ratio curve with an interval, as the tables name them.
+RATIO_STATISTICS = {
+    "top_ratio": "mean ratio at the largest α",
+    "min_step": "smallest change of the mean ratio between consecutive α",
+    "max_ratio": "largest mean ratio over the noisy α",
+    "max_step": "largest change of the mean ratio between consecutive α",
+}
+
+
+def ratio_statistics(means: np.ndarray) -> dict[str, np.ndarray]:
+    """The :data:`RATIO_STATISTICS` of run-mean trace curves.
+
+    :param means: ``(..., alphas)`` run-mean traces, the clean (α = 0) trace first.
+    :return: name -> array of the leading shape.
+    """
+    means = np.asarray(means, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = means[..., 1:] / means[..., :1]
+    steps = np.diff(ratios, axis=-1)
+    if steps.shape[-1] == 0:  # one noisy α: no change between α values
+        steps = np.full((*ratios.shape[:-1], 1), np.nan)
+    return {
+        "top_ratio": ratios[..., -1],
+        "min_step": np.min(steps, axis=-1),
+        "max_ratio": np.max(ratios, axis=-1),
+        "max_step": np.max(steps, axis=-1),
+    }
+
+
+def run_matrix(frame: pd.DataFrame, column: str, by: str | list[str] = "alpha") -> pd.DataFrame:
+    """``(runs, by)`` table of ``column`` (NaN where a run is missing, e.g. dropped as dead).
+
+    :param frame: curvature records of one curve.
+    :param column: the value, e.g. ``"trace"``.
+    :param by: the columns of the table (default the α values, increasing).
+    :return: the table.
+    """
+    return frame.pivot_table(index="run", columns=by, values=column, dropna=False).sort_index(
+        axis=1
+    )
+
+
+def ratio_intervals(table: pd.DataFrame) -> dict[str, Interval]:
+    """The :data:`RATIO_STATISTICS` of one curve, each with its bootstrap interval over runs.
+
+    :param table: :func:`run_matrix` of the traces (clean α first; dead runs left out).
+    :return: name -> interval.
+    """
+    return mean_intervals(ratio_statistics, table.to_numpy(float))[0]
+
+
+def shape_tests(
+    kind: str,
+    values: list[float],
+    intervals: dict[str, Interval],
+    runs: int,
+    sizes: str,
+) -> list[ThresholdTest]:
+    """Claim 6's shape as threshold tests: ``"mlp"`` rises at every step and reaches the strong
+    rise (:data:`STRONG_RISE`); any other kind (the QNN's shape) stays at or below the ceiling
+    (:data:`QNN_RATIO_CEILING`) and falls.
+
+    :param kind: ``"mlp"`` for the MLP's shape, anything else for the QNN's.
+    :param values: the mean ratios at the noisy α (point estimates).
+    :param intervals: :func:`ratio_intervals` of the curve.
+    :param runs: runs per α.
+    :param sizes: the sets the traces are measured on.
+    :return: two tests (their ``passes`` are the shape's parts on the point estimates).
+
+    Example:
+        >>> iv = {"max_ratio": Interval(0.6, 0.5, 1.1), "max_step": Interval(-0.1, -0.2, -0.05)}
+        >>> [t.state for t in shape_tests("qnn", [0.6, 0.5], iv, 5, "")]
+        ['inconclusive', 'passes']
+    """
+    steps = np.diff(values)
+    if kind == "mlp":
+        parts = [
+            ("min_step", (0.0,), bool(np.all(steps > 0))),
+            ("top_ratio", (STRONG_RISE,), bool(values[-1] >= STRONG_RISE)),
+        ]
+    else:
+        parts = [
+            ("max_ratio", (QNN_RATIO_CEILING,), bool(all(v <= QNN_RATIO_CEILING for v in values))),
+            ("max_step", (0.0,), bool(np.all(steps < 0))),
+        ]
+    return [
+        ThresholdTest(RATIO_STATISTICS[n], intervals[n], t, ok, runs=runs, sizes=sizes)
+        for n, t, ok in parts
+    ]
+
+
+def max_interval(table: pd.DataFrame) -> Interval:
+    """The largest value of a ``(runs, columns)`` table over every run and column, with its
+    bootstrap interval over runs (the runs resampled, the maximum retaken).
+
+    :param table: e.g. :func:`run_matrix` with several columns.
+    :return: the interval.
+
+    Example:
+        >>> t = pd.DataFrame({"a": [1.0, 3.0], "b": [2.0, np.nan]})
+        >>> str(max_interval(t))
+        '3.000 [2.000, 3.000]'
+    """
+    matrix = table.to_numpy(float)
+    picks = bootstrap_picks(matrix.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        samples = np.nanmax(np.where(np.isnan(matrix), -np.inf, matrix)[picks], axis=(1, 2))
+    return percentile_interval(float(np.nanmax(matrix)), samples)
+
+
+def mean_interval(table: pd.DataFrame, statistic) -> Interval:
+    """A statistic of a table's run means (one per column), with its bootstrap interval over
+    runs (every column resampled with the same runs).
+
+    :param table: ``(runs, columns)``.
+    :param statistic: called with the ``(..., columns)`` run means, returns ``(...)``.
+    :return: the interval.
+
+    Example:
+        >>> t = pd.DataFrame({"a": [1.0, 3.0], "b": [2.0, 2.0]})
+        >>> mean_interval(t, lambda m: m[..., 0] - m[..., 1]).estimate
+        0.0
+    """
+    return mean_intervals(lambda m: {"": statistic(m)}, table.to_numpy(float))[0][""]
+
+
+def sizes_text(runs: int, hessian_samples: int | None) -> str:
+    """The runs and Hessian samples behind a curvature number, as evidence text.
+
+    Example:
+        >>> sizes_text(5, 100), sizes_text(1, None)
+        ('5 runs per α; Hessian on 100 samples', '1 run per α')
+    """
+    text = f"{runs} run{'s' if runs != 1 else ''} per α"
+    return text + (f"; Hessian on {hessian_samples} samples" if hessian_samples else "")
 
 
 def shape_checks(
@@ -77,25 +223,22 @@ def shape_checks(
         (with dead runs), ``dead``, ``clean_trace``, ``mlp_like`` (rises strongly) and
         ``qnn_like`` (≤ 1 and falling), each ``True``/``False``/``None`` on the point
         estimates; ``runs`` (per α) and ``mlp_tests`` / ``qnn_tests``, each shape's threshold
-        tests on the run-bootstrap intervals (:mod:`qmlr.report.curvature_intervals`; empty
+        tests on the run-bootstrap intervals (:func:`ratio_intervals`; empty
         where not judged).
     """
     alive = trace_ratios(readings, include_dead=False)
-    every = trace_ratios(readings, include_dead=True)
+    by = ["scope", "model", "definition"]
+    alive_parts = dict(list(alive.groupby(by)))
     rows = []
-    for (scope, model, definition), part in every.groupby(["scope", "model", "definition"]):
-        mine = alive[
-            (alive["scope"] == scope)
-            & (alive["model"] == model)
-            & (alive["definition"] == definition)
-        ]
+    for (scope, model, definition), part in trace_ratios(readings, include_dead=True).groupby(by):
+        mine = alive_parts.get((scope, model, definition), alive.iloc[:0])
         means = mean_by_alpha(mine[mine["alpha"] > 0], "ratio")
         values = [means[a] for a in sorted(means)]
         judged = len(values) >= min_noisy_alphas and bool(np.all(np.isfinite(values)))
         runs = int(part.groupby("alpha")["run"].nunique().min())
         intervals = ratio_intervals(run_matrix(mine, "trace")) if len(values) else {}
-        shape, sizes = (STRONG_RISE, QNN_RATIO_CEILING), sizes_text(runs, hessian_samples)
-        tests = {k: shape_tests(k, values, intervals, shape, runs, sizes) if judged else []
+        sizes = sizes_text(runs, hessian_samples)
+        tests = {k: shape_tests(k, values, intervals, runs, sizes) if judged else []
                  for k in ("mlp", "qnn")}  # fmt: skip
         rows.append(
             {
@@ -164,6 +307,15 @@ def claim6_verdicts(
     return out
 
 
+def _si_checks(
+    records: pd.DataFrame, min_noisy_alphas: int, hessian_samples: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`shape_checks` of the ``si`` models, and of the gradient-trained controls."""
+    scoped = with_scope(records).query("scope == 'si'")
+    checks = shape_checks(scoped, min_noisy_alphas, hessian_samples)
+    return checks, checks[~checks["model"].isin(MODEL_KINDS)]
+
+
 def controls_verdict(
     records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
 ) -> Verdict | None:
@@ -176,9 +328,7 @@ def controls_verdict(
     :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdict, or ``None`` without controls in the records.
     """
-    scoped = with_scope(records).query("scope == 'si'")
-    checks = shape_checks(scoped, min_noisy_alphas, hessian_samples)
-    controls = checks[~checks["model"].isin(MODEL_KINDS)]
+    checks, controls = _si_checks(records, min_noisy_alphas, hessian_samples)
     qnn = checks[checks["model"] == "qnn"]
     if controls.empty or qnn.empty:
         return None
@@ -227,7 +377,7 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
         each ``yes`` / ``no`` under the uncertainty rule (:func:`outcome_of`), ``?`` where a
         threshold lies inside its run-bootstrap interval, ``None`` where not judged.
     """
-    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
+    checks, _ = _si_checks(records, min_noisy_alphas)
     rows = []
     for r in checks.itertuples():
         row = {"model": r.model, **{f"α = {a:g}": v for a, v in sorted(r.means.items())}}
@@ -253,8 +403,7 @@ def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str |
     :param min_noisy_alphas: see :func:`shape_checks`.
     :return: the text, or ``None`` without controls in the records.
     """
-    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
-    controls = checks[~checks["model"].isin(MODEL_KINDS)]
+    _, controls = _si_checks(records, min_noisy_alphas)
     if controls.empty:
         return None
     if controls["qnn_like"].isna().any():
@@ -277,8 +426,8 @@ def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
     :param min_noisy_alphas: see :func:`shape_checks`.
     :return: Markdown text (``""`` without judged controls).
     """
-    checks = shape_checks(with_scope(records).query("scope == 'si'"), min_noisy_alphas)
-    controls = checks[~checks["model"].isin(MODEL_KINDS) & checks["qnn_like"].notna()]
+    _, controls = _si_checks(records, min_noisy_alphas)
+    controls = controls[controls["qnn_like"].notna()]
     if controls.empty:
         return ""
     parts = [
@@ -318,124 +467,132 @@ def claim_verdicts(
     return out + claim7_verdicts(first_reading(records), min_noisy_alphas, hessian_samples)
 
 
-def findings(records: pd.DataFrame) -> list[str]:
-    """Data-driven sentences for the chapter's discussion (Markdown bullets, numbers computed).
+@dataclass(frozen=True)
+class Reading:
+    """What the claim-7 measures read: the first reading's MLPs and QNNs, the noisy α values
+    needed to judge a growth with label noise, and the runs and sets behind the numbers."""
 
-    :param records: :func:`records_frame` output.
-    :return: one string per finding.
-    """
-    out = []
-    everything = records
-    records = first_reading(records)
-    alive = trace_ratios(records, include_dead=False)
-    top = float(records["alpha"].max())
-    for scope in sorted(records["scope"].unique()):
-        parts = []
-        for kind in ("mlp", "qnn"):
-            sel = alive[(alive["scope"] == scope) & (alive["model"] == kind)]
-            at_top = sel[sel["alpha"] == top]["ratio"]
-            if len(at_top):
-                parts.append(
-                    f"{LABELS[kind]} ratio at α = {top:g}: mean {at_top.mean():.3g}, runs "
-                    f"{at_top.min():.3g} … {at_top.max():.3g}"
-                )
-        if parts:
-            out.append(f"**{scope}** (without dead runs): " + "; ".join(parts) + ".")
-    mlp = records[records["model"] == "mlp"]
-    if len(mlp):
-        share = mlp["negative_share_slq"]
-        negative = int((mlp["lam_min"] < 0).sum())
-        rel = (mlp["trace_residual"].abs() / mlp["trace_gauss_newton"].abs()).max()
-        out.append(
-            f"**MLP curvature:** {negative} of {len(mlp)} MLP Hessians have λ_min < 0; the "
-            f"negative share is {share.mean():.2%} on average (max {share.max():.2%}), while "
-            f"Term B's share of the trace is at rounding level (max |tr B| / tr A = {rel:.0e})."
-        )
-    qnn = records[(records["model"] == "qnn") & (records["alpha"] > 0)]
-    for scope in sorted(qnn["scope"].unique()):
-        q = qnn[qnn["scope"] == scope]
-        flipped = q["trace_residual_flipped"]
-        clean_b = q["trace_residual"] - flipped
-        out.append(
-            f"**{scope} QNN, Term B:** over the noisy runs the mislabeled samples contribute "
-            f"tr B = {flipped.mean():.3g} on average ({int((flipped < 0).sum())} of {len(q)} "
-            f"runs negative), the clean samples {clean_b.mean():.3g}; the Gauss–Newton part "
-            f"is {q['trace_gauss_newton'].mean():.3g}."
-        )
-    n_dead = int(records["dead"].astype(bool).sum())
-    if n_dead:
-        every = trace_ratios(records, include_dead=True)
-        diff = []
-        for (scope, kind), _ in records[records["dead"].astype(bool)].groupby(["scope", "model"]):
-            a = every[(every["scope"] == scope) & (every["model"] == kind)]
-            b = alive[(alive["scope"] == scope) & (alive["model"] == kind)]
-            ma = a[a["alpha"] == top]["ratio"].mean()
-            mb = b[b["alpha"] == top]["ratio"].mean()
-            diff.append(f"{scope} {LABELS[kind]}: {ma:.3g} with, {mb:.3g} without")
-        out.append(f"**Dead runs:** {n_dead}; mean ratio at α = {top:g} " + "; ".join(diff) + ".")
-    else:
-        out.append("**Dead runs:** none in this profile.")
-    return out + reading_findings(everything)
+    mlp: pd.DataFrame
+    qnn: pd.DataFrame
+    min_noisy_alphas: int
+    runs: int
+    sizes: str
+
+    def test(self, name: str, value: Interval, threshold: float, passes: bool) -> ThresholdTest:
+        """A threshold test on this reading's runs and sets."""
+        return ThresholdTest(name, value, (threshold,), bool(passes), self.runs, self.sizes)
+
+    def measured(self, evidence: str, *tests: ThresholdTest, judged: bool = True) -> Measured:
+        """The evidence and tests of a claim-7 check on this reading."""
+        return Measured(evidence, tests, judged, self.sizes)
 
 
-def reading_findings(records: pd.DataFrame) -> list[str]:
-    """Sentences on the later series: each reading of the ``authors-code`` QNN at the largest
-    α, the agreement of the two complexified-trace computations, and the controls' ratios.
-
-    :param records: :func:`records_frame` output.
-    :return: Markdown strings (empty without those series).
-    """
-    out = []
-    readings = trace_ratios(readings_frame(records), include_dead=False)
-    top = float(readings["alpha"].max())
-    q = readings[(readings["model"] == "qnn") & (readings["config"] == "authors-code")]
-    at_top = q[q["alpha"] == top].groupby(["scope", "definition"])["ratio"].mean()
-    if len(at_top) > 1:
-        parts = [f"{scope} ({definition}): {v:.3g}" for (scope, definition), v in at_top.items()]
-        out.append(
-            f"**authors-code QNN, every reading:** mean ratio at α = {top:g} — "
-            + "; ".join(parts)
-            + "."
-        )
-    if "trace_complexified_direct" in records:
-        both = records[records["trace_complexified_direct"].notna()]
-        if len(both):
-            rel = (
-                (both["trace_complexified_direct"] - both["trace_complexified"]).abs()
-                / both["trace_complexified_direct"].abs()
-            ).max()
-            out.append(
-                f"**Complexified trace, two ways:** by its definition ({len(both)} runs, 2P "
-                f"Hessian-vector products) and by the identity of the chapter agree to {rel:.1e} "
-                f"(relative; required {COMPLEXIFIED_AGREEMENT:.0e})."
-            )
-    if "trace_poisoned_labels" in records:
-        cross = _reread_agreement(records)
-        if cross is not None:
-            out.append(cross)
-    controls = readings[~readings["model"].isin(MODEL_KINDS) & (readings["alpha"] == top)]
-    if len(controls):
-        means = controls.groupby("model")["ratio"].mean()
-        out.append(
-            f"**Controls (si):** mean ratio at α = {top:g} — "
-            + "; ".join(f"{m}: {v:.3g}" for m, v in means.items())
-            + "."
-        )
-    return out
+def term_b_zero(r: Reading) -> Measured:
+    """Term B does not enter the trained MLPs' trace (largest ``|tr H − tr A| / tr A``)."""
+    rel = r.mlp.assign(rel=r.mlp["trace_residual"].abs() / r.mlp["trace_gauss_newton"].abs())
+    value = max_interval(run_matrix(rel, "rel", _BY))
+    test = r.test("largest |tr H − tr A| / tr A", value, ZERO_TERM_B, value.estimate < ZERO_TERM_B)
+    return r.measured(f"max |tr H − tr A| / tr A over {len(r.mlp)} MLPs = {value.text()}", test)
 
 
-def _reread_agreement(records: pd.DataFrame) -> str | None:
-    """How closely the clean-label cells' real trace with the carried labels matches the first
-    reading's trace of the same (retrained) model."""
-    frame = with_scope(records)
-    again = frame[frame["trace_poisoned_labels"].notna()]
-    first = frame[frame["scope"] == SCOPES[("authors-code", FLIPS[0], HESSIAN_LABELS[0])]]
-    merged = again.merge(first, on=["model", "alpha", "run"], suffixes=("", "_first"))
-    if merged.empty:
-        return None
-    diff = (merged["trace_poisoned_labels"] - merged["trace_first"]).abs().max()
-    return (
-        f"**Same models, both labels:** retrained from the same seeds, the QNNs of the "
-        f"class-balanced series reproduce the first reading's trace with the carried labels to "
-        f"{diff:.1e} (absolute, {len(merged)} runs)."
+def no_negative_curvature(r: Reading) -> Measured:
+    """The trained MLPs have no negative curvature (largest SLQ share below
+    :data:`NEGLIGIBLE_SHARE`)."""
+    share = r.mlp.groupby("config")["negative_share_slq"].agg(["mean", "max"])
+    text = "; ".join(f"{c}: mean {x['mean']:.2%}, max {x['max']:.2%}" for c, x in share.iterrows())
+    largest = max_interval(run_matrix(r.mlp, "negative_share_slq", _BY))
+    what = "largest negative-curvature share (SLQ)"
+    test = r.test(what, largest, NEGLIGIBLE_SHARE, share["max"].max() < NEGLIGIBLE_SHARE)
+    return r.measured(f"negative-curvature share (SLQ) {text}; largest {largest}; "
+                      f"threshold {NEGLIGIBLE_SHARE:.0%}", test)  # fmt: skip
+
+
+def term_b_flipped(r: Reading) -> Measured:
+    """The noisy QNNs' mean Term B over the flipped samples is negative at every (config, α)."""
+    qnn = r.qnn[r.qnn["alpha"] > 0]
+    per = qnn.groupby(_BY)["trace_residual_flipped"].mean()
+    text = "; ".join(
+        f"{c}: {fmt_series({a: v for (cc, a), v in per.items() if cc == c})}"
+        for c in sorted(qnn["config"].unique())
     )
+    table = run_matrix(qnn, "trace_residual_flipped", _BY)
+    value = mean_interval(table, lambda m: np.max(m, axis=-1))
+    test = r.test("largest mean tr B over flipped samples", value, 0.0, (per < 0).all())
+    return r.measured(f"mean tr B over flipped samples {text}; largest {value}", test)
+
+
+def more_negative_curvature(r: Reading) -> Measured:
+    """Per configuration: the QNN's negative-curvature share grows from α = 0 to the largest α
+    and exceeds the MLP's at every α (the two models' runs resampled together)."""
+    qnn, mlp = r.qnn, r.mlp
+    rows, tests, judged = [], [], True
+    for config in sorted(qnn["config"].unique()):
+        q = mean_by_alpha(qnn[qnn["config"] == config], "negative_share_exact")
+        m = mean_by_alpha(mlp[mlp["config"] == config], "negative_share_slq")
+        vals = [q[a] for a in sorted(q)]
+        judged &= len(vals) - 1 >= r.min_noisy_alphas
+        mine = run_matrix(mlp[mlp["config"] == config], "negative_share_slq")
+        both = pd.concat(
+            [run_matrix(qnn[qnn["config"] == config], "negative_share_exact"),
+             mine.reindex(columns=sorted(q))],
+            axis=1,
+        )  # fmt: skip
+        n = len(q)
+        growth = mean_interval(both, lambda x, n=n: x[..., n - 1] - x[..., 0])
+        margin = mean_interval(both, lambda x, n=n: np.min(x[..., :n] - x[..., n:], axis=-1))
+        above = all(q[a] > m.get(a, np.inf) for a in q)
+        tests += [
+            r.test(f"{config}: QNN share, largest α − α = 0", growth, 0.0, vals[-1] > vals[0]),
+            r.test(f"{config}: smallest QNN − MLP share over α", margin, 0.0, above),
+        ]
+        rows.append(
+            f"{config}: QNN {fmt_series(q, 2)} vs MLP {fmt_series(m, 2)} (growth {growth}; "
+            f"smallest QNN − MLP {margin})"
+        )
+    return r.measured("negative-curvature share " + "; ".join(rows), *tests, judged=judged)
+
+
+def _row(check: str, claim: str, measure) -> CheckRow:
+    """A trained-model claim-7 check: beyond the paper, in the curvature chapter (its scorecard
+    name: the claim without the ``7 (…)`` prefix)."""
+    name = claim.removeprefix("7 (").replace("): ", ": ", 1)
+    return CheckRow(check, 7, "curvature", False, name, claim, measure)
+
+
+#: The trained-model side of claim 7, with the models each row needs records of.
+CLAIM7_ROWS = (
+    (("mlp",), _row("mlp-term-b-zero",
+                    "7 (trained MLP): Term B does not enter the trace, tr H = Σ p(1−p)|∇z|²/N ≥ 0",
+                    term_b_zero)),
+    (("mlp",), _row("mlp-no-negative-curvature",
+                    "7 (trained MLP): no negative curvature (H ⪰ 0, as for the one-neuron MLP)",
+                    no_negative_curvature)),
+    (("noisy qnn",), _row("qnn-term-b-flipped-negative",
+                          "7 (trained QNN): Term B of the mislabeled samples is negative",
+                          term_b_flipped)),
+    (("qnn",), _row("qnn-more-negative-curvature",
+                    "7 (trained QNN): more negative curvature than the MLP, growing with label "
+                    "noise", more_negative_curvature)),
+)  # fmt: skip
+
+
+def claim7_verdicts(
+    records: pd.DataFrame, min_noisy_alphas: int, hessian_samples: int | None = None
+) -> list[Verdict]:
+    """The trained-model side of claim 7 on the first reading's MLPs and QNNs:
+    :data:`CLAIM7_ROWS` judged.
+
+    :param records: the first reading (:func:`qmlr.report.curvature_tables.first_reading`).
+    :param min_noisy_alphas: noisy α values needed to judge the growth with label noise.
+    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
+    :return: the verdicts (those whose models have no records are left out).
+    """
+    if records.empty:
+        return []
+    runs = int(records.groupby(["config", "model", "alpha"])["run"].nunique().min())
+    mlp = records[records["model"] == "mlp"]
+    qnn = records[records["model"] == "qnn"]
+    reading = Reading(mlp, qnn, min_noisy_alphas, runs, sizes_text(runs, hessian_samples))
+    present = {"mlp": len(mlp), "qnn": len(qnn), "noisy qnn": len(qnn[qnn["alpha"] > 0])}
+    rows = [row for needs, row in CLAIM7_ROWS if all(present[n] for n in needs)]
+    return judge_all(rows, reading)

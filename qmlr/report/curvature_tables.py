@@ -5,7 +5,8 @@ flipped, which labels the Hessian samples carry — and a *definition* says whic
 ``real`` (the ``P × P`` Hessian over the parameters) or ``complexified`` (the ``2P × 2P``
 Hessian over the real and imaginary parts of the QNN's angles, as the authors' code computed;
 :mod:`qmlr.core.complexified`). Every ratio divides by the mean clean (α = 0) trace of the
-same scope, model and definition. Verdicts are in :mod:`qmlr.report.curvature`.
+same scope, model and definition. The chapter's findings are sentences of these numbers; the
+checks are in :mod:`qmlr.report.curvature`.
 
 Example:
     >>> import pandas as pd
@@ -62,6 +63,9 @@ SCOPE_NAMES = {
 }
 #: Scopes whose claim-6 verdicts are core (the SI's models; the authors' pipeline as it ran).
 CORE_SCOPES = ("si", "authors-code")
+#: Relative agreement required between the complexified trace by its definition and by the
+#: identity of :mod:`qmlr.core.complexified` (both exact; rounding only).
+COMPLEXIFIED_AGREEMENT = 1e-8
 #: Trace definitions.
 DEFINITIONS = {"real": "real Hessian, P × P", "complexified": "complexified angles, 2P × 2P"}
 
@@ -254,3 +258,128 @@ def fmt_series(values: dict[float, float], digits: int = 3) -> str:
         'α=0.2: 1.5, α=0.4: 3'
     """
     return ", ".join(f"α={a:g}: {v:.{digits}g}" for a, v in sorted(values.items()))
+
+
+def findings(records: pd.DataFrame) -> list[str]:
+    """Data-driven sentences for the chapter's discussion (Markdown bullets, numbers computed).
+
+    :param records: :func:`records_frame` output.
+    :return: one string per finding.
+    """
+    out = []
+    everything = records
+    records = first_reading(records)
+    alive = trace_ratios(records, include_dead=False)
+    top = float(records["alpha"].max())
+
+    def ratios_at_top(frame: pd.DataFrame, scope: str, kind: str) -> pd.Series:
+        sel = (frame["scope"] == scope) & (frame["model"] == kind) & (frame["alpha"] == top)
+        return frame[sel]["ratio"]
+
+    for scope in sorted(records["scope"].unique()):
+        parts = []
+        for kind in ("mlp", "qnn"):
+            at_top = ratios_at_top(alive, scope, kind)
+            if len(at_top):
+                parts.append(
+                    f"{LABELS[kind]} ratio at α = {top:g}: mean {at_top.mean():.3g}, runs "
+                    f"{at_top.min():.3g} … {at_top.max():.3g}"
+                )
+        if parts:
+            out.append(f"**{scope}** (without dead runs): " + "; ".join(parts) + ".")
+    mlp = records[records["model"] == "mlp"]
+    if len(mlp):
+        share = mlp["negative_share_slq"]
+        negative = int((mlp["lam_min"] < 0).sum())
+        rel = (mlp["trace_residual"].abs() / mlp["trace_gauss_newton"].abs()).max()
+        out.append(
+            f"**MLP curvature:** {negative} of {len(mlp)} MLP Hessians have λ_min < 0; the "
+            f"negative share is {share.mean():.2%} on average (max {share.max():.2%}), while "
+            f"Term B's share of the trace is at rounding level (max |tr B| / tr A = {rel:.0e})."
+        )
+    qnn = records[(records["model"] == "qnn") & (records["alpha"] > 0)]
+    for scope in sorted(qnn["scope"].unique()):
+        q = qnn[qnn["scope"] == scope]
+        flipped = q["trace_residual_flipped"]
+        clean_b = q["trace_residual"] - flipped
+        out.append(
+            f"**{scope} QNN, Term B:** over the noisy runs the mislabeled samples contribute "
+            f"tr B = {flipped.mean():.3g} on average ({int((flipped < 0).sum())} of {len(q)} "
+            f"runs negative), the clean samples {clean_b.mean():.3g}; the Gauss–Newton part "
+            f"is {q['trace_gauss_newton'].mean():.3g}."
+        )
+    n_dead = int(records["dead"].astype(bool).sum())
+    if n_dead:
+        every = trace_ratios(records, include_dead=True)
+        diff = []
+        for (scope, kind), _ in records[records["dead"].astype(bool)].groupby(["scope", "model"]):
+            ma = ratios_at_top(every, scope, kind).mean()
+            mb = ratios_at_top(alive, scope, kind).mean()
+            diff.append(f"{scope} {LABELS[kind]}: {ma:.3g} with, {mb:.3g} without")
+        out.append(f"**Dead runs:** {n_dead}; mean ratio at α = {top:g} " + "; ".join(diff) + ".")
+    else:
+        out.append("**Dead runs:** none in this profile.")
+    return out + reading_findings(everything)
+
+
+def reading_findings(records: pd.DataFrame) -> list[str]:
+    """Sentences on the later series: each reading of the ``authors-code`` QNN at the largest
+    α, the agreement of the two complexified-trace computations, and the controls' ratios.
+
+    :param records: :func:`records_frame` output.
+    :return: Markdown strings (empty without those series).
+    """
+    out = []
+    readings = trace_ratios(readings_frame(records), include_dead=False)
+    top = float(readings["alpha"].max())
+    q = readings[(readings["model"] == "qnn") & (readings["config"] == "authors-code")]
+    at_top = q[q["alpha"] == top].groupby(["scope", "definition"])["ratio"].mean()
+    if len(at_top) > 1:
+        parts = [f"{scope} ({definition}): {v:.3g}" for (scope, definition), v in at_top.items()]
+        out.append(
+            f"**authors-code QNN, every reading:** mean ratio at α = {top:g} — "
+            + "; ".join(parts)
+            + "."
+        )
+    if "trace_complexified_direct" in records:
+        both = records[records["trace_complexified_direct"].notna()]
+        if len(both):
+            rel = (
+                (both["trace_complexified_direct"] - both["trace_complexified"]).abs()
+                / both["trace_complexified_direct"].abs()
+            ).max()
+            out.append(
+                f"**Complexified trace, two ways:** by its definition ({len(both)} runs, 2P "
+                f"Hessian-vector products) and by the identity of the chapter agree to {rel:.1e} "
+                f"(relative; required {COMPLEXIFIED_AGREEMENT:.0e})."
+            )
+    if "trace_poisoned_labels" in records:
+        cross = _reread_agreement(records)
+        if cross is not None:
+            out.append(cross)
+    controls = readings[~readings["model"].isin(MODEL_KINDS) & (readings["alpha"] == top)]
+    if len(controls):
+        means = controls.groupby("model")["ratio"].mean()
+        out.append(
+            f"**Controls (si):** mean ratio at α = {top:g} — "
+            + "; ".join(f"{m}: {v:.3g}" for m, v in means.items())
+            + "."
+        )
+    return out
+
+
+def _reread_agreement(records: pd.DataFrame) -> str | None:
+    """How closely the clean-label cells' real trace with the carried labels matches the first
+    reading's trace of the same (retrained) model."""
+    frame = with_scope(records)
+    again = frame[frame["trace_poisoned_labels"].notna()]
+    first = frame[frame["scope"] == SCOPES[("authors-code", FLIPS[0], HESSIAN_LABELS[0])]]
+    merged = again.merge(first, on=["model", "alpha", "run"], suffixes=("", "_first"))
+    if merged.empty:
+        return None
+    diff = (merged["trace_poisoned_labels"] - merged["trace_first"]).abs().max()
+    return (
+        f"**Same models, both labels:** retrained from the same seeds, the QNNs of the "
+        f"class-balanced series reproduce the first reading's trace with the carried labels to "
+        f"{diff:.1e} (absolute, {len(merged)} runs)."
+    )

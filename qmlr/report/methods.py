@@ -31,7 +31,7 @@ from qmlr.core.unlearn import METHOD_LABELS, METHODS, get_method
 from qmlr.engine.runner import build_model, clean_split
 from qmlr.engine.specs import CellSpec, DataSpec
 from qmlr.report.analysis import DATASET_NAMES
-from qmlr.report.curvature import SCOPES, methods_table
+from qmlr.report.curvature_tables import SCOPES, methods_table
 from qmlr.studies.curvature_study import build
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
@@ -541,7 +541,7 @@ def unlearning_settings_table(train: Mapping[str, Dataset], profile: str | Profi
 
 
 def curvature_table(profile: str | Profile) -> pd.DataFrame:
-    """The curvature configurations (:func:`qmlr.report.curvature.methods_table`) with the
+    """The curvature configurations (:func:`qmlr.report.curvature_tables.methods_table`) with the
     precision and the spectral-density settings of their specs.
 
     :param profile: the profile.

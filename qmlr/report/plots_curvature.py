@@ -35,6 +35,14 @@ def _log_or_symlog(ax, values: np.ndarray, linthresh: float = 1e-2) -> None:
         ax.set_yscale("symlog", linthresh=linthresh)
 
 
+def _alpha_axes(ax, ylabel: str, title: str, size: float | None = None, legend: int = 7) -> None:
+    """Label an axis over α: the ordinate, the title (of ``size``) and the legend."""
+    ax.set_xlabel(r"label-flip ratio $\alpha$")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, **({} if size is None else {"fontsize": size}))
+    ax.legend(fontsize=legend)
+
+
 def _scope(records, scope: str):
     """The paper's models of one scope."""
     frame = with_scope(records)
@@ -78,10 +86,7 @@ def plot_trace_ratio(ax, records, config: str) -> None:
         plotted.append(run["ratio"].to_numpy(float))
     ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
     _log_or_symlog(ax, np.concatenate(plotted) if plotted else np.ones(1))
-    ax.set_xlabel(r"label-flip ratio $\alpha$")
-    ax.set_ylabel(r"tr $H_\mathrm{noisy}$ / mean tr $H_\mathrm{clean}$")
-    ax.set_title(config)
-    ax.legend(fontsize=7)
+    _alpha_axes(ax, r"tr $H_\mathrm{noisy}$ / mean tr $H_\mathrm{clean}$", config)
 
 
 def spectra_frame(results: Sequence[CellResult], records):
@@ -193,10 +198,7 @@ def plot_negative_share(ax, records, config: str) -> None:
         ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=style,
                     color=model_color(kind),
                     markersize=4, capsize=2, label=f"{LABELS[kind]} ({how})")  # fmt: skip
-    ax.set_xlabel(r"label-flip ratio $\alpha$")
-    ax.set_ylabel(r"negative share $\Sigma|\lambda_-| / \Sigma|\lambda|$")
-    ax.set_title(config, fontsize=9)
-    ax.legend(fontsize=7)
+    _alpha_axes(ax, r"negative share $\Sigma|\lambda_-| / \Sigma|\lambda|$", config, 9)
 
 
 def plot_term_split(ax, records, config: str) -> None:
@@ -219,10 +221,7 @@ def plot_term_split(ax, records, config: str) -> None:
         ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=style, markersize=4,
                     capsize=2, label=label)  # fmt: skip
     ax.axhline(0.0, color="0.4", lw=0.8)
-    ax.set_xlabel(r"label-flip ratio $\alpha$")
-    ax.set_ylabel("trace")
-    ax.set_title(f"{config}: QNN", fontsize=9)
-    ax.legend(fontsize=7)
+    _alpha_axes(ax, "trace", f"{config}: QNN", 9)
 
 
 def plot_lambda_max(ax, records, config: str) -> None:
@@ -243,10 +242,7 @@ def plot_lambda_max(ax, records, config: str) -> None:
         ax.plot(mean.index, mean.to_numpy(), "-o", color=model_color(kind), markersize=4,
                 label=LABELS[kind])  # fmt: skip
     _log_or_symlog(ax, sel["lam_max"].to_numpy(float))
-    ax.set_xlabel(r"label-flip ratio $\alpha$")
-    ax.set_ylabel(r"$\lambda_\max$")
-    ax.set_title(config)
-    ax.legend(fontsize=7)
+    _alpha_axes(ax, r"$\lambda_\max$", config)
 
 
 #: Line styles of the readings: (Hessian labels, definition) -> style.
@@ -278,10 +274,8 @@ def plot_readings(ax, records, model: str = "qnn") -> None:
         plotted.append(mean.to_numpy(float))
     ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
     _log_or_symlog(ax, np.concatenate(plotted))
-    ax.set_xlabel(r"label-flip ratio $\alpha$")
-    ax.set_ylabel(r"tr $H(\alpha)$ / mean tr $H(0)$")
-    ax.set_title(f"authors-code: {LABELS.get(model, model)}, every reading", fontsize=9)
-    ax.legend(fontsize=6)
+    title = f"authors-code: {LABELS.get(model, model)}, every reading"
+    _alpha_axes(ax, r"tr $H(\alpha)$ / mean tr $H(0)$", title, 9, legend=6)
 
 
 def plot_controls(ax, records) -> None:
@@ -297,7 +291,5 @@ def plot_controls(ax, records) -> None:
         plotted.append(mean.to_numpy(float))
     ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
     _log_or_symlog(ax, np.concatenate(plotted))
-    ax.set_xlabel(r"label-flip ratio $\alpha$")
-    ax.set_ylabel(r"tr $H(\alpha)$ / mean tr $H(0)$ (" + DEFINITIONS["real"] + ")")
-    ax.set_title("si: the paper's models and the controls", fontsize=9)
-    ax.legend(fontsize=6)
+    ylabel = r"tr $H(\alpha)$ / mean tr $H(0)$ (" + DEFINITIONS["real"] + ")"
+    _alpha_axes(ax, ylabel, "si: the paper's models and the controls", 9, legend=6)

@@ -6,8 +6,8 @@ committed
 results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
 chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
 :func:`qmlr.report.analysis.capacity_verdicts`,
-:func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`,
-:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`,
+:data:`qmlr.report.unlearning_checks.UNLEARNING_ROWS`,
+:data:`qmlr.report.unlearning_checks.FORGETTING_ROWS`,
 :func:`qmlr.report.curvature.claim_verdicts`,
 :func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` —
 so a chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
@@ -43,8 +43,9 @@ from qmlr.report import curvature as RC
 from qmlr.report import phenotype as P
 from qmlr.report import robustness as R
 from qmlr.report import unlearning as UR
-from qmlr.report import unlearning_verdicts as UV
+from qmlr.report import unlearning_checks as UC
 from qmlr.report.analysis import Verdict
+from qmlr.report.checks import judge_all
 from qmlr.report.markdown import _myst_table, escape_markdown, frame_markdown  # noqa: F401
 from qmlr.report.sharing import mark_note
 from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, open_tests
@@ -199,8 +200,7 @@ def unlearning_checks(records: pd.DataFrame) -> list[Check]:
     :return: nine checks (five core: the main-figure settings).
     """
     summary = UR.summary_table(records)
-    verdicts = [*UV.unlearning_verdicts(summary), *UV.forgetting_verdicts(summary)]
-    return [Check.of(v) for v in verdicts]
+    return [Check.of(v) for v in judge_all((*UC.UNLEARNING_ROWS, *UC.FORGETTING_ROWS), summary)]
 
 
 def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:

@@ -5,7 +5,7 @@ the figure it touches, the reading the published figure follows (as far as the e
 and — where the book has computed both readings — the change of that figure's headline number
 when the book switches from the SI's reading to the authors' code's, with the verdict of each
 affected claim under both readings. Verdicts come from the chapters' own verdict functions
-(:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_verdicts`,
+(:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_checks`,
 :mod:`qmlr.report.curvature`), applied to the records of each reading; nothing here
 introduces a threshold of its own.
 

@@ -1,78 +1,37 @@
-"""The unlearning study's summaries: curve statistics, tables, amenability, figures, prose.
+"""The unlearning study's summary: thresholds, curve statistics with their run-bootstrap
+intervals, and the sets they are measured on.
 
 Everything here reads the study's tidy records
-(:func:`qmlr.studies.unlearning_study.records_frame`); the verdicts built on these summaries
-are in :mod:`qmlr.report.unlearning_verdicts`.
+(:func:`qmlr.studies.unlearning_study.records_frame`). Every unlearning verdict reads a statistic
+of run-mean curves (one value per step) of one method and of Retrain in the same series; the runs
+of a series share their poisoned base model, data split and minibatch orders across methods, so a
+method's curves and Retrain's are resampled *jointly*, with the resamples, level and seed of
+:mod:`qmlr.report.uncertainty`. The checks are in :mod:`qmlr.report.unlearning_checks`, the
+chapters' tables, prose and figures in :mod:`qmlr.report.unlearning_tables`.
 
 Example:
     >>> steps_to_reach([0.5, 0.7, 0.9, 0.95], target=0.95, tolerance=0.02)
     3
+    >>> val = np.array([0.6, 0.9])
+    >>> stats = curve_statistics(val, 1 - val, val, 0 * val, quick_steps=1)
+    >>> round(float(stats["val_gap_start"]), 3), round(float(stats["forget_min_quick"]), 3)
+    (-0.3, 0.1)
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from qmlr.core.models import get_kind
-from qmlr.core.models.small import PCA_COMPONENTS
-from qmlr.core.unlearn import METHOD_LABELS, METHODS, METRICS, get_method
-from qmlr.engine.runner import build_model, clean_split, model_inputs
-from qmlr.engine.specs import ModelSpec
-from qmlr.engine.store import CellResult, ResultStore
-from qmlr.report.plots import band
-from qmlr.report.unlearning_intervals import method_intervals, series_matrices, set_sizes
-from qmlr.studies.experiments import Profile, get_profile
+from qmlr.core.corrupt import corruption_count
+from qmlr.core.data import load_dataset
+from qmlr.core.unlearn import METHODS, METRICS
+from qmlr.report.uncertainty import mean_intervals
 from qmlr.studies.study import load_results
-from qmlr.studies.unlearning_study import (
-    APPROXIMATE,
-    SERIES,
-    SERIES_COLUMNS,
-    SETTINGS,
-    Series,
-    UnlearningSpec,
-    make_spec,
-    records_frame,
-    unlearning_runs,
-)
-
-
-def sweep_cross_check(results: Iterable[CellResult], store: ResultStore) -> pd.DataFrame:
-    """Compare each run's poisoned base model with the resilience sweep's cell at α = 0.3.
-
-    The run's poison and model seeds are those of the sweep cell of the same data, model, α and
-    run, and its base training is the same, so both must reach the same accuracies (the sweep
-    trains ensembles, equal to training alone up to rounding). Runs whose sweep cell is not in
-    ``store`` are skipped.
-
-    :param results: unlearning results.
-    :param store: the store holding the resilience study.
-    :return: one row per compared run (empty if none is available).
-    """
-    rows = []
-    for r in results:
-        s: UnlearningSpec = r.spec  # type: ignore[assignment]
-        cell = dataclasses.replace(s.cell(), study="resilience")
-        if not store.has(cell):
-            continue
-        sweep = store.load(cell).metrics
-        rows.append(
-            {
-                "dataset": s.data.name,
-                "model": s.model.kind,
-                "setting": s.setting,
-                "run": s.run,
-                "base val. acc.": r.metrics["base_val_accuracy"],
-                "sweep val. acc.": sweep["val_accuracy"],
-                "base train acc.": r.metrics["base_train_accuracy"],
-                "sweep train acc.": sweep["train_accuracy"],
-            }
-        )
-    return pd.DataFrame(rows)
-
+from qmlr.studies.unlearning_study import ALPHA, SERIES_COLUMNS, Series, records_frame
 
 #: "Retrain level": within this of Retrain's final (step-50) mean validation accuracy.
 RETRAIN_TOLERANCE = 0.02
@@ -101,7 +60,7 @@ MIN_RUNS = 3
 START_GAP = 0.2
 
 
-#: How :func:`quick_verdict` reports a method already at Retrain's level at step 0.
+#: How the chapters report a method already at Retrain's level at step 0.
 STARTS_AT_RETRAIN = "starts at Retrain's level"
 
 
@@ -116,6 +75,46 @@ def starts_at_retrain(steps: int | None) -> bool:
         (True, False, False)
     """
     return steps is not None and not pd.isna(steps) and int(steps) == 0
+
+
+def steps_text(steps: int | None, total: int) -> str:
+    """A step count as the chapters print it (``None`` or NaN: never within ``total``).
+
+    Example:
+        >>> steps_text(3, 50), steps_text(None, 50)
+        ('3', 'never in 50')
+    """
+    return f"never in {total}" if steps is None or pd.isna(steps) else str(int(steps))
+
+
+def reach_text(row: pd.Series) -> str:
+    """When a method's run-mean validation curve reaches Retrain's level, counted from a start
+    below it: :data:`STARTS_AT_RETRAIN`, the step, or never (:func:`steps_text`).
+
+    :param row: a :func:`summary_table` row.
+    :return: the text.
+
+    Example:
+        >>> reach_text(pd.Series({"steps_to_retrain": 0, "steps": 50}))
+        "starts at Retrain's level"
+    """
+    steps = row["steps_to_retrain"]
+    return STARTS_AT_RETRAIN if starts_at_retrain(steps) else steps_text(steps, int(row["steps"]))
+
+
+def method_row(summary: pd.DataFrame, series: Series, method: str) -> pd.Series | None:
+    """The :func:`summary_table` row of one method in one series (``None``: no results).
+
+    :param summary: :func:`summary_table` output.
+    :param series: the series.
+    :param method: the method.
+    :return: the row.
+    """
+    sel = summary["method"] == method
+    for column, value in series.coords.items():
+        sel &= summary[column] == value
+    rows = summary[sel]
+    return rows.iloc[0] if len(rows) else None
 
 
 def curve_stats(records: pd.DataFrame) -> pd.DataFrame:
@@ -171,7 +170,7 @@ def summary_table(records: pd.DataFrame, tolerance: float = RETRAIN_TOLERANCE) -
     last step); ``forget_area_mean`` / ``_std`` (per-run :func:`forgetting_area`); and
     ``steps_to_forgotten`` (first step with run-mean forgetting accuracy ≤
     :data:`FORGOTTEN_LEVEL`); and the numbers the verdicts judge, each with its bootstrap
-    interval over runs (:func:`qmlr.report.unlearning_intervals.method_intervals`).
+    interval over runs (:func:`method_intervals`).
     """
     rows = []
     for coords, group in records.groupby(SERIES_COLUMNS, sort=False):
@@ -225,339 +224,138 @@ def profile_summary(profile: str, results_dir: str | None = None) -> pd.DataFram
     return summary_table(records_frame(load_results("unlearning", profile)))
 
 
-def _steps_text(steps: int | None, total: int) -> str:
-    return f"never in {total}" if steps is None or pd.isna(steps) else str(int(steps))
-
-
-def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None) -> pd.DataFrame:
-    """A readable table of one dataset's summary rows (mean ± std over runs).
-
-    :param summary: :func:`summary_table` output.
-    :param dataset: ``"mnist"`` or ``"xxz"``.
-    :param role: keep only ``"main"`` or ``"sensitivity"`` series (default: all).
-    """
-    rows = summary[summary["dataset"] == dataset]
-    if role is not None:
-        rows = rows[rows["role"] == role]
-    out = []
-    for _, r in rows.iterrows():
-        phase = f", {r['phase']} phase" if r["phase"] not in ("", "random") else ""
-        out.append(
-            {
-                "model": f"{r['model'].upper()} ({r['setting']}{phase})",
-                "method": METHOD_LABELS[r["method"]],
-                "val. acc. step 0": f"{r['val_start']:.3f}",
-                f"val. acc. step {r['steps']}": f"{r['val_final_mean']:.3f} ± "
-                f"{r['val_final_std']:.3f}",
-                f"steps to Retrain − {RETRAIN_TOLERANCE}": (
-                    STARTS_AT_RETRAIN
-                    if starts_at_retrain(r["steps_to_retrain"]) and r["method"] != "retrain"
-                    else _steps_text(r["steps_to_retrain"], r["steps"])
-                ),
-                "forget acc. step 0": f"{r['forget_start']:.3f}",
-                f"forget acc. step {r['steps']}": f"{r['forget_final_mean']:.3f} ± "
-                f"{r['forget_final_std']:.3f}",
-                "forget area": f"{r['forget_area_mean']:.3f} ± {r['forget_area_std']:.3f}",
-                f"steps to forget ≤ {FORGOTTEN_LEVEL}": _steps_text(
-                    r["steps_to_forgotten"], r["steps"]
-                ),
-                "runs": int(r["runs"]),
-            }
-        )
-    return pd.DataFrame(out)
-
-
-def series_n_params(series: Series) -> int:
-    """Trained parameters of a series' model (``mlp-small``: its MLP after the fixed PCA map).
-
-    Example:
-        >>> series_n_params(Series("xxz", "qnn", "si"))
-        192
-    """
-    spec = make_spec(series, get_profile("paper"), 0, steps=0)
-    model = spec.model
-    if model.kind == "mlp-small":
-        model, in_features = ModelSpec("mlp", hidden=model.hidden), PCA_COMPONENTS
-    else:
-        in_features = model_inputs(clean_split(spec.data, "train").x[:1], model).shape[-1]
-    net = build_model(model, spec.data, in_features, [0])
-    return int(get_kind(model.kind).n_params(net)[0])
-
-
-def steps_from_below(row: pd.Series, tolerance: float = RETRAIN_TOLERANCE) -> int | str | None:
-    """Steps until a method's run-mean validation accuracy reaches Retrain's level, counted only
-    from a start below it.
-
-    :param row: a :func:`summary_table` row.
-    :param tolerance: "Retrain's level" is its final mean minus this.
-    :return: :data:`STARTS_AT_RETRAIN` if the poisoned model already starts at that level, else
-        the step (``None`` = never).
-
-    Example:
-        >>> row = pd.Series({"val_start": 0.5, "retrain_val_final": 0.9, "steps_to_retrain": 7})
-        >>> steps_from_below(row), steps_from_below(row.replace(0.5, 0.95))
-        (7, "starts at Retrain's level")
-    """
-    if row["val_start"] >= row["retrain_val_final"] - tolerance:
-        return STARTS_AT_RETRAIN
-    steps = row["steps_to_retrain"]
-    return None if steps is None or pd.isna(steps) else int(steps)
-
-
-def amenability_table(summary: pd.DataFrame, series: Sequence[Series]) -> pd.DataFrame:
-    """Per series: where its poisoned model starts, Retrain's level, and the steps each
-    approximate method needs to reach that level from below (:func:`steps_from_below`).
-
-    :param summary: :func:`summary_table` output.
-    :param series: the series to show (those without results are skipped).
-    :return: one row per series.
-    """
-    rows = []
-    for s in series:
-        start = _row(summary, s, "finetune")
-        if start is None:
-            continue
-        row = {
-            "series": s.label,
-            "parameters": series_n_params(s),
-            "poison reproduced, step 0": f"{start['forget_start']:.3f}",
-            "val. acc. step 0": f"{start['val_start']:.3f}",
-            f"Retrain level (step {int(start['steps'])})": f"{start['retrain_val_final']:.3f}",
-        }
-        for method in (*APPROXIMATE, "scrub_kurmanji"):
-            r = _row(summary, s, method)
-            if r is not None:
-                reach = steps_from_below(r)
-                row[METHOD_LABELS[method]] = (
-                    reach if isinstance(reach, str) else _steps_text(reach, int(r["steps"]))
-                )
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
-    """One sentence on whether a series' approximate methods reach Retrain's level from below
-    within :data:`QUICK_STEPS` steps.
-
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
-    :return: Markdown text (``""`` without results).
-    """
-    start = _row(summary, series, "finetune")
-    if start is None:
-        return ""
-    level = start["retrain_val_final"] - RETRAIN_TOLERANCE
-    head = (
-        f"**{series.label}**: poisoned model at validation accuracy {start['val_start']:.3f} "
-        f"(reproducing {start['forget_start']:.0%} of the flipped labels), Retrain's level "
-        f"{start['retrain_val_final']:.3f}"
-    )
-    if start["val_start"] >= level:
-        return head + " — it starts at that level, so the speed of unlearning is not tested."
-    steps = int(start["steps"])
-    reach = {m: steps_from_below(_row(summary, series, m)) for m in APPROXIMATE}
-    quick = [m for m, n in reach.items() if n is not None and n <= QUICK_STEPS]
-    slow = [m for m, n in reach.items() if n is None or n > QUICK_STEPS]
-
-    def listed(methods: list[str]) -> str:
-        return ", ".join(f"{METHOD_LABELS[m]} {_steps_text(reach[m], steps)}" for m in methods)
-
-    parts = []
-    if quick:
-        parts.append(f"within {QUICK_STEPS} steps: {listed(quick)}")
-    if slow:
-        parts.append(f"later or never: {listed(slow)}")
-    return head + "; steps to reach it from below — " + "; ".join(parts) + "."
-
-
-def setting_text(dataset: str, kind: str, setting: str) -> str:
-    """An unlearning setting's learning rate and batch, as the chapters' prose states them.
-
-    :param dataset: ``"mnist"`` or ``"xxz"``.
-    :param kind: a model kind with a setting in :data:`~qmlr.studies.unlearning_study.SETTINGS`.
-    :param setting: a key of :data:`~qmlr.studies.unlearning_study.SETTINGS`.
-    :return: e.g. ``"lr 0.005, batch 256"`` or ``"lr 0.01, full batch"``.
-
-    Example:
-        >>> setting_text("mnist", "qnn", "paper-figure"), setting_text("xxz", "mlp", "si")
-        ('lr 0.005, batch 256', 'lr 0.01, full batch')
-    """
-    config = SETTINGS[setting][(dataset, kind)]
-    batch = "full batch" if config.batch_size is None else f"batch {config.batch_size}"
-    return f"lr {config.lr:g}, {batch}"
-
-
-def settings_table(profile: Profile) -> pd.DataFrame:
-    """Every series' base-training and unlearning hyperparameters at ``profile``."""
-    rows = []
-    for s in SERIES:
-        spec = make_spec(s, profile, 0)
-        n_retain = set_sizes(s.dataset)["retain"]
-        batch = spec.unlearn.batch_size or n_retain
-        rows.append(
-            {
-                "series": s.label,
-                "role": s.role,
-                "model": spec.model.label,
-                "base training (epochs / batch / lr)": f"{spec.train.epochs} / "
-                f"{spec.train.batch_size} / {spec.train.lr}",
-                "unlearning lr": spec.unlearn.lr,
-                "unlearning batch": f"{spec.unlearn.batch_label} (|D_r| = {n_retain})",
-                "updates per step": -(-n_retain // batch),
-                "steps": spec.unlearn.steps,
-                "runs": unlearning_runs(profile),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def method_table() -> pd.DataFrame:
-    """Each method's hyperparameters (its dataclass defaults)."""
-    rows = []
-    for name in METHODS:
-        params = get_method(name).params()
-        params.pop("method")
-        rows.append(
-            {
-                "method": METHOD_LABELS[name],
-                "start": "fresh init" if get_method(name).fresh_init else "poisoned model",
-                "weights": ", ".join(f"{k} = {v}" for k, v in params.items()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-METHOD_COLORS = {
-    "retrain": "black",
-    "finetune": "tab:blue",
-    "scrub": "tab:orange",
-    "grad_asc": "tab:green",
-    "scrub_kurmanji": "tab:purple",
+#: The numbers with an interval, as the chapters' tables name them.
+STATISTICS: dict[str, str] = {
+    "val_gap_best": "best run-mean validation accuracy − Retrain's final",
+    "val_gap_start": "validation accuracy at step 0 − Retrain's final",
+    "val_gap_quick": "best validation accuracy up to the quick step − Retrain's final",
+    "forget_final": "forgetting accuracy at the last step",
+    "forget_gap_final": "forgetting accuracy at the last step − Retrain's",
+    "forget_min_quick": "lowest forgetting accuracy up to the quick step",
+    "forget_area": "area under the forgetting curve",
 }
 
 
-METRIC_LABELS = {
-    "val_accuracy": "validation accuracy",
-    "forget_accuracy": "forgetting accuracy",
-    "retain_accuracy": "retain accuracy",
-    "train_accuracy": "train accuracy",
-    "forget_loss": "forget-set BCE",
-}
+def curve_statistics(
+    val: np.ndarray,
+    forget: np.ndarray,
+    retrain_val: np.ndarray,
+    retrain_forget: np.ndarray,
+    quick_steps: int,
+) -> dict[str, np.ndarray]:
+    """The statistics of :data:`STATISTICS` from run-mean curves (last axis: the steps; any
+    leading axes, e.g. bootstrap resamples, are kept).
 
-
-def plot_methods(
-    ax,
-    stats: pd.DataFrame,
-    series: Series,
-    metric: str = "val_accuracy",
-    methods: Sequence[str] = METHODS,
-    title: str | None = None,
-) -> None:
-    """One panel: ``metric`` vs unlearning step of every method of one series, mean ± std.
-
-    :param ax: matplotlib axes.
-    :param stats: :func:`curve_stats` output.
-    :param series: which series to draw.
-    :param metric: a metric of :data:`qmlr.core.unlearn.METRICS`.
-    :param methods: methods to draw (missing ones are skipped).
-    :param title: panel title (default: the series label).
+    :param val: a method's run-mean validation accuracy per step.
+    :param forget: its run-mean forgetting accuracy per step.
+    :param retrain_val: Retrain's run-mean validation accuracy (same series, same runs).
+    :param retrain_forget: Retrain's run-mean forgetting accuracy.
+    :param quick_steps: the last step that counts as "quick" (inclusive).
+    :return: name -> array of the leading shape.
     """
-    key = tuple(series.coords.values())
-    for method in methods:
-        try:
-            curve = stats.loc[(*key, method)]
-        except KeyError:
-            continue
-        band(
-            ax,
-            curve.index.to_numpy(),
-            curve[f"{metric}_mean"],
-            curve[f"{metric}_std"],
-            label=METHOD_LABELS[method],
-            color=METHOD_COLORS[method],
-            linestyle="--" if method == "scrub_kurmanji" else "-",
-            linewidth=1.5,
-        )
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(title if title is not None else series.label, fontsize=10)
-    ax.set_xlabel("unlearning step")
-    ax.set_ylabel(METRIC_LABELS[metric])
-    if metric.endswith("accuracy"):
-        ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
+    val, forget = np.asarray(val, float), np.asarray(forget, float)
+    level = np.asarray(retrain_val, float)[..., -1]
+    quick = slice(0, quick_steps + 1)
+    steps = forget.shape[-1] - 1
+    area = np.trapezoid(forget, axis=-1) / steps if steps > 0 else forget[..., 0]
+    return {
+        "val_gap_best": np.max(val, axis=-1) - level,
+        "val_gap_start": val[..., 0] - level,
+        "val_gap_quick": np.max(val[..., quick], axis=-1) - level,
+        "forget_final": forget[..., -1],
+        "forget_gap_final": forget[..., -1] - np.asarray(retrain_forget, float)[..., -1],
+        "forget_min_quick": np.min(forget[..., quick], axis=-1),
+        "forget_area": area,
+    }
 
 
-def _row(summary: pd.DataFrame, series: Series, method: str) -> pd.Series | None:
-    sel = summary["method"] == method
-    for column, value in series.coords.items():
-        sel &= summary[column] == value
-    rows = summary[sel]
-    return rows.iloc[0] if len(rows) else None
+def series_matrices(group: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Every method's ``(runs, steps)`` validation and forgetting matrices in one series'
+    records, rows aligned on the series' runs (NaN where a method lacks a run).
 
-
-def describe_validation(summary: pd.DataFrame, series: Series) -> str:
-    """One sentence on a series' validation curves: where Retrain ends, where the approximate
-    methods end and when (if ever) they reach Retrain level.
-
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
-    :return: Markdown text (``""`` if the series has no results).
+    :param group: one series' unlearning records (every method).
+    :return: method -> (validation matrix, forgetting matrix).
     """
-    retrain = _row(summary, series, "retrain")
-    if retrain is None:
-        return ""
-    steps = int(retrain["steps"])
-    parts = []
-    for method in (*APPROXIMATE, "scrub_kurmanji"):
-        r = _row(summary, series, method)
-        if r is None:
-            continue
-        reach = r["steps_to_retrain"]
-        if reach is None or pd.isna(reach):
-            when = f"never within {RETRAIN_TOLERANCE} of it"
-        elif starts_at_retrain(reach):
-            when = STARTS_AT_RETRAIN
-        else:
-            when = f"Retrain level at step {int(reach)}"
-        parts.append(
-            f"{METHOD_LABELS[method]} {r['val_final_mean']:.3f} ± {r['val_final_std']:.3f} ({when})"
-        )
-    return (
-        f"**{series.label}.** The poisoned model starts at validation accuracy "
-        f"{_row(summary, series, 'finetune')['val_start']:.3f}; after {steps} steps Retrain "
-        f"reaches {retrain['val_final_mean']:.3f} ± {retrain['val_final_std']:.3f}, and "
-        + "; ".join(parts)
-        + "."
+    runs = np.sort(group["run"].unique())
+    steps = np.sort(group["step"].unique())
+    out = {}
+    metrics = ["val_accuracy", "forget_accuracy"]
+    for method, mine in group.groupby("method", sort=False):
+        if len(mine) == len(runs) * len(steps):  # the complete grid: reshape, no pivot
+            ordered = mine.sort_values(["run", "step"])
+            grid = np.meshgrid(runs, steps, indexing="ij")
+            if np.array_equal(ordered["run"], grid[0].ravel()) and np.array_equal(
+                ordered["step"], grid[1].ravel()
+            ):
+                cube = ordered[metrics].to_numpy(float).reshape(len(runs), len(steps), 2)
+                out[str(method)] = (cube[..., 0], cube[..., 1])
+                continue
+        tables = [
+            mine.pivot_table(index="run", columns="step", values=metric)
+            .reindex(index=runs, columns=steps)
+            .to_numpy(float)
+            for metric in metrics
+        ]
+        out[str(method)] = (tables[0], tables[1])
+    return out
+
+
+def method_intervals(
+    curves: dict[str, tuple[np.ndarray, np.ndarray]], method: str, quick_steps: int
+) -> dict[str, object]:
+    """The :data:`STATISTICS` of one method in one series, each with its bootstrap interval over
+    the series' runs (the method's curves and Retrain's resampled jointly).
+
+    :param curves: :func:`series_matrices` of the series.
+    :param method: the method.
+    :param quick_steps: see :func:`curve_statistics`.
+    :return: ``<name>``, ``<name>_low``, ``<name>_high`` per statistic, and
+        ``forget_area_boot`` (the area's bootstrap samples, for differences between series).
+    """
+    val, forget = curves[method]
+    retrain = curves.get("retrain", (np.full_like(val, np.nan), np.full_like(forget, np.nan)))
+    mats = [val, forget, *retrain]  # Retrain absent: NaN numbers
+    split = np.cumsum([m.shape[1] for m in mats])[:-1]
+    intervals, samples = mean_intervals(
+        lambda m: curve_statistics(*np.split(m, split, axis=-1), quick_steps=quick_steps),
+        np.hstack(mats),
     )
+    out: dict[str, object] = {}
+    for name in STATISTICS:
+        out |= intervals[name].columns(name)
+    return out | {"forget_area_boot": samples["forget_area"]}
 
 
-def describe_forgetting(summary: pd.DataFrame, series: Series) -> str:
-    """One sentence on a series' forgetting curves: the poisoned model's forgetting accuracy,
-    Retrain's and the approximate methods' at the last step, and their areas.
+@lru_cache(maxsize=4)
+def set_sizes(dataset: str) -> dict[str, int]:
+    """The sets every unlearning accuracy of ``dataset`` is measured on: the clean validation
+    split, the forget set (the flipped training samples at the study's α) and the retain set.
 
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
-    :return: Markdown text (``""`` if the series has no results).
+    :param dataset: ``"mnist"`` or ``"xxz"``.
+    :return: ``{"validation": …, "forget": …, "retain": …}``.
+
+    Example:
+        >>> set_sizes("xxz")
+        {'validation': 84, 'forget': 24, 'retain': 58}
     """
-    retrain, start = _row(summary, series, "retrain"), _row(summary, series, "finetune")
-    if retrain is None or start is None:
-        return ""
-    steps = int(retrain["steps"])
-    parts = []
-    for method in (*APPROXIMATE, "scrub_kurmanji"):
-        r = _row(summary, series, method)
-        if r is not None:
-            parts.append(
-                f"{METHOD_LABELS[method]} {r['forget_final_mean']:.3f} "
-                f"(area {r['forget_area_mean']:.3f})"
-            )
-    return (
-        f"**{series.label}.** The poisoned model reproduces "
-        f"{start['forget_start']:.0%} of the flipped labels (forgetting accuracy at step 0); "
-        f"after {steps} steps Retrain's forgetting accuracy is "
-        f"{retrain['forget_final_mean']:.3f} (area {retrain['forget_area_mean']:.3f}), and "
-        + ", ".join(parts)
-        + "."
-    )
+    n_train = len(load_dataset(dataset, "train"))
+    forget = corruption_count(n_train, ALPHA, "label_flip")
+    return {
+        "validation": len(load_dataset(dataset, "val")),
+        "forget": forget,
+        "retain": n_train - forget,
+    }
+
+
+def sizes_text(dataset: str, sets: tuple[str, ...] = ("validation", "forget", "retain")) -> str:
+    """:func:`set_sizes` as evidence text.
+
+    :param dataset: ``"mnist"`` or ``"xxz"``.
+    :param sets: which sets to name.
+    :return: e.g. ``"validation n = 84"``.
+
+    Example:
+        >>> sizes_text("xxz"), sizes_text("xxz", ("forget",))
+        ('validation n = 84, forget n = 24, retain n = 58', 'forget n = 24')
+    """
+    return ", ".join(f"{k} n = {v}" for k, v in set_sizes(dataset).items() if k in sets)

@@ -407,7 +407,7 @@ def shared_behaviour(
     Claims 1–3: :func:`sharing_outcomes` (claim 4: the capacity sweep runs no controls, so it
     reads the paper-size curves of claim 2); claim 5: ``unlearning`` when given (the unlearning
     study's memorizing-QNN and control series, see
-    :func:`qmlr.report.unlearning_sharing.amenability_sharing`); claim 6: ``curvature`` when given
+    :func:`qmlr.report.unlearning_checks.amenability_sharing`); claim 6: ``curvature`` when given
     (the curvature study's gradient-trained controls under the QNN's trace-ratio check,
     :func:`qmlr.report.curvature.curvature_sharing`).
 
