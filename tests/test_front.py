@@ -10,13 +10,14 @@ import pytest
 from qmlr.report import front as F
 from qmlr.report.keyresult import KEY_RESULT_WORDS, key_result_text, word_count
 from qmlr.report.readable import folded, readable_frame
-from qmlr.report.scorecard import CLAIMS, Check, scorecard
+from qmlr.report.scorecard import CLAIMS, scorecard
 from qmlr.report.verdict import Verdict
 
 
 def cards():
     checks = [
-        Check(n, f"check {n}", "resilience", True, Verdict("c", "e", n % 2 == 0)) for n in CLAIMS
+        Verdict("c", "e", n % 2 == 0).filed(f"{n}", n, "resilience", True, f"check {n}")
+        for n in CLAIMS
     ]
     return scorecard(checks)
 
