@@ -228,14 +228,11 @@ def divergences_markdown(table: pd.DataFrame | None = None) -> str:
     """
     table = divergence_table() if table is None else table
     entries = []
-    for _, row in table.iterrows():
-        code = row["authors' code"]
+    for row in table.itertuples(index=False):
+        topic, si, code, book, why = (escape_markdown(v) for v in row)
         entries.append(
-            f"{escape_markdown(row['topic'])}\n"
-            f": **SI:** {escape_markdown(row['SI'])}. "
-            f"**Authors' code:** {escape_markdown(code)}. "
-            f"**This book:** {escape_markdown(row['this book'])}. "
-            f"*Why:* {escape_markdown(row['why'])}."
+            f"{topic}\n: **SI:** {si}. **Authors' code:** {code}. **This book:** {book}. "
+            f"*Why:* {why}."
         )
     return "\n\n".join(entries) + "\n"
 
@@ -268,6 +265,11 @@ def _hours(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+#: The environment columns of :func:`provenance_table` (a session's ``tensorcircuit_ng`` is shown
+#: as ``tensorcircuit-ng``).
+ENVIRONMENT_COLUMNS = ("machine", "python", "numpy", "torch", "tensorcircuit-ng", "qmlr")
+
+
 def provenance_table(
     studies: Sequence[str] = STUDIES, results_dir: str | Path | None = None
 ) -> pd.DataFrame:
@@ -295,20 +297,11 @@ def provenance_table(
                     "wall time": _hours(s["wall_time_s"]),
                     "workers": s["n_jobs"],
                     "finished": _timestamp(s["finished_at"]),
-                    "machine": s["machine"],
-                    "python": s["python"],
-                    "numpy": s["numpy"],
-                    "torch": s["torch"],
-                    "tensorcircuit-ng": s["tensorcircuit_ng"],
-                    "qmlr": s["qmlr"],
+                    **{c: s[c.replace("-", "_")] for c in ENVIRONMENT_COLUMNS},
                     "commit": s["git_commit"][:12] + ("+dirty" if s["git_dirty"] else ""),
                 }
             )
     return pd.DataFrame(rows)
-
-
-#: The environment columns of :func:`provenance_table`.
-ENVIRONMENT_COLUMNS = ("machine", "python", "numpy", "torch", "tensorcircuit-ng", "qmlr")
 
 
 def environment_summary(table: pd.DataFrame) -> str:
