@@ -8,7 +8,6 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from qmlr.engine.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
@@ -76,12 +75,6 @@ def test_unknown_profile_is_refused() -> None:
 # ------------------------------------------------------------------------------ markdown
 
 
-def test_escape_markdown_protects_table_cells() -> None:
-    text = S.escape_markdown("max |tr H − tr A| / tr A, θ* at α_c [0, 1] $x$")
-    assert "|" not in text.replace("\\|", "")
-    assert "\\*" in text and "\\_" in text and "\\[" in text and "\\$" in text
-
-
 def test_summary_markdown_has_one_row_per_claim_and_resolvable_links() -> None:
     cards = S.scorecard([_check(True, claim=n) for n in S.CLAIMS])
     text = S.summary_markdown(cards, "paper")
@@ -94,12 +87,6 @@ def test_summary_markdown_has_one_row_per_claim_and_resolvable_links() -> None:
     targets = set(re.findall(r"\{ref\}`[^<`]*<([\w-]+)>`", S.summary_markdown(cards, "p")))
     assert targets and targets <= labels
     assert set(S.CHAPTERS) <= labels  # every chapter the scorecard can link to has its label
-
-
-def test_frame_markdown_escapes_and_names_the_table() -> None:
-    text = S.frame_markdown(pd.DataFrame({"a|b": ["x|y"]}), "Cap.", "tab-x")
-    assert text.startswith(":::{table} Cap.\n:name: tab-x\n")
-    assert "| a\\|b |" in text and "| x\\|y |" in text
 
 
 def test_summary_sentence_names_the_claims() -> None:

@@ -44,7 +44,7 @@ from qmlr.report import phenotype as P
 from qmlr.report import robustness as R
 from qmlr.report import unlearning as UR
 from qmlr.report import unlearning_verdicts as UV
-from qmlr.report.markdown import _myst_table, escape_markdown, frame_markdown  # noqa: F401
+from qmlr.report.markdown import _myst_table, escape_markdown
 from qmlr.report.sharing import mark_note
 from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, open_tests
 from qmlr.report.verdict import Verdict
