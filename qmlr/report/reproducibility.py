@@ -31,8 +31,9 @@ import pandas as pd
 
 from qmlr.core.curvature_metrics import DEAD_LOGIT_SPREAD
 from qmlr.engine.agreement import BIT_IDENTICAL, agree, recompute
+from qmlr.engine.loading import store_for
 from qmlr.engine.specs import N_QUBITS, CellSpec
-from qmlr.engine.store import DEFAULT_RESULTS_DIR, ResultStore, environment_provenance
+from qmlr.engine.store import environment_provenance
 from qmlr.report.analysis import DATASET_NAMES
 from qmlr.report.markdown import escape_markdown
 from qmlr.report.plots import CORRUPTION_NAMES
@@ -45,15 +46,12 @@ from qmlr.studies.experiments import (
     TRAINING_PRECISION,
 )
 from qmlr.studies.registry import STUDIES as REGISTERED
+from qmlr.studies.study import study_wall_time
 
 #: The committed studies, in the book's order: the registry's, with the phase-sensitivity study
 #: beside the resilience study it varies.
 STUDIES: tuple[str, ...] = ("resilience", "phase-sensitivity")
 STUDIES += tuple(s for s in REGISTERED if s not in STUDIES)
-
-
-def _root(results_dir: str | Path | None) -> Path:
-    return Path(DEFAULT_RESULTS_DIR if results_dir is None else results_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,7 +248,7 @@ def study_log(study: str, results_dir: str | Path | None = None) -> dict[str, An
     :return: the log: ``study``, ``profile``, ``cells``, ``total_wall_time_s`` and
         ``sessions`` (one per ``reproduce`` call that computed cells, with its provenance).
     """
-    path = _root(results_dir) / study / "study.json"
+    path = store_for("paper", results_dir).root / study / "study.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -339,8 +337,7 @@ def total_wall_time(
         >>> total_wall_time() > 0
         True
     """
-    logs = (study_log(s, results_dir) for s in studies)
-    return float(sum(log["total_wall_time_s"] for log in logs if log is not None))
+    return float(sum(study_wall_time(s, results_dir) or 0.0 for s in studies))
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,7 +381,7 @@ def seed_audit(
     :return: one row per study: ``study``, ``result files``, ``seeds checked``, ``seed names``,
         ``mismatches``.
     """
-    store = ResultStore(_root(results_dir))
+    store = store_for("paper", results_dir)
     rows = []
     for study in studies:
         results = list(islice(store.iter_study(study), limit))
@@ -504,7 +501,7 @@ def recompute_check(study: str = "resilience", results_dir: str | Path | None = 
         :class:`qmlr.engine.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which
         check applied (bit identity or the cross-CPU tolerance) and whether it passed.
     """
-    store = ResultStore(_root(results_dir))
+    store = store_for("paper", results_dir)
     results = list(store.iter_study(study))
     if not results:
         raise FileNotFoundError(f"no committed results of {study!r} under {store.root}")
