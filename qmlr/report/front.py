@@ -80,15 +80,12 @@ def claim_sentences(verdicts: Sequence[Verdict]) -> list[str]:
     """
     checks = [v for v in verdicts if is_filed(v)]
     out = []
-    for number in sorted({c.claim_no for c in checks}):
-        mine = [c for c in checks if c.claim_no == number]
-        core = [c for c in mine if c.core]
-        if not core:
-            continue
+    for number in sorted({c.claim_no for c in checks if c.core}):
+        core = [c for c in checks if c.claim_no == number and c.core]
         done = sum(c.conclusively_reproduced for c in core)
         out.append(
             f"Claim {number} — {escape_markdown(SHORT_CLAIMS[number])}: "
-            f"**{headline(mine).label}** ({done} of {len(core)} core checks of this page)."
+            f"**{headline(core).label}** ({done} of {len(core)} core checks of this page)."
         )
     return out
 

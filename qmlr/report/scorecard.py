@@ -1,16 +1,9 @@
 """The reproduction scorecard: every claim of the paper, the chapter that tests it, the verdict.
 
 The scorecard computes nothing of its own. For a profile it loads each study exactly as its
-chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.study.load_results`:
-committed
-results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
-chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
-:func:`qmlr.report.analysis.capacity_verdicts`,
-:func:`qmlr.report.unlearning_verdicts.unlearning_verdicts`,
-:func:`qmlr.report.unlearning_verdicts.forgetting_verdicts`,
-:func:`qmlr.report.curvature.claim_verdicts`,
-:func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` —
-so a chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
+chapter does (committed results at ``paper``, a small live run at ``smoke``) and calls the *same*
+verdict functions the chapters table (:func:`collect_checks` names them), so a chapter and the
+scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
 the classical controls) that share the QNN's behaviour, and says whether the paper's
 interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).
 
@@ -437,29 +430,30 @@ def interpretation_sentence(verdict: Verdict, shared_phenotype: str | None) -> s
         >>> interpretation_sentence(Verdict("c", "e", None), "x")[-33:]
         '— is not evaluated at this scale.'
     """
-    lead = (
-        "The paper's interpretation — that the QNN's resilience is a feature of the quantum "
-        "model, not of its size or of classical inductive biases"
-    )
+    controls = chapter_link("controls")
     if verdict.reproduced is None:
-        return f"{lead} — is not evaluated at this scale."
-    if verdict.inconclusive:
-        return (
-            f"{lead} — is **inconclusive at this scale**: a threshold it rests on lies inside "
-            f"the run-to-run interval of the number it judges ({chapter_link('controls')})."
+        judged = "is not evaluated at this scale."
+    elif verdict.inconclusive:
+        judged = (
+            "is **inconclusive at this scale**: a threshold it rests on lies inside the "
+            f"run-to-run interval of the number it judges ({controls})."
         )
-    if verdict.reproduced:
-        return f"{lead} — **holds on this evidence**: no classical control shows its phenotype."
-    if shared_phenotype is None:
-        return (
-            f"{lead} — **does not hold on this evidence**: the QNN itself does not show its "
-            f"phenotype on every dataset ({chapter_link('controls')})."
+    elif verdict.reproduced:
+        judged = "**holds on this evidence**: no classical control shows its phenotype."
+    elif shared_phenotype is None:
+        judged = (
+            "**does not hold on this evidence**: the QNN itself does not show its phenotype on "
+            f"every dataset ({controls})."
         )
-    shared = escape_markdown(shared_phenotype)
+    else:
+        judged = (
+            "**does not hold on this evidence**: the QNN's phenotype (no memorization, plateau, "
+            f"sharp transition) is shared by classical models "
+            f"({escape_markdown(shared_phenotype)}; {controls})."
+        )
     return (
-        f"{lead} — **does not hold on this evidence**: the QNN's phenotype "
-        f"(no memorization, plateau, sharp transition) is shared by classical models "
-        f"({shared}; {chapter_link('controls')})."
+        "The paper's interpretation — that the QNN's resilience is a feature of the quantum "
+        f"model, not of its size or of classical inductive biases — {judged}"
     )
 
 
