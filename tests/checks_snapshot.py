@@ -1,7 +1,7 @@
 """Snapshot of every check the scorecard lists, for the test that the checks are unchanged.
 
-The snapshot holds, at one profile, every :class:`~qmlr.report.scorecard.Check` of
-:func:`~qmlr.report.scorecard.collect_checks` (identity, verdict, evidence and every threshold
+The snapshot holds, at one profile, every check (a filed :class:`~qmlr.report.verdict.Verdict`)
+of :func:`~qmlr.report.scorecard.collect_checks` (identity, verdict, evidence and every threshold
 test with its interval), the sharing outcomes the scorecard shows (claims 1–6) and the
 scorecard's tables as the reader sees them. ``tests/test_checks_snapshot.py`` recomputes it and
 compares it with the committed file.
@@ -36,14 +36,13 @@ def _test(t) -> dict[str, Any]:
     }
 
 
-def _check(c) -> dict[str, Any]:
-    v = c.verdict
+def _check(v) -> dict[str, Any]:
     return {
         "id": v.check,
-        "claim_no": c.claim,
-        "name": c.name,
-        "chapter": c.chapter,
-        "core": c.core,
+        "claim_no": v.claim_no,
+        "name": v.name,
+        "chapter": v.chapter,
+        "core": v.core,
         "claim": v.claim,
         "evidence": v.evidence,
         "label": v.label,

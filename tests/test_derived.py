@@ -129,8 +129,8 @@ def test_the_committed_checks_are_fresh_and_equal_a_recomputed_subset() -> None:
     except (FileNotFoundError, D.StaleDerivedError) as err:
         pytest.fail(f"{err}; regenerate with `{D.DERIVE_COMMAND}`")
     live = S.resilience_checks(load_records("resilience", "paper"), "paper")
-    by_id = {c.verdict.check: c for c in stored}
-    assert live and all(by_id[c.verdict.check] == c for c in live)
+    by_id = {c.check: c for c in stored}
+    assert live and all(by_id[c.check] == c for c in live)
 
 
 def test_the_committed_phase_demo_is_fresh_and_shows_the_qnn_blind_to_the_phase() -> None:

@@ -1,5 +1,5 @@
 """The front page (qmlr.report.front), key results (qmlr.report.keyresult) and readable tables
-(qmlr.report.readable)."""
+and dropdowns (qmlr.report.markdown)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import pytest
 
 from qmlr.report import front as F
 from qmlr.report.keyresult import KEY_RESULT_WORDS, key_result_text, word_count
-from qmlr.report.readable import folded, readable_frame
-from qmlr.report.scorecard import CLAIMS, Check, scorecard
+from qmlr.report.markdown import escape_markdown, folded, frame_markdown, readable_frame
+from qmlr.report.scorecard import CLAIMS, scorecard
 from qmlr.report.verdict import Verdict
 
 
 def cards():
     checks = [
-        Check(n, f"check {n}", "resilience", True, Verdict("c", "e", n % 2 == 0)) for n in CLAIMS
+        Verdict("c", "e", n % 2 == 0).filed(f"{n}", n, "resilience", True, f"check {n}")
+        for n in CLAIMS
     ]
     return scorecard(checks)
 
@@ -65,3 +66,15 @@ def test_readable_frames_have_no_raw_reprs() -> None:
     assert list(shown.columns) == ["model", "α", "trace ratio", "n"]
     assert shown.iloc[0].tolist() == ["qnn", "0.3", "0.123", "1,200"]
     assert folded("T", "x").startswith("::::{dropdown} T\n")
+
+
+def test_escape_markdown_protects_table_cells() -> None:
+    text = escape_markdown("max |tr H − tr A| / tr A, θ* at α_c [0, 1] $x$")
+    assert "|" not in text.replace("\\|", "")
+    assert "\\*" in text and "\\_" in text and "\\[" in text and "\\$" in text
+
+
+def test_frame_markdown_escapes_and_names_the_table() -> None:
+    text = frame_markdown(pd.DataFrame({"a|b": ["x|y"]}), "Cap.", "tab-x")
+    assert text.startswith(":::{table} Cap.\n:name: tab-x\n")
+    assert "| a\\|b |" in text and "| x\\|y |" in text

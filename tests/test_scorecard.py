@@ -8,7 +8,6 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from qmlr.engine.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
@@ -19,12 +18,12 @@ from qmlr.report.analysis import Verdict
 BOOK = Path(__file__).resolve().parent.parent / "book"
 
 
-def _check(ok: bool | None, core: bool = True, partly: bool = False, claim: int = 1) -> S.Check:
-    return S.Check(claim, "c", "resilience", core, Verdict("claim", "evidence", ok, partly))
+def _check(ok: bool | None, core: bool = True, partly: bool = False, claim: int = 1) -> Verdict:
+    return Verdict("claim", "evidence", ok, partly).filed("c", claim, "resilience", core, "c")
 
 
 @pytest.fixture(scope="module")
-def paper_checks() -> list[S.Check]:
+def paper_checks() -> list[Verdict]:
     """The stored checks (recomputed where stale): test_verdicts_equal_the_chapters compares
     them with the chapters' verdicts computed from the cells."""
     from qmlr.report.stored import stored_checks
@@ -76,12 +75,6 @@ def test_unknown_profile_is_refused() -> None:
 # ------------------------------------------------------------------------------ markdown
 
 
-def test_escape_markdown_protects_table_cells() -> None:
-    text = S.escape_markdown("max |tr H − tr A| / tr A, θ* at α_c [0, 1] $x$")
-    assert "|" not in text.replace("\\|", "")
-    assert "\\*" in text and "\\_" in text and "\\[" in text and "\\$" in text
-
-
 def test_summary_markdown_has_one_row_per_claim_and_resolvable_links() -> None:
     cards = S.scorecard([_check(True, claim=n) for n in S.CLAIMS])
     text = S.summary_markdown(cards, "paper")
@@ -94,12 +87,6 @@ def test_summary_markdown_has_one_row_per_claim_and_resolvable_links() -> None:
     targets = set(re.findall(r"\{ref\}`[^<`]*<([\w-]+)>`", S.summary_markdown(cards, "p")))
     assert targets and targets <= labels
     assert set(S.CHAPTERS) <= labels  # every chapter the scorecard can link to has its label
-
-
-def test_frame_markdown_escapes_and_names_the_table() -> None:
-    text = S.frame_markdown(pd.DataFrame({"a|b": ["x|y"]}), "Cap.", "tab-x")
-    assert text.startswith(":::{table} Cap.\n:name: tab-x\n")
-    assert "| a\\|b |" in text and "| x\\|y |" in text
 
 
 def test_summary_sentence_names_the_claims() -> None:
@@ -121,19 +108,17 @@ def test_summary_sentence_names_the_claims() -> None:
 # ------------------------------------------------------------------------------ paper results
 
 
-def test_every_claim_appears_with_core_checks(paper_checks: list[S.Check]) -> None:
+def test_every_claim_appears_with_core_checks(paper_checks: list[Verdict]) -> None:
     cards = S.scorecard(paper_checks)
     assert [c.number for c in cards] == [1, 2, 3, 4, 5, 6, 7]
     for card in cards:
         assert any(check.core for check in card.checks), card.number
         assert card.verdict.reproduced is not None, card.number  # paper results are judged
-    frame = S.scorecard_frame(cards)
-    assert frame["claim"].tolist() == [1, 2, 3, 4, 5, 6, 7]
     details = S.details_markdown(cards, "paper")
     assert details.count("\n| ") == 1 + len(paper_checks)  # header + one row per check
 
 
-def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
+def test_verdicts_equal_the_chapters(paper_checks: list[Verdict]) -> None:
     """The scorecard holds exactly the verdicts the chapters' own pipelines produce."""
     from qmlr.report import analytic as AR
     from qmlr.report import curvature as RC
@@ -176,24 +161,16 @@ def test_verdicts_equal_the_chapters(paper_checks: list[S.Check]) -> None:
     expected.append(R.realization_verdict(realizations_study.records("paper"), "paper"))
     augmented = augmentation_study.available_records("paper")
     expected += list(R.augmentation_verdicts(*augmented, "paper").values())
-    assert Counter(c.verdict for c in paper_checks) == Counter(expected)
+    assert Counter(paper_checks) == Counter(expected)
 
 
-def test_every_verdict_has_a_unique_identity(paper_checks: list[S.Check]) -> None:
-    """Checks are filed by id, never by wording or position: ids are unique and each check's
-    claim, chapter and core flag are those its verdict was made with."""
-    verdicts = [c.verdict for c in paper_checks]
-    ids = analysis.by_check(verdicts)  # raises on a missing or repeated id
-    assert len(ids) == len(verdicts)
-    for c in paper_checks:
-        assert (c.claim, c.chapter, c.core, c.name) == (
-            c.verdict.claim_no,
-            c.verdict.chapter,
-            c.verdict.core,
-            c.verdict.name,
-        )
+def test_every_verdict_has_a_unique_identity(paper_checks: list[Verdict]) -> None:
+    """Checks are filed by id, never by wording or position: ids are unique and each check
+    carries its claim, chapter and core flag."""
+    ids = analysis.by_check(paper_checks)  # raises on a missing or repeated id
+    assert len(ids) == len(paper_checks) and all(S.is_filed(c) for c in paper_checks)
     with pytest.raises(ValueError, match="without a scorecard identity"):
-        S.Check.of(analysis.Verdict("c", "e", True))
+        S.scorecard([*paper_checks, analysis.Verdict("c", "e", True)])
 
 
 def test_chapters_call_the_functions_the_scorecard_calls() -> None:
@@ -217,24 +194,22 @@ def test_the_stored_checks_are_collect_checks(monkeypatch) -> None:
     assert "P.phenotype_verdicts(table, profile)" in (BOOK / "controls.md").read_text()
 
 
-def test_core_unlearning_checks_are_the_main_figure_settings(paper_checks: list[S.Check]) -> None:
-    for check in (c for c in paper_checks if c.claim == 5):
-        main = ("[si]" in check.verdict.claim and "MLP" in check.verdict.claim) or (
-            "[paper-figure]" in check.verdict.claim
-        )
-        if "easier for the QNN" in check.verdict.claim:
+def test_core_unlearning_checks_are_the_main_figure_settings(paper_checks: list[Verdict]) -> None:
+    for check in (c for c in paper_checks if c.claim_no == 5):
+        main = ("[si]" in check.claim and "MLP" in check.claim) or ("[paper-figure]" in check.claim)
+        if "easier for the QNN" in check.claim:
             main = True
-        assert check.core == main, check.verdict.claim
+        assert check.core == main, check.claim
 
 
-def test_curvature_checks_split_claims_6_and_7(paper_checks: list[S.Check]) -> None:
+def test_curvature_checks_split_claims_6_and_7(paper_checks: list[Verdict]) -> None:
     from qmlr.report import curvature as RC
 
     curvature = [c for c in paper_checks if c.chapter == "curvature"]
-    assert {c.claim for c in curvature if c.core} == {6}
-    assert {c.claim for c in curvature} == {6, 7}
-    assert all(c.verdict.claim.startswith(f"{c.claim} (") for c in curvature)
-    core_scopes = {c.verdict.claim.split("(")[1].split(")")[0] for c in curvature if c.core}
+    assert {c.claim_no for c in curvature if c.core} == {6}
+    assert {c.claim_no for c in curvature} == {6, 7}
+    assert all(c.claim.startswith(f"{c.claim_no} (") for c in curvature)
+    core_scopes = {c.claim.split("(")[1].split(")")[0] for c in curvature if c.core}
     assert core_scopes <= set(RC.CORE_SCOPES)
     assert len({c.name for c in curvature}) == len(curvature)  # names are unique
 
@@ -258,16 +233,16 @@ def test_doctored_result_changes_the_verdict(tmp_path: Path) -> None:
     assert doctored == 15
     after = S.resilience_checks(load_records("resilience", "paper", tmp_path), "paper")
 
-    def claim_2(checks: list[S.Check]) -> dict[str, str]:
-        return {c.name: c.verdict.label for c in checks if c.claim == 2}
+    def claim_2(checks: list[Verdict]) -> dict[str, str]:
+        return {c.name: c.label for c in checks if c.claim_no == 2}
 
     assert claim_2(before) == {"MNIST 1 vs 9": "reproduced", "XXZ": "reproduced"}
     assert claim_2(after) == {"MNIST 1 vs 9": "not reproduced", "XXZ": "reproduced"}
-    assert S.headline([c for c in after if c.claim == 2]).label == "partly reproduced"
+    assert S.headline([c for c in after if c.claim_no == 2]).label == "partly reproduced"
     # claim 1 (MLPs) is untouched; claim 3's evidence moves (the QNN's area) but not its verdict
-    assert [c.verdict for c in before if c.claim == 1] == [c.verdict for c in after if c.claim == 1]
-    assert [c.verdict.label for c in before] != [c.verdict.label for c in after]
-    assert {c.verdict.label for c in after if c.claim == 3} == {"reproduced"}
+    assert [c for c in before if c.claim_no == 1] == [c for c in after if c.claim_no == 1]
+    assert [c.label for c in before] != [c.label for c in after]
+    assert {c.label for c in after if c.claim_no == 3} == {"reproduced"}
 
 
 # ------------------------------------------------------------------------------ controls
@@ -277,9 +252,9 @@ def test_phenotype_checks_are_filed_by_id_under_claim_2(syn) -> None:
     from qmlr.report import phenotype as P
 
     table = P.phenotype_table(syn.study())
-    checks = [S.Check.of(v) for v in P.phenotype_verdicts(table, "paper").values()]
-    assert {(c.claim, c.chapter, c.core) for c in checks} == {(2, "controls", False)}
-    by_name = {c.name: c.verdict for c in checks}
+    checks = list(P.phenotype_verdicts(table, "paper").values())
+    assert {(c.claim_no, c.chapter, c.core) for c in checks} == {(2, "controls", False)}
+    by_name = {c.name: c for c in checks}
     assert by_name[P.INTERPRETATION_NAME] == P.phenotype_verdicts(table, "paper")["interpretation"]
     sharp = by_name["MNIST 1 vs 9: " + P.CHECK_NAMES["sharp-drop"]]
     assert sharp.reproduced is True
@@ -335,12 +310,12 @@ def test_inconclusive_checks_are_listed_with_their_open_thresholds() -> None:
     unsure = analysis.judge_outcome("c", "e", True, None, [gap], True)
     unsure = unsure.filed("u", 5, "unlearning", True, "lag")
     failed = Verdict("c", "e", False).filed("f", 5, "forgetting", True, "stubborn")
-    cards = [S.ClaimCard(5, "claim five", (S.Check.of(unsure), S.Check.of(failed)))]
+    cards = [S.ClaimCard(5, "claim five", (unsure, failed))]
     assert unsure.label == INCONCLUSIVE_LABEL
     table = S.inconclusive_markdown(cards, "paper")
     assert "tab-scorecard-inconclusive" in table and table.count("\n| 5 |") == 1
     assert "best − Retrain: -0.030 \\[-0.050, -0.010\\] vs -0.02" in table
     # the claim's cell names only the conclusive failure after "not:"
     assert "(not: stubborn)" in S.summary_markdown(cards, "paper")
-    plain = [S.ClaimCard(5, "claim five", (S.Check.of(failed),))]
+    plain = [S.ClaimCard(5, "claim five", (failed,))]
     assert "no check is inconclusive" in S.inconclusive_markdown(plain, "paper")

