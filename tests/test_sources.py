@@ -113,17 +113,17 @@ def curvature_records() -> pd.DataFrame:
 
 def test_curvature_rows_read_the_chapters_scopes_and_definitions():
     records = curvature_records()
-    config = S.configuration_comparisons(records)
+    config = S.scope_comparisons(records, "Hessian models, split and samples")
     assert [c.si_verdict.label for c in config] == ["reproduced", "reproduced"]
     np.testing.assert_allclose([c.si for c in config], [300.0, 0.2])
     np.testing.assert_allclose([c.code for c in config], [300.0, 0.2])
     dead = S.dead_run_comparisons(records)[0]
     assert dead.si == dead.code  # no dead runs: both readings agree
-    (definition,) = S.definition_comparisons(records)
+    (definition,) = S.scope_comparisons(records, "QNN Hessian definition")
     np.testing.assert_allclose([definition.si, definition.code], [0.2, 5.0])
     assert definition.si_verdict.label == "reproduced"
     assert definition.code_verdict.label == "not reproduced"
-    labels = S.label_comparisons(records)
+    labels = S.scope_comparisons(records, "Hessian flips and labels")
     assert len(labels) == 2 and all(c.code_verdict is not None for c in labels)
     assert S.measured("QNN Hessian definition", empty_readings(curvature=records))
 

@@ -17,37 +17,393 @@ scopes and trace definitions, :mod:`qmlr.report.curvature`).
 Example:
     >>> set(FIGURES) == set(PUBLISHED) == set(BOOK_FOLLOWS)
     True
+    >>> Comparison("c", "h", 0.5, 0.25, None, None).row()["change"]
+    '-0.250'
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from qmlr.report.ablations import (  # noqa: F401 (re-exported)
-    CODE_READING,
-    NOT_MEASURED,
-    SI_READING,
-    Comparison,
-    configuration_comparisons,
-    dead_run_comparisons,
-    definition_comparisons,
-    encoding_comparisons,
-    input_comparisons,
-    label_comparisons,
-    mlp_comparisons,
-    normalization_comparisons,
-    optimizer_comparisons,
+from qmlr.report.analysis import (
+    DATASET_NAMES,
+    Verdict,
+    curve_row,
+    curve_summary,
+    curves,
+    mlp_claim,
+    qnn_claim,
 )
-from qmlr.report.analysis import curves
+from qmlr.report.curvature import claim6_verdicts, readings_frame, shape_checks, with_scope
 from qmlr.report.markdown import escape_markdown as esc
 from qmlr.report.plots import accuracy_vs_alpha
 from qmlr.report.reproducibility import divergence_table
 from qmlr.report.unlearning import summary_table
+from qmlr.report.unlearning_verdicts import fast_forgetting_verdict, quick_verdict, series_rows
 from qmlr.studies import curvature_study as C
 from qmlr.studies.study import load_records, load_results
-from qmlr.studies.unlearning_study import records_frame
+from qmlr.studies.unlearning_study import APPROXIMATE, records_frame
+
+#: Label of a reading that the book has not computed.
+NOT_MEASURED = "not measured"
+#: The two readings, as the table's column headers say them.
+SI_READING, CODE_READING = "SI's reading", "authors' code's reading"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One affected claim measured under both readings.
+
+    :param claim: the claim, briefly.
+    :param headline: what the headline number is.
+    :param si: the headline number under the SI's reading (``nan``: not measured).
+    :param code: the headline number under the authors' code's reading.
+    :param si_verdict: the claim's verdict under the SI's reading (``None``: not measured).
+    :param code_verdict: the claim's verdict under the code's reading.
+    :param digits: decimals shown.
+    :param judged: whether a claim's verdict belongs to the row (``False``: a number only).
+    """
+
+    claim: str
+    headline: str
+    si: float
+    code: float
+    si_verdict: Verdict | None
+    code_verdict: Verdict | None
+    digits: int = 3
+    judged: bool = True
+
+    def row(self) -> dict[str, str]:
+        """The comparison's table cells (claim to verdicts)."""
+
+        def fmt(v: float, verdict: Verdict | None) -> str:
+            if np.isfinite(v):
+                return f"{v:.{self.digits}f}"
+            return NOT_MEASURED if verdict is None else "undefined at this scale"
+
+        change = (
+            f"{self.code - self.si:+.{self.digits}f}"
+            if np.isfinite(self.si) and np.isfinite(self.code)
+            else "—"
+        )
+        return {
+            "claim": self.claim,
+            "headline number": self.headline,
+            SI_READING: fmt(self.si, self.si_verdict),
+            CODE_READING: fmt(self.code, self.code_verdict),
+            "change": change,
+            f"verdict, {SI_READING}": _label(self.si_verdict) if self.judged else "—",
+            f"verdict, {CODE_READING}": _label(self.code_verdict) if self.judged else "—",
+        }
+
+
+def _label(verdict: Verdict | None) -> str:
+    return NOT_MEASURED if verdict is None else verdict.label
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps: normalization (Fig. 2c) and encoding (Fig. 2d vs 3b)
+# --------------------------------------------------------------------------------------------
+
+_BY = ["dataset", "model", "corruption"]
+
+
+def _flip_summary(records: pd.DataFrame, dataset: str, model: str) -> pd.Series | None:
+    sel = select(records, dataset, model)
+    if sel.empty:
+        return None
+    return curve_row(curve_summary(sel, _BY), dataset=dataset, model=model)
+
+
+def _val_at(records: pd.DataFrame, dataset: str, model: str, alpha: float) -> float:
+    sel = select(records, dataset, model)
+    sel = sel[np.isclose(sel["alpha"].astype(float), alpha)]
+    return float(sel["val_accuracy"].mean()) if len(sel) else float("nan")
+
+
+def _compared(claim: str, headline: str, si, code, column: str, verdict) -> Comparison:
+    """Two curves' summary rows compared (``None``: not measured): their ``column`` and
+    ``verdict`` (of a row)."""
+    number = [float(r[column]) if r is not None else float("nan") for r in (si, code)]
+    judged = [verdict(r) if r is not None else None for r in (si, code)]
+    return Comparison(claim, headline, *number, *judged)
+
+
+def normalization_comparisons(
+    resilience: pd.DataFrame, per_column: pd.DataFrame, profile: str
+) -> list[Comparison]:
+    """Claims 1 and 2 on MNIST with image (SI) and per-column (code) normalization.
+
+    :param resilience: the resilience study's records (the SI's normalization).
+    :param per_column: the normalization study's records.
+    :param profile: the profile both came from (verdicts are judged only where it is judged).
+    :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5) and the QNN's claim 2
+        (headline: α_c).
+    """
+    name = DATASET_NAMES["mnist"]
+    return [
+        _compared(f"{claim} ({name})", headline, _flip_summary(resilience, "mnist", model),
+                  _flip_summary(per_column, "mnist", model), column,
+                  lambda r, judge=judge: judge(r, name, profile))
+        for model, claim, headline, column, judge in (
+            ("mlp", "1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)",
+             "val_slope", mlp_claim),
+            ("qnn", "2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)",
+             "alpha_c", qnn_claim),
+        )
+    ]  # fmt: skip
+
+
+def mlp_comparisons(
+    resilience: pd.DataFrame, code_mlp: pd.DataFrame, profile: str
+) -> list[Comparison]:
+    """Claim 1 on MNIST with the SI's MLP ([16, 4], batch 128, lr 0.01) and the authors' code's
+    ([64, 16], batch 256, lr 0.005), both on the SI's normalization.
+
+    :param resilience: the resilience study's records.
+    :param code_mlp: the code-mlp study's records.
+    :param profile: the profile both came from.
+    :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5).
+    """
+    name = DATASET_NAMES["mnist"]
+    si, code = (_flip_summary(r, "mnist", "mlp") for r in (resilience, code_mlp))
+    return [
+        _compared(f"1: MLP memorizes, validation decays ({name})", "validation slope (α ≤ 0.5)",
+                  si, code, "val_slope", lambda r: mlp_claim(r, name, profile))
+    ]  # fmt: skip
+
+
+def encoding_comparisons(
+    resilience: pd.DataFrame, encoding: pd.DataFrame, profile: str, alpha: float = 0.3
+) -> list[Comparison]:
+    """The XXZ QNN as 12 qubits (SI) and as 13 qubits on [Re ψ, Im ψ] (the code's unlearning
+    input): validation accuracy at the unlearning ratio (Fig. 3b's starting point), and claim 2
+    on its label-flipping sweep (is the model of Fig. 3b the model of Fig. 2d?).
+
+    :param resilience: the resilience study's records.
+    :param encoding: the encoding study's records (model ``qnn-reim``).
+    :param profile: the profile both came from.
+    :param alpha: the unlearning study's label-flip ratio.
+    """
+    name = DATASET_NAMES["xxz"]
+    si = _flip_summary(resilience, "xxz", "qnn")
+    code = _flip_summary(encoding, "xxz", "qnn-reim")
+    return [
+        Comparison(
+            f"Fig. 3b's poisoned QNN ({name}, α = {alpha:g})",
+            f"validation accuracy at α = {alpha:g}",
+            _val_at(resilience, "xxz", "qnn", alpha),
+            _val_at(encoding, "xxz", "qnn-reim", alpha),
+            None,
+            None,
+            judged=False,
+        ),
+        _compared(
+            f"2: QNN plateau + transition near α = 0.5 ({name})",
+            "α_c (validation = 0.5)",
+            si,
+            code,
+            "alpha_c",
+            lambda r: qnn_claim(r, name, profile),
+        ),  # fmt: skip
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Unlearning: the QNNs' optimizer (Fig. 3) and the XXZ QNN's input (Fig. 3b)
+# --------------------------------------------------------------------------------------------
+
+
+def _approx_final(summary: pd.DataFrame, model: str, setting: str) -> float:
+    rows = series_rows(summary, model, setting)
+    rows = rows[rows["method"].isin(APPROXIMATE)]
+    return float(rows["val_final_mean"].mean()) if len(rows) else float("nan")
+
+
+def _base(summary: pd.DataFrame, model: str, setting: str, column: str) -> float:
+    """The poisoned base model's step-0 ``column`` (``val_start`` or ``forget_start``)."""
+    rows = series_rows(summary, model, setting)
+    rows = rows[rows["method"] != "retrain"]
+    return float(rows[column].iloc[0]) if len(rows) else float("nan")
+
+
+def _present(summary: pd.DataFrame, model: str, setting: str) -> bool:
+    return not series_rows(summary, model, setting).empty
+
+
+def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
+    """Claim 5's QNN half on each dataset with the SI's unlearning optimizer (``si``) and the
+    authors' code's (``paper-figure``).
+
+    :param summary: :func:`qmlr.report.unlearning.summary_table` of the unlearning records.
+    :return: one comparison per dataset (headline: the approximate methods' mean validation
+        accuracy at the last step).
+    """
+    out = []
+    for dataset in ("mnist", "xxz"):
+        part = summary[summary["dataset"] == dataset]
+        if part.empty:
+            continue
+        present = {s: _present(part, "qnn", s) for s in ("si", "paper-figure")}
+        out.append(
+            Comparison(
+                f"5: QNN approximate methods reach Retrain quickly ({DATASET_NAMES[dataset]})",
+                "approximate methods' mean final validation accuracy",
+                _approx_final(part, "qnn", "si"),
+                _approx_final(part, "qnn", "paper-figure"),
+                quick_verdict(part, "qnn", "si") if present["si"] else None,
+                quick_verdict(part, "qnn", "paper-figure") if present["paper-figure"] else None,
+            )
+        )
+    return out
+
+
+def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> list[Comparison]:
+    """Claim 5's QNN half on XXZ with the 12-qubit QNN (SI) and the 13-qubit [Re ψ, Im ψ] QNN
+    (the code's unlearning input), both with the code's unlearning optimizer.
+
+    :param summary: :func:`qmlr.report.unlearning.summary_table` of the unlearning records.
+    :param setting: the unlearning setting both series use.
+    :return: the validation-accuracy and the forgetting halves of claim 5 (headlines: the base
+        model's validation accuracy and the approximate methods' mean final validation accuracy).
+    """
+    part = summary[summary["dataset"] == "xxz"]
+    has = {m: _present(part, m, setting) for m in ("qnn", "qnn-reim")}
+    name = DATASET_NAMES["xxz"]
+    return [
+        Comparison(
+            f"5: QNN approximate methods reach Retrain quickly ({name}) [{setting}]",
+            "poisoned base model's validation accuracy",
+            _base(part, "qnn", setting, "val_start"),
+            _base(part, "qnn-reim", setting, "val_start"),
+            quick_verdict(part, "qnn", setting) if has["qnn"] else None,
+            quick_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
+        ),
+        Comparison(
+            f"5 / SI §III: QNN forgetting accuracy falls fast ({name}) [{setting}]",
+            "poisoned base model's forgetting accuracy (flipped labels reproduced)",
+            _base(part, "qnn", setting, "forget_start"),
+            _base(part, "qnn-reim", setting, "forget_start"),
+            fast_forgetting_verdict(part, "qnn", setting) if has["qnn"] else None,
+            fast_forgetting_verdict(part, "qnn-reim", setting) if has["qnn-reim"] else None,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Curvature: configuration, dead runs, Hessian labels and trace definition
+# --------------------------------------------------------------------------------------------
+
+
+def _claim6(
+    records: pd.DataFrame, scope: str, kind: str, definition: str = "real", keep_dead: bool = False
+) -> Verdict | None:
+    """The curvature chapter's claim-6 verdict of one scope, model and trace definition."""
+    if records.empty:
+        return None
+    frame = records.assign(dead=False) if keep_dead else records
+    check = f"{kind}-trace-ratio/{scope}/{definition}"
+    found = [v for v in claim6_verdicts(frame) if v.check == check]
+    return found[0] if found else None
+
+
+def _top_ratio(
+    records: pd.DataFrame, scope: str, kind: str, definition: str = "real", with_dead: bool = False
+) -> float:
+    """Mean trace ratio at the largest noisy α (dead runs dropped unless ``with_dead``)."""
+    if records.empty:
+        return float("nan")
+    checks = shape_checks(readings_frame(records))
+    row = checks[
+        (checks["scope"] == scope)
+        & (checks["model"] == kind)
+        & (checks["definition"] == definition)
+    ]
+    if row.empty:
+        return float("nan")
+    means = row.iloc[0]["means_all" if with_dead else "means"]
+    return float(means[max(means)]) if means else float("nan")
+
+
+#: Claim 6's wording per model, for the rows.
+CLAIM6 = {"mlp": "6: MLP trace ratio rises strongly", "qnn": "6: QNN trace ratio ≤ 1 and falling"}
+#: The authors' code's curvature pipeline as it ran, and the book's first reading of it.
+CODE_SCOPE = "authors-code"
+FIRST_READING = "authors-code, balanced flips, flipped labels"
+
+#: The claim-6 divergences measured as two (scope, trace definition) readings of the curvature
+#: records, by topic: the models compared, what the claim adds, the SI's and the code's reading.
+#: ``Hessian models, split and samples``: the SI's configuration and the authors' code as it
+#: ran; ``Hessian flips and labels``: the authors' models with the book's first reading
+#: (class-balanced flips of all samples, Hessian samples with the labels they carry) and the
+#: code's (flips of the training part only, held-out Hessian samples with clean labels);
+#: ``QNN Hessian definition``: the authors'-code QNN's real P × P Hessian's trace and the trace
+#: over complexified angles (the authors' ``jax.hessian`` over real and imaginary parts).
+SCOPE_PAIRS: dict[str, tuple[tuple[str, ...], str, tuple[str, str], tuple[str, str]]] = {
+    "Hessian models, split and samples": (("mlp", "qnn"), "", ("si", "real"), (CODE_SCOPE, "real")),
+    "Hessian flips and labels": (
+        ("mlp", "qnn"), " (authors' models)", (FIRST_READING, "real"), (CODE_SCOPE, "real")
+    ),
+    "QNN Hessian definition": (
+        ("qnn",), " (authors' code as it ran)", (CODE_SCOPE, "real"), (CODE_SCOPE, "complexified")
+    ),
+}  # fmt: skip
+
+
+def scope_comparisons(records: pd.DataFrame, topic: str) -> list[Comparison]:
+    """Claim 6 of each model of :data:`SCOPE_PAIRS`' ``topic`` in its two readings.
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    :param topic: a key of :data:`SCOPE_PAIRS`.
+    :return: one comparison per model (headline: mean trace ratio at the largest α, dead runs
+        dropped as claim 6 is judged).
+
+    Example:
+        >>> [c.claim for c in scope_comparisons(pd.DataFrame(), "QNN Hessian definition")]
+        ["6: QNN trace ratio ≤ 1 and falling (authors' code as it ran)"]
+    """
+    kinds, suffix, si, code = SCOPE_PAIRS[topic]
+    return [
+        Comparison(f"{CLAIM6[k]}{suffix}", "mean trace ratio at the largest α",
+                   _top_ratio(records, si[0], k, si[1]), _top_ratio(records, code[0], k, code[1]),
+                   _claim6(records, si[0], k, si[1]), _claim6(records, code[0], k, code[1]))
+        for k in kinds
+    ]  # fmt: skip
+
+
+def dead_run_comparisons(records: pd.DataFrame, scope: str = CODE_SCOPE) -> list[Comparison]:
+    """Claim 6 for the MLP with its dead runs kept (the SI, which does not mention them) and
+    dropped (the authors' code).
+
+    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    :param scope: the curvature scope compared (the first reading's when ``scope`` has no MLP
+        runs yet).
+    """
+    if records.empty:
+        return []
+    frame = with_scope(records)
+    if not ((frame["scope"] == scope) & (frame["model"] == "mlp")).any():
+        scope = FIRST_READING
+    mine = frame[(frame["scope"] == scope) & (frame["model"] == "mlp")]
+    n_dead = int(mine["dead"].astype(bool).sum())
+    return [
+        Comparison(
+            f"{CLAIM6['mlp']} ({scope}; {n_dead} dead run(s))",
+            "mean trace ratio at the largest α",
+            _top_ratio(records, scope, "mlp", with_dead=True),
+            _top_ratio(records, scope, "mlp"),
+            _claim6(records, scope, "mlp", keep_dead=True),
+            _claim6(records, scope, "mlp"),
+        )
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------
 
 #: Divergence topic -> the published figures it touches.
 FIGURES: dict[str, str] = {
@@ -134,10 +490,6 @@ COLUMNS = [
 ]
 
 
-# --------------------------------------------------------------------------------------------
-# The table
-# --------------------------------------------------------------------------------------------
-
 #: Extra rows beyond the reproducibility chapter's list (from issue reports), after the list.
 EXTRA_TOPICS: tuple[str, ...] = ()
 
@@ -179,14 +531,10 @@ def measured(topic: str, readings: Readings) -> list[Comparison]:
             *encoding_comparisons(r.resilience, r.encoding, r.profile),
             *input_comparisons(r.unlearning),
         ]
-    if topic == "Hessian models, split and samples":
-        return configuration_comparisons(r.curvature)
+    if topic in SCOPE_PAIRS:
+        return scope_comparisons(r.curvature, topic)
     if topic == "Dead MLP runs in the Hessian figure":
         return dead_run_comparisons(r.curvature)
-    if topic == "Hessian flips and labels":
-        return label_comparisons(r.curvature)
-    if topic == "QNN Hessian definition":
-        return definition_comparisons(r.curvature)
     return []
 
 
