@@ -31,11 +31,11 @@ from qmlr.engine.runner import clean_split
 from qmlr.report import phenotype as P
 from qmlr.report.analysis import (
     DATASET_NAMES,
+    DECAYS,
     Verdict,
     area_difference_test,
     curve_row,
     curve_summary,
-    decay_tests,
     mlp_claim_text,
     mlp_measure,
     qnn_tests,
@@ -50,12 +50,9 @@ from qmlr.report.checks import (
     validation_sizes,
 )
 from qmlr.report.phenotype import QNN_PHENOTYPE, model_name, model_order
-from qmlr.report.plots import VAL_STYLE, band
+from qmlr.report.plots import CORRUPTION_NAMES, VAL_STYLE, band
 from qmlr.report.uncertainty import tri_not, validation_size
 from qmlr.studies.splits_study import DATA
-
-#: Short names of the corruptions in tables.
-CORRUPTION_LABELS = {"label_flip": "label flipping", "feature_random": "feature randomization"}
 
 #: Display names of the splits (:data:`qmlr.studies.splits_study.SPLITS`).
 SPLIT_NAMES = {
@@ -144,7 +141,7 @@ def _split_measure(summary: pd.DataFrame, model: str, split: str, n_val: int, ju
             f"slope {interval_of(r, 'val_slope')} per unit α over α ≤ 0.5; lowest change from "
             f"clean up to α = 0.3 {interval_of(r, 'plateau_margin')}"
         )
-        return Measured(evidence, tuple(decay_tests(r)), judged, validation_sizes(n_val))
+        return Measured(evidence, tuple(b.test(r) for b in DECAYS), judged, validation_sizes(n_val))
     evidence = head + (
         f"lowest change from clean up to α = 0.3 {interval_of(r, 'plateau_margin')}; "
         f"α_c = {interval_of(r, 'alpha_c')}"
@@ -258,7 +255,7 @@ def shots_table(records: pd.DataFrame) -> pd.DataFrame:
     """
     table = _at(records, ["dataset", "corruption", "train_shots", "shots"])
     table.insert(4, "validation n", [validation_size(d) for d in table["dataset"]])
-    table["corruption"] = table["corruption"].map(CORRUPTION_LABELS)
+    table["corruption"] = table["corruption"].map(CORRUPTION_NAMES)
     table["dataset"] = table["dataset"].map(DATASET_NAMES)
     table["train_shots"] = [s if s else "exact" for s in table["train_shots"]]
     table["shots"] = [s if s else "exact" for s in table["shots"]]

@@ -345,12 +345,18 @@ FIRST_READING = "authors-code, balanced flips, flipped labels"
 SCOPE_PAIRS: dict[str, tuple[tuple[str, ...], str, tuple[str, str], tuple[str, str]]] = {
     "Hessian models, split and samples": (("mlp", "qnn"), "", ("si", "real"), (CODE_SCOPE, "real")),
     "Hessian flips and labels": (
-        ("mlp", "qnn"), " (authors' models)", (FIRST_READING, "real"), (CODE_SCOPE, "real")
+        ("mlp", "qnn"),
+        " (authors' models)",
+        (FIRST_READING, "real"),
+        (CODE_SCOPE, "real"),
     ),
     "QNN Hessian definition": (
-        ("qnn",), " (authors' code as it ran)", (CODE_SCOPE, "real"), (CODE_SCOPE, "complexified")
+        ("qnn",),
+        " (authors' code as it ran)",
+        (CODE_SCOPE, "real"),
+        (CODE_SCOPE, "complexified"),
     ),
-}  # fmt: skip
+}
 
 
 def scope_comparisons(records: pd.DataFrame, topic: str) -> list[Comparison]:
@@ -367,11 +373,16 @@ def scope_comparisons(records: pd.DataFrame, topic: str) -> list[Comparison]:
     """
     kinds, suffix, si, code = SCOPE_PAIRS[topic]
     return [
-        Comparison(f"{CLAIM6[k]}{suffix}", "mean trace ratio at the largest α",
-                   _top_ratio(records, si[0], k, si[1]), _top_ratio(records, code[0], k, code[1]),
-                   _claim6(records, si[0], k, si[1]), _claim6(records, code[0], k, code[1]))
+        Comparison(
+            f"{CLAIM6[k]}{suffix}",
+            "mean trace ratio at the largest α",
+            _top_ratio(records, si[0], k, si[1]),
+            _top_ratio(records, code[0], k, code[1]),
+            _claim6(records, si[0], k, si[1]),
+            _claim6(records, code[0], k, code[1]),
+        )
         for k in kinds
-    ]  # fmt: skip
+    ]
 
 
 def dead_run_comparisons(records: pd.DataFrame, scope: str = CODE_SCOPE) -> list[Comparison]:

@@ -127,13 +127,19 @@ def phenotype_checks(table: pd.DataFrame, corruption: str = "label_flip") -> pd.
         ``outcome`` (``passed`` where conclusive, else ``None``).
     """
     rows = [
-        {"dataset": r["dataset"], "model": r["model"], "check_id": check_id,
-         "value": float(r[check.reads]), "passed": test.passes, "conclusive": test.conclusive,
-         "outcome": test.outcome}
+        {
+            "dataset": r["dataset"],
+            "model": r["model"],
+            "check_id": check_id,
+            "value": float(r[check.reads]),
+            "passed": test.passes,
+            "conclusive": test.conclusive,
+            "outcome": test.outcome,
+        }
         for _, r in table[table["corruption"] == corruption].iterrows()
         for check_id, check in CHECKS.items()
         for test in (check.test(r),)
-    ]  # fmt: skip
+    ]
     columns = ["dataset", "model", "check_id", "value", "passed", "conclusive", "outcome"]
     return pd.DataFrame(rows, columns=columns).astype({"outcome": object})
 
