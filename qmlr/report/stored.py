@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from qmlr.engine.derived import Derivation, derived_value
-from qmlr.report import scorecard, sources
+from qmlr.report import ablations, scorecard, sources
 from qmlr.report import unlearning as UR
 from qmlr.studies.mechanism_study import STUDY_NAMES as MECHANISM_STUDIES
 from qmlr.studies.phase import PHASE_DEMO
@@ -43,7 +43,7 @@ def _checks(profile: str, results_dir: str | Path | None) -> Any:
 #: reads (so their cells, still being computed, leave the stored checks fresh).
 CHECKS = Derivation("checks", tuple(sorted(set(STUDIES) - set(MECHANISM_STUDIES))), _checks)
 #: The sources chapter's table: both readings of every divergence, with the verdicts they give.
-SOURCES = Derivation("sources", sources.READ_STUDIES, sources.profile_table)
+SOURCES = Derivation("sources", ablations.READ_STUDIES, sources.profile_table)
 #: The unlearning and forgetting chapters' (and the intro's) summary of every unlearning series.
 UNLEARNING_SUMMARY = Derivation("unlearning-summary", ("unlearning",), UR.profile_summary)
 #: The derivations ``python -m qmlr derive`` writes, in order. A file's code digests cover the
