@@ -49,7 +49,6 @@ from qmlr.report.checks import (
     profile_judged,
     validation_sizes,
 )
-from qmlr.report.phenotype import QNN_PHENOTYPE, model_name, model_order
 from qmlr.report.plots import CORRUPTION_NAMES, VAL_STYLE, band
 from qmlr.report.uncertainty import tri_not, validation_size
 from qmlr.studies.splits_study import DATA
@@ -276,13 +275,13 @@ def splits_table(records: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
         for m, s in zip(table["model"], table["split"], strict=True)
     ]
     table.insert(2, "validation n", [sizes[s] for s in table["split"]])
-    order = {m: i for i, m in enumerate(model_order(list(table["model"])))}
+    order = {m: i for i, m in enumerate(P.model_order(list(table["model"])))}
     split_order = {s: i for i, s in enumerate(SPLIT_NAMES)}
     table = table.sort_values(
         ["model", "split"],
         key=lambda c: c.map(order) if c.name == "model" else c.map(split_order),
     )
-    table["model"] = table["model"].map(model_name)
+    table["model"] = table["model"].map(P.model_name)
     table["split"] = table["split"].map(SPLIT_NAMES)
     return table.reset_index(drop=True)
 
@@ -374,7 +373,7 @@ def realization_table(records: pd.DataFrame) -> pd.DataFrame:
 #: α_c in [0.4, 0.6], a sharp drop), each with its existing named threshold; a check whose
 #: threshold lies inside its run-bootstrap interval leaves the answer inconclusive
 #: (:func:`qmlr.report.phenotype.phenotype_outcome`).
-AUGMENTED_QNN_LIKE_CHECKS = QNN_PHENOTYPE
+AUGMENTED_QNN_LIKE_CHECKS = P.QNN_PHENOTYPE
 
 
 def _augmented_mlp(records: pd.DataFrame, profile: str) -> Measured | None:
