@@ -34,6 +34,7 @@ from qmlr.studies import curvature_study as C
 from qmlr.studies.study import load_records, load_results
 from qmlr.studies.unlearning_study import APPROXIMATE, records_frame
 
+#: Label of a reading that the book has not computed.
 NOT_MEASURED = "not measured"
 #: The two readings, as the table's column headers say them.
 SI_READING, CODE_READING = "SI's reading", "authors' code's reading"
