@@ -1,5 +1,5 @@
-"""Tests of qmlr.report.sources: every divergence gets a row, both readings go through the
-chapters' own verdict functions, missing readings say so."""
+"""Tests of qmlr.report.sources and qmlr.report.ablations: every divergence gets a row, both
+readings go through the chapters' own verdict functions, missing readings say so."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from qmlr.report import ablations as A
 from qmlr.report import sources as S
 from qmlr.report.analysis import curve_row, curve_summary, qnn_claim
 from qmlr.report.reproducibility import divergence_table
@@ -31,14 +32,14 @@ PLATEAU = np.where(ALPHAS < 0.5, 0.98, 0.1)  # a QNN-like curve: plateau, drop a
 DECAY = 1.0 - 0.9 * ALPHAS  # an MLP-like curve
 
 
-def empty_readings(**kw) -> S.Readings:
+def empty_readings(**kw) -> A.Readings:
     blank = pd.DataFrame(columns=["dataset", "model", "corruption", "alpha", "run"])
     fields = dict(resilience=blank, normalization=blank, encoding=blank,
                   unlearning=pd.DataFrame(columns=["dataset", "model", "setting", "method"]),
                   curvature=pd.DataFrame(),
                   profile="paper")  # fmt: skip
     fields.update(kw)
-    return S.Readings(**fields)
+    return A.Readings(**fields)
 
 
 def test_every_divergence_of_the_list_has_a_row_and_metadata():
@@ -60,7 +61,7 @@ def test_normalization_rows_use_the_qnn_verdict_on_each_reading():
         [sweep("mnist", "qnn", DECAY), sweep("mnist", "mlp", DECAY, np.ones(10))]
     )
     readings = empty_readings(resilience=res, normalization=per_column)
-    rows = S.measured("MNIST normalization", readings)
+    rows = A.measured("MNIST normalization", readings)
     assert len(rows) == 2
     qnn = rows[1]
     summary = curve_summary(res, ["dataset", "model", "corruption"])
@@ -83,11 +84,11 @@ def expected_alpha_c(curve) -> float:
 def test_encoding_rows_read_the_13_qubit_records_and_alpha_03():
     res = sweep("xxz", "qnn", PLATEAU)
     enc = sweep("xxz", "qnn-reim", DECAY)
-    rows = S.encoding_comparisons(res, enc, "paper")
+    rows = A.encoding_comparisons(res, enc, "paper")
     np.testing.assert_allclose(rows[0].si, 0.98 + 0.001)
     np.testing.assert_allclose(rows[0].code, 1.0 - 0.9 * 0.3 + 0.001)
     assert rows[1].code_verdict.label == "not reproduced"
-    missing = S.encoding_comparisons(res, enc.iloc[0:0], "paper")
+    missing = A.encoding_comparisons(res, enc.iloc[0:0], "paper")
     assert missing[1].code_verdict is None and missing[1].row()[S.CODE_READING] == S.NOT_MEASURED
 
 
@@ -113,26 +114,26 @@ def curvature_records() -> pd.DataFrame:
 
 def test_curvature_rows_read_the_chapters_scopes_and_definitions():
     records = curvature_records()
-    config = S.configuration_comparisons(records)
+    config = A.scope_comparisons(records, "Hessian models, split and samples")
     assert [c.si_verdict.label for c in config] == ["reproduced", "reproduced"]
     np.testing.assert_allclose([c.si for c in config], [300.0, 0.2])
     np.testing.assert_allclose([c.code for c in config], [300.0, 0.2])
-    dead = S.dead_run_comparisons(records)[0]
+    dead = A.dead_run_comparisons(records)[0]
     assert dead.si == dead.code  # no dead runs: both readings agree
-    (definition,) = S.definition_comparisons(records)
+    (definition,) = A.scope_comparisons(records, "QNN Hessian definition")
     np.testing.assert_allclose([definition.si, definition.code], [0.2, 5.0])
     assert definition.si_verdict.label == "reproduced"
     assert definition.code_verdict.label == "not reproduced"
-    labels = S.label_comparisons(records)
+    labels = A.scope_comparisons(records, "Hessian flips and labels")
     assert len(labels) == 2 and all(c.code_verdict is not None for c in labels)
-    assert S.measured("QNN Hessian definition", empty_readings(curvature=records))
+    assert A.measured("QNN Hessian definition", empty_readings(curvature=records))
 
 
 @pytest.mark.parametrize(
     "value, verdict, text", [(0.5, None, "0.500"), (np.nan, None, "not measured")]
 )
 def test_comparison_cells(value, verdict, text):
-    c = S.Comparison("c", "h", value, value, verdict, verdict)
+    c = A.Comparison("c", "h", value, value, verdict, verdict)
     assert c.row()[S.SI_READING] == text
 
 
@@ -140,10 +141,10 @@ def test_mlp_row_reads_the_code_mlp_records():
     res = sweep("mnist", "mlp", DECAY, np.ones(10))
     code = sweep("mnist", "mlp", PLATEAU, np.ones(10))
     readings = empty_readings(resilience=res, code_mlp=code)
-    (row,) = S.measured("MNIST MLP of the α sweep (Fig. 2c)", readings)
+    (row,) = A.measured("MNIST MLP of the α sweep (Fig. 2c)", readings)
     assert row.si_verdict.label == "reproduced" and row.code_verdict.label == "not reproduced"
     np.testing.assert_allclose(row.si, -0.9, atol=1e-9)
-    assert S.measured("MNIST MLP of the α sweep (Fig. 2c)", empty_readings(resilience=res)) == []
+    assert A.measured("MNIST MLP of the α sweep (Fig. 2c)", empty_readings(resilience=res)) == []
 
 
 def test_reading_records_carry_encoding_and_normalization():

@@ -1,10 +1,11 @@
 """Measured ablations: one claim of the paper under the SI's reading and the authors' code's.
 
-Each function compares one divergence's affected claims (:class:`Comparison`): the headline
-number of the figure under both readings and the verdict of the chapter's own verdict function
-on each reading's records (:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_checks`,
-:mod:`qmlr.report.curvature`). :mod:`qmlr.report.sources` assembles them into the
-"Where the published figures come from" table.
+Each comparison (:class:`Comparison`) holds one divergence's affected claim: the headline number
+of the figure under both readings and the verdict of the chapter's own verdict function on each
+reading's records (:mod:`qmlr.report.analysis`, :mod:`qmlr.report.unlearning_checks`,
+:mod:`qmlr.report.curvature`). :func:`measured` gives a divergence's comparisons from the
+records of every reading (:class:`Readings`, :func:`load_readings`); :mod:`qmlr.report.sources`
+assembles them into the "Where the published figures come from" table.
 
 Example:
     >>> Comparison("c", "h", 0.5, 0.25, None, None).row()["change"]
@@ -13,7 +14,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -29,7 +31,10 @@ from qmlr.report.analysis import (
 )
 from qmlr.report.curvature import claim6_verdicts, shape_checks
 from qmlr.report.curvature_tables import readings_frame, with_scope
-from qmlr.studies.unlearning_study import APPROXIMATE
+from qmlr.report.unlearning import summary_table
+from qmlr.studies import curvature_study as C
+from qmlr.studies.study import load_records, load_results
+from qmlr.studies.unlearning_study import APPROXIMATE, records_frame
 
 #: Label of a reading that the book has not computed.
 NOT_MEASURED = "not measured"
@@ -96,32 +101,39 @@ _BY = ["dataset", "model", "corruption"]
 
 
 def _flip_summary(records: pd.DataFrame, dataset: str, model: str) -> pd.Series | None:
-    sel = records[
-        (records["dataset"] == dataset)
-        & (records["model"] == model)
-        & (records["corruption"] == "label_flip")
-    ]
+    sel = select(records, dataset, model)
     if sel.empty:
         return None
     return curve_row(curve_summary(sel, _BY), dataset=dataset, model=model)
 
 
 def _val_at(records: pd.DataFrame, dataset: str, model: str, alpha: float) -> float:
-    sel = records[
-        (records["dataset"] == dataset)
-        & (records["model"] == model)
-        & (records["corruption"] == "label_flip")
-        & np.isclose(records["alpha"].astype(float), alpha)
-    ]
+    sel = select(records, dataset, model)
+    sel = sel[np.isclose(sel["alpha"].astype(float), alpha)]
     return float(sel["val_accuracy"].mean()) if len(sel) else float("nan")
 
 
-def _compared(claim: str, headline: str, si, code, column: str, verdict) -> Comparison:
-    """Two curves' summary rows compared (``None``: not measured): their ``column`` and
-    ``verdict`` (of a row)."""
-    number = [float(r[column]) if r is not None else float("nan") for r in (si, code)]
-    judged = [verdict(r) if r is not None else None for r in (si, code)]
-    return Comparison(claim, headline, *number, *judged)
+#: Claims 1 and 2 as the sweep rows compare them, by model: the claim, its headline number, that
+#: number's column of :func:`~qmlr.report.analysis.curve_summary` ...
+SWEEP_CLAIMS = {
+    "mlp": ("1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)", "val_slope"),
+    "qnn": ("2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)", "alpha_c"),
+}
+#: ... and the claim's verdict on one curve.
+SWEEP_VERDICTS = {"mlp": mlp_claim, "qnn": qnn_claim}
+
+
+def _sweep(
+    si: pd.DataFrame, code: pd.DataFrame, dataset: str, model: str, profile: str, code_model=None
+) -> Comparison:
+    """:data:`SWEEP_CLAIMS`' claim of ``model`` on the label-flipping curve of each reading
+    (``code_model``: the model's kind in ``code``, default ``model``; no curve: not measured)."""
+    (claim, headline, column), verdict = SWEEP_CLAIMS[model], SWEEP_VERDICTS[model]
+    name = DATASET_NAMES[dataset]
+    rows = [_flip_summary(si, dataset, model), _flip_summary(code, dataset, code_model or model)]
+    number = [float(r[column]) if r is not None else float("nan") for r in rows]
+    judged = [verdict(r, name, profile) if r is not None else None for r in rows]
+    return Comparison(f"{claim} ({name})", headline, *number, *judged)
 
 
 def normalization_comparisons(
@@ -135,18 +147,7 @@ def normalization_comparisons(
     :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5) and the QNN's claim 2
         (headline: α_c).
     """
-    name = DATASET_NAMES["mnist"]
-    return [
-        _compared(f"{claim} ({name})", headline, _flip_summary(resilience, "mnist", model),
-                  _flip_summary(per_column, "mnist", model), column,
-                  lambda r, judge=judge: judge(r, name, profile))
-        for model, claim, headline, column, judge in (
-            ("mlp", "1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)",
-             "val_slope", mlp_claim),
-            ("qnn", "2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)",
-             "alpha_c", qnn_claim),
-        )
-    ]  # fmt: skip
+    return [_sweep(resilience, per_column, "mnist", m, profile) for m in ("mlp", "qnn")]
 
 
 def mlp_comparisons(
@@ -160,12 +161,7 @@ def mlp_comparisons(
     :param profile: the profile both came from.
     :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5).
     """
-    name = DATASET_NAMES["mnist"]
-    si, code = (_flip_summary(r, "mnist", "mlp") for r in (resilience, code_mlp))
-    return [
-        _compared(f"1: MLP memorizes, validation decays ({name})", "validation slope (α ≤ 0.5)",
-                  si, code, "val_slope", lambda r: mlp_claim(r, name, profile))
-    ]  # fmt: skip
+    return [_sweep(resilience, code_mlp, "mnist", "mlp", profile)]
 
 
 def encoding_comparisons(
@@ -180,12 +176,9 @@ def encoding_comparisons(
     :param profile: the profile both came from.
     :param alpha: the unlearning study's label-flip ratio.
     """
-    name = DATASET_NAMES["xxz"]
-    si = _flip_summary(resilience, "xxz", "qnn")
-    code = _flip_summary(encoding, "xxz", "qnn-reim")
     return [
         Comparison(
-            f"Fig. 3b's poisoned QNN ({name}, α = {alpha:g})",
+            f"Fig. 3b's poisoned QNN ({DATASET_NAMES['xxz']}, α = {alpha:g})",
             f"validation accuracy at α = {alpha:g}",
             _val_at(resilience, "xxz", "qnn", alpha),
             _val_at(encoding, "xxz", "qnn-reim", alpha),
@@ -193,14 +186,7 @@ def encoding_comparisons(
             None,
             judged=False,
         ),
-        _compared(
-            f"2: QNN plateau + transition near α = 0.5 ({name})",
-            "α_c (validation = 0.5)",
-            si,
-            code,
-            "alpha_c",
-            lambda r: qnn_claim(r, name, profile),
-        ),  # fmt: skip
+        _sweep(resilience, encoding, "xxz", "qnn", profile, code_model="qnn-reim"),
     ]
 
 
@@ -209,26 +195,25 @@ def encoding_comparisons(
 # --------------------------------------------------------------------------------------------
 
 
-def _series(summary: pd.DataFrame, model: str, setting: str) -> pd.DataFrame:
-    """One series' summary rows, selected as the unlearning verdicts select them."""
-    return UC.series_rows(summary, model, setting)
-
-
 def _approx_final(summary: pd.DataFrame, model: str, setting: str) -> float:
-    rows = _series(summary, model, setting)
+    rows = UC.series_rows(summary, model, setting)
     rows = rows[rows["method"].isin(APPROXIMATE)]
     return float(rows["val_final_mean"].mean()) if len(rows) else float("nan")
 
 
 def _base(summary: pd.DataFrame, model: str, setting: str, column: str) -> float:
     """The poisoned base model's step-0 ``column`` (``val_start`` or ``forget_start``)."""
-    rows = _series(summary, model, setting)
+    rows = UC.series_rows(summary, model, setting)
     rows = rows[rows["method"] != "retrain"]
     return float(rows[column].iloc[0]) if len(rows) else float("nan")
 
 
-def _present(summary: pd.DataFrame, model: str, setting: str) -> bool:
-    return not _series(summary, model, setting).empty
+def _unlearning(part: pd.DataFrame, claim: str, headline: str, number, verdict, si, code):
+    """Claim 5 on two unlearning series (``si``, ``code``: model and setting) of ``part``: the
+    ``number`` of each, and the ``verdict`` of each series that ran (else not measured)."""
+    rows = [(x, not UC.series_rows(part, *x).empty) for x in (si, code)]
+    judged = [verdict(part, *x) if present else None for x, present in rows]
+    return Comparison(claim, headline, number(part, *si), number(part, *code), *judged)
 
 
 def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
@@ -239,24 +224,19 @@ def optimizer_comparisons(summary: pd.DataFrame) -> list[Comparison]:
     :return: one comparison per dataset (headline: the approximate methods' mean validation
         accuracy at the last step).
     """
-    out = []
-    for dataset in ("mnist", "xxz"):
-        part = summary[summary["dataset"] == dataset]
-        if part.empty:
-            continue
-        present = {s: _present(part, "qnn", s) for s in ("si", "paper-figure")}
-        quick = {s: UC.verdict("quick", part, "qnn", s) if p else None for s, p in present.items()}
-        out.append(
-            Comparison(
-                f"5: QNN approximate methods reach Retrain quickly ({DATASET_NAMES[dataset]})",
-                "approximate methods' mean final validation accuracy",
-                _approx_final(part, "qnn", "si"),
-                _approx_final(part, "qnn", "paper-figure"),
-                quick["si"],
-                quick["paper-figure"],
-            )
+    return [
+        _unlearning(
+            summary[summary["dataset"] == dataset],
+            f"5: QNN approximate methods reach Retrain quickly ({DATASET_NAMES[dataset]})",
+            "approximate methods' mean final validation accuracy",
+            _approx_final,
+            partial(UC.verdict, "quick"),
+            ("qnn", "si"),
+            ("qnn", "paper-figure"),
         )
-    return out
+        for dataset in ("mnist", "xxz")
+        if (summary["dataset"] == dataset).any()
+    ]
 
 
 def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> list[Comparison]:
@@ -268,25 +248,24 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
     :return: the validation-accuracy and the forgetting halves of claim 5 (headlines: the base
         model's validation accuracy and the approximate methods' mean final validation accuracy).
     """
-    part = summary[summary["dataset"] == "xxz"]
-    has = {m: _present(part, m, setting) for m in ("qnn", "qnn-reim")}
-    name = DATASET_NAMES["xxz"]
+    part, name = summary[summary["dataset"] == "xxz"], DATASET_NAMES["xxz"]
+    series = ("qnn", setting), ("qnn-reim", setting)
     return [
-        Comparison(
+        _unlearning(
+            part,
             f"5: QNN approximate methods reach Retrain quickly ({name}) [{setting}]",
             "poisoned base model's validation accuracy",
-            _base(part, "qnn", setting, "val_start"),
-            _base(part, "qnn-reim", setting, "val_start"),
-            UC.verdict("quick", part, "qnn", setting) if has["qnn"] else None,
-            UC.verdict("quick", part, "qnn-reim", setting) if has["qnn-reim"] else None,
+            lambda p, m, s: _base(p, m, s, "val_start"),
+            partial(UC.verdict, "quick"),
+            *series,
         ),
-        Comparison(
+        _unlearning(
+            part,
             f"5 / SI §III: QNN forgetting accuracy falls fast ({name}) [{setting}]",
             "poisoned base model's forgetting accuracy (flipped labels reproduced)",
-            _base(part, "qnn", setting, "forget_start"),
-            _base(part, "qnn-reim", setting, "forget_start"),
-            UC.verdict("fast", part, "qnn", setting) if has["qnn"] else None,
-            UC.verdict("fast", part, "qnn-reim", setting) if has["qnn-reim"] else None,
+            lambda p, m, s: _base(p, m, s, "forget_start"),
+            partial(UC.verdict, "fast"),
+            *series,
         ),
     ]
 
@@ -326,73 +305,60 @@ def _top_ratio(
     return float(means[max(means)]) if means else float("nan")
 
 
-def _scope_pair(
-    records: pd.DataFrame, claim: str, kind: str, si: tuple[str, str], code: tuple[str, str]
-) -> Comparison:
-    """Claim 6 for ``kind`` in two (scope, definition) readings."""
-    return Comparison(
-        claim,
-        "mean trace ratio at the largest α",
-        _top_ratio(records, si[0], kind, si[1]),
-        _top_ratio(records, code[0], kind, code[1]),
-        _claim6(records, si[0], kind, si[1]),
-        _claim6(records, code[0], kind, code[1]),
-    )
-
-
 #: Claim 6's wording per model, for the rows.
 CLAIM6 = {"mlp": "6: MLP trace ratio rises strongly", "qnn": "6: QNN trace ratio ≤ 1 and falling"}
 #: The authors' code's curvature pipeline as it ran, and the book's first reading of it.
 CODE_SCOPE = "authors-code"
 FIRST_READING = "authors-code, balanced flips, flipped labels"
 
+#: The claim-6 divergences measured as two (scope, trace definition) readings of the curvature
+#: records, by topic: the models compared, what the claim adds, the SI's and the code's reading.
+#: ``Hessian models, split and samples``: the SI's configuration and the authors' code as it
+#: ran; ``Hessian flips and labels``: the authors' models with the book's first reading
+#: (class-balanced flips of all samples, Hessian samples with the labels they carry) and the
+#: code's (flips of the training part only, held-out Hessian samples with clean labels);
+#: ``QNN Hessian definition``: the authors'-code QNN's real P × P Hessian's trace and the trace
+#: over complexified angles (the authors' ``jax.hessian`` over real and imaginary parts).
+SCOPE_PAIRS: dict[str, tuple[tuple[str, ...], str, tuple[str, str], tuple[str, str]]] = {
+    "Hessian models, split and samples": (("mlp", "qnn"), "", ("si", "real"), (CODE_SCOPE, "real")),
+    "Hessian flips and labels": (
+        ("mlp", "qnn"),
+        " (authors' models)",
+        (FIRST_READING, "real"),
+        (CODE_SCOPE, "real"),
+    ),
+    "QNN Hessian definition": (
+        ("qnn",),
+        " (authors' code as it ran)",
+        (CODE_SCOPE, "real"),
+        (CODE_SCOPE, "complexified"),
+    ),
+}
 
-def configuration_comparisons(records: pd.DataFrame) -> list[Comparison]:
-    """Claim 6 for each model in the SI's configuration and in the authors' code as it ran.
+
+def scope_comparisons(records: pd.DataFrame, topic: str) -> list[Comparison]:
+    """Claim 6 of each model of :data:`SCOPE_PAIRS`' ``topic`` in its two readings.
 
     :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
+    :param topic: a key of :data:`SCOPE_PAIRS`.
     :return: one comparison per model (headline: mean trace ratio at the largest α, dead runs
         dropped as claim 6 is judged).
+
+    Example:
+        >>> [c.claim for c in scope_comparisons(pd.DataFrame(), "QNN Hessian definition")]
+        ["6: QNN trace ratio ≤ 1 and falling (authors' code as it ran)"]
     """
+    kinds, suffix, si, code = SCOPE_PAIRS[topic]
     return [
-        _scope_pair(records, CLAIM6[k], k, ("si", "real"), (CODE_SCOPE, "real"))
-        for k in ("mlp", "qnn")
-    ]
-
-
-def label_comparisons(records: pd.DataFrame) -> list[Comparison]:
-    """Claim 6 for the authors' models with the book's first reading (class-balanced flips of all
-    samples, Hessian samples with the labels they carry) and the code's (flips of the training
-    part only, held-out Hessian samples with clean labels).
-
-    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
-    """
-    return [
-        _scope_pair(
-            records,
-            f"{CLAIM6[k]} (authors' models)",
-            k,
-            (FIRST_READING, "real"),
-            (CODE_SCOPE, "real"),
-        )  # fmt: skip
-        for k in ("mlp", "qnn")
-    ]
-
-
-def definition_comparisons(records: pd.DataFrame) -> list[Comparison]:
-    """The authors'-code QNN's claim 6 with the real P × P Hessian's trace and the trace over
-    complexified angles (the authors' ``jax.hessian`` over real and imaginary parts).
-
-    :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
-    """
-    return [
-        _scope_pair(
-            records,
-            f"{CLAIM6['qnn']} (authors' code as it ran)",
-            "qnn",
-            (CODE_SCOPE, "real"),
-            (CODE_SCOPE, "complexified"),
-        )  # fmt: skip
+        Comparison(
+            f"{CLAIM6[k]}{suffix}",
+            "mean trace ratio at the largest α",
+            _top_ratio(records, si[0], k, si[1]),
+            _top_ratio(records, code[0], k, code[1]),
+            _claim6(records, si[0], k, si[1]),
+            _claim6(records, code[0], k, code[1]),
+        )
+        for k in kinds
     ]
 
 
@@ -421,3 +387,89 @@ def dead_run_comparisons(records: pd.DataFrame, scope: str = CODE_SCOPE) -> list
             _claim6(records, scope, "mlp"),
         )
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# The readings
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The records each measured row reads (empty frames where a study is missing).
+
+    :param resilience: the resilience study's sweep records.
+    :param normalization: the normalization study's records (per-column MNIST).
+    :param encoding: the encoding study's records (13-qubit XXZ QNN).
+    :param unlearning: :func:`qmlr.report.unlearning.summary_table` of the unlearning
+        records.
+    :param curvature: :func:`qmlr.studies.curvature_study.records_frame` of the curvature runs.
+    :param profile: the profile they came from.
+    :param code_mlp: the code-mlp study's records (the authors' code's MNIST MLP).
+    """
+
+    resilience: pd.DataFrame
+    normalization: pd.DataFrame
+    encoding: pd.DataFrame
+    unlearning: pd.DataFrame
+    curvature: pd.DataFrame
+    profile: str
+    code_mlp: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def measured(topic: str, readings: Readings) -> list[Comparison]:
+    """The comparisons the book has computed for a divergence ``topic`` (empty: none)."""
+    r = readings
+    if topic == "MNIST normalization":
+        return normalization_comparisons(r.resilience, r.normalization, r.profile)
+    if topic == "MNIST MLP of the α sweep (Fig. 2c)" and not r.code_mlp.empty:
+        return mlp_comparisons(r.resilience, r.code_mlp, r.profile)
+    if topic == "Unlearning optimizer of the QNNs":
+        return optimizer_comparisons(r.unlearning)
+    if topic == "Input of the XXZ unlearning QNN":
+        return [
+            *encoding_comparisons(r.resilience, r.encoding, r.profile),
+            *input_comparisons(r.unlearning),
+        ]
+    if topic in SCOPE_PAIRS:
+        return scope_comparisons(r.curvature, topic)
+    if topic == "Dead MLP runs in the Hessian figure":
+        return dead_run_comparisons(r.curvature)
+    return []
+
+
+def load_readings(profile: str = "paper", tables: bool = True) -> Readings:
+    """Load (at ``paper``: the committed results; otherwise computed live) every study the
+    table reads.
+
+    :param profile: a profile name.
+    :param tables: also the unlearning summary and the curvature records (the table's; without
+        them, empty frames: the readings of the chapter's figure only).
+    :return: the records.
+    """
+    unlearning = (
+        summary_table(records_frame(load_results("unlearning", profile)))
+        if tables
+        else pd.DataFrame()
+    )
+    return Readings(
+        resilience=load_records("resilience", profile),
+        normalization=load_records("normalization", profile),
+        encoding=load_records("encoding", profile),
+        unlearning=unlearning,
+        curvature=C.records_frame(load_results("curvature", profile)) if tables else pd.DataFrame(),
+        profile=profile,
+        code_mlp=load_records("code-mlp", profile),
+    )
+
+
+#: The studies :func:`load_readings` reads (the inputs of the stored table).
+READ_STUDIES = ("resilience", "normalization", "encoding", "unlearning", "curvature", "code-mlp")
+
+
+def select(records: pd.DataFrame, dataset: str, model: str) -> pd.DataFrame:
+    """The label-flipping records of one dataset and model (empty frame when absent)."""
+    if records.empty:
+        return records
+    sel = (records["dataset"] == dataset) & (records["model"] == model)
+    return records[sel & (records["corruption"] == "label_flip")]

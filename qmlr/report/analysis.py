@@ -328,11 +328,6 @@ TRAIN_FOLLOWS = Bound(
 )
 
 
-def decay_tests(row: pd.Series) -> list[ThresholdTest]:
-    """:data:`DECAYS` on one curve."""
-    return [b.test(row) for b in DECAYS]
-
-
 def qnn_tests(row: pd.Series, with_train: bool = True) -> list[ThresholdTest]:
     """Claim 2 for one curve: :data:`PLATEAU_TRANSITION` and (``with_train``)
     :data:`TRAIN_FOLLOWS`."""
@@ -381,7 +376,7 @@ def mlp_measure(row: pd.Series, name: str, judged: bool, n_val: int | None) -> M
         f"α = {row['plateau_end']:.1f} (lowest change from clean up to "
         f"α = {CLAIM_PLATEAU_ALPHA}: {interval_of(row, 'plateau_margin')})"
     )
-    tests = (memorizes, *decay_tests(row))
+    tests = (memorizes, *(b.test(row) for b in DECAYS))
     return Measured(evidence, tests, judged, validation_sizes(n_val))
 
 

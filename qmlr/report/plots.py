@@ -58,28 +58,25 @@ def accuracy_vs_alpha(
     :param show_train: also draw the train curve.
     """
     alphas = curve.index.get_level_values("alpha").to_numpy(float)
-    if show_train:
+    shown = (("train", "train", TRAIN_STYLE),) if show_train else ()
+    for metric, name, style in (*shown, ("val", "validation", VAL_STYLE)):
         band(
             ax,
             alphas,
-            curve["train_accuracy_mean"],
-            curve["train_accuracy_std"],
-            label=f"{label} train".strip(),
+            curve[f"{metric}_accuracy_mean"],
+            curve[f"{metric}_accuracy_std"],
+            label=f"{label} {name}".strip(),
             color=color,
-            **TRAIN_STYLE,
+            **style,
         )
-        color = ax.lines[-1].get_color()
-    band(
-        ax,
-        alphas,
-        curve["val_accuracy_mean"],
-        curve["val_accuracy_std"],
-        label=f"{label} validation".strip(),
-        color=color,
-        **VAL_STYLE,
-    )
+        color = ax.lines[-1].get_color()  # validation in the train curve's colour
+    _alpha_axes(ax, "accuracy")
+
+
+def _alpha_axes(ax, ylabel: str) -> None:
+    """Label an accuracy-vs-α panel: α on x, ``ylabel`` on y (0 to 1), a light grid."""
     ax.set_xlabel(r"noise ratio $\alpha$")
-    ax.set_ylabel("accuracy")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
 
@@ -201,7 +198,4 @@ def phenotype_panels(
                     zorder=3 if paper else 2,
                 )
             ax.set_title(f"{DATASET_NAMES.get(dataset, dataset)}, {CORRUPTION_NAMES[corruption]}")
-            ax.set_xlabel(r"noise ratio $\alpha$")
-            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
-            ax.set_ylim(-0.02, 1.02)
-            ax.grid(alpha=0.3)
+            _alpha_axes(ax, METRIC_LABELS.get(metric, metric))

@@ -31,11 +31,11 @@ from qmlr.engine.runner import clean_split
 from qmlr.report import phenotype as P
 from qmlr.report.analysis import (
     DATASET_NAMES,
+    DECAYS,
     Verdict,
     area_difference_test,
     curve_row,
     curve_summary,
-    decay_tests,
     mlp_claim_text,
     mlp_measure,
     qnn_tests,
@@ -49,13 +49,9 @@ from qmlr.report.checks import (
     profile_judged,
     validation_sizes,
 )
-from qmlr.report.phenotype import QNN_PHENOTYPE, model_name, model_order
-from qmlr.report.plots import VAL_STYLE, band
+from qmlr.report.plots import CORRUPTION_NAMES, VAL_STYLE, band
 from qmlr.report.uncertainty import tri_not, validation_size
 from qmlr.studies.splits_study import DATA
-
-#: Short names of the corruptions in tables.
-CORRUPTION_LABELS = {"label_flip": "label flipping", "feature_random": "feature randomization"}
 
 #: Display names of the splits (:data:`qmlr.studies.splits_study.SPLITS`).
 SPLIT_NAMES = {
@@ -144,7 +140,7 @@ def _split_measure(summary: pd.DataFrame, model: str, split: str, n_val: int, ju
             f"slope {interval_of(r, 'val_slope')} per unit α over α ≤ 0.5; lowest change from "
             f"clean up to α = 0.3 {interval_of(r, 'plateau_margin')}"
         )
-        return Measured(evidence, tuple(decay_tests(r)), judged, validation_sizes(n_val))
+        return Measured(evidence, tuple(b.test(r) for b in DECAYS), judged, validation_sizes(n_val))
     evidence = head + (
         f"lowest change from clean up to α = 0.3 {interval_of(r, 'plateau_margin')}; "
         f"α_c = {interval_of(r, 'alpha_c')}"
@@ -258,7 +254,7 @@ def shots_table(records: pd.DataFrame) -> pd.DataFrame:
     """
     table = _at(records, ["dataset", "corruption", "train_shots", "shots"])
     table.insert(4, "validation n", [validation_size(d) for d in table["dataset"]])
-    table["corruption"] = table["corruption"].map(CORRUPTION_LABELS)
+    table["corruption"] = table["corruption"].map(CORRUPTION_NAMES)
     table["dataset"] = table["dataset"].map(DATASET_NAMES)
     table["train_shots"] = [s if s else "exact" for s in table["train_shots"]]
     table["shots"] = [s if s else "exact" for s in table["shots"]]
@@ -279,13 +275,13 @@ def splits_table(records: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
         for m, s in zip(table["model"], table["split"], strict=True)
     ]
     table.insert(2, "validation n", [sizes[s] for s in table["split"]])
-    order = {m: i for i, m in enumerate(model_order(list(table["model"])))}
+    order = {m: i for i, m in enumerate(P.model_order(list(table["model"])))}
     split_order = {s: i for i, s in enumerate(SPLIT_NAMES)}
     table = table.sort_values(
         ["model", "split"],
         key=lambda c: c.map(order) if c.name == "model" else c.map(split_order),
     )
-    table["model"] = table["model"].map(model_name)
+    table["model"] = table["model"].map(P.model_name)
     table["split"] = table["split"].map(SPLIT_NAMES)
     return table.reset_index(drop=True)
 
@@ -377,7 +373,7 @@ def realization_table(records: pd.DataFrame) -> pd.DataFrame:
 #: α_c in [0.4, 0.6], a sharp drop), each with its existing named threshold; a check whose
 #: threshold lies inside its run-bootstrap interval leaves the answer inconclusive
 #: (:func:`qmlr.report.phenotype.phenotype_outcome`).
-AUGMENTED_QNN_LIKE_CHECKS = QNN_PHENOTYPE
+AUGMENTED_QNN_LIKE_CHECKS = P.QNN_PHENOTYPE
 
 
 def _augmented_mlp(records: pd.DataFrame, profile: str) -> Measured | None:

@@ -21,33 +21,20 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pandas as pd
 
-from qmlr.report.ablations import (  # noqa: F401 (re-exported)
+from qmlr.report.ablations import (
     CODE_READING,
     NOT_MEASURED,
     SI_READING,
-    Comparison,
-    configuration_comparisons,
-    dead_run_comparisons,
-    definition_comparisons,
-    encoding_comparisons,
-    input_comparisons,
-    label_comparisons,
-    mlp_comparisons,
-    normalization_comparisons,
-    optimizer_comparisons,
+    Readings,
+    load_readings,
+    measured,
 )
 from qmlr.report.analysis import curves
 from qmlr.report.markdown import escape_markdown as esc
 from qmlr.report.plots import accuracy_vs_alpha
 from qmlr.report.reproducibility import divergence_table
-from qmlr.report.unlearning import summary_table
-from qmlr.studies import curvature_study as C
-from qmlr.studies.study import load_records, load_results
-from qmlr.studies.unlearning_study import records_frame
 
 #: Divergence topic -> the published figures it touches.
 FIGURES: dict[str, str] = {
@@ -134,60 +121,8 @@ COLUMNS = [
 ]
 
 
-# --------------------------------------------------------------------------------------------
-# The table
-# --------------------------------------------------------------------------------------------
-
 #: Extra rows beyond the reproducibility chapter's list (from issue reports), after the list.
 EXTRA_TOPICS: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Readings:
-    """The records each measured row reads (empty frames where a study is missing).
-
-    :param resilience: the resilience study's sweep records.
-    :param normalization: the normalization study's records (per-column MNIST).
-    :param encoding: the encoding study's records (13-qubit XXZ QNN).
-    :param unlearning: :func:`qmlr.report.unlearning.summary_table` of the unlearning
-        records.
-    :param curvature: :func:`qmlr.studies.curvature_study.records_frame` of the curvature runs.
-    :param profile: the profile they came from.
-    :param code_mlp: the code-mlp study's records (the authors' code's MNIST MLP).
-    """
-
-    resilience: pd.DataFrame
-    normalization: pd.DataFrame
-    encoding: pd.DataFrame
-    unlearning: pd.DataFrame
-    curvature: pd.DataFrame
-    profile: str
-    code_mlp: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def measured(topic: str, readings: Readings) -> list[Comparison]:
-    """The comparisons the book has computed for a divergence ``topic`` (empty: none)."""
-    r = readings
-    if topic == "MNIST normalization":
-        return normalization_comparisons(r.resilience, r.normalization, r.profile)
-    if topic == "MNIST MLP of the α sweep (Fig. 2c)" and not r.code_mlp.empty:
-        return mlp_comparisons(r.resilience, r.code_mlp, r.profile)
-    if topic == "Unlearning optimizer of the QNNs":
-        return optimizer_comparisons(r.unlearning)
-    if topic == "Input of the XXZ unlearning QNN":
-        return [
-            *encoding_comparisons(r.resilience, r.encoding, r.profile),
-            *input_comparisons(r.unlearning),
-        ]
-    if topic == "Hessian models, split and samples":
-        return configuration_comparisons(r.curvature)
-    if topic == "Dead MLP runs in the Hessian figure":
-        return dead_run_comparisons(r.curvature)
-    if topic == "Hessian flips and labels":
-        return label_comparisons(r.curvature)
-    if topic == "QNN Hessian definition":
-        return definition_comparisons(r.curvature)
-    return []
 
 
 def sources_table(readings: Readings, topics: list[str] | None = None) -> pd.DataFrame:
@@ -217,35 +152,6 @@ def sources_table(readings: Readings, topics: list[str] | None = None) -> pd.Dat
             continue
         rows += [{**head, **c.row()} for c in comparisons]
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def load_readings(profile: str = "paper", tables: bool = True) -> Readings:
-    """Load (at ``paper``: the committed results; otherwise computed live) every study the
-    table reads.
-
-    :param profile: a profile name.
-    :param tables: also the unlearning summary and the curvature records (the table's; without
-        them, empty frames: the readings of the chapter's figure only).
-    :return: the records.
-    """
-    unlearning = (
-        summary_table(records_frame(load_results("unlearning", profile)))
-        if tables
-        else pd.DataFrame()
-    )
-    return Readings(
-        resilience=load_records("resilience", profile),
-        normalization=load_records("normalization", profile),
-        encoding=load_records("encoding", profile),
-        unlearning=unlearning,
-        curvature=C.records_frame(load_results("curvature", profile)) if tables else pd.DataFrame(),
-        profile=profile,
-        code_mlp=load_records("code-mlp", profile),
-    )
-
-
-#: The studies :func:`load_readings` reads (the inputs of the stored table).
-READ_STUDIES = ("resilience", "normalization", "encoding", "unlearning", "curvature", "code-mlp")
 
 
 def profile_table(profile: str, results_dir: str | None = None) -> pd.DataFrame:
@@ -324,11 +230,3 @@ def plot_readings(
         curve = curves(frame[frame["corruption"] == "label_flip"], by=["dataset", "model"])
         accuracy_vs_alpha(ax, curve, label=label, color=colors[label], show_train=show_train)
     ax.legend(fontsize=7)
-
-
-def select(records: pd.DataFrame, dataset: str, model: str) -> pd.DataFrame:
-    """The label-flipping records of one dataset and model (empty frame when absent)."""
-    if records.empty:
-        return records
-    sel = (records["dataset"] == dataset) & (records["model"] == model)
-    return records[sel & (records["corruption"] == "label_flip")]

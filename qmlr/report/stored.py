@@ -35,7 +35,7 @@ from typing import Any
 from qmlr.engine.derived import Derivation, derived_value
 from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
-from qmlr.report import analytic, reproducibility, scorecard, sources
+from qmlr.report import ablations, analytic, reproducibility, scorecard, sources
 from qmlr.report import phenotype as P
 from qmlr.report import unlearning as UR
 from qmlr.report.battery import run_battery
@@ -54,7 +54,7 @@ def _checks(profile: str, results_dir: str | Path | None) -> Any:
 #: reads (so their cells, still being computed, leave the stored checks fresh).
 CHECKS = Derivation("checks", tuple(sorted(set(STUDIES) - set(MECHANISM_STUDIES))), _checks)
 #: The sources chapter's table: both readings of every divergence, with the verdicts they give.
-SOURCES = Derivation("sources", sources.READ_STUDIES, sources.profile_table)
+SOURCES = Derivation("sources", ablations.READ_STUDIES, sources.profile_table)
 #: The unlearning and forgetting chapters' (and the intro's) summary of every unlearning series.
 UNLEARNING_SUMMARY = Derivation("unlearning-summary", ("unlearning",), UR.profile_summary)
 #: The reader's model of the controls chapter's battery demonstration, and its name there.

@@ -284,16 +284,6 @@ def phenotype_table(records: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------------------------
-# Checks: every check on every model
-# --------------------------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------------------------
-# Display
-# --------------------------------------------------------------------------------------------
-
-
 def load_records(profile: str = "paper", results_dir: str | Path | None = None) -> pd.DataFrame:
     """The MLP and QNN of the resilience study with every control of the controls study.
 
