@@ -29,9 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-#: Values of :attr:`qmlr.core.train.TrainConfig.augment`: ``"none"`` (the default: inputs as
-#: given) and ``"phase"`` (:class:`PhaseAugmentation`).
-AUGMENTATIONS = ("none", "phase")
+# the augmentations' names live with TrainConfig (torch-free); importable from here as before
+from qmlr.core.train_config import AUGMENTATIONS
 
 
 def phase_angles(seeds: Sequence[int], epoch: int, n: int) -> np.ndarray:

@@ -35,10 +35,11 @@ from typing import Any
 import torch
 
 from qmlr.core.gates import kron_chain, rotation
-from qmlr.core.tc_state import tc_backend
 
-LOGIT_SCALE = 5.0
-"""The logit is ``LOGIT_SCALE * <Z_{L-1}>``, so ``p = sigmoid(5 m)``."""
+# The logit is ``LOGIT_SCALE * <Z_{L-1}>``; the constant lives with the kinds' torch-free
+# descriptions (their labels name it) and is importable from here as before.
+from qmlr.core.kinds import LOGIT_SCALE
+from qmlr.core.tc_state import tc_backend
 
 INIT_STD = 0.01
 """Standard deviation of the normal initialization of the circuit angles."""

@@ -20,42 +20,13 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from qmlr.core.augment import AUGMENTATIONS
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Adam training hyperparameters (SI Table I).
-
-    :param epochs: passes over the training set.
-    :param batch_size: minibatch size; the last batch of an epoch may be smaller.
-    :param lr: Adam learning rate.
-    :param augment: training-input augmentation (:data:`qmlr.core.augment.AUGMENTATIONS`):
-        ``"none"`` (the default) or ``"phase"`` (a fresh random global phase per sample and
-        epoch, :class:`qmlr.core.augment.PhaseAugmentation`). Left out of a spec's JSON form at
-        its default (the ``omit_default`` metadata of :data:`qmlr.engine.specs.OMIT_DEFAULT`),
-        so every existing spec keeps its key.
-
-    Example:
-        >>> TrainConfig(10, 32, 0.01, augment="phase").augment
-        'phase'
-    """
-
-    epochs: int
-    batch_size: int
-    lr: float
-    augment: str = field(default="none", metadata={"omit_default": True})
-
-    def __post_init__(self) -> None:
-        if self.epochs < 0 or self.batch_size < 1 or not self.lr > 0:
-            raise ValueError(f"invalid training config {self}")
-        if self.augment not in AUGMENTATIONS:
-            raise ValueError(f"unknown augmentation {self.augment!r}; choose from {AUGMENTATIONS}")
+# TrainConfig lives in a torch-free module (specs hold it); importable from here as before
+from qmlr.core.train_config import TrainConfig
 
 
 @dataclass(frozen=True)

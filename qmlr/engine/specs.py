@@ -7,7 +7,7 @@ it (:meth:`CellSpec.seeds`).
 
 Example:
     >>> from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
-    >>> from qmlr.core.train import TrainConfig
+    >>> from qmlr.core.train_config import TrainConfig
     >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("qnn", depth=4),
     ...                 TrainConfig(200, 32, 0.03), "label_flip", 0.2, run=0)
     >>> len(cell.key())
@@ -26,12 +26,13 @@ from typing import Any, ClassVar, Literal, Protocol
 import numpy as np
 
 from qmlr.core.data import N_QUBITS  # noqa: F401  (re-exported: the studies read it here)
-from qmlr.core.models import KINDS, get_kind
-from qmlr.core.train import TrainConfig
+from qmlr.core.kinds import DESCRIPTIONS, describe
+from qmlr.core.train_config import TrainConfig
 
 DATASETS = ("mnist", "xxz")
-#: Names of the registered model kinds (:data:`qmlr.core.models.KINDS`, the one list).
-MODEL_KINDS = tuple(KINDS)
+#: Names of the registered model kinds (:data:`qmlr.core.kinds.DESCRIPTIONS`, the one list, in
+#: the order of :data:`qmlr.core.models.KINDS`).
+MODEL_KINDS = tuple(DESCRIPTIONS)
 CORRUPTIONS = ("label_flip", "feature_random")
 PHASES = ("random", "canonical")
 #: XXZ training grids (:data:`qmlr.core.data.XXZ_GRIDS`).
@@ -116,8 +117,9 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A model of a registered kind (:mod:`qmlr.core.models`): an MLP (hidden widths), a QNN
-    (circuit depth; qubits follow from the dataset) or a classical control.
+    """A model of a registered kind: an MLP (hidden widths), a QNN (circuit depth; qubits follow
+    from the dataset) or a classical control, checked and named by its kind's torch-free
+    description (:func:`qmlr.core.kinds.describe`).
 
     :param kind: a name of :data:`MODEL_KINDS`, e.g. ``"mlp"`` or ``"qnn"``.
     :param hidden: MLP hidden-layer widths, e.g. ``(64, 16)``.
@@ -126,7 +128,7 @@ class ModelSpec:
     :param shots: QNN only: measurement shots per sample behind each ⟨Z⟩ in the training
         forward pass (0: the exact expectation); left out of the key at 0.
     :param scale: the logit scale ``s`` of a kind that has one (its
-        :attr:`~qmlr.core.models.base.ModelKind.scaled` is true: the QNNs, the spectrally
+        :attr:`~qmlr.core.kinds.KindDescription.scaled` is true: the QNNs, the spectrally
         normalized MLP, the quadratic form); 0 means the kind's default (the paper's ``s = 5``);
         left out of the key at 0.
     """
@@ -146,15 +148,15 @@ class ModelSpec:
         if self.shots < 0 or (self.shots and self.kind != "qnn"):
             raise ValueError(f"shots must be 0, or positive for a QNN; got {self.shots}")
         object.__setattr__(self, "scale", float(self.scale))
-        if self.scale < 0 or (self.scale and not get_kind(self.kind).scaled):
+        if self.scale < 0 or (self.scale and not describe(self.kind).scaled):
             raise ValueError(f"a {self.kind} model takes no logit scale; got {self.scale}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        get_kind(self.kind).validate(self)
+        describe(self.kind).validate(self)
 
     @property
     def label(self) -> str:
         """Short human-readable name, e.g. ``"MLP [64, 16]"`` or ``"QNN depth 4"``."""
-        return get_kind(self.kind).label(self)
+        return describe(self.kind).label(self)
 
 
 class Spec(Protocol):
@@ -323,7 +325,7 @@ class CellSpec:
         if self.train.augment != "none":
             if self.data.name != "xxz":
                 raise ValueError("a phase augmentation needs complex states: the XXZ dataset")
-            if not get_kind(self.model.kind).augmentable:
+            if not describe(self.model.kind).augmentable:
                 raise ValueError(f"model kind {self.model.kind!r} does not train with augmentation")
 
     def to_dict(self) -> dict[str, Any]:
@@ -375,7 +377,7 @@ class CellSpec:
         cell; unused without augmentation.
 
         Example:
-            >>> from qmlr.core.train import TrainConfig
+            >>> from qmlr.core.train_config import TrainConfig
             >>> cell = CellSpec("demo", DataSpec("xxz"), ModelSpec("mlp", hidden=(4,)),
             ...                 TrainConfig(2, 8, 0.01, augment="phase"), "label_flip", 0.1, 0)
             >>> cell.augment_seed() == cell.model_seed()

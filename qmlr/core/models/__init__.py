@@ -5,7 +5,8 @@ ensemble from a spec and seeds, its logits, its trained-parameter count (see
 :class:`~qmlr.core.models.base.ModelKind`). The paper's models are ``mlp`` and ``qnn`` (and
 ``qnn-rxry``, the QNN of the authors' Hessian code, and ``qnn-reim``, the XXZ QNN of the
 authors' unlearning code on ``[Re ψ, Im ψ]`` as 13 qubits); the others are the classical
-controls of the ``controls`` study.
+controls of the ``controls`` study and the models of the mechanism studies. Each kind's class
+inherits its torch-free description (:mod:`qmlr.core.kinds`: what specs read of it).
 
 Example:
     >>> from qmlr.core.models import KINDS
@@ -15,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+# The kinds' name tuples live with their torch-free descriptions; importable from here as before.
+from qmlr.core.kinds import CONTROL_KINDS, MECHANISM_KINDS, PAPER_KINDS  # noqa: F401
 from qmlr.core.models.base import ModelKind
 from qmlr.core.models.bounded import TanhMLPKind
 from qmlr.core.models.centroid import CentroidKind
@@ -30,7 +33,8 @@ from qmlr.core.models.rxry import RxRyKind
 from qmlr.core.models.sklearn_adapter import KNNKind, SVCKind
 from qmlr.core.models.small import SmallMLPKind
 
-#: Every model kind, by name (the paper's models first, then the controls).
+#: Every model kind, by name (the paper's models first, then the controls), in the order of
+#: their descriptions (:data:`qmlr.core.kinds.DESCRIPTIONS`).
 KINDS: dict[str, ModelKind] = {
     kind.name: kind
     for kind in (
@@ -52,16 +56,6 @@ KINDS: dict[str, ModelKind] = {
         SeparableQNNKind(),
     )
 }
-#: The paper's models: the SI's MLP and QNN, the QNN of the authors' Hessian code, and the XXZ
-#: QNN of the authors' unlearning code (``qnn-reim``: ``[Re ψ, Im ψ]`` as 13 qubits).
-PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-rxry", "qnn-reim")
-#: The models of the mechanism studies (:mod:`qmlr.studies.mechanism_study`): the QNN's
-#: constraint on classical models, and the QNN without entanglement.
-MECHANISM_KINDS: tuple[str, ...] = ("mlp-spectral", "quadratic-form", "qnn-separable")
-#: The classical controls, in the order chapters show them.
-CONTROL_KINDS: tuple[str, ...] = tuple(
-    k for k in KINDS if k not in PAPER_KINDS and k not in MECHANISM_KINDS
-)
 
 
 def get_kind(name: str) -> ModelKind:

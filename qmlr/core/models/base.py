@@ -24,7 +24,10 @@ import numpy as np
 import torch
 
 from qmlr.core.data import mlp_features
-from qmlr.core.qnn import LOGIT_SCALE
+from qmlr.core.kinds import (
+    KindDescription,
+    logit_scale,  # noqa: F401  (re-exported: its home is torch-free)
+)
 from qmlr.core.train import History, TrainConfig, accuracy, fit
 
 #: A fitted ensemble: inputs ``(E, B, D)`` or ``(B, D)`` -> logits ``(E, B)``.
@@ -39,18 +42,6 @@ def real_dtype(model: Any) -> torch.dtype:
 def complex_dtype(model: Any) -> torch.dtype:
     """complex64 for ``precision="single"``, complex128 for ``"double"``."""
     return torch.complex128 if model.precision == "double" else torch.complex64
-
-
-def logit_scale(model: Any) -> float:
-    """The logit scale ``s`` of a model of a :attr:`ModelKind.scaled` kind: its spec's ``scale``,
-    or :data:`qmlr.core.qnn.LOGIT_SCALE` where that is 0 (the default).
-
-    Example:
-        >>> from types import SimpleNamespace
-        >>> logit_scale(SimpleNamespace(scale=0.0)), logit_scale(SimpleNamespace(scale=50.0))
-        (5.0, 50.0)
-    """
-    return float(getattr(model, "scale", 0.0) or LOGIT_SCALE)
 
 
 def real_inputs(x: np.ndarray, model: Any) -> torch.Tensor:
@@ -143,47 +134,17 @@ class FitRequest:
         return members_history(ensemble, self.x, self.y, self.x_val, self.y_val, train_loss)
 
 
-class ModelKind:
-    """One kind of model. Subclasses set :attr:`name` and override what differs.
+class ModelKind(KindDescription):
+    """One kind of model. Subclasses inherit their kind's description (its name, settings, spec
+    checks and label: :class:`~qmlr.core.kinds.KindDescription`) and override what differs.
 
     The defaults describe a kind trained by gradient with :func:`qmlr.core.train.fit` on
     :func:`real_inputs`; a subclass then only implements :meth:`build`.
     """
 
-    #: The kind's name, as in ``ModelSpec(kind=...)`` and the records' ``model`` column.
-    name: ClassVar[str] = ""
-    #: Whose SI Table I training settings the kind uses: ``"mlp"``, ``"qnn"``, or ``None`` for
-    #: a kind without gradient training.
-    training: ClassVar[str | None] = "mlp"
-    #: Whether the kind records its parameter count among a cell's metrics (the original
-    #: ``mlp`` and ``qnn`` cells do not, so their stored metrics stay as they were).
-    records_n_params: ClassVar[bool] = True
     #: Extra keyword arguments of :func:`qmlr.core.train.fit` for this kind (e.g. a weight
     #: decay); the default trains with plain Adam.
     fit_options: ClassVar[dict[str, Any]] = {}
-
-    #: Whether the kind can train with an input augmentation (``TrainConfig.augment``): a kind
-    #: fitted by :meth:`fit` on ``[Re, Im]`` features, whose ``augment`` hook it passes on.
-    augmentable: ClassVar[bool] = False
-
-    #: Whether the kind's logit scale is a spec field (``ModelSpec.scale``; 0: the default
-    #: :data:`qmlr.core.qnn.LOGIT_SCALE`).
-    scaled: ClassVar[bool] = False
-
-    #: Whether the kind's ModelSpec may list hidden-layer widths (no for linear, centroid and
-    #: scikit-learn kinds).
-    hidden_layers: ClassVar[bool] = True
-
-    def validate(self, model: Any) -> None:
-        """Raise ``ValueError`` if ``model`` (a ModelSpec of this kind) is malformed."""
-        if model.depth:
-            raise ValueError(f"a {self.name} model has no depth")
-        if model.hidden and not self.hidden_layers:
-            raise ValueError(f"a {self.name} model has no hidden layers")
-
-    def label(self, model: Any) -> str:
-        """Short human-readable name of ``model``."""
-        return self.name
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         """The features the kind reads from a dataset's ``x`` (default: :func:`real_inputs`)."""

@@ -19,9 +19,9 @@ from typing import Any
 
 import torch
 
+from qmlr.core.kinds import LOGIT_SCALE, TanhMLPDescription
 from qmlr.core.mlp import MLP
 from qmlr.core.models.base import ModelKind, real_dtype
-from qmlr.core.qnn import LOGIT_SCALE
 
 
 class BoundedMLP(torch.nn.Module):
@@ -52,20 +52,9 @@ class BoundedMLP(torch.nn.Module):
         return LOGIT_SCALE * torch.tanh(self.mlp(x))
 
 
-class TanhMLPKind(ModelKind):
+class TanhMLPKind(TanhMLPDescription, ModelKind):
     """``mlp-tanh``: the paper's MLP (``hidden`` as in SI IV.A) with the QNN's logit bound,
     trained with the MLP's settings."""
-
-    name = "mlp-tanh"
-    training = "mlp"
-
-    def validate(self, model: Any) -> None:
-        super().validate(model)
-        if not model.hidden or min(model.hidden) < 1:
-            raise ValueError(f"a {self.name} model needs positive hidden widths")
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, {LOGIT_SCALE:g}·tanh logit"
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import torch
 
+from qmlr.core.kinds import CentroidDescription
 from qmlr.core.models.base import Ensemble, FitRequest, ModelKind
 from qmlr.core.train import History
 
@@ -40,12 +41,8 @@ class Centroids(torch.nn.Module):
         return d0 - d1
 
 
-class CentroidKind(ModelKind):
+class CentroidKind(CentroidDescription, ModelKind):
     """``centroid``: the nearest class mean of the classical features; nothing trained."""
-
-    name = "centroid"
-    training = None
-    hidden_layers = False
 
     def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
         means = []

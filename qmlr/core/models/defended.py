@@ -27,6 +27,12 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from qmlr.core.kinds import (
+    WEIGHT_DECAY,
+    EarlyStopMLPDescription,
+    PaperMLPDescription,
+    WeightDecayMLPDescription,
+)
 from qmlr.core.mlp import MLP
 from qmlr.core.models.base import Ensemble, FitRequest, ModelKind, real_dtype
 from qmlr.core.train import History, fit, per_member_bce
@@ -37,19 +43,10 @@ EARLY_STOP_FRACTION = 0.2
 EARLY_STOP_PATIENCE = 40
 #: Stream of the held-out draw: member ``e`` holds out ``default_rng([seeds[e], this])``'s pick.
 HOLDOUT_STREAM = 0xE5
-#: Adam's L2 penalty of ``mlp-weight-decay`` (torch's ``weight_decay``).
-WEIGHT_DECAY = 1e-3
 
 
-class _PaperMLPKind(ModelKind):
-    """A kind built on the paper's MLP: needs positive hidden widths, MLP's settings."""
-
-    training = "mlp"
-
-    def validate(self, model: Any) -> None:
-        super().validate(model)
-        if not model.hidden or min(model.hidden) < 1:
-            raise ValueError(f"a {self.name} model needs positive hidden widths")
+class _PaperMLPKind(PaperMLPDescription, ModelKind):
+    """A kind built on the paper's MLP (positive hidden widths, the MLP's settings)."""
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
@@ -75,13 +72,8 @@ def holdout_split(
     return np.sort(order[n_hold:]), np.sort(order[:n_hold])
 
 
-class EarlyStopMLPKind(_PaperMLPKind):
+class EarlyStopMLPKind(EarlyStopMLPDescription, _PaperMLPKind):
     """``mlp-early-stop``: the paper's MLP, kept at its best held-out poisoned loss."""
-
-    name = "mlp-early-stop"
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, early stopping"
 
     def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
         x, y, seeds = r.x, r.y, r.seeds
@@ -127,13 +119,8 @@ class EarlyStopMLPKind(_PaperMLPKind):
         return [{**r, "early_stop_epoch": e} for r, e in zip(rows, epochs, strict=True)]
 
 
-class WeightDecayMLPKind(_PaperMLPKind):
+class WeightDecayMLPKind(WeightDecayMLPDescription, _PaperMLPKind):
     """``mlp-weight-decay``: the paper's MLP trained with Adam's L2 penalty
     :data:`WEIGHT_DECAY`."""
 
-    name = "mlp-weight-decay"
-
     fit_options: ClassVar[dict[str, Any]] = {"weight_decay": WEIGHT_DECAY}
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, weight decay {WEIGHT_DECAY:g}"

@@ -20,17 +20,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from qmlr.core.kinds import LogisticDescription, LogisticQuadraticDescription
 from qmlr.core.mlp import MLP
 from qmlr.core.models.base import ModelKind, real_dtype
 
 
-class LogisticKind(ModelKind):
+class LogisticKind(LogisticDescription, ModelKind):
     """``logistic``: a linear logit ``w·x + b`` on the classical features (for XXZ
     ``[Re ψ, Im ψ]``, for MNIST the normalized amplitudes)."""
-
-    name = "logistic"
-    training = "qnn"
-    hidden_layers = False
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
@@ -38,11 +35,9 @@ class LogisticKind(ModelKind):
         return MLP(in_features, hidden=(), seeds=tuple(seeds), dtype=real_dtype(model))
 
 
-class LogisticQuadraticKind(LogisticKind):
+class LogisticQuadraticKind(LogisticQuadraticDescription, LogisticKind):
     """``logistic-quadratic``: the linear logit on the phase-invariant ``|x_i|²`` — the
     computational-basis probabilities a measurement of the encoded state sees."""
-
-    name = "logistic-quadratic"
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         return torch.as_tensor(np.abs(np.asarray(x)) ** 2).to(real_dtype(model))

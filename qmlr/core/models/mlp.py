@@ -16,25 +16,14 @@ from typing import Any
 
 import torch
 
+from qmlr.core.kinds import MLPDescription
 from qmlr.core.mlp import MLP
 from qmlr.core.models.base import ModelKind, real_dtype
 
 
-class MLPKind(ModelKind):
+class MLPKind(MLPDescription, ModelKind):
     """``mlp``: Dense → ReLU per hidden layer, one logit (SI IV.A), trained with the MLP's
     settings of SI Table I."""
-
-    name = "mlp"
-    training = "mlp"
-    records_n_params = False
-    augmentable = True
-
-    def validate(self, model: Any) -> None:
-        if not model.hidden or min(model.hidden) < 1:
-            raise ValueError("an MLP needs positive hidden widths")
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}"
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]

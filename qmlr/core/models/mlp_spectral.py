@@ -25,8 +25,9 @@ from typing import Any
 
 import torch
 
+from qmlr.core.kinds import SpectralMLPDescription, logit_scale
 from qmlr.core.mlp import MLP
-from qmlr.core.models.base import ModelKind, logit_scale, real_dtype
+from qmlr.core.models.base import ModelKind, real_dtype
 
 
 def spectral_norms(weight: torch.Tensor) -> torch.Tensor:
@@ -90,21 +91,9 @@ class SpectralMLP(torch.nn.Module):
         return self.lipschitz * h.squeeze(-1)
 
 
-class SpectralMLPKind(ModelKind):
+class SpectralMLPKind(SpectralMLPDescription, ModelKind):
     """``mlp-spectral``: a ReLU MLP (``hidden`` widths) with Lipschitz constant ``2s`` on its
     real features (``s``: the spec's ``scale``, 5 by default), trained with the MLP's settings."""
-
-    name = "mlp-spectral"
-    training = "mlp"
-    scaled = True
-
-    def validate(self, model: Any) -> None:
-        super().validate(model)
-        if not model.hidden or min(model.hidden) < 1:
-            raise ValueError(f"a {self.name} model needs positive hidden widths")
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, Lipschitz {2 * logit_scale(model):g}"
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]

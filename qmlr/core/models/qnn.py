@@ -17,32 +17,15 @@ import numpy as np
 import torch
 
 from qmlr.core.data import N_QUBITS
-from qmlr.core.models.base import ModelKind, complex_dtype, logit_scale
+from qmlr.core.kinds import QNNDescription, logit_scale
+from qmlr.core.models.base import ModelKind, complex_dtype
 from qmlr.core.qnn import QNN
 from qmlr.core.shots import ShotNoisyQNN
 
 
-class QNNKind(ModelKind):
+class QNNKind(QNNDescription, ModelKind):
     """``qnn``: the amplitude-encoded circuit of SI IV.A, logit ``s <Z>`` (``s`` = 5 unless the
     spec's ``scale`` says otherwise), trained with the QNN's settings of SI Table I."""
-
-    name = "qnn"
-    training = "qnn"
-    records_n_params = False
-    scaled = True
-
-    def validate(self, model: Any) -> None:
-        if model.depth < 1:
-            raise ValueError("a QNN needs depth >= 1")
-
-    def label(self, model: Any) -> str:
-        shots = getattr(model, "shots", 0)
-        scale = getattr(model, "scale", 0.0)
-        return (
-            f"QNN depth {model.depth}"
-            + (f", {shots} shots" if shots else "")
-            + (f", s = {scale:g}" if scale else "")
-        )
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         """The amplitudes themselves, as complex numbers."""

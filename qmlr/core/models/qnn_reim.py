@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from qmlr.core.data import mlp_features
+from qmlr.core.kinds import ReImQNNDescription
 from qmlr.core.models.base import complex_dtype
 from qmlr.core.models.qnn import QNNKind
 from qmlr.core.qnn import QNN
@@ -68,16 +69,9 @@ def qubits_for(length: int) -> int:
     return n
 
 
-class ReImQNNKind(QNNKind):
+class ReImQNNKind(ReImQNNDescription, QNNKind):
     """``qnn-reim``: the QNN on ``[Re ψ, Im ψ]`` as ``L + 1`` qubits (the authors' XXZ
     unlearning model), trained with the QNN's settings of SI Table I."""
-
-    name = "qnn-reim"
-    training = "qnn"
-    records_n_params = True
-
-    def label(self, model: Any) -> str:
-        return f"QNN [Re ψ, Im ψ] depth {model.depth}"
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         """``[Re ψ, Im ψ]`` (:func:`reim_amplitudes`) as the amplitudes of one more qubit."""

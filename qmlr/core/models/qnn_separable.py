@@ -24,7 +24,8 @@ from typing import Any
 import torch
 
 from qmlr.core.data import N_QUBITS
-from qmlr.core.models.base import Ensemble, complex_dtype, logit_scale
+from qmlr.core.kinds import SeparableQNNDescription, logit_scale
+from qmlr.core.models.base import Ensemble, complex_dtype
 from qmlr.core.models.qnn import QNNKind
 from qmlr.core.qnn import QNN, expectation
 
@@ -44,15 +45,8 @@ class SeparableQNN(QNN):
         return expectation(self.masked_theta(), self._states(x))
 
 
-class SeparableQNNKind(QNNKind):
+class SeparableQNNKind(SeparableQNNDescription, QNNKind):
     """``qnn-separable``: the QNN of SI IV.A without its entangling gates, trained as the QNN."""
-
-    name = "qnn-separable"
-    records_n_params = True
-
-    def label(self, model: Any) -> str:
-        scale = getattr(model, "scale", 0.0)
-        return f"separable QNN depth {model.depth}" + (f", s = {scale:g}" if scale else "")
 
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]

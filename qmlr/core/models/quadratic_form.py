@@ -35,7 +35,8 @@ import numpy as np
 import torch
 
 from qmlr.core.data import N_QUBITS, load_dataset
-from qmlr.core.models.base import Ensemble, ModelKind, complex_dtype, logit_scale
+from qmlr.core.kinds import QuadraticFormDescription, logit_scale
+from qmlr.core.models.base import Ensemble, ModelKind, complex_dtype
 from qmlr.core.qnn import INIT_STD
 
 #: Relative singular-value cut of the data span's basis (float64 SVD).
@@ -139,17 +140,9 @@ class QuadraticForm(torch.nn.Module):
         return self.scale * ((c.conj() @ k_op) * c).sum(dim=-1).real
 
 
-class QuadraticFormKind(ModelKind):
+class QuadraticFormKind(QuadraticFormDescription, ModelKind):
     """``quadratic-form``: ``ψ ↦ s ψ†Mψ`` with ``‖M‖₂ ≤ 1`` on the amplitudes, trained with the
     QNN's settings."""
-
-    name = "quadratic-form"
-    training = "qnn"
-    scaled = True
-    hidden_layers = False
-
-    def label(self, model: Any) -> str:
-        return f"quadratic form, s = {logit_scale(model):g}"
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         """The amplitudes themselves, as complex numbers (as the QNN reads them)."""

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from qmlr.core.gates import kron_chain, rotation
+from qmlr.core.kinds import RxRyDescription
 from qmlr.core.models.base import ModelKind, complex_dtype
 from qmlr.core.qnn import INIT_STD, LOGIT_SCALE, tc_torch_backend
 
@@ -195,18 +196,8 @@ class RxRyCnotQNN(torch.nn.Module):
         return LOGIT_SCALE * rxry_expectation(self.theta, x.to(self.dtype))
 
 
-class RxRyKind(ModelKind):
+class RxRyKind(RxRyDescription, ModelKind):
     """``qnn-rxry``: :class:`RxRyCnotQNN` on the amplitudes, trained with the QNN's settings."""
-
-    name = "qnn-rxry"
-    training = "qnn"
-
-    def validate(self, model: Any) -> None:
-        if model.depth < 1 or model.hidden:
-            raise ValueError("an RX-RY + CNOT-ring QNN needs depth >= 1 and no hidden widths")
-
-    def label(self, model: Any) -> str:
-        return f"QNN RX-RY + CNOT ring, depth {model.depth}"
 
     def inputs(self, x: np.ndarray, model: Any) -> torch.Tensor:
         """The amplitudes themselves, as complex numbers."""

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from qmlr.core.kinds import KNNDescription, SklearnDescription, SVCDescription
 from qmlr.core.models.base import Ensemble, FitRequest, ModelKind
 from qmlr.core.train import History
 
@@ -69,11 +70,9 @@ class SklearnEnsemble:
         return out
 
 
-class SklearnKind(ModelKind):
+class SklearnKind(SklearnDescription, ModelKind):
     """A scikit-learn classifier on the classical features; subclasses name the estimator."""
 
-    training = None
-    hidden_layers = False
     #: Keyword arguments of the estimator.
     params: ClassVar[dict[str, Any]] = {}
 
@@ -98,11 +97,10 @@ class SklearnKind(ModelKind):
         return [0] * ensemble.n_members
 
 
-class SVCKind(SklearnKind):
+class SVCKind(SVCDescription, SklearnKind):
     """``svc-rbf``: a support-vector classifier with an RBF kernel; its fitted parameters are
     the dual coefficients of the support vectors and the intercept."""
 
-    name = "svc-rbf"
     params = SVC_PARAMS
 
     def estimator(self) -> Any:
@@ -114,10 +112,9 @@ class SVCKind(SklearnKind):
         return [int(est.dual_coef_.size + est.intercept_.size) for est in ensemble.estimators]
 
 
-class KNNKind(SklearnKind):
+class KNNKind(KNNDescription, SklearnKind):
     """``knn``: the majority label of the nearest training examples (nothing fitted)."""
 
-    name = "knn"
     params = KNN_PARAMS
 
     def estimator(self) -> Any:

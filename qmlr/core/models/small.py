@@ -13,17 +13,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import torch
 
+from qmlr.core.kinds import PCA_COMPONENTS, SmallMLPDescription
 from qmlr.core.mlp import MLP
 from qmlr.core.models.base import Ensemble, FitRequest, ModelKind, real_dtype
 from qmlr.core.train import History, fit
-
-#: Dimension of the fixed input reduction of ``mlp-small``.
-PCA_COMPONENTS = 10
 
 
 def matched_width(n_params: int, components: int = PCA_COMPONENTS) -> tuple[int]:
@@ -100,20 +97,9 @@ class ProjectedMLP(torch.nn.Module):
         return self.mlp(self.project(x))
 
 
-class SmallMLPKind(ModelKind):
+class SmallMLPKind(SmallMLPDescription, ModelKind):
     """``mlp-small``: PCA to :data:`PCA_COMPONENTS` dimensions, then ``hidden`` (one layer,
     from :func:`matched_width`), trained with the MLP's settings."""
-
-    name = "mlp-small"
-    training = "mlp"
-
-    def validate(self, model: Any) -> None:
-        super().validate(model)
-        if not model.hidden or min(model.hidden) < 1:
-            raise ValueError(f"a {self.name} model needs positive hidden widths")
-
-    def label(self, model: Any) -> str:
-        return f"PCA {PCA_COMPONENTS} + MLP {list(model.hidden)}"
 
     def fit_ensemble(self, r: FitRequest) -> tuple[Ensemble, History]:
         maps = [pca_map(member.double().numpy()) for member in r.x]

@@ -1,0 +1,328 @@
+"""What each model kind *is*, without torch: its name, settings, spec checks and label.
+
+A model kind (:mod:`qmlr.core.models`) has two halves. Its *description* — which SI Table I
+settings it trains with, whether it records its parameter count, takes an augmentation, a logit
+scale or hidden widths, how a :class:`~qmlr.engine.specs.ModelSpec` of it is checked and named —
+lives here, in plain Python. Its *model* — inputs, building, fitting, parameter counts — lives
+in the kind's torch class, which inherits the description
+(``class MLPKind(MLPDescription, ModelKind)``), so each fact has one home. Specs, stored results
+and their loaders read the descriptions (:data:`DESCRIPTIONS`, :func:`describe`) without
+importing torch.
+
+Example:
+    >>> from types import SimpleNamespace
+    >>> describe("mlp").label(SimpleNamespace(hidden=(64, 16)))
+    'MLP [64, 16]'
+    >>> list(DESCRIPTIONS)[:2], describe("qnn").scaled
+    (['mlp', 'qnn'], True)
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+#: The QNN's logit scale ``s``: its logit is ``LOGIT_SCALE * <Z_{L-1}>``, so ``p = sigmoid(5 m)``
+#: (:mod:`qmlr.core.qnn`); also the default scale of every :attr:`KindDescription.scaled` kind.
+LOGIT_SCALE = 5.0
+#: Adam's L2 penalty of ``mlp-weight-decay`` (torch's ``weight_decay``).
+WEIGHT_DECAY = 1e-3
+#: Dimension of the fixed input reduction of ``mlp-small``.
+PCA_COMPONENTS = 10
+
+
+def logit_scale(model: Any) -> float:
+    """The logit scale ``s`` of a model of a :attr:`KindDescription.scaled` kind: its spec's
+    ``scale``, or :data:`LOGIT_SCALE` where that is 0 (the default).
+
+    :param model: a ModelSpec (anything with an optional ``scale``).
+    :return: the scale.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> logit_scale(SimpleNamespace(scale=0.0)), logit_scale(SimpleNamespace(scale=50.0))
+        (5.0, 50.0)
+    """
+    return float(getattr(model, "scale", 0.0) or LOGIT_SCALE)
+
+
+class KindDescription:
+    """One kind of model, as specs see it. Subclasses set :attr:`name` and override what differs;
+    the defaults describe a gradient-trained kind with the MLP's settings, no depth, optional
+    hidden widths.
+    """
+
+    #: The kind's name, as in ``ModelSpec(kind=...)`` and the records' ``model`` column.
+    name: ClassVar[str] = ""
+    #: Whose SI Table I training settings the kind uses: ``"mlp"``, ``"qnn"``, or ``None`` for
+    #: a kind without gradient training.
+    training: ClassVar[str | None] = "mlp"
+    #: Whether the kind records its parameter count among a cell's metrics (the original
+    #: ``mlp`` and ``qnn`` cells do not, so their stored metrics stay as they were).
+    records_n_params: ClassVar[bool] = True
+    #: Whether the kind can train with an input augmentation (``TrainConfig.augment``): a kind
+    #: fitted on ``[Re, Im]`` features, whose ``augment`` hook it passes on.
+    augmentable: ClassVar[bool] = False
+    #: Whether the kind's logit scale is a spec field (``ModelSpec.scale``; 0: the default
+    #: :data:`LOGIT_SCALE`).
+    scaled: ClassVar[bool] = False
+    #: Whether the kind's ModelSpec may list hidden-layer widths (no for linear, centroid and
+    #: scikit-learn kinds).
+    hidden_layers: ClassVar[bool] = True
+
+    def validate(self, model: Any) -> None:
+        """Raise ``ValueError`` if ``model`` (a ModelSpec of this kind) is malformed.
+
+        :param model: the spec (``hidden``, ``depth``, ...).
+        :raises ValueError: by default, for a depth, or for hidden widths where the kind has no
+            :attr:`hidden_layers`.
+        """
+        if model.depth:
+            raise ValueError(f"a {self.name} model has no depth")
+        if model.hidden and not self.hidden_layers:
+            raise ValueError(f"a {self.name} model has no hidden layers")
+
+    def label(self, model: Any) -> str:
+        """Short human-readable name of ``model`` (default: the kind's name)."""
+        return self.name
+
+
+class MLPDescription(KindDescription):
+    """``mlp``: the paper's ReLU MLP (SI IV.A); positive hidden widths, the MLP's settings."""
+
+    name = "mlp"
+    training = "mlp"
+    records_n_params = False
+    augmentable = True
+
+    def validate(self, model: Any) -> None:
+        if not model.hidden or min(model.hidden) < 1:
+            raise ValueError("an MLP needs positive hidden widths")
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}"
+
+
+class QNNDescription(KindDescription):
+    """``qnn``: the paper's amplitude-encoded circuit (SI IV.A); a depth, an optional logit scale
+    and shots, the QNN's settings."""
+
+    name = "qnn"
+    training = "qnn"
+    records_n_params = False
+    scaled = True
+
+    def validate(self, model: Any) -> None:
+        if model.depth < 1:
+            raise ValueError("a QNN needs depth >= 1")
+
+    def label(self, model: Any) -> str:
+        shots = getattr(model, "shots", 0)
+        scale = getattr(model, "scale", 0.0)
+        return (
+            f"QNN depth {model.depth}"
+            + (f", {shots} shots" if shots else "")
+            + (f", s = {scale:g}" if scale else "")
+        )
+
+
+class RxRyDescription(KindDescription):
+    """``qnn-rxry``: the QNN of the authors' Hessian code (RX-RY layers, CNOT ring)."""
+
+    name = "qnn-rxry"
+    training = "qnn"
+
+    def validate(self, model: Any) -> None:
+        if model.depth < 1 or model.hidden:
+            raise ValueError("an RX-RY + CNOT-ring QNN needs depth >= 1 and no hidden widths")
+
+    def label(self, model: Any) -> str:
+        return f"QNN RX-RY + CNOT ring, depth {model.depth}"
+
+
+class ReImQNNDescription(QNNDescription):
+    """``qnn-reim``: the QNN on ``[Re ψ, Im ψ]`` as ``L + 1`` qubits (the authors' XXZ
+    unlearning model)."""
+
+    name = "qnn-reim"
+    records_n_params = True
+
+    def label(self, model: Any) -> str:
+        return f"QNN [Re ψ, Im ψ] depth {model.depth}"
+
+
+class CentroidDescription(KindDescription):
+    """``centroid``: the nearest class mean; nothing trained, no hidden layers."""
+
+    name = "centroid"
+    training = None
+    hidden_layers = False
+
+
+class LogisticDescription(KindDescription):
+    """``logistic``: a linear logit on the classical features, with the QNN's settings."""
+
+    name = "logistic"
+    training = "qnn"
+    hidden_layers = False
+
+
+class LogisticQuadraticDescription(LogisticDescription):
+    """``logistic-quadratic``: the linear logit on the squared amplitudes ``|x_i|²``."""
+
+    name = "logistic-quadratic"
+
+
+class PaperMLPDescription(KindDescription):
+    """A kind built on the paper's MLP: positive hidden widths, no depth, the MLP's settings."""
+
+    training = "mlp"
+
+    def validate(self, model: Any) -> None:
+        super().validate(model)
+        if not model.hidden or min(model.hidden) < 1:
+            raise ValueError(f"a {self.name} model needs positive hidden widths")
+
+
+class TanhMLPDescription(PaperMLPDescription):
+    """``mlp-tanh``: the paper's MLP with the QNN's logit bound ``LOGIT_SCALE tanh(z)``."""
+
+    name = "mlp-tanh"
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}, {LOGIT_SCALE:g}·tanh logit"
+
+
+class EarlyStopMLPDescription(PaperMLPDescription):
+    """``mlp-early-stop``: the paper's MLP, kept at its best held-out poisoned loss."""
+
+    name = "mlp-early-stop"
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}, early stopping"
+
+
+class WeightDecayMLPDescription(PaperMLPDescription):
+    """``mlp-weight-decay``: the paper's MLP trained with Adam's L2 penalty :data:`WEIGHT_DECAY`."""
+
+    name = "mlp-weight-decay"
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}, weight decay {WEIGHT_DECAY:g}"
+
+
+class SmallMLPDescription(PaperMLPDescription):
+    """``mlp-small``: PCA to :data:`PCA_COMPONENTS` dimensions, then a one-layer MLP."""
+
+    name = "mlp-small"
+
+    def label(self, model: Any) -> str:
+        return f"PCA {PCA_COMPONENTS} + MLP {list(model.hidden)}"
+
+
+class SklearnDescription(KindDescription):
+    """A scikit-learn classifier on the classical features: no gradient training, no hidden
+    layers."""
+
+    training = None
+    hidden_layers = False
+
+
+class SVCDescription(SklearnDescription):
+    """``svc-rbf``: a support-vector classifier with an RBF kernel."""
+
+    name = "svc-rbf"
+
+
+class KNNDescription(SklearnDescription):
+    """``knn``: the majority label of the nearest training examples."""
+
+    name = "knn"
+
+
+class SpectralMLPDescription(PaperMLPDescription):
+    """``mlp-spectral``: a ReLU MLP with Lipschitz constant ``2s`` (``s``: the spec's scale)."""
+
+    name = "mlp-spectral"
+    scaled = True
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}, Lipschitz {2 * logit_scale(model):g}"
+
+
+class QuadraticFormDescription(KindDescription):
+    """``quadratic-form``: ``ψ ↦ s ψ†Mψ`` with ``‖M‖₂ ≤ 1``, with the QNN's settings."""
+
+    name = "quadratic-form"
+    training = "qnn"
+    scaled = True
+    hidden_layers = False
+
+    def label(self, model: Any) -> str:
+        return f"quadratic form, s = {logit_scale(model):g}"
+
+
+class SeparableQNNDescription(QNNDescription):
+    """``qnn-separable``: the QNN of SI IV.A without its entangling gates."""
+
+    name = "qnn-separable"
+    records_n_params = True
+
+    def label(self, model: Any) -> str:
+        scale = getattr(model, "scale", 0.0)
+        return f"separable QNN depth {model.depth}" + (f", s = {scale:g}" if scale else "")
+
+
+#: Every model kind's description, by name, in the order of :data:`qmlr.core.models.KINDS` (the
+#: paper's models first, then the controls).
+DESCRIPTIONS: dict[str, KindDescription] = {
+    kind.name: kind
+    for kind in (
+        MLPDescription(),
+        QNNDescription(),
+        RxRyDescription(),
+        ReImQNNDescription(),
+        CentroidDescription(),
+        LogisticDescription(),
+        LogisticQuadraticDescription(),
+        TanhMLPDescription(),
+        EarlyStopMLPDescription(),
+        WeightDecayMLPDescription(),
+        SmallMLPDescription(),
+        SVCDescription(),
+        KNNDescription(),
+        SpectralMLPDescription(),
+        QuadraticFormDescription(),
+        SeparableQNNDescription(),
+    )
+}
+#: The paper's models: the SI's MLP and QNN, the QNN of the authors' Hessian code, and the XXZ
+#: QNN of the authors' unlearning code (``qnn-reim``: ``[Re ψ, Im ψ]`` as 13 qubits).
+PAPER_KINDS: tuple[str, ...] = ("mlp", "qnn", "qnn-rxry", "qnn-reim")
+#: The models of the mechanism studies (:mod:`qmlr.studies.mechanism_study`): the QNN's
+#: constraint on classical models, and the QNN without entanglement.
+MECHANISM_KINDS: tuple[str, ...] = ("mlp-spectral", "quadratic-form", "qnn-separable")
+#: The classical controls, in the order chapters show them.
+CONTROL_KINDS: tuple[str, ...] = tuple(
+    k for k in DESCRIPTIONS if k not in PAPER_KINDS and k not in MECHANISM_KINDS
+)
+
+
+def describe(name: str) -> KindDescription:
+    """The description of the registered kind ``name``.
+
+    :param name: a kind's name, e.g. ``"mlp"``.
+    :return: its description (the torch kind of :func:`qmlr.core.models.get_kind` is an
+        instance of its class).
+    :raises ValueError: for an unknown name, listing the kinds.
+
+    Example:
+        >>> describe("centroid").training is None
+        True
+        >>> describe("cnn")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown model kind 'cnn'; choose from ('mlp', 'qnn', ...)
+    """
+    if name not in DESCRIPTIONS:
+        raise ValueError(f"unknown model kind {name!r}; choose from {tuple(DESCRIPTIONS)}")
+    return DESCRIPTIONS[name]
