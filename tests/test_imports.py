@@ -100,3 +100,47 @@ def test_the_preloaded_libraries_include_torch_and_exclude_qmlr() -> None:
 @pytest.mark.parametrize("module", MODULES)
 def test_module_imports_first_in_a_clean_interpreter(module: str, import_errors) -> None:
     assert import_errors[module] == "", f"import {module} failed:\n{import_errors[module]}"
+
+
+#: Chapters whose imports load torch by design: the Methods chapter draws and times the circuit.
+TORCH_CHAPTERS = ("methods",)
+#: What a chapter that only reads stored results need not load.
+HEAVY = ("torch", "tensorcircuit")
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def chapter_imports(chapter: Path) -> list[str]:
+    """The ``qmlr`` import statements of a chapter's code cells, as source lines.
+
+    :param chapter: a MyST chapter.
+    :return: each statement, unparsed.
+    """
+    import jupytext
+
+    found = []
+    for cell in jupytext.read(chapter).cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+        for node in ast.walk(ast.parse(code)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if (module or "").startswith("qmlr") or any(n.startswith("qmlr") for n in names):
+                found.append(ast.unparse(node))
+    return found
+
+
+CHAPTERS = sorted(p for p in BOOK.glob("*.md") if chapter_imports(p))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_a_chapter_imports_qmlr_without_torch(chapter: Path) -> None:
+    """Reading stored results needs no torch (a chapter's kernel starts about 2 s sooner): every
+    ``qmlr`` import of a chapter loads neither torch nor tensorcircuit, but in
+    :data:`TORCH_CHAPTERS`."""
+    report = "import json, sys; print(json.dumps([m for m in HEAVY if m in sys.modules]))"
+    code = "\n".join([f"HEAVY = {HEAVY!r}", *chapter_imports(chapter), report])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert (loaded != []) == (chapter.stem in TORCH_CHAPTERS), f"{chapter.stem} loads {loaded}"

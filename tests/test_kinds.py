@@ -37,6 +37,8 @@ DESCRIBED = (
     "hidden_layers",
     "validate",
     "label",
+    "state_length",
+    "count_params",
 )
 
 
@@ -135,3 +137,43 @@ def test_old_import_paths_still_work() -> None:
         MECHANISM_KINDS,
         CONTROL_KINDS,
     )
+
+
+#: Specs whose parameters a kind counts without torch, on both datasets.
+COUNTED = [
+    ("mlp", {"hidden": (16, 4)}),
+    ("mlp-tanh", {"hidden": (8,)}),
+    ("mlp-weight-decay", {"hidden": (8, 2)}),
+    ("mlp-early-stop", {"hidden": (4,)}),
+    ("logistic", {}),
+    ("qnn", {"depth": 3}),
+    ("qnn-reim", {"depth": 2}),
+]
+
+
+#: Each of them on each dataset it reads (the [Re ψ, Im ψ] QNN reads the XXZ states only).
+COUNTED_ON = [
+    (k, f, d) for k, f in COUNTED for d in ("mnist", "xxz") if (k, d) != ("qnn-reim", "mnist")
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "dataset"), COUNTED_ON, ids=[f"{k}-{d}" for k, _, d in COUNTED_ON]
+)
+def test_a_counted_model_has_the_parameters_of_the_built_one(kind, fields, dataset) -> None:
+    from qmlr.engine.runner import build_model, clean_split, model_inputs, model_size
+    from qmlr.engine.specs import DataSpec, ModelSpec
+
+    model, data = ModelSpec(kind, **fields), DataSpec(dataset)
+    x = model_inputs(clean_split(data, "train").x[:1], model)
+    built = get_kind(kind).n_params(build_model(model, data, x.shape[-1], [0]))[0]
+    assert describe(kind).count_params(model, x.shape[-1]) == built == model_size(model, data)
+
+
+def test_the_small_mlp_counts_the_mlp_after_its_pca_map() -> None:
+    from qmlr.engine.runner import build_model, model_size
+    from qmlr.engine.specs import DataSpec, ModelSpec
+
+    mlp = build_model(ModelSpec("mlp", hidden=(20,)), DataSpec("xxz"), PCA_COMPONENTS, [0])
+    small_mlp = ModelSpec("mlp-small", hidden=(20,))
+    assert model_size(small_mlp, DataSpec("xxz")) == get_kind("mlp").n_params(mlp)[0] == 241

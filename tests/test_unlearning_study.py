@@ -12,6 +12,7 @@ import torch
 from unlearning_rows import unlearning_row
 
 import qmlr.studies.unlearning_study as U
+from qmlr.core import train
 from qmlr.core.train import TrainConfig, accuracy
 from qmlr.core.unlearn import METHODS, METRICS, fresh_like
 from qmlr.engine.agreement import agree
@@ -363,14 +364,14 @@ def test_forget_weight_is_part_of_the_spec_only_when_set():
 def test_memorizing_training_upweights_exactly_the_flipped_samples(monkeypatch):
     spec = dataclasses_replace(small_qnn_spec("si", 0.01, None), forget_weight=8.0)
     seen = {}
-    real_fit = U.fit
+    real_fit = train.fit  # train_base imports it when called (the study loads without torch)
 
-    def spy(model, x, y, config, seeds, **kwargs):
-        seen["weight"] = kwargs.get("sample_weight")
-        seen["y"] = y
-        return real_fit(model, x, y, config, seeds, **kwargs)
+    def spy(model, x, y, *args, **kwargs):  # the kinds' own fits call it too, unweighted
+        if "sample_weight" in kwargs:
+            seen["weight"], seen["y"] = kwargs["sample_weight"], y
+        return real_fit(model, x, y, *args, **kwargs)
 
-    monkeypatch.setattr(U, "fit", spy)
+    monkeypatch.setattr(train, "fit", spy)
     base = U.train_base(spec)
     flipped = poisoned_training_set(spec.cell()).corrupted
     expected = np.ones(len(seen["y"][0]))

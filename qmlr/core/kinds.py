@@ -21,13 +21,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from qmlr.core.data import N_QUBITS
+
 #: The QNN's logit scale ``s``: its logit is ``LOGIT_SCALE * <Z_{L-1}>``, so ``p = sigmoid(5 m)``
 #: (:mod:`qmlr.core.qnn`); also the default scale of every :attr:`KindDescription.scaled` kind.
 LOGIT_SCALE = 5.0
 #: Adam's L2 penalty of ``mlp-weight-decay`` (torch's ``weight_decay``).
 WEIGHT_DECAY = 1e-3
+#: Fraction of the poisoned training set ``mlp-early-stop`` holds out to choose its epoch.
+EARLY_STOP_FRACTION = 0.2
+#: ``sklearn.svm.SVC`` settings of ``svc-rbf`` (scikit-learn's defaults).
+SVC_PARAMS: dict[str, Any] = {"kernel": "rbf", "C": 1.0, "gamma": "scale"}
+#: ``sklearn.neighbors.KNeighborsClassifier`` settings of ``knn`` (scikit-learn's defaults).
+KNN_PARAMS: dict[str, Any] = {"n_neighbors": 5, "weights": "uniform"}
 #: Dimension of the fixed input reduction of ``mlp-small``.
 PCA_COMPONENTS = 10
+#: Trained angles of the QNN per qubit and layer: three rotations and the qubit's ZZ coupling
+#: (its parameters have shape ``(depth, L, QNN_ANGLES)``, :mod:`qmlr.core.qnn`).
+QNN_ANGLES = 4
 
 
 def logit_scale(model: Any) -> float:
@@ -43,6 +54,31 @@ def logit_scale(model: Any) -> float:
         (5.0, 50.0)
     """
     return float(getattr(model, "scale", 0.0) or LOGIT_SCALE)
+
+
+def matched_width(n_params: int, components: int = PCA_COMPONENTS) -> tuple[int]:
+    """Hidden width ``h`` of a ``components → h → 1`` MLP whose ``h (components + 2) + 1``
+    parameters come closest to ``n_params``.
+
+    :param n_params: the target count; ``components``: the reduced input dimension.
+    :return: ``(h,)``, the ``hidden`` of the ModelSpec.
+    """
+    return (max(1, round((n_params - 1) / (components + 2))),)
+
+
+def mlp_parameters(hidden: tuple[int, ...] | list[int], in_features: int) -> int:
+    """Parameters of a dense network ``in_features → hidden → 1`` (no hidden layer: a logistic
+    model).
+
+    :param hidden: the hidden widths; ``in_features``: the input dimension.
+    :return: weights and biases of every layer.
+
+    Example:
+        >>> mlp_parameters((16, 4), 1024), mlp_parameters((), 1024)
+        (16473, 1025)
+    """
+    sizes = [in_features, *hidden, 1]
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
 
 
 class KindDescription:
@@ -85,6 +121,22 @@ class KindDescription:
         """Short human-readable name of ``model`` (default: the kind's name)."""
         return self.name
 
+    def state_length(self, model: Any, data: Any) -> int | None:
+        """Amplitudes a circuit kind simulates per input (sets ensemble sizes and scheduling);
+        ``None`` for a classical kind."""
+        return None
+
+    def count_params(self, model: Any, in_features: int) -> int | None:
+        """Trained parameters of one model, counted without building it (``None``: the kind does
+        not say; build it and count, :meth:`qmlr.core.models.base.ModelKind.n_params`, which a
+        test holds equal to this count wherever it is given).
+
+        :param model: the spec; ``in_features``: what the model reads per input (features, or
+            amplitudes for a circuit).
+        :return: the count or ``None``.
+        """
+        return None
+
 
 class MLPDescription(KindDescription):
     """``mlp``: the paper's ReLU MLP (SI IV.A); positive hidden widths, the MLP's settings."""
@@ -100,6 +152,9 @@ class MLPDescription(KindDescription):
 
     def label(self, model: Any) -> str:
         return f"MLP {list(model.hidden)}"
+
+    def count_params(self, model: Any, in_features: int) -> int:
+        return mlp_parameters(model.hidden, in_features)
 
 
 class QNNDescription(KindDescription):
@@ -123,6 +178,14 @@ class QNNDescription(KindDescription):
             + (f", {shots} shots" if shots else "")
             + (f", s = {scale:g}" if scale else "")
         )
+
+    def state_length(self, model: Any, data: Any) -> int:
+        """Amplitudes per input: ``2**L`` for the dataset's ``L`` qubits."""
+        return 2 ** N_QUBITS[data.name]
+
+    def count_params(self, model: Any, in_features: int) -> int:
+        """:data:`QNN_ANGLES` per qubit and layer (``in_features = 2**L`` amplitudes)."""
+        return QNN_ANGLES * model.depth * (int(in_features).bit_length() - 1)
 
 
 class RxRyDescription(KindDescription):
@@ -149,6 +212,10 @@ class ReImQNNDescription(QNNDescription):
     def label(self, model: Any) -> str:
         return f"QNN [Re ψ, Im ψ] depth {model.depth}"
 
+    def state_length(self, model: Any, data: Any) -> int:
+        """Amplitudes per input: twice the dataset's state length."""
+        return 2 * super().state_length(model, data)
+
 
 class CentroidDescription(KindDescription):
     """``centroid``: the nearest class mean; nothing trained, no hidden layers."""
@@ -165,11 +232,17 @@ class LogisticDescription(KindDescription):
     training = "qnn"
     hidden_layers = False
 
+    def count_params(self, model: Any, in_features: int) -> int:
+        return mlp_parameters((), in_features)
+
 
 class LogisticQuadraticDescription(LogisticDescription):
     """``logistic-quadratic``: the linear logit on the squared amplitudes ``|x_i|²``."""
 
     name = "logistic-quadratic"
+
+    def count_params(self, model: Any, in_features: int) -> None:
+        return None
 
 
 class PaperMLPDescription(KindDescription):
@@ -181,6 +254,9 @@ class PaperMLPDescription(KindDescription):
         super().validate(model)
         if not model.hidden or min(model.hidden) < 1:
             raise ValueError(f"a {self.name} model needs positive hidden widths")
+
+    def count_params(self, model: Any, in_features: int) -> int:
+        return mlp_parameters(model.hidden, in_features)
 
 
 class TanhMLPDescription(PaperMLPDescription):
@@ -218,6 +294,9 @@ class SmallMLPDescription(PaperMLPDescription):
     def label(self, model: Any) -> str:
         return f"PCA {PCA_COMPONENTS} + MLP {list(model.hidden)}"
 
+    def count_params(self, model: Any, in_features: int) -> int:
+        return mlp_parameters(model.hidden, PCA_COMPONENTS)  # after the fixed PCA map
+
 
 class SklearnDescription(KindDescription):
     """A scikit-learn classifier on the classical features: no gradient training, no hidden
@@ -248,6 +327,9 @@ class SpectralMLPDescription(PaperMLPDescription):
     def label(self, model: Any) -> str:
         return f"MLP {list(model.hidden)}, Lipschitz {2 * logit_scale(model):g}"
 
+    def count_params(self, model: Any, in_features: int) -> None:
+        return None
+
 
 class QuadraticFormDescription(KindDescription):
     """``quadratic-form``: ``ψ ↦ s ψ†Mψ`` with ``‖M‖₂ ≤ 1``, with the QNN's settings."""
@@ -270,6 +352,9 @@ class SeparableQNNDescription(QNNDescription):
     def label(self, model: Any) -> str:
         scale = getattr(model, "scale", 0.0)
         return f"separable QNN depth {model.depth}" + (f", s = {scale:g}" if scale else "")
+
+    def count_params(self, model: Any, in_features: int) -> None:
+        return None
 
 
 #: Every model kind's description, by name, in the order of :data:`qmlr.core.models.KINDS` (the

@@ -27,9 +27,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def phase_invariant_distances(states: np.ndarray) -> np.ndarray:
@@ -151,6 +154,8 @@ def jacobian_rank(
     :param rtol: relative singular-value cut (:func:`matrix_rank`).
     :return: the rank (at most ``n``).
     """
+    import torch  # here: the distances and ranks above load without torch
+
     params = [p for p in ensemble.parameters() if p.requires_grad]
     if any(p.shape[0] != x.shape[0] for p in params):
         raise ValueError(f"the ensemble needs one member per input ({x.shape[0]})")

@@ -20,27 +20,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-# TrainConfig lives in a torch-free module (specs hold it); importable from here as before
-from qmlr.core.train_config import TrainConfig
-
-
-@dataclass(frozen=True)
-class History:
-    """What a training run measured, one entry per ensemble member (float64).
-
-    :param train_accuracy: accuracy on the (possibly corrupted) training labels, shape (E,).
-    :param val_accuracy: accuracy on the clean validation set, shape (E,), NaN without one.
-    :param train_loss: mean minibatch loss of every epoch, shape (E, epochs).
-    """
-
-    train_accuracy: np.ndarray
-    val_accuracy: np.ndarray
-    train_loss: np.ndarray
+# TrainConfig and History live in a torch-free module (specs and stored results hold them)
+from qmlr.core.train_config import History, TrainConfig  # noqa: F401 (re-exported)
 
 
 def adam(

@@ -1,5 +1,5 @@
-"""Training settings as specs hold them, without torch: :class:`TrainConfig` and the names of the
-input augmentations.
+"""Training settings as specs hold them, without torch: :class:`TrainConfig`, the names of the
+input augmentations, and the :class:`History` a training run returns.
 
 The training loop (:func:`qmlr.core.train.fit`) and the augmentations
 (:mod:`qmlr.core.augment`) need torch; a spec that only names its settings, and a loader that
@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 
 #: Values of :attr:`TrainConfig.augment`: ``"none"`` (the default: inputs as given) and
 #: ``"phase"`` (:class:`qmlr.core.augment.PhaseAugmentation`).
@@ -49,3 +51,17 @@ class TrainConfig:
             raise ValueError(f"invalid training config {self}")
         if self.augment not in AUGMENTATIONS:
             raise ValueError(f"unknown augmentation {self.augment!r}; choose from {AUGMENTATIONS}")
+
+
+@dataclass(frozen=True)
+class History:
+    """What a training run measured, one entry per ensemble member (float64).
+
+    :param train_accuracy: accuracy on the (possibly corrupted) training labels, shape (E,).
+    :param val_accuracy: accuracy on the clean validation set, shape (E,), NaN without one.
+    :param train_loss: mean minibatch loss of every epoch, shape (E, epochs).
+    """
+
+    train_accuracy: np.ndarray
+    val_accuracy: np.ndarray
+    train_loss: np.ndarray

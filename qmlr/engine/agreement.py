@@ -40,8 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from qmlr.engine.fingerprint import FingerprintMatch, compare
 from qmlr.engine.runner import clean_split, train_group
 from qmlr.engine.store import DEFAULT_RESULTS_DIR, CellResult, ResultStore
@@ -302,6 +300,8 @@ def recompute(result: CellResult, store: ResultStore, check: bool = True) -> Cel
         result does not agree.
     :return: the freshly computed result of the same cell.
     """
+    import torch
+
     keys = result.provenance.get("ensemble_keys", [result.spec.key()])
     folder = store.root / result.spec.study / "cells"
     cells = [store.load_file(folder / f"{key}.json").spec for key in keys]

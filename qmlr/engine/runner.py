@@ -5,6 +5,10 @@ ensemble (:mod:`qmlr.core.train`), in groups spread over worker processes with j
 thread each). Only the calling process writes result files, one atomic file per cell as its
 group finishes, so an interrupted sweep resumes from whatever finished.
 
+Importing this module loads neither torch nor a model: the functions that train or size a model
+import them when called, so a study's stored results load without torch (a chapter's kernel
+starts about 2 s sooner).
+
 Example:
     >>> from qmlr.engine.runner import compute_cell
     >>> from qmlr.core.train import TrainConfig
@@ -25,20 +29,21 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from qmlr.core.augment import input_augmentation
 from qmlr.core.corrupt import corrupt
-from qmlr.core.data import Dataset, load_dataset
-from qmlr.core.models import get_kind
+from qmlr.core.data import Dataset, load_dataset, mlp_features
+from qmlr.core.kinds import describe
 from qmlr.engine.atomic import check_writable
 from qmlr.engine.claims import CellClaims
 from qmlr.engine.cluster import check_backend, map_on_cluster
 from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.engine.store import CellResult, ResultStore, environment_provenance
+
+if TYPE_CHECKING:
+    import torch
 
 #: Largest ensemble trained at once; bounds memory and keeps resume granularity fine.
 MAX_GROUP_SIZE = 10
@@ -58,6 +63,8 @@ def model_inputs(x: np.ndarray, model: ModelSpec) -> torch.Tensor:
     """Features as the model reads them (its registered kind's
     :meth:`~qmlr.core.models.base.ModelKind.inputs`): amplitudes for a QNN, [Re, Im] or pixels for
     an MLP."""
+    from qmlr.core.models import get_kind
+
     return get_kind(model.kind).inputs(x, model)
 
 
@@ -66,7 +73,34 @@ def build_model(
 ) -> torch.nn.Module:
     """An untrained ensemble model with one member per seed (a gradient-trained kind's
     :meth:`~qmlr.core.models.base.ModelKind.build`)."""
+    from qmlr.core.models import get_kind
+
     return get_kind(model.kind).build(model, data, in_features, seeds)
+
+
+def model_size(model: ModelSpec, data: DataSpec) -> int:
+    """Trained parameters of one model of ``model`` on ``data``: counted by its kind
+    (:meth:`~qmlr.core.kinds.KindDescription.count_params`, no torch) where it says, else built
+    and counted.
+
+    :param model: the model; ``data``: its dataset.
+    :return: the parameter count.
+
+    Example:
+        >>> model_size(ModelSpec("mlp", hidden=(16, 4)), DataSpec("mnist"))
+        16473
+    """
+    kind = describe(model.kind)
+    in_features = kind.state_length(model, data)
+    if in_features is None:
+        in_features = mlp_features(clean_split(data, "train").x[:1]).shape[-1]
+    counted = kind.count_params(model, in_features)
+    if counted is not None:
+        return counted
+    from qmlr.core.models import get_kind
+
+    x = model_inputs(clean_split(data, "train").x[:1], model)
+    return int(get_kind(model.kind).n_params(build_model(model, data, x.shape[-1], [0]))[0])
 
 
 @dataclass(frozen=True)
@@ -104,6 +138,11 @@ def train_group_model(
     :param progress: show an epoch progress bar.
     :return: one result per cell, in order, and the fitted ensemble.
     """
+    import torch
+
+    from qmlr.core.augment import input_augmentation
+    from qmlr.core.models import get_kind
+
     if len({c.group_key() for c in cells}) != 1:
         raise ValueError("cells of one group must share data, model and training config")
     first = cells[0]
@@ -182,7 +221,7 @@ def compute_cell(spec: CellSpec) -> CellResult:
 
 def group_limit(cell: CellSpec, max_size: int = MAX_GROUP_SIZE) -> int:
     """Largest ensemble worth training at once for cells like ``cell``."""
-    length = get_kind(cell.model.kind).state_length(cell.model, cell.data)
+    length = describe(cell.model.kind).state_length(cell.model, cell.data)
     if length is None:
         return max_size
     per_member = cell.train.batch_size * length
@@ -230,6 +269,8 @@ def _with_threads(
 ) -> list[CellResult]:
     """``compute(specs)`` with ``threads`` torch threads (in a worker process or in this one);
     the process's own thread count is restored afterwards."""
+    import torch
+
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -295,6 +336,8 @@ def run_specs(
                         _with_threads, ((compute, g, WORKER_THREADS) for g in mine), scheduler
                     )
                 elif n_jobs == 1 or len(groups) == 1:
+                    import torch
+
                     # the cores the run was given (a thread per job), not every core of the machine
                     threads = max(1, min(n_jobs * WORKER_THREADS, torch.get_num_threads()))
                     finished = (_with_threads(compute, g, threads) for g in mine)
@@ -372,7 +415,7 @@ def forward_cost(model: ModelSpec, data: DataSpec) -> int:
         >>> forward_cost(ModelSpec("mlp", hidden=(16, 4)), DataSpec("mnist"))
         168
     """
-    length = get_kind(model.kind).state_length(model, data)
+    length = describe(model.kind).state_length(model, data)
     if length:
         return length * max(1, model.depth)
     return CLASSICAL_UNIT_COST * (sum(model.hidden) + 1)

@@ -28,8 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qmlr.core.models import get_kind
-from qmlr.core.models.base import logit_scale
+from qmlr.core.kinds import describe, logit_scale
 from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
 from qmlr.engine.store import flat_record
@@ -71,7 +70,7 @@ def _rows(results: Sequence[Any]) -> list[dict[str, Any]]:
     rows = []
     for r in results:
         model = r.spec.model
-        scaled = get_kind(model.kind).scaled
+        scaled = describe(model.kind).scaled
         rows.append({**flat_record(r), "scale": logit_scale(model) if scaled else math.nan})
     return rows
 

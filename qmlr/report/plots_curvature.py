@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qmlr.core import curvature as C
+from qmlr.core.spectral_density import SpectralDensity
 from qmlr.engine.store import CellResult
 from qmlr.report.curvature_tables import (
     DEFINITIONS,
@@ -99,17 +99,17 @@ def spectra_frame(results: Sequence[CellResult], records):
     for key, kind in zip(out["key"], out["model"], strict=True):
         m = by_key[key].metrics
         if kind == "qnn" and "eigenvalues" in m:
-            spectra.append(C.SpectralDensity.from_eigenvalues(np.asarray(m["eigenvalues"])))
+            spectra.append(SpectralDensity.from_eigenvalues(np.asarray(m["eigenvalues"])))
         else:
             spectra.append(
-                C.SpectralDensity(np.asarray(m["slq_nodes"]), np.asarray(m["slq_weights"]))
+                SpectralDensity(np.asarray(m["slq_nodes"]), np.asarray(m["slq_weights"]))
             )
     out["spectrum"] = spectra
     return out
 
 
 def asinh_density(
-    spectra: Sequence[C.SpectralDensity], scale: float, grid_u: np.ndarray, sigma_u: float = 0.25
+    spectra: Sequence[SpectralDensity], scale: float, grid_u: np.ndarray, sigma_u: float = 0.25
 ) -> np.ndarray:
     """Mean over runs of the density of ``u = asinh(λ / scale)``, Gaussian-broadened in ``u``.
 
@@ -126,7 +126,7 @@ def asinh_density(
         return np.zeros_like(np.asarray(grid_u, float))
     curves = []
     for rho in spectra:
-        u = C.SpectralDensity(np.arcsinh(rho.nodes / scale), rho.weights)
+        u = SpectralDensity(np.arcsinh(rho.nodes / scale), rho.weights)
         curves.append(u.density(grid_u, sigma_u))
     return np.mean(curves, axis=0)
 

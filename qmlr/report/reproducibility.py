@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from qmlr.core.curvature_metrics import DEAD_LOGIT_SPREAD
+from qmlr.core.curvature_settings import DEAD_LOGIT_SPREAD
 from qmlr.engine.agreement import BIT_IDENTICAL, agree, recompute
 from qmlr.engine.loading import store_for
 from qmlr.engine.specs import N_QUBITS, CellSpec

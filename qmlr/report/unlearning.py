@@ -28,7 +28,7 @@ import pandas as pd
 
 from qmlr.core.corrupt import corruption_count
 from qmlr.core.data import load_dataset
-from qmlr.core.unlearn import METHODS, METRICS
+from qmlr.core.unlearn_catalog import METHODS, METRICS
 from qmlr.report.uncertainty import mean_intervals
 from qmlr.studies.study import load_results
 from qmlr.studies.unlearning_study import ALPHA, SERIES_COLUMNS, Series, records_frame

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from qmlr.core.unlearn import METHOD_LABELS
+from qmlr.core.unlearn_catalog import METHOD_LABELS
 from qmlr.report.analysis import Verdict, area_difference_test, interval_of
 from qmlr.report.checks import CheckRow, Measured, judge
 from qmlr.report.sharing import listed, open_note

@@ -13,11 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from qmlr.core.models import get_kind
-from qmlr.core.models.small import PCA_COMPONENTS
-from qmlr.core.unlearn import METHOD_LABELS, METHODS, get_method
-from qmlr.engine.runner import build_model, clean_split, model_inputs
-from qmlr.engine.specs import ModelSpec
+from qmlr.core.unlearn_catalog import METHOD_LABELS, METHODS, method_weights
+from qmlr.engine.runner import model_size
 from qmlr.engine.store import CellResult, ResultStore
 from qmlr.report.plots import band
 from qmlr.report.unlearning import (
@@ -132,13 +129,7 @@ def series_n_params(series: Series) -> int:
         192
     """
     spec = make_spec(series, get_profile("paper"), 0, steps=0)
-    model = spec.model
-    if model.kind == "mlp-small":
-        model, in_features = ModelSpec("mlp", hidden=model.hidden), PCA_COMPONENTS
-    else:
-        in_features = model_inputs(clean_split(spec.data, "train").x[:1], model).shape[-1]
-    net = build_model(model, spec.data, in_features, [0])
-    return int(get_kind(model.kind).n_params(net)[0])
+    return model_size(spec.model, spec.data)
 
 
 def amenability_table(summary: pd.DataFrame, series: Sequence[Series]) -> pd.DataFrame:
@@ -249,12 +240,12 @@ def method_table() -> pd.DataFrame:
     """Each method's hyperparameters (its dataclass defaults)."""
     rows = []
     for name in METHODS:
-        params = get_method(name).params()
+        params = method_weights(name).params()
         params.pop("method")
         rows.append(
             {
                 "method": METHOD_LABELS[name],
-                "start": "fresh init" if get_method(name).fresh_init else "poisoned model",
+                "start": "fresh init" if method_weights(name).fresh_init else "poisoned model",
                 "weights": ", ".join(f"{k} = {v}" for k, v in params.items()),
             }
         )

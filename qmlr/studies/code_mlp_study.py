@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from qmlr.core.train import TrainConfig
+from qmlr.core.train_config import TrainConfig
 from qmlr.engine.definition import StudyDefinition
 from qmlr.engine.profiles import Profile
 from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec

@@ -22,13 +22,12 @@ from typing import Any
 
 import pandas as pd
 
-from qmlr.core.models import CONTROL_KINDS, get_kind
-from qmlr.core.models.small import matched_width
-from qmlr.core.train import TrainConfig
+from qmlr.core.kinds import CONTROL_KINDS, describe, matched_width
+from qmlr.core.train_config import TrainConfig
 from qmlr.engine.definition import StudyDefinition
 from qmlr.engine.loading import records_of
-from qmlr.engine.runner import clean_split, group_cost, plan_groups, train_group
-from qmlr.engine.specs import N_QUBITS, CellSpec, DataSpec, ModelSpec
+from qmlr.engine.runner import group_cost, model_size, plan_groups, train_group
+from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec
 from qmlr.studies.experiments import (
     PAPER_MLP_HIDDEN,
     RESILIENCE,
@@ -60,9 +59,7 @@ def qnn_n_params(dataset: str) -> int:
         >>> qnn_n_params("mnist"), qnn_n_params("xxz")
         (240, 192)
     """
-    model = paper_model(dataset, "qnn")
-    net = get_kind("qnn").build(model, DataSpec(dataset), 2 ** N_QUBITS[dataset], [0])
-    return get_kind("qnn").n_params(net)[0]
+    return model_size(paper_model(dataset, "qnn"), DataSpec(dataset))
 
 
 def control_model(dataset: str, kind: str) -> ModelSpec:
@@ -84,7 +81,7 @@ def control_model(dataset: str, kind: str) -> ModelSpec:
 
 def control_training(dataset: str, kind: str, profile: Profile) -> TrainConfig:
     """SI Table I settings of the model the control mimics, or :data:`NO_TRAINING`."""
-    mimics = get_kind(kind).training
+    mimics = describe(kind).training
     return NO_TRAINING if mimics is None else training_config(dataset, mimics, profile)
 
 
@@ -138,11 +135,7 @@ def paper_n_params(dataset: str, kind: str) -> int:
         >>> paper_n_params("mnist", "mlp"), paper_n_params("xxz", "mlp")
         (16473, 525409)
     """
-    model = paper_model(dataset, kind)
-    data = DataSpec(dataset)
-    in_features = get_kind(kind).inputs(clean_split(data, "train").x[:1], model).shape[-1]
-    net = get_kind(kind).build(model, data, in_features, [0])
-    return get_kind(kind).n_params(net)[0]
+    return model_size(paper_model(dataset, kind), DataSpec(dataset))
 
 
 def model_records(profile: str = "paper", results_dir: Any = None) -> Any:

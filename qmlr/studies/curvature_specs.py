@@ -33,8 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
-from qmlr.core.models.small import PCA_COMPONENTS
-from qmlr.core.train import TrainConfig
+from qmlr.core.kinds import PCA_COMPONENTS
+from qmlr.core.train_config import TrainConfig
 from qmlr.engine.profiles import Profile
 from qmlr.engine.specs import (
     OMIT_DEFAULT,

@@ -32,14 +32,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from qmlr.core.curvature_metrics import complexified_metrics, is_dead, measure
-from qmlr.core.models import get_kind
-from qmlr.core.train import fit
+from qmlr.core.curvature_settings import is_dead
 from qmlr.engine.definition import StudyDefinition
 from qmlr.engine.runner import (
     build_model,
@@ -74,6 +71,9 @@ from qmlr.studies.curvature_specs import (
     n_parameters,
     paper_specs,
 )
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "AUTHORS_MLP_HIDDEN",
@@ -218,6 +218,11 @@ def train(spec: CurvatureSpec, data: RunData, seed: int) -> tuple[torch.nn.Modul
 
     :return: ``(model, history)``.
     """
+    import torch
+
+    from qmlr.core.models import get_kind
+    from qmlr.core.train import fit
+
     x_all, y_all = _inputs(data.x, spec), torch.as_tensor(data.y)
     rows = torch.as_tensor(data.train_rows)
     val = clean_split(spec.data, "val")
@@ -233,6 +238,8 @@ def train(spec: CurvatureSpec, data: RunData, seed: int) -> tuple[torch.nn.Modul
 def build(spec: CurvatureSpec, seed: int) -> torch.nn.Module:
     """The untrained single-member double-precision model of a paper-model spec (the
     ``authors-code`` QNN is model kind ``qnn-rxry``)."""
+    from qmlr.core.models import get_kind
+
     if spec.model.kind not in MODEL_KINDS:
         raise ValueError(f"{spec.model.kind!r} is fitted by its kind, not built here")
     if spec.ansatz == "rx-ry+cnot-ring":
@@ -242,6 +249,8 @@ def build(spec: CurvatureSpec, seed: int) -> torch.nn.Module:
 
 def compute_run(spec: CurvatureSpec) -> CellResult:
     """Train one model of the study and measure its curvature."""
+    import torch
+
     start = time.perf_counter()
     data = run_data(spec)
     cell = spec.cell()
@@ -293,6 +302,10 @@ def _measure_hessian(
     """The curvature measurements on the run's Hessian samples, with the spec's labels; for
     the complexified series also the complexified traces (and, with clean Hessian labels after
     class-balanced flips, both traces with the labels the samples carry after flipping)."""
+    import torch
+
+    from qmlr.core.curvature_metrics import complexified_metrics, measure
+
     h_rows = torch.as_tensor(data.hessian_rows)
     carried = data.y[data.hessian_rows]
     labels = data.clean_y[data.hessian_rows] if spec.hessian_labels == "clean" else carried

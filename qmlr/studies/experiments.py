@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from qmlr.core.train import TrainConfig
+from qmlr.core.train_config import TrainConfig
 from qmlr.engine.definition import StudyDefinition
 from qmlr.engine.profiles import PROFILES, Profile, get_profile  # noqa: F401 (re-exported)
 from qmlr.engine.specs import CellSpec, DataSpec, ModelSpec

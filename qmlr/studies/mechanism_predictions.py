@@ -47,14 +47,12 @@ import math
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from qmlr.core.data import mlp_features
-from qmlr.core.models import get_kind
-from qmlr.core.models.base import logit_scale
+from qmlr.core.kinds import describe, logit_scale
 from qmlr.core.separation import (
     euclidean_distances,
     hilbert_schmidt_rank,
@@ -68,6 +66,9 @@ from qmlr.engine.runner import clean_split
 from qmlr.engine.specs import DataSpec, ModelSpec
 from qmlr.engine.store import DEFAULT_RESULTS_DIR, environment_provenance
 from qmlr.studies.registry import study_cells
+
+if TYPE_CHECKING:
+    import torch
 
 #: The logit margin a separation must reach on both sides (logit units; sigmoid(1) ≈ 0.73).
 MARGIN = 1.0
@@ -122,6 +123,8 @@ def nearest(data: DataSpec, metric: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _random_angles(net: torch.nn.Module) -> None:
+    import torch
+
     gen = torch.Generator().manual_seed(RANK_SEED)
     for p in net.parameters():
         p.copy_(
@@ -135,6 +138,8 @@ def capacity_rank(data: DataSpec, kind: str, depth: int, hidden: tuple[int, ...]
     form's from the projectors' Gram matrix, a circuit's at random angles, an MLP's at its
     initialization (seed :data:`RANK_SEED`), all in double precision
     (:func:`~qmlr.core.separation.jacobian_rank`)."""
+    from qmlr.core.models import get_kind
+
     train = clean_split(data, "train")
     if kind == "quadratic-form":
         return hilbert_schmidt_rank(train.x, RANK_RTOL)
@@ -166,7 +171,7 @@ def predict(data: DataSpec, model: ModelSpec) -> dict[str, Any]:
         "model_label": model.label,
         "depth": model.depth,
         "hidden": "x".join(map(str, model.hidden)),
-        "scale": logit_scale(model) if get_kind(model.kind).scaled else math.nan,
+        "scale": logit_scale(model) if describe(model.kind).scaled else math.nan,
         "lipschitz": lip,
         "metric": metric,
         "q_flip": q_flip,
@@ -243,6 +248,8 @@ def load_predictions(profile: str, path: str | Path = PREDICTIONS_PATH) -> dict[
 
 if __name__ == "__main__":  # python -m qmlr.studies.mechanism_predictions [profile]
     import sys
+
+    import torch
 
     torch.set_num_threads(1)
     print(write_predictions(sys.argv[1] if len(sys.argv) > 1 else "paper"))

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qmlr.core.train import TrainConfig
+from qmlr.core.train_config import TrainConfig
 from qmlr.engine.definition import StudyDefinition
 from qmlr.engine.profiles import Profile
 from qmlr.engine.runner import group_cost, plan_groups, train_group

@@ -15,10 +15,9 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from qmlr.core.corrupt import flip_labels
-from qmlr.core.train import History, TrainConfig, fit
+from qmlr.core.train_config import History, TrainConfig
 from qmlr.engine.derived import Derivation
 from qmlr.engine.profiles import get_profile
 from qmlr.engine.runner import build_model, clean_split, model_inputs
@@ -47,6 +46,10 @@ def train_both_phases(
     :param label_flip_alpha: optional label-flipping ratio (same flipped rows for both).
     :return: ``{"random": History, "canonical": History}``.
     """
+    import torch
+
+    from qmlr.core.train import fit
+
     out = {}
     for phase in ("random", "canonical"):
         data = DataSpec("xxz", phase=phase)

@@ -33,9 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
-from qmlr.core.shots import shot_logits
 from qmlr.engine.definition import StudyDefinition
 from qmlr.engine.loading import results_of
 from qmlr.engine.runner import clean_split, model_inputs, plan_groups, train_group_model
@@ -113,6 +111,8 @@ def shot_accuracies(cell: CellSpec, expectation: np.ndarray, labels: np.ndarray)
     :param labels: validation labels.
     :return: ``{"val_accuracy_shots_<N>": accuracy}``.
     """
+    from qmlr.core.shots import shot_logits
+
     out = {}
     for shots in EVAL_SHOTS:
         rng = np.random.default_rng(derive_seed(cell.base_seed, "shots", cell.key(), shots))
@@ -123,6 +123,8 @@ def shot_accuracies(cell: CellSpec, expectation: np.ndarray, labels: np.ndarray)
 
 def compute(cells: list[CellSpec]) -> list[CellResult]:
     """Train one planned group, evaluate it with shots, seal each member's parameters."""
+    import torch
+
     results, model = train_group_model(cells)
     first = cells[0]
     val = clean_split(first.data, "val")

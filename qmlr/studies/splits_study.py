@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from qmlr.engine.atomic import write_atomic
 from qmlr.engine.definition import StudyDefinition
@@ -81,6 +80,8 @@ def plan(cells: list[CellSpec]) -> list[list[CellSpec]]:
 
 def compute(cells: list[CellSpec]) -> list[CellResult]:
     """Train one group on the coarse grid; add each member's accuracy outside the windows."""
+    import torch
+
     results, model = train_group_model(cells)
     first = cells[0]
     outside = clean_split(first.data, "outside")

@@ -43,15 +43,14 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import torch
 
-from qmlr.core.models import get_kind
-from qmlr.core.train import TrainConfig, accuracy, fit
-from qmlr.core.unlearn import METHODS, METRICS, get_method, unlearn
+from qmlr.core.kinds import describe
+from qmlr.core.train_config import TrainConfig
+from qmlr.core.unlearn_catalog import METHODS, METRICS, check_method
 from qmlr.engine.definition import StudyDefinition
 from qmlr.engine.runner import (
     build_model,
@@ -79,6 +78,9 @@ from qmlr.studies.encoding_study import reim_model
 from qmlr.studies.experiments import Profile, paper_model, training_config
 from qmlr.studies.memorizing import FORGET_WEIGHT, forget_weights
 from qmlr.studies.readings import encoding_of
+
+if TYPE_CHECKING:
+    import torch
 
 STUDY = "unlearning"
 #: Label-flip ratio of the unlearning experiments (MNIST |D_f| = 150, XXZ 24).
@@ -141,7 +143,7 @@ UNLEARNED_CONTROLS: tuple[str, ...] = (
 # on both datasets the two "si" settings are the same (lr 0.001 MNIST / 0.01 XXZ, full batch).
 for _dataset in ("mnist", "xxz"):
     for _kind in UNLEARNED_CONTROLS:
-        SETTINGS["si"][(_dataset, _kind)] = SETTINGS["si"][(_dataset, get_kind(_kind).training)]
+        SETTINGS["si"][(_dataset, _kind)] = SETTINGS["si"][(_dataset, describe(_kind).training)]
 # The 13-qubit [Re ψ, Im ψ] XXZ QNN (the authors' unlearning model,
 # :mod:`qmlr.studies.encoding_study`) is unlearned with the 12-qubit XXZ QNN's settings.
 for _setting in ("si", "paper-figure"):
@@ -290,7 +292,7 @@ class UnlearningSpec:
             raise ValueError("run must be >= 0")
         methods = tuple(self.methods)
         for name in methods:
-            get_method(name)  # raises ValueError for an unknown method
+            check_method(name)
         if not methods or len(set(methods)) != len(methods):
             raise ValueError(f"methods must be distinct and non-empty, got {methods}")
         object.__setattr__(self, "methods", methods)
@@ -427,6 +429,11 @@ class BaseModel:
 
 def train_base(spec: UnlearningSpec) -> BaseModel:
     """Draw the run's poison, split retain / forget, and train the poisoned base model."""
+    import torch
+
+    from qmlr.core.models import get_kind
+    from qmlr.core.train import fit
+
     start = time.perf_counter()
     cell = spec.cell()
     poisoned = poisoned_training_set(cell)
@@ -467,6 +474,8 @@ def train_base(spec: UnlearningSpec) -> BaseModel:
 
 def run_methods(spec: UnlearningSpec, base: BaseModel) -> tuple[dict[str, Any], dict[str, float]]:
     """Every method of ``spec`` from ``base``: (curves by method and metric, seconds by method)."""
+    from qmlr.core.unlearn import get_method, unlearn
+
     curves: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     params: dict[str, Any] = {}
@@ -499,6 +508,10 @@ def compute_group(specs: Sequence[UnlearningSpec]) -> list[CellResult]:
     :param specs: one or more specs with equal base keys.
     :return: one result per spec, in order.
     """
+    import torch
+
+    from qmlr.core.train import accuracy
+
     specs = list(specs)
     if not specs or len({s.base_key() for s in specs}) != 1:
         raise ValueError("specs of one group must share data, model, training, alpha and run")

@@ -150,11 +150,6 @@ class ModelKind(KindDescription):
         """The features the kind reads from a dataset's ``x`` (default: :func:`real_inputs`)."""
         return real_inputs(x, model)
 
-    def state_length(self, model: Any, data: Any) -> int | None:
-        """Amplitudes a circuit kind simulates per input (sets ensemble sizes and scheduling);
-        ``None`` for a classical kind."""
-        return None
-
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
     ) -> torch.nn.Module:

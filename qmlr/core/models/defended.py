@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from qmlr.core.kinds import (
+from qmlr.core.kinds import (  # noqa: F401 (EARLY_STOP_FRACTION re-exported)
+    EARLY_STOP_FRACTION,
     WEIGHT_DECAY,
     EarlyStopMLPDescription,
     PaperMLPDescription,
@@ -37,8 +38,6 @@ from qmlr.core.mlp import MLP
 from qmlr.core.models.base import Ensemble, FitRequest, ModelKind, real_dtype
 from qmlr.core.train import History, fit, per_member_bce
 
-#: Fraction of the poisoned training set held out to choose the early-stopping epoch.
-EARLY_STOP_FRACTION = 0.2
 #: Training stops once no member's held-out loss has improved for this many epochs.
 EARLY_STOP_PATIENCE = 40
 #: Stream of the held-out draw: member ``e`` holds out ``default_rng([seeds[e], this])``'s pick.

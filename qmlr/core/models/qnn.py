@@ -31,10 +31,6 @@ class QNNKind(QNNDescription, ModelKind):
         """The amplitudes themselves, as complex numbers."""
         return torch.as_tensor(x).to(complex_dtype(model))
 
-    def state_length(self, model: Any, data: Any) -> int:
-        """Amplitudes per input: ``2**L`` for the dataset's ``L`` qubits."""
-        return 2 ** N_QUBITS[data.name]
-
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
     ) -> torch.nn.Module:

@@ -77,10 +77,6 @@ class ReImQNNKind(ReImQNNDescription, QNNKind):
         """``[Re ψ, Im ψ]`` (:func:`reim_amplitudes`) as the amplitudes of one more qubit."""
         return torch.as_tensor(reim_amplitudes(x)).to(complex_dtype(model))
 
-    def state_length(self, model: Any, data: Any) -> int:
-        """Amplitudes per input: twice the dataset's state length."""
-        return 2 * super().state_length(model, data)
-
     def build(
         self, model: Any, data: Any, in_features: int, seeds: Sequence[int]
     ) -> torch.nn.Module:

@@ -22,14 +22,16 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from qmlr.core.kinds import KNNDescription, SklearnDescription, SVCDescription
+from qmlr.core.kinds import (  # noqa: F401 (KNN_PARAMS, SVC_PARAMS re-exported)
+    KNN_PARAMS,
+    SVC_PARAMS,
+    KNNDescription,
+    SklearnDescription,
+    SVCDescription,
+)
 from qmlr.core.models.base import Ensemble, FitRequest, ModelKind
 from qmlr.core.train import History
 
-#: ``sklearn.svm.SVC`` settings of ``svc-rbf`` (scikit-learn's defaults).
-SVC_PARAMS: dict[str, Any] = {"kernel": "rbf", "C": 1.0, "gamma": "scale"}
-#: ``sklearn.neighbors.KNeighborsClassifier`` settings of ``knn`` (scikit-learn's defaults).
-KNN_PARAMS: dict[str, Any] = {"n_neighbors": 5, "weights": "uniform"}
 #: Probabilities are clipped to [eps, 1 - eps] before taking log-odds.
 PROBA_EPS = 1e-6
 

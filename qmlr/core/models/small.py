@@ -17,20 +17,14 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from qmlr.core.kinds import PCA_COMPONENTS, SmallMLPDescription
+from qmlr.core.kinds import (  # noqa: F401 (re-exported)
+    PCA_COMPONENTS,
+    SmallMLPDescription,
+    matched_width,
+)
 from qmlr.core.mlp import MLP
 from qmlr.core.models.base import Ensemble, FitRequest, ModelKind, real_dtype
 from qmlr.core.train import History, fit
-
-
-def matched_width(n_params: int, components: int = PCA_COMPONENTS) -> tuple[int]:
-    """Hidden width ``h`` of a ``components → h → 1`` MLP whose ``h (components + 2) + 1``
-    parameters come closest to ``n_params``.
-
-    :param n_params: the target count; ``components``: the reduced input dimension.
-    :return: ``(h,)``, the ``hidden`` of the ModelSpec.
-    """
-    return (max(1, round((n_params - 1) / (components + 2))),)
 
 
 def pca_map(x: np.ndarray, components: int = PCA_COMPONENTS) -> tuple[np.ndarray, np.ndarray]:
