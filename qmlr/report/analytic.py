@@ -204,7 +204,9 @@ ANALYTIC_ROWS = (
 )  # fmt: skip
 
 
-def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
+def claim_verdicts(
+    profile: str | Profile = "paper", disc: list[DiscrepancyRow] | None = None
+) -> list[Verdict]:
     """The analytic chapter's verdicts (:data:`ANALYTIC_ROWS`): the SI §I formulas (claim 7)
     and their consequences.
 
@@ -216,6 +218,7 @@ def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
     the QNN's (``partly`` when it does at some positions only).
 
     :param profile: a profile or its name (grid and sweep sizes; every verdict is judged).
+    :param disc: :func:`discrepancy_table` of ``profile`` where already computed (or stored).
     :return: five :class:`qmlr.report.analysis.Verdict`.
 
     Example:
@@ -223,7 +226,7 @@ def claim_verdicts(profile: str | Profile = "paper") -> list[Verdict]:
         ['reproduced', 'reproduced', 'reproduced']
     """
     checks = [c for m in MODELS for c in identity_checks(m)]
-    disc = discrepancy_table(profile)
+    disc = discrepancy_table(profile) if disc is None else disc
     n = {
         "holds": sum(c.holds for c in checks),
         "identities": len(checks),

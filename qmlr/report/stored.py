@@ -20,7 +20,12 @@ differ but for the cells or the code, and a change to either makes the stored fi
 - ``seed-audit``: every recorded seed of the profile's results recomputed from its spec
   (:func:`qmlr.report.reproducibility.seed_audit`);
 - ``analytic-discrepancy``: the symbolic Hessians of SI §I against autograd and finite
-  differences (:func:`qmlr.report.analytic.discrepancy_table`; no cell read).
+  differences (:func:`qmlr.report.analytic.discrepancy_table`; no cell read);
+- ``phenotype``: the phenotype table of the MLP, the QNN and every control
+  (:func:`qmlr.report.scorecard.load_phenotype`), which the front page and the controls chapter
+  show;
+- ``mechanism-finding``: the front page's sentence on where the resilience comes from
+  (:func:`qmlr.report.mechanism.finding_sentence`).
 
 Example:
     >>> [d.name for d in DERIVATIONS][:4]
@@ -36,6 +41,7 @@ from qmlr.engine.derived import Derivation, derived_value
 from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
 from qmlr.report import ablations, analytic, reproducibility, scorecard, sources
+from qmlr.report import mechanism as M
 from qmlr.report import phenotype as P
 from qmlr.report import unlearning as UR
 from qmlr.report.battery import run_battery
@@ -87,6 +93,17 @@ BATTERY_DEMO = Derivation("battery-demo", ("controls", "resilience"), _battery_d
 SEED_AUDIT = Derivation("seed-audit", tuple(reproducibility.STUDIES), _seed_audit)
 #: The analytic chapter's comparison of the symbolic Hessians with two numeric references.
 ANALYTIC_DISCREPANCY = Derivation("analytic-discrepancy", (), _discrepancy)
+#: The phenotype table of the front page and the controls chapter (its bootstrap intervals).
+PHENOTYPE = Derivation("phenotype", ("controls", "resilience"), scorecard.load_phenotype)
+
+
+def _finding(profile: str, results_dir: str | Path | None) -> Any:
+    return M.finding_sentence(profile)
+
+
+#: The front page's mechanism sentence: the mechanism studies' cells judged against the
+#: predictions committed before them (results/mechanism-predictions, sealed once; not a cell).
+MECHANISM_FINDING = Derivation("mechanism-finding", MECHANISM_STUDIES, _finding)
 #: The derivations ``python -m qmlr derive`` writes, in order. A file's code digests cover the
 #: modules its computing function's module imports (:func:`qmlr.engine.derived.code_digests`):
 #: the phase demo's (:data:`qmlr.studies.phase.PHASE_DEMO`) no report module, so a change to the
@@ -99,6 +116,8 @@ DERIVATIONS: tuple[Derivation, ...] = (
     BATTERY_DEMO,
     SEED_AUDIT,
     ANALYTIC_DISCREPANCY,
+    PHENOTYPE,
+    MECHANISM_FINDING,
 )
 
 
@@ -166,3 +185,21 @@ def stored_discrepancy_table(profile: str) -> Any:
     :return: one row per (model, reference).
     """
     return derived_value(ANALYTIC_DISCREPANCY, profile)
+
+
+def stored_phenotype(profile: str) -> Any:
+    """:func:`qmlr.report.scorecard.load_phenotype`, read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: the phenotype table.
+    """
+    return derived_value(PHENOTYPE, profile)
+
+
+def stored_mechanism_finding(profile: str) -> str:
+    """:func:`qmlr.report.mechanism.finding_sentence`, read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: one sentence.
+    """
+    return derived_value(MECHANISM_FINDING, profile)
