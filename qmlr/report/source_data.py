@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,26 @@ def data_path(name: str, profile: str, directory: str | Path = DATA_DIR) -> Path
     return Path(directory) / f"{name}.{profile}.csv"
 
 
+def figure_png(fig: Any) -> bytes:
+    """The figure as PNG bytes at its own size and resolution. Its layout already fits the
+    canvas (:func:`fit_to_column`), so the whole canvas is drawn once, without the second
+    drawing pass a tight bounding box costs (the notebook's default: about 40 % of a chapter's
+    execution time).
+
+    :param fig: a matplotlib figure.
+    :return: the PNG file's bytes.
+
+    Example:
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots(figsize=(2, 1), dpi=50)
+        >>> figure_png(fig)[:4], plt.close(fig)
+        (b'\\x89PNG', None)
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi)
+    return buffer.getvalue()
+
+
 def show_figure(fig: Any, name: str, profile: str, directory: str | Path = DATA_DIR) -> None:
     """Write a figure's source data (:func:`write_source_data`), then display the figure fitted to
     the text column (:func:`fit_to_column`) and close it.
@@ -192,11 +213,11 @@ def show_figure(fig: Any, name: str, profile: str, directory: str | Path = DATA_
     :param directory: where the CSV goes.
     """
     import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import Image, display
 
     write_source_data(figure_frame(fig), name, profile, directory)
     fit_to_column(fig)
-    display(fig)
+    display(Image(figure_png(fig)))
     plt.close(fig)
 
 
