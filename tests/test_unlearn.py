@@ -341,3 +341,14 @@ def test_bad_inputs_are_refused():
         fresh_like(torch.nn.Linear(2, 1), (0,))
     with pytest.raises(ValueError, match="SCRUB"):
         ScrubKurmanji(temperature=0.0)
+
+
+def test_each_method_is_its_torch_free_weights_class_and_its_loss() -> None:
+    from qmlr.core import unlearn_catalog as catalog
+
+    assert tuple(catalog.METHOD_WEIGHTS) == catalog.METHODS
+    for name in catalog.METHODS:
+        method = get_method(name)
+        assert isinstance(method, type(catalog.method_weights(name)))
+        assert method.params() == catalog.method_weights(name).params()
+        assert method.fresh_init == catalog.method_weights(name).fresh_init

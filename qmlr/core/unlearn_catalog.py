@@ -26,7 +26,7 @@ METHOD_LABELS = {
     "scrub_kurmanji": "SCRUB (Kurmanji et al.)",
 }
 
-#: What :func:`unlearn` records at every step, each of shape (E, steps + 1):
+#: What :func:`qmlr.core.unlearn.unlearn` records at every step, each of shape (E, steps + 1):
 #:
 #: - ``val_accuracy``: accuracy on the clean validation set;
 #: - ``retain_accuracy``: accuracy on D_r against its clean labels;
