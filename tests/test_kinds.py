@@ -37,6 +37,7 @@ DESCRIBED = (
     "hidden_layers",
     "validate",
     "label",
+    "label_note",
     "state_length",
     "count_params",
 )

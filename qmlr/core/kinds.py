@@ -249,11 +249,16 @@ class PaperMLPDescription(KindDescription):
     """A kind built on the paper's MLP: positive hidden widths, no depth, the MLP's settings."""
 
     training = "mlp"
+    #: What the label adds to the MLP's widths (the variant's difference from the paper's MLP).
+    label_note: ClassVar[str] = ""
 
     def validate(self, model: Any) -> None:
         super().validate(model)
         if not model.hidden or min(model.hidden) < 1:
             raise ValueError(f"a {self.name} model needs positive hidden widths")
+
+    def label(self, model: Any) -> str:
+        return f"MLP {list(model.hidden)}, {self.label_note}"
 
     def count_params(self, model: Any, in_features: int) -> int:
         return mlp_parameters(model.hidden, in_features)
@@ -263,27 +268,21 @@ class TanhMLPDescription(PaperMLPDescription):
     """``mlp-tanh``: the paper's MLP with the QNN's logit bound ``LOGIT_SCALE tanh(z)``."""
 
     name = "mlp-tanh"
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, {LOGIT_SCALE:g}·tanh logit"
+    label_note = f"{LOGIT_SCALE:g}·tanh logit"
 
 
 class EarlyStopMLPDescription(PaperMLPDescription):
     """``mlp-early-stop``: the paper's MLP, kept at its best held-out poisoned loss."""
 
     name = "mlp-early-stop"
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, early stopping"
+    label_note = "early stopping"
 
 
 class WeightDecayMLPDescription(PaperMLPDescription):
     """``mlp-weight-decay``: the paper's MLP trained with Adam's L2 penalty :data:`WEIGHT_DECAY`."""
 
     name = "mlp-weight-decay"
-
-    def label(self, model: Any) -> str:
-        return f"MLP {list(model.hidden)}, weight decay {WEIGHT_DECAY:g}"
+    label_note = f"weight decay {WEIGHT_DECAY:g}"
 
 
 class SmallMLPDescription(PaperMLPDescription):
