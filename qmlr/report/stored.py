@@ -88,13 +88,13 @@ def _discrepancy(profile: str, results_dir: str | Path | None) -> Any:
 
 
 #: The controls chapter's reader's model beside the book's (it reads the phenotype's studies).
-BATTERY_DEMO = Derivation("battery-demo", ("controls", "resilience"), _battery_demo)
+BATTERY_DEMO = Derivation("battery-demo", P.RECORD_STUDIES, _battery_demo)
 #: The reproducibility chapter's seed audit of every study's result files.
 SEED_AUDIT = Derivation("seed-audit", tuple(reproducibility.STUDIES), _seed_audit)
 #: The analytic chapter's comparison of the symbolic Hessians with two numeric references.
 ANALYTIC_DISCREPANCY = Derivation("analytic-discrepancy", (), _discrepancy)
 #: The phenotype table of the front page and the controls chapter (its bootstrap intervals).
-PHENOTYPE = Derivation("phenotype", ("controls", "resilience"), scorecard.load_phenotype)
+PHENOTYPE = Derivation("phenotype", P.RECORD_STUDIES, scorecard.load_phenotype)
 
 
 def _finding(profile: str, results_dir: str | Path | None) -> Any:

@@ -46,6 +46,7 @@ from qmlr.report.phenotype.measures import (  # noqa: F401 (this package re-expo
     PHENOTYPE_PLATEAU_ALPHA,
     PLATEAU_ALPHAS,
     RECORD_COLUMNS,
+    RECORD_STUDIES,
     SHARP_DROP_LEVEL,
     TRANSITION_WINDOW,
     curve_intervals,

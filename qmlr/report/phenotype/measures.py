@@ -284,6 +284,10 @@ def phenotype_table(records: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+#: The studies whose records the phenotype reads: the paper's MLP and QNN, and the controls.
+RECORD_STUDIES = ("resilience", "controls")
+
+
 def load_records(profile: str = "paper", results_dir: str | Path | None = None) -> pd.DataFrame:
     """The MLP and QNN of the resilience study with every control of the controls study.
 
@@ -291,6 +295,6 @@ def load_records(profile: str = "paper", results_dir: str | Path | None = None) 
     :param results_dir: results folder override.
     :return: records with :data:`RECORD_COLUMNS` and ``n_params``.
     """
-    parts = [study_records(s, profile, results_dir) for s in ("resilience", "controls")]
+    parts = [study_records(s, profile, results_dir) for s in RECORD_STUDIES]
     columns = [*RECORD_COLUMNS, "n_params"]
     return pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
