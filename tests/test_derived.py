@@ -203,6 +203,15 @@ def test_the_committed_analytic_discrepancies_equal_a_recomputation() -> None:
     )
 
 
+def test_the_committed_identity_proof_equals_a_recomputation() -> None:
+    """Sympy's simplification is exact arithmetic: the stored proof equals a fresh one."""
+    from qmlr.report.stored import ANALYTIC_IDENTITIES
+
+    stored = D.read_derived(ANALYTIC_IDENTITIES, "paper")
+    pd.testing.assert_frame_equal(stored, ANALYTIC_IDENTITIES.compute("paper", None))
+    assert bool(stored["holds"].all()) and len(stored) > 0
+
+
 def test_the_committed_battery_demo_is_the_readers_model_beside_the_books() -> None:
     from qmlr.engine.profiles import get_profile
     from qmlr.report.stored import BATTERY_DEMO, DEMO_NAME

@@ -37,6 +37,10 @@ LAZY_IMPORTS: dict[tuple[str, str], str] = {
     ("qmlr.tools.cli", "qmlr.studies.battery"): "only `battery` trains a reader's model",
     ("qmlr.tools.cli", "qmlr.engine.derived"): "only `derive` and `reproduce` store derived files",
     ("qmlr.tools.cli", "qmlr.report.stored"): "only `derive` and `reproduce` need every chapter",
+    # sympy and the symbolic models cost a chapter's kernel about 0.8 s; the stored values
+    # (read by most chapters) need them only where they are computed.
+    ("qmlr.report.stored", "qmlr.report.analytic"): "sympy only to compute the discrepancies",
+    ("qmlr.report.scorecard", "qmlr.report.analytic"): "sympy only to compute the checks",
 }
 
 #: The core modules that load torch (or tensorcircuit). Any module may import them inside the

@@ -6,3 +6,7 @@ and its atomic writes, claims and sessions, the runner and its Dask backend
 (:mod:`~qmlr.engine.cluster`), CPU fingerprints and recompute agreement. It imports the core and
 itself only.
 """
+
+from qmlr.engine import reads as _reads
+
+_reads.install()  # before any result file is read through the engine (qmlr.engine.reads)

@@ -39,6 +39,7 @@ import dataclasses
 import enum
 import hashlib
 import importlib
+import importlib.metadata
 import json
 import os
 import sys
@@ -50,7 +51,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy
 
 from qmlr.engine.atomic import write_atomic
 from qmlr.engine.loading import store_for
@@ -339,7 +339,11 @@ def derived_path(
 
 
 def _versions() -> dict[str, str]:
-    return {"numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__}
+    return {
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scipy": importlib.metadata.version("scipy"),
+    }
 
 
 def write_derived(

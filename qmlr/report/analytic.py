@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from qmlr.core.analytic import (
     MODELS,
@@ -40,6 +41,30 @@ class DiscrepancyRow:
     max_abs: float
     max_abs_hessian: float
     n_points: int
+
+
+#: The columns of :func:`identity_table`.
+IDENTITY_COLUMNS = ("model", "quantity", "equation", "label y", "derived − printed", "holds")
+
+
+def identity_table() -> pd.DataFrame:
+    """Every identity of :func:`qmlr.core.analytic.identity_checks` for both models, one row
+    each: the SI's printed gradient or Hessian against ``sympy.diff`` of the loss, the residual
+    derived − printed (simplified, as text) and whether it is exactly zero.
+
+    :return: columns :data:`IDENTITY_COLUMNS`.
+
+    Example:
+        >>> table = identity_table()
+        >>> bool(table["holds"].all()), set(table["derived − printed"])
+        (True, {'0'})
+    """
+    rows = [
+        (c.model.upper(), c.quantity, c.equation, c.label, str(c.residual), bool(c.holds))
+        for model in MODELS
+        for c in identity_checks(model)
+    ]
+    return pd.DataFrame(rows, columns=list(IDENTITY_COLUMNS))
 
 
 def check_grid(profile: str | Profile = "paper") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -205,7 +230,9 @@ ANALYTIC_ROWS = (
 
 
 def claim_verdicts(
-    profile: str | Profile = "paper", disc: list[DiscrepancyRow] | None = None
+    profile: str | Profile = "paper",
+    disc: list[DiscrepancyRow] | None = None,
+    identities: pd.DataFrame | None = None,
 ) -> list[Verdict]:
     """The analytic chapter's verdicts (:data:`ANALYTIC_ROWS`): the SI §I formulas (claim 7)
     and their consequences.
@@ -219,22 +246,23 @@ def claim_verdicts(
 
     :param profile: a profile or its name (grid and sweep sizes; every verdict is judged).
     :param disc: :func:`discrepancy_table` of ``profile`` where already computed (or stored).
+    :param identities: :func:`identity_table` where already computed (or stored).
     :return: five :class:`qmlr.report.analysis.Verdict`.
 
     Example:
         >>> [v.label for v in claim_verdicts("smoke")][:3]
         ['reproduced', 'reproduced', 'reproduced']
     """
-    checks = [c for m in MODELS for c in identity_checks(m)]
+    identities = identity_table() if identities is None else identities
     disc = discrepancy_table(profile) if disc is None else disc
     n = {
-        "holds": sum(c.holds for c in checks),
-        "identities": len(checks),
+        "holds": int(identities["holds"].sum()),
+        "identities": len(identities),
         "auto": max(r.max_abs for r in disc if r.reference == "torch autograd"),
         "fd": max(r.max_abs for r in disc if r.reference.startswith("5-point")),
     }
     n["exact"] = (
-        n["holds"] == len(checks)
+        n["holds"] == len(identities)
         and n["auto"] <= AUTOGRAD_TOLERANCE
         and n["fd"] <= FINITE_DIFFERENCE_TOLERANCE
     )

@@ -31,7 +31,6 @@ import pandas as pd
 
 from qmlr.engine.profiles import get_profile
 from qmlr.report import analysis
-from qmlr.report import analytic as AR
 from qmlr.report import curvature as RC
 from qmlr.report import phenotype as P
 from qmlr.report import robustness as R
@@ -229,6 +228,8 @@ def collect_checks(profile: str = "paper", results_dir: str | Path | None = None
         >>> sorted({c.claim_no for c in checks})   # doctest: +SKIP
         [1, 2, 3, 4, 5, 6, 7]
     """
+    from qmlr.report import analytic as AR  # sympy: loaded only where the checks are computed
+
     hessian_samples = get_profile(profile).hessian_samples  # an unknown profile raises
     phases = load_records("phase-sensitivity", profile, results_dir)
     canonical = phases[(phases["model"] == "mlp") & (phases["corruption"] == "label_flip")]

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qmlr.report import figure_cache
+
 #: Folder (relative to the chapters' working directory, ``book/``) the CSVs are written to.
 DATA_DIR = "_data"
 #: The columns of every source-data CSV.
@@ -201,7 +203,8 @@ def figure_png(fig: Any) -> bytes:
 
 def show_figure(fig: Any, name: str, profile: str, directory: str | Path = DATA_DIR) -> None:
     """Write a figure's source data (:func:`write_source_data`), then display the figure fitted to
-    the text column (:func:`fit_to_column`) and close it.
+    the text column (:func:`fit_to_column`) and close it. A figure drawn before from the same
+    inputs is shown from :mod:`qmlr.report.figure_cache` without drawing it again.
 
     Call it as the last line of a figure cell (``mystnb: figure: {name: ...}``) in place of the
     bare ``fig``, and :func:`source_data_link` in the next cell: myst-nb wraps *every* output of
@@ -212,12 +215,29 @@ def show_figure(fig: Any, name: str, profile: str, directory: str | Path = DATA_
     :param profile: the chapter's profile.
     :param directory: where the CSV goes.
     """
+    write_source_data(figure_frame(fig), name, profile, directory)
+    display_figure(fig, name, profile)
+
+
+def display_figure(fig: Any, name: str, profile: str) -> None:
+    """Display a figure fitted to the text column (:func:`fit_to_column`) and close it, shown from
+    :mod:`qmlr.report.figure_cache` where it was drawn before from the same inputs. For a figure
+    without numbers to share (a diagram); :func:`show_figure` otherwise.
+
+    :param fig: the matplotlib figure.
+    :param name: its label.
+    :param profile: the chapter's profile.
+    """
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    write_source_data(figure_frame(fig), name, profile, directory)
-    fit_to_column(fig)
-    display(Image(figure_png(fig)))
+    key = figure_cache.figure_key(profile)
+    png = figure_cache.cached_png(name, profile, key)
+    if png is None:
+        fit_to_column(fig)
+        png = figure_png(fig)
+        figure_cache.store_png(name, profile, key, png)
+    display(Image(png))
     plt.close(fig)
 
 

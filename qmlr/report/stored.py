@@ -21,6 +21,8 @@ differ but for the cells or the code, and a change to either makes the stored fi
   (:func:`qmlr.report.reproducibility.seed_audit`);
 - ``analytic-discrepancy``: the symbolic Hessians of SI §I against autograd and finite
   differences (:func:`qmlr.report.analytic.discrepancy_table`; no cell read);
+- ``analytic-identities``: every SI §I identity proven with sympy
+  (:func:`qmlr.report.analytic.identity_table`; no cell read);
 - ``phenotype``: the phenotype table of the MLP, the QNN and every control
   (:func:`qmlr.report.scorecard.load_phenotype`), which the front page and the controls chapter
   show;
@@ -40,7 +42,7 @@ from typing import Any
 from qmlr.engine.derived import Derivation, derived_value
 from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
-from qmlr.report import ablations, analytic, reproducibility, scorecard, sources
+from qmlr.report import ablations, reproducibility, scorecard, sources
 from qmlr.report import mechanism as M
 from qmlr.report import phenotype as P
 from qmlr.report import unlearning as UR
@@ -84,6 +86,8 @@ def _seed_audit(profile: str, results_dir: str | Path | None) -> Any:
 
 
 def _discrepancy(profile: str, results_dir: str | Path | None) -> Any:
+    from qmlr.report import analytic  # sympy: loaded only where the table is computed
+
     return analytic.discrepancy_table(profile)
 
 
@@ -93,6 +97,16 @@ BATTERY_DEMO = Derivation("battery-demo", P.RECORD_STUDIES, _battery_demo)
 SEED_AUDIT = Derivation("seed-audit", tuple(reproducibility.STUDIES), _seed_audit)
 #: The analytic chapter's comparison of the symbolic Hessians with two numeric references.
 ANALYTIC_DISCREPANCY = Derivation("analytic-discrepancy", (), _discrepancy)
+
+
+def _identities(profile: str, results_dir: str | Path | None) -> Any:
+    from qmlr.report import analytic  # sympy: loaded only where the proof runs
+
+    return analytic.identity_table()
+
+
+#: The analytic chapter's proof that the SI's printed derivatives equal sympy's.
+ANALYTIC_IDENTITIES = Derivation("analytic-identities", (), _identities)
 #: The phenotype table of the front page and the controls chapter (its bootstrap intervals).
 PHENOTYPE = Derivation("phenotype", P.RECORD_STUDIES, scorecard.load_phenotype)
 
@@ -116,6 +130,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
     BATTERY_DEMO,
     SEED_AUDIT,
     ANALYTIC_DISCREPANCY,
+    ANALYTIC_IDENTITIES,
     PHENOTYPE,
     MECHANISM_FINDING,
 )
@@ -185,6 +200,15 @@ def stored_discrepancy_table(profile: str) -> Any:
     :return: one row per (model, reference).
     """
     return derived_value(ANALYTIC_DISCREPANCY, profile)
+
+
+def stored_identity_table(profile: str) -> Any:
+    """:func:`qmlr.report.analytic.identity_table`, read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: one row per identity.
+    """
+    return derived_value(ANALYTIC_IDENTITIES, profile)
 
 
 def stored_phenotype(profile: str) -> Any:

@@ -12,13 +12,14 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import eigsh
 
 from qmlr.core.tc_state import tc_backend
+
+if TYPE_CHECKING:  # scipy loads only where a ground state is solved
+    import scipy.sparse as sp
 
 logger = logging.getLogger(__name__)
 _EIGSH_V0_SEED = 20_250_802  # fixed start vector for ARPACK: deterministic, no symmetry
@@ -38,6 +39,7 @@ _CACHE_FORMAT_VERSION = 1
 @lru_cache(maxsize=4)
 def _xxz_pieces(n: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """``(sum_i X_i X_{i+1} + Y_i Y_{i+1}, sum_i Z_i Z_{i+1})`` on an ``n``-site ring, float64."""
+    import scipy.sparse as sp  # here, not at the top: a chapter reading stored results skips it
     import tensorcircuit as tc
 
     with tc_backend("numpy", dtype=None):
@@ -217,6 +219,8 @@ def _solve_xxz_points(n: int, deltas: np.ndarray) -> XXZGroundStates:
         if dim <= 64:  # ARPACK needs k < dim - 1 and is pointless for tiny matrices
             w, v = np.linalg.eigh(h.toarray())
         else:
+            from scipy.sparse.linalg import eigsh
+
             w, v = eigsh(h, k=2, which="SA", v0=v0)
         order = np.argsort(w)
         w, v = w[order], v[:, order]

@@ -1,0 +1,169 @@
+"""Drawn figures kept between builds, each under a key of everything it was drawn from.
+
+Laying out and rasterizing a chapter's figures is the largest part of its execution (about
+0.8 s a figure at the paper profile). A figure shown in a chapter's kernel is a function of
+
+- the result files the kernel has opened (the cells, the derived files; recorded by
+  :mod:`qmlr.engine.reads`) in the profile's results folder and the repository's,
+- the ``qmlr`` code it has loaded (:func:`qmlr.engine.derived.loaded_code`),
+- the chapter's cells executed so far, the figure's own included (IPython's input history),
+- the versions of matplotlib, numpy and pandas.
+
+:func:`figure_key` digests all four; :func:`cached_png` returns the PNG stored under the same
+key and name, else ``None``; :func:`store_png` keeps a new drawing. The files lie beside the
+derived values (``<results>/derived/<profile>/figures/<name>.png``, its key in ``<name>.json``),
+so the committed paper-profile figures come with a clone and a build on a fresh machine shows
+them without drawing. A change to any input changes the key, and the figure is drawn again and
+replaces the stored one. Outside IPython (a script, a doctest) there is no cell history to
+digest: :func:`figure_key` returns ``None`` and every figure is drawn.
+
+Example:
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> figure_key("smoke") is None            # not in an IPython kernel
+    True
+    >>> store_png("fig-demo", "smoke", "k1", b"png", root)
+    >>> cached_png("fig-demo", "smoke", "k1", root), cached_png("fig-demo", "smoke", "k2", root)
+    (b'png', None)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+from pathlib import Path
+
+from qmlr.engine.atomic import write_atomic
+from qmlr.engine.derived import DERIVED_FOLDER, loaded_code
+from qmlr.engine.loading import store_for
+from qmlr.engine.reads import file_digests, opened_under
+from qmlr.engine.store import DEFAULT_RESULTS_DIR
+
+#: Sub-folder of a profile's derived folder holding the figures.
+FIGURES_FOLDER = "figures"
+#: The libraries whose versions enter the key (the drawing, the numbers it reads).
+KEYED_LIBRARIES = ("matplotlib", "numpy", "pandas")
+
+
+def executed_cells() -> list[str] | None:
+    """The cells this IPython kernel has executed, in order, the running one last; ``None``
+    outside IPython.
+
+    :return: the cells' sources.
+    """
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    if shell is None:
+        return None
+    return [str(cell) for cell in shell.user_ns.get("In", [])]
+
+
+def injects_only_profile(cell: str, profile: str) -> bool:
+    """Whether ``cell`` is the parameters cell papermill injects (``# Parameters``) setting
+    nothing but the profile, which the key holds anyway: a chapter run by papermill (``python -m
+    qmlr book``) and by ``jb build`` then shares its figures.
+
+    Example:
+        >>> injects_only_profile('# Parameters\\nprofile = "paper"\\n', "paper")
+        True
+        >>> injects_only_profile('# Parameters\\nprofile = "paper"\\nalpha = 0.3\\n', "paper")
+        False
+    """
+    lines = [line.strip() for line in cell.strip().splitlines()]
+    return lines[:1] == ["# Parameters"] and lines[1:] == [
+        f"profile = {profile!r}".replace("'", '"')
+    ]
+
+
+def _inputs(root: Path) -> list[Path]:
+    """The files opened under ``root`` but the kept figures themselves (reading one figure must
+    not change the next one's key)."""
+    return [p for p in opened_under(root) if p.parent.name != FIGURES_FOLDER]
+
+
+def figure_key(profile: str, results_dir: str | os.PathLike[str] | None = None) -> str | None:
+    """The digest of everything a figure drawn now in this kernel can depend on (module
+    docstring), ``None`` outside IPython.
+
+    :param profile: the chapter's profile (whose results folder is read).
+    :param results_dir: that folder's override.
+    :return: a SHA-256 hex digest.
+    """
+    cells = executed_cells()
+    if cells is None:
+        return None
+    cells = [cell for cell in cells if not injects_only_profile(cell, profile)]
+    store = store_for(profile, results_dir).root.resolve()
+    roots = {"results": DEFAULT_RESULTS_DIR.resolve(), "store": store}  # the same for paper
+    document = {
+        "profile": profile,
+        "cells": hashlib.sha256("\0".join(cells).encode()).hexdigest(),
+        "code": loaded_code(),
+        "files": {label: file_digests(_inputs(root), root) for label, root in roots.items()},
+        "versions": {name: importlib.metadata.version(name) for name in KEYED_LIBRARIES},
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def figure_path(name: str, profile: str, results_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the figure ``name`` of ``profile`` is kept (its key beside it, ``.json``).
+
+    Example:
+        >>> figure_path("fig-a", "paper").relative_to(DEFAULT_RESULTS_DIR).as_posix()
+        'derived/paper/figures/fig-a.png'
+    """
+    root = store_for(profile, results_dir).root
+    return root / DERIVED_FOLDER / profile / FIGURES_FOLDER / f"{name}.png"
+
+
+def cached_png(
+    name: str, profile: str, key: str | None, results_dir: str | os.PathLike[str] | None = None
+) -> bytes | None:
+    """The stored PNG of figure ``name`` if it was drawn under ``key``, else ``None``.
+
+    :param name: the figure's label.
+    :param profile: the chapter's profile.
+    :param key: :func:`figure_key` (``None`` never matches).
+    :param results_dir: results folder override.
+    :return: the PNG's bytes or ``None``.
+    """
+    path = figure_path(name, profile, results_dir)
+    try:
+        stored = json.loads(path.with_suffix(".json").read_text())
+        if key is None or stored.get("key") != key:
+            return None
+        png = path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    return png if hashlib.sha256(png).hexdigest() == stored.get("png_sha256") else None
+
+
+def store_png(
+    name: str,
+    profile: str,
+    key: str | None,
+    png: bytes,
+    results_dir: str | os.PathLike[str] | None = None,
+) -> None:
+    """Keep a drawn figure under ``key`` (nothing for ``None``; an unwritable folder is
+    reported on stderr and skipped: the figure is simply drawn again next time).
+
+    :param name: the figure's label.
+    :param profile: the chapter's profile.
+    :param key: :func:`figure_key`.
+    :param png: the PNG's bytes.
+    :param results_dir: results folder override.
+    """
+    if key is None:
+        return
+    path = figure_path(name, profile, results_dir)
+    record = {"figure": name, "profile": profile, "key": key}
+    record["png_sha256"] = hashlib.sha256(png).hexdigest()
+    record["versions"] = {lib: importlib.metadata.version(lib) for lib in KEYED_LIBRARIES}
+    try:
+        write_atomic(path, png)
+        write_atomic(path.with_suffix(".json"), (json.dumps(record, indent=1) + "\n").encode())
+    except OSError as err:
+        print(f"figure {name!r} not kept ({err}); it is drawn again next time", file=sys.stderr)
