@@ -212,6 +212,13 @@ def test_the_committed_identity_proof_equals_a_recomputation() -> None:
     assert bool(stored["holds"].all()) and len(stored) > 0
 
 
+def test_the_committed_circuit_is_the_one_tensorcircuit_builds() -> None:
+    from qmlr.report.stored import CIRCUIT_GATES
+
+    stored = D.read_derived(CIRCUIT_GATES, "paper")
+    assert stored == CIRCUIT_GATES.compute("paper", None) and len(stored) > 0
+
+
 def test_the_committed_battery_demo_is_the_readers_model_beside_the_books() -> None:
     from qmlr.engine.profiles import get_profile
     from qmlr.report.stored import BATTERY_DEMO, DEMO_NAME

@@ -102,8 +102,9 @@ def test_module_imports_first_in_a_clean_interpreter(module: str, import_errors)
     assert import_errors[module] == "", f"import {module} failed:\n{import_errors[module]}"
 
 
-#: Chapters whose imports load torch by design: the Methods chapter draws and times the circuit.
-TORCH_CHAPTERS = ("methods",)
+#: Chapters whose imports load torch by design (none: the Methods chapter draws its circuit from
+#: the stored gate list, and Reproducibility loads torch only where it retrains a cell).
+TORCH_CHAPTERS: tuple[str, ...] = ()
 #: What a chapter that only reads stored results need not load.
 HEAVY = ("torch", "tensorcircuit")
 BOOK = Path(__file__).resolve().parents[1] / "book"

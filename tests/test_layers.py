@@ -52,6 +52,7 @@ TORCH_SIDE: frozenset[str] = frozenset(
         "qmlr.core.augment",
         "qmlr.core.curvature_metrics",
         "qmlr.core.models",
+        "qmlr.core.qnn",
         "qmlr.core.shots",
         "qmlr.core.train",
         "qmlr.core.unlearn",

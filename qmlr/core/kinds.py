@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from qmlr.core.data import N_QUBITS
@@ -39,6 +40,10 @@ PCA_COMPONENTS = 10
 #: Trained angles of the QNN per qubit and layer: three rotations and the qubit's ZZ coupling
 #: (its parameters have shape ``(depth, L, QNN_ANGLES)``, :mod:`qmlr.core.qnn`).
 QNN_ANGLES = 4
+#: Trained angles of the authors' RX-RY QNN (``qnn-rxry``) per qubit and layer: RX and RY.
+RXRY_ANGLES = 2
+#: Standard deviation of the normal initialization of every QNN's angles (:mod:`qmlr.core.qnn`).
+INIT_STD = 0.01
 
 
 def logit_scale(model: Any) -> float:
@@ -66,6 +71,20 @@ def matched_width(n_params: int, components: int = PCA_COMPONENTS) -> tuple[int]
     return (max(1, round((n_params - 1) / (components + 2))),)
 
 
+def layer_sizes(in_features: int, hidden: Sequence[int]) -> list[int]:
+    """Widths of every layer of a dense network, input and the single output included.
+
+    :param in_features: input dimension.
+    :param hidden: hidden-layer widths.
+    :return: ``[in_features, *hidden, 1]``.
+
+    Example:
+        >>> layer_sizes(1024, (16, 4))
+        [1024, 16, 4, 1]
+    """
+    return [int(in_features), *(int(h) for h in hidden), 1]
+
+
 def mlp_parameters(hidden: tuple[int, ...] | list[int], in_features: int) -> int:
     """Parameters of a dense network ``in_features → hidden → 1`` (no hidden layer: a logistic
     model).
@@ -77,7 +96,7 @@ def mlp_parameters(hidden: tuple[int, ...] | list[int], in_features: int) -> int
         >>> mlp_parameters((16, 4), 1024), mlp_parameters((), 1024)
         (16473, 1025)
     """
-    sizes = [in_features, *hidden, 1]
+    sizes = layer_sizes(in_features, hidden)
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
 
 

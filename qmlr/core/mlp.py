@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import torch
 
+from qmlr.core.kinds import layer_sizes  # torch-free; importable from here as before
+
 _REAL_DTYPES = (torch.float32, torch.float64)
 
 
@@ -28,20 +30,6 @@ def glorot_bound(fan_in: int, fan_out: int) -> float:
         1.414214
     """
     return math.sqrt(6.0 / (fan_in + fan_out))
-
-
-def layer_sizes(in_features: int, hidden: Sequence[int]) -> list[int]:
-    """Widths of every layer, input and the single output included.
-
-    :param in_features: input dimension.
-    :param hidden: hidden-layer widths.
-    :return: ``[in_features, *hidden, 1]``.
-
-    Example:
-        >>> layer_sizes(1024, (16, 4))
-        [1024, 16, 4, 1]
-    """
-    return [int(in_features), *(int(h) for h in hidden), 1]
 
 
 def init_weights(in_features: int, hidden: Sequence[int], seed: int) -> list[torch.Tensor]:

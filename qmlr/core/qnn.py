@@ -36,13 +36,10 @@ import torch
 
 from qmlr.core.gates import kron_chain, rotation
 
-# The logit is ``LOGIT_SCALE * <Z_{L-1}>``; the constant lives with the kinds' torch-free
-# descriptions (their labels name it) and is importable from here as before.
-from qmlr.core.kinds import LOGIT_SCALE
+# The logit is ``LOGIT_SCALE * <Z_{L-1}>``; it and the angles' initial spread ``INIT_STD`` live
+# with the kinds' torch-free descriptions and are importable from here as before.
+from qmlr.core.kinds import INIT_STD, LOGIT_SCALE
 from qmlr.core.tc_state import tc_backend
-
-INIT_STD = 0.01
-"""Standard deviation of the normal initialization of the circuit angles."""
 
 _REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 _COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}

@@ -26,15 +26,14 @@ import pandas as pd
 
 from qmlr.core.corrupt import corrupt, corruption_count
 from qmlr.core.data import Dataset, mlp_features
-from qmlr.core.mlp import layer_sizes
-from qmlr.core.qnn import LOGIT_SCALE
-from qmlr.core.unlearn import METHOD_LABELS, METHODS, get_method
-from qmlr.engine.runner import build_model, clean_split
+from qmlr.core.kinds import LOGIT_SCALE, RXRY_ANGLES, layer_sizes
+from qmlr.core.unlearn_catalog import METHOD_LABELS, METHODS, method_weights
+from qmlr.engine.runner import clean_split, model_size
 from qmlr.engine.specs import CellSpec, DataSpec
 from qmlr.report.analysis import DATASET_NAMES
 from qmlr.report.curvature_tables import SCOPES, methods_table
 from qmlr.report.plots import CORRUPTION_NAMES
-from qmlr.studies.curvature_study import build
+from qmlr.studies.curvature_specs import N_QUBITS as CURVATURE_QUBITS
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.registry import STUDIES, study_cells
 
@@ -375,21 +374,26 @@ def model_table(train: Mapping[str, Dataset], profile: str | Profile) -> pd.Data
                 n_qubits = int(round(math.log2(width)))
                 arch = f"{n_qubits} qubits × depth {m.depth}: {ANSATZ_NAMES.get(ansatz, ansatz)}"
                 output = f"logit {LOGIT_SCALE:g}·⟨Z⟩ of qubit {n_qubits - 1}"
-            if spec.kind == "curvature-run":
-                model = build(spec, seed=0)
-            else:
-                model = build_model(m, c.data, width, (0,))
             found[key] = {
                 "dataset": DATASET_NAMES.get(c.data.name, c.data.name),
                 "model": m.label,
                 "architecture": arch,
-                "parameters": sum(p[0].numel() for p in model.parameters()),
+                "parameters": _parameters(ansatz, m, c.data),
                 "output": output,
                 "precision": m.precision,
                 "studies": [study],
             }
     rows = [{**r, "studies": _join(r["studies"])} for r in found.values()]
     return pd.DataFrame(rows)
+
+
+def _parameters(ansatz: str, model: Any, data: DataSpec) -> int:
+    """Trained parameters of one model: the authors' Hessian QNN (its RX-RY ansatz, kind
+    ``qnn-rxry``) has :data:`~qmlr.core.kinds.RXRY_ANGLES` per qubit of the curvature study and
+    layer; any other is counted by :func:`qmlr.engine.runner.model_size`."""
+    if ansatz == "rx-ry+cnot-ring":
+        return RXRY_ANGLES * model.depth * CURVATURE_QUBITS
+    return model_size(model, data)
 
 
 def training_table(profile: str | Profile) -> pd.DataFrame:
@@ -442,8 +446,9 @@ def training_table(profile: str | Profile) -> pd.DataFrame:
 def unlearning_methods_table(profile: str | Profile) -> pd.DataFrame:
     """The unlearning methods the profile's runs use, with their loss weights.
 
-    Weights are the fields of the method objects :func:`qmlr.core.unlearn.get_method` returns — the
-    ones :func:`qmlr.studies.unlearning_study` runs with. A weight a method does not have is ``—``.
+    Weights are the fields of :func:`qmlr.core.unlearn_catalog.method_weights` — those of the
+    methods :func:`qmlr.studies.unlearning_study` runs with. A weight a method does not have is
+    ``—``.
 
     :param profile: the profile.
     :return: columns ``method``, ``starts from``, ``uses D_f``, then one per weight
@@ -457,7 +462,7 @@ def unlearning_methods_table(profile: str | Profile) -> pd.DataFrame:
     used = {m for s in all_specs(profile).get("unlearning", []) for m in s.methods}
     rows = []
     for name in [m for m in METHODS if m in used]:
-        method = get_method(name)
+        method = method_weights(name)
         weights = asdict(method)  # type: ignore[call-overload]
         row: dict[str, Any] = {
             "method": METHOD_LABELS[name],

@@ -23,6 +23,8 @@ differ but for the cells or the code, and a change to either makes the stored fi
   differences (:func:`qmlr.report.analytic.discrepancy_table`; no cell read);
 - ``analytic-identities``: every SI §I identity proven with sympy
   (:func:`qmlr.report.analytic.identity_table`; no cell read);
+- ``circuit-gates``: the gate list of the MNIST QNN's tensorcircuit-ng circuit at the paper's
+  depth (:func:`qmlr.report.draw.circuit_gates`), which the methods chapter draws;
 - ``phenotype``: the phenotype table of the MLP, the QNN and every control
   (:func:`qmlr.report.scorecard.load_phenotype`), which the front page and the controls chapter
   show;
@@ -39,15 +41,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from qmlr.core.data import N_QUBITS
 from qmlr.engine.derived import Derivation, derived_value
 from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
-from qmlr.report import ablations, reproducibility, scorecard, sources
+from qmlr.report import ablations, draw, reproducibility, scorecard, sources
 from qmlr.report import mechanism as M
 from qmlr.report import phenotype as P
 from qmlr.report import unlearning as UR
 from qmlr.report.battery import run_battery
 from qmlr.studies.battery import load_estimator
+from qmlr.studies.experiments import PAPER_QNN_DEPTH
 from qmlr.studies.mechanism_study import STUDY_NAMES as MECHANISM_STUDIES
 from qmlr.studies.phase import PHASE_DEMO
 from qmlr.studies.registry import STUDIES
@@ -107,6 +111,18 @@ def _identities(profile: str, results_dir: str | Path | None) -> Any:
 
 #: The analytic chapter's proof that the SI's printed derivatives equal sympy's.
 ANALYTIC_IDENTITIES = Derivation("analytic-identities", (), _identities)
+
+
+def _circuit_gates(profile: str, results_dir: str | Path | None) -> Any:
+    from qmlr.core import qnn  # tensorcircuit and torch: loaded only where the circuit is built
+
+    depth, n_qubits = PAPER_QNN_DEPTH["mnist"], N_QUBITS["mnist"]
+    return draw.circuit_gates(qnn.reference_circuit(draw.parameter_indices(depth, n_qubits)))
+
+
+#: The methods chapter's circuit: the MNIST QNN's gates at the paper's depth, as tensorcircuit-ng
+#: applies them (no cell read).
+CIRCUIT_GATES = Derivation("circuit-gates", (), _circuit_gates)
 #: The phenotype table of the front page and the controls chapter (its bootstrap intervals).
 PHENOTYPE = Derivation("phenotype", P.RECORD_STUDIES, scorecard.load_phenotype)
 
@@ -131,6 +147,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
     SEED_AUDIT,
     ANALYTIC_DISCREPANCY,
     ANALYTIC_IDENTITIES,
+    CIRCUIT_GATES,
     PHENOTYPE,
     MECHANISM_FINDING,
 )
@@ -209,6 +226,16 @@ def stored_identity_table(profile: str) -> Any:
     :return: one row per identity.
     """
     return derived_value(ANALYTIC_IDENTITIES, profile)
+
+
+def stored_circuit_gates(profile: str) -> Any:
+    """The MNIST QNN's gates at the paper's depth (:func:`qmlr.report.draw.circuit_gates` of
+    :func:`qmlr.core.qnn.reference_circuit`), read from its derived file when fresh.
+
+    :param profile: the profile.
+    :return: the :class:`qmlr.report.draw.Gate` list.
+    """
+    return derived_value(CIRCUIT_GATES, profile)
 
 
 def stored_phenotype(profile: str) -> Any:
