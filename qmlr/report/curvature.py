@@ -65,6 +65,9 @@ STRONG_RISE = 10.0
 QNN_RATIO_CEILING = 1.0
 
 
+#: Claim 6's two shapes, as the tables head them: the QNN's and the MLP's.
+SHAPES = {"qnn": "≤ 1 and falling", "mlp": "rises strongly"}
+
 #: A negative-curvature share below this counts as "no negative curvature".
 NEGLIGIBLE_SHARE = 0.01
 #: ``|tr B| / tr A`` below this counts as "Term B does not enter the trace".
@@ -334,9 +337,6 @@ def controls_verdict(
         return None
     sharing = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
     judged = qnn["qnn_like"].iloc[0] is not None and controls["qnn_like"].notna().all()
-    evidence = "; ".join(
-        f"{r.model}: {fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
-    )
     ok = bool(qnn["qnn_like"].iloc[0]) and not sharing
     shows = [outcome_of(qnn["qnn_tests"].iloc[0])]
     shows += [tri_not(outcome_of(ts)) for ts in controls["qnn_tests"]]
@@ -346,8 +346,10 @@ def controls_verdict(
         if m != "mlp"
         for t in ts
     ]
+    ratios = "; ".join(f"{r.model}: {fmt_series(r.means)}" for r in checks.itertuples()
+                       if r.model != "mlp")  # fmt: skip
     evidence = (
-        f"mean ratio (real Hessian, without dead runs) {evidence}; sharing the QNN's shape: "
+        f"mean ratio (real Hessian, without dead runs) {ratios}; sharing the QNN's shape: "
         f"{', '.join(sharing) or 'none'}"
     )
     sizes = sizes_text(int(checks["runs"].min()), hessian_samples)
@@ -382,11 +384,9 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
     for r in checks.itertuples():
         row = {"model": r.model, **{f"α = {a:g}": v for a, v in sorted(r.means.items())}}
         row["dead runs"] = r.dead
-        for column, point, tests in (
-            ("≤ 1 and falling", r.qnn_like, r.qnn_tests),
-            ("rises strongly", r.mlp_like, r.mlp_tests),
-        ):
-            row[column] = None if point is None else yes_no(outcome_of(tests))
+        for k, column in SHAPES.items():
+            tests = getattr(r, f"{k}_tests")
+            row[column] = None if getattr(r, f"{k}_like") is None else yes_no(outcome_of(tests))
         rows.append(row)
     order = {m: i for i, m in enumerate(MODEL_KINDS)}
     frame = pd.DataFrame(rows)
@@ -434,7 +434,7 @@ def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
         f"{r.model} ({shape}: " + "; ".join(f"{t.name} {t.against}" for t in open_tests(tests))
         + ")"
         for r in controls.itertuples()
-        for shape, tests in (("≤ 1 and falling", r.qnn_tests), ("rises strongly", r.mlp_tests))
+        for shape, tests in ((v, getattr(r, f"{k}_tests")) for k, v in SHAPES.items())
         if outcome_of(tests) is None
     ]  # fmt: skip
     return open_note(
@@ -447,13 +447,9 @@ def claim_verdicts(
     records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
 ) -> list[Verdict]:
     """Every verdict of the chapter, filed for the scorecard: claim 6
-    (:func:`claim6_verdicts`, core on the real Hessian of :data:`CORE_SCOPES`; then
-    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading (beyond
-    the paper's figure).
-
-    With fewer than ``min_noisy_alphas`` noisy α values (the smoke profile) the trend verdicts
-    are "not evaluated". Every number a verdict compares with a threshold carries its bootstrap
-    interval over runs, under the rule of :mod:`qmlr.report.uncertainty`.
+    (:func:`claim6_verdicts`, then :func:`controls_verdict`) and the numerical side of claim 7
+    on the first reading (:func:`claim7_verdicts`); with fewer than ``min_noisy_alphas`` noisy
+    α values (the smoke profile) the trend verdicts are "not evaluated".
 
     :param records: :func:`records_frame` output.
     :param min_noisy_alphas: noisy α values needed to judge a trend.

@@ -16,7 +16,7 @@ import pandas as pd
 from qmlr.core.unlearn_catalog import METHOD_LABELS, METHODS, method_weights
 from qmlr.engine.runner import model_size
 from qmlr.engine.store import CellResult, ResultStore
-from qmlr.report.plots import band
+from qmlr.report import plots
 from qmlr.report.unlearning import (
     FORGOTTEN_LEVEL,
     QUICK_STEPS,
@@ -25,8 +25,9 @@ from qmlr.report.unlearning import (
     method_row,
     reach_text,
     set_sizes,
-    starts_at_retrain,
+    step_of,
     steps_text,
+    within,
 )
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.unlearning_study import (
@@ -83,6 +84,16 @@ def sweep_cross_check(results: Iterable[CellResult], store: ResultStore) -> pd.D
     return pd.DataFrame(rows)
 
 
+def mean_std(row: pd.Series, name: str) -> str:
+    """``<name>_mean ± <name>_std`` of a summary row, as the chapters print it.
+
+    Example:
+        >>> mean_std(pd.Series({"x_mean": 0.5, "x_std": 0.01}), "x")
+        '0.500 ± 0.010'
+    """
+    return f"{row[f'{name}_mean']:.3f} ± {row[f'{name}_std']:.3f}"
+
+
 def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None) -> pd.DataFrame:
     """A readable table of one dataset's summary rows (mean ± std over runs).
 
@@ -101,17 +112,15 @@ def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None
                 "model": f"{r['model'].upper()} ({r['setting']}{phase})",
                 "method": METHOD_LABELS[r["method"]],
                 "val. acc. step 0": f"{r['val_start']:.3f}",
-                f"val. acc. step {r['steps']}": f"{r['val_final_mean']:.3f} ± "
-                f"{r['val_final_std']:.3f}",
+                f"val. acc. step {r['steps']}": mean_std(r, "val_final"),
                 f"steps to Retrain − {RETRAIN_TOLERANCE}": (
                     reach_text(r)
                     if r["method"] != "retrain"
                     else steps_text(r["steps_to_retrain"], r["steps"])
                 ),
                 "forget acc. step 0": f"{r['forget_start']:.3f}",
-                f"forget acc. step {r['steps']}": f"{r['forget_final_mean']:.3f} ± "
-                f"{r['forget_final_std']:.3f}",
-                "forget area": f"{r['forget_area_mean']:.3f} ± {r['forget_area_std']:.3f}",
+                f"forget acc. step {r['steps']}": mean_std(r, "forget_final"),
+                "forget area": mean_std(r, "forget_area"),
                 f"steps to forget ≤ {FORGOTTEN_LEVEL}": steps_text(
                     r["steps_to_forgotten"], r["steps"]
                 ),
@@ -179,10 +188,9 @@ def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
     if start["val_start"] >= level:
         return head + " — it starts at that level, so the speed of unlearning is not tested."
     steps = int(start["steps"])
-    reach = {m: method_row(summary, series, m)["steps_to_retrain"] for m in APPROXIMATE}
-    reach = {m: None if n is None or pd.isna(n) else int(n) for m, n in reach.items()}
-    quick = [m for m, n in reach.items() if n is not None and n <= QUICK_STEPS]
-    slow = [m for m, n in reach.items() if n is None or n > QUICK_STEPS]
+    reach = {m: step_of(method_row(summary, series, m)["steps_to_retrain"]) for m in APPROXIMATE}
+    quick = [m for m, n in reach.items() if within(n)]
+    slow = [m for m, n in reach.items() if not within(n)]
 
     def listed(methods: list[str]) -> str:
         return ", ".join(f"{METHOD_LABELS[m]} {steps_text(reach[m], steps)}" for m in methods)
@@ -261,11 +269,10 @@ METHOD_COLORS = {
 }
 
 
-METRIC_LABELS = {
-    "val_accuracy": "validation accuracy",
+#: Axis labels of the unlearning metrics (those of the sweep's, :data:`plots.METRIC_LABELS`).
+METRIC_LABELS = plots.METRIC_LABELS | {
     "forget_accuracy": "forgetting accuracy",
     "retain_accuracy": "retain accuracy",
-    "train_accuracy": "train accuracy",
     "forget_loss": "forget-set BCE",
 }
 
@@ -293,7 +300,7 @@ def plot_methods(
             curve = stats.loc[(*key, method)]
         except KeyError:
             continue
-        band(
+        plots.band(
             ax,
             curve.index.to_numpy(),
             curve[f"{metric}_mean"],
@@ -328,22 +335,18 @@ def describe_validation(summary: pd.DataFrame, series: Series) -> str:
     steps = int(retrain["steps"])
     parts = []
     for method, r in _listed(summary, series):
-        reach = r["steps_to_retrain"]
-        if reach is None or pd.isna(reach):
+        reach = step_of(r["steps_to_retrain"])
+        if reach is None:
             when = f"never within {RETRAIN_TOLERANCE} of it"
-        elif starts_at_retrain(reach):
+        elif reach == 0:
             when = STARTS_AT_RETRAIN
         else:
-            when = f"Retrain level at step {int(reach)}"
-        parts.append(
-            f"{METHOD_LABELS[method]} {r['val_final_mean']:.3f} ± {r['val_final_std']:.3f} ({when})"
-        )
+            when = f"Retrain level at step {reach}"
+        parts.append(f"{METHOD_LABELS[method]} {mean_std(r, 'val_final')} ({when})")
     return (
         f"**{series.label}.** The poisoned model starts at validation accuracy "
         f"{method_row(summary, series, 'finetune')['val_start']:.3f}; after {steps} steps Retrain "
-        f"reaches {retrain['val_final_mean']:.3f} ± {retrain['val_final_std']:.3f}, and "
-        + "; ".join(parts)
-        + "."
+        f"reaches {mean_std(retrain, 'val_final')}, and " + "; ".join(parts) + "."
     )
 
 
