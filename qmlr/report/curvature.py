@@ -9,7 +9,10 @@ model and definition — by threshold tests on statistics of the run-mean trace 
 the curve are resampled jointly over α, the clean trace with them (a dead run is left out of
 every mean, as the ratios leave it out). A claim-7 check over *every* model (a largest value)
 resamples the runs and retakes the largest value; one over run means retakes the means. The
-series and tables the checks read are in :mod:`qmlr.report.curvature_tables`.
+series and tables the checks read are in :mod:`qmlr.report.curvature_tables`. Throughout,
+``records`` is :func:`qmlr.studies.curvature_study.records_frame` output, ``min_noisy_alphas``
+the noisy α values a trend needs to be judged (fewer: ``None``, not evaluated), and
+``hessian_samples`` the samples each Hessian is taken on (stated in the evidence).
 
 Example:
     >>> STRONG_RISE, QNN_RATIO_CEILING
@@ -220,8 +223,6 @@ def shape_checks(
     """Both claim-6 shapes on every (scope, model, definition), without dead runs.
 
     :param readings: :func:`readings_frame` (or :func:`records_frame`) output.
-    :param min_noisy_alphas: noisy α values needed to judge a trend (else ``None``).
-    :param hessian_samples: samples each Hessian is taken on, for the tests' set sizes.
     :return: one row per (scope, model, definition): ``means`` (α → mean ratio), ``means_all``
         (with dead runs), ``dead``, ``clean_trace``, ``mlp_like`` (rises strongly) and
         ``qnn_like`` (≤ 1 and falling), each ``True``/``False``/``None`` on the point
@@ -271,9 +272,6 @@ def claim6_verdicts(
     (as the authors plotted); the evidence gives the ratios with dead runs too. Core: the
     real-Hessian verdicts of :data:`CORE_SCOPES`.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: noisy α values needed to judge a trend.
-    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdicts, filed (core flag and scorecard name on each).
     """
     checks = shape_checks(readings_frame(records), min_noisy_alphas, hessian_samples)
@@ -326,9 +324,6 @@ def controls_verdict(
     shows it and no gradient-trained control does (the same check, the same thresholds), under
     the uncertainty rule (three-valued: the QNN's tests and not any control's).
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
-    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdict, or ``None`` without controls in the records.
     """
     checks, controls = _si_checks(records, min_noisy_alphas, hessian_samples)
@@ -373,8 +368,6 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
     """The ``si`` models' mean trace ratios (real Hessian, without dead runs) and both claim-6
     shapes, the MLP and the QNN first, then the controls.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
     :return: one row per model: ``α = …`` columns, ``≤ 1 and falling`` and ``rises strongly``,
         each ``yes`` / ``no`` under the uncertainty rule (:func:`outcome_of`), ``?`` where a
         threshold lies inside its run-bootstrap interval, ``None`` where not judged.
@@ -399,8 +392,6 @@ def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str |
     """Which gradient-trained controls share the QNN's claim-6 shape (``si``, real Hessian,
     the QNN check with the QNN's thresholds), and which the MLP's, as text for the scorecard.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
     :return: the text, or ``None`` without controls in the records.
     """
     _, controls = _si_checks(records, min_noisy_alphas)
@@ -422,8 +413,6 @@ def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
     marked ``?`` in :func:`controls_table` and :func:`curvature_sharing` — with the tests whose
     threshold lies inside the run-bootstrap interval.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
     :return: Markdown text (``""`` without judged controls).
     """
     _, controls = _si_checks(records, min_noisy_alphas)
@@ -451,10 +440,6 @@ def claim_verdicts(
     on the first reading (:func:`claim7_verdicts`); with fewer than ``min_noisy_alphas`` noisy
     α values (the smoke profile) the trend verdicts are "not evaluated".
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: noisy α values needed to judge a trend.
-    :param hessian_samples: samples each Hessian is taken on (the profile's
-        ``hessian_samples``), stated in the evidence.
     :return: the verdicts in chapter order.
     """
     out = claim6_verdicts(records, min_noisy_alphas, hessian_samples)
@@ -580,7 +565,6 @@ def claim7_verdicts(
 
     :param records: the first reading (:func:`qmlr.report.curvature_tables.first_reading`).
     :param min_noisy_alphas: noisy α values needed to judge the growth with label noise.
-    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdicts (those whose models have no records are left out).
     """
     if records.empty:

@@ -176,10 +176,9 @@ def methods_table(profile: Profile) -> pd.DataFrame:
         seen.add((scope, spec.model.kind))
         if spec.model.kind == "mlp":
             arch = f"MLP 1024 → {' → '.join(map(str, spec.model.hidden))} → 1, ReLU"
-        elif spec.config == "si" and spec.model.kind == "qnn":
-            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY-RX + RZZ ring"
         elif spec.model.kind == "qnn":
-            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY + CNOT ring"
+            gates = "RX-RY-RX + RZZ" if spec.config == "si" else "RX-RY + CNOT"
+            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: {gates} ring"
         else:
             arch = f"control: {spec.model.label}"
         split = (

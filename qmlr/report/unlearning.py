@@ -85,10 +85,8 @@ def within(steps: float | None, limit: int = QUICK_STEPS) -> bool:
 
 
 def starts_at_retrain(steps: int | None) -> bool:
-    """Whether a method's validation curve is at Retrain's level already at step 0.
-
-    ``steps`` is its ``steps_to_retrain`` (:func:`summary_table`); 0 means the poisoned model
-    starts at the level, so it has nothing to reach.
+    """Whether a method's validation curve is at Retrain's level already at step 0 (its
+    ``steps_to_retrain`` is 0: the poisoned model has nothing to reach).
 
     Example:
         >>> starts_at_retrain(0), starts_at_retrain(3), starts_at_retrain(None)

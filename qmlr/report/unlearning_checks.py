@@ -1,11 +1,12 @@
 """The unlearning and forgetting chapters' checks (claim 5 of the paper) as rows, and the
 amenability to unlearning beyond the paper's QNN, under the uncertainty rule.
 
-Each check is judged on :func:`qmlr.report.unlearning.summary_table`; its thresholds are the
-named constants of :mod:`qmlr.report.unlearning`. Every number a check compares with a threshold
-carries its bootstrap interval over runs, and the rule of :mod:`qmlr.report.uncertainty`
-applies: a threshold inside the interval of the number it judges makes that test — and, unless
-another fails outright, the verdict — *inconclusive at this scale*.
+Each check is judged on ``summary``, :func:`qmlr.report.unlearning.summary_table` output
+(throughout); its thresholds are the named constants of :mod:`qmlr.report.unlearning`. Every
+number a check compares with a threshold carries its bootstrap interval over runs, and the rule
+of :mod:`qmlr.report.uncertainty` applies: a threshold inside the interval of the number it
+judges makes that test — and, unless another fails outright, the verdict — *inconclusive at
+this scale*.
 
 Amenability asks of the memorizing QNN and of the classical controls whether a series *starts at
 Retrain's level* (as the paper's QNNs do) and whether every approximate method *reaches it from
@@ -86,7 +87,6 @@ def series_rows(
     """The summary rows of one series (every method), as the verdicts and the sources table
     select them.
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
     :param model: the records' model name, e.g. ``"qnn"``.
     :param setting: the unlearning setting.
     :param phase: XXZ phase convention; the default also keeps MNIST (which has none).
@@ -383,8 +383,6 @@ def amenability_outcomes(summary: pd.DataFrame, series: Series) -> tuple | None:
     every approximate method reaches it from below within ``QUICK_STEPS`` steps, each
     ``True`` / ``False`` / ``None`` (inconclusive at this scale).
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
-    :param series: the series.
     :return: ``(starts, quick)``, or ``None`` without results.
     """
     tests = series_tests(summary, series)
@@ -433,7 +431,6 @@ def open_tests_text(summary: pd.DataFrame, series: Sequence[Series]) -> str:
     """The series whose amenability is inconclusive at this scale, with the tests whose
     threshold lies inside the run-bootstrap interval (``""`` where none is).
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
     :param series: the series to look at.
     :return: Markdown text.
     """
@@ -496,7 +493,6 @@ def amenability_paragraph(
     or below Retrain's level and reaching it quickly, under the uncertainty rule (a series whose
     answer is inconclusive is counted apart and marked ``?``).
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
     :param memorizing: the memorizing-QNN series.
     :param controls: the control series.
     :return: Markdown text.

@@ -1,5 +1,7 @@
 """The unlearning and forgetting chapters' tables, prose and figure, from the summary of
-:mod:`qmlr.report.unlearning`.
+:mod:`qmlr.report.unlearning` (``summary`` throughout: its
+:func:`~qmlr.report.unlearning.summary_table`; ``series``: a
+:class:`~qmlr.studies.unlearning_study.Series`).
 
 Example:
     >>> setting_text("xxz", "mlp", "si")
@@ -97,7 +99,6 @@ def mean_std(row: pd.Series, name: str) -> str:
 def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None) -> pd.DataFrame:
     """A readable table of one dataset's summary rows (mean ± std over runs).
 
-    :param summary: :func:`summary_table` output.
     :param dataset: ``"mnist"`` or ``"xxz"``.
     :param role: keep only ``"main"`` or ``"sensitivity"`` series (default: all).
     """
@@ -146,7 +147,6 @@ def amenability_table(summary: pd.DataFrame, series: Sequence[Series]) -> pd.Dat
     approximate method needs to reach that level from below
     (:func:`~qmlr.report.unlearning.reach_text`).
 
-    :param summary: :func:`summary_table` output.
     :param series: the series to show (those without results are skipped).
     :return: one row per series.
     """
@@ -172,8 +172,6 @@ def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
     """One sentence on whether a series' approximate methods reach Retrain's level from below
     within :data:`QUICK_STEPS` steps.
 
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
     :return: Markdown text (``""`` without results).
     """
     start = method_row(summary, series, "finetune")
@@ -325,8 +323,6 @@ def describe_validation(summary: pd.DataFrame, series: Series) -> str:
     """One sentence on a series' validation curves: where Retrain ends, where the approximate
     methods end and when (if ever) they reach Retrain level.
 
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
     :return: Markdown text (``""`` if the series has no results).
     """
     retrain = method_row(summary, series, "retrain")
@@ -336,12 +332,9 @@ def describe_validation(summary: pd.DataFrame, series: Series) -> str:
     parts = []
     for method, r in _listed(summary, series):
         reach = step_of(r["steps_to_retrain"])
-        if reach is None:
-            when = f"never within {RETRAIN_TOLERANCE} of it"
-        elif reach == 0:
-            when = STARTS_AT_RETRAIN
-        else:
-            when = f"Retrain level at step {reach}"
+        when = {None: f"never within {RETRAIN_TOLERANCE} of it", 0: STARTS_AT_RETRAIN}.get(
+            reach, f"Retrain level at step {reach}"
+        )
         parts.append(f"{METHOD_LABELS[method]} {mean_std(r, 'val_final')} ({when})")
     return (
         f"**{series.label}.** The poisoned model starts at validation accuracy "
@@ -354,8 +347,6 @@ def describe_forgetting(summary: pd.DataFrame, series: Series) -> str:
     """One sentence on a series' forgetting curves: the poisoned model's forgetting accuracy,
     Retrain's and the approximate methods' at the last step, and their areas.
 
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
     :return: Markdown text (``""`` if the series has no results).
     """
     retrain, start = method_row(summary, series, "retrain"), method_row(summary, series, "finetune")
