@@ -9,7 +9,10 @@ model and definition — by threshold tests on statistics of the run-mean trace 
 the curve are resampled jointly over α, the clean trace with them (a dead run is left out of
 every mean, as the ratios leave it out). A claim-7 check over *every* model (a largest value)
 resamples the runs and retakes the largest value; one over run means retakes the means. The
-series and tables the checks read are in :mod:`qmlr.report.curvature_tables`.
+series and tables the checks read are in :mod:`qmlr.report.curvature_tables`. Throughout,
+``records`` is :func:`qmlr.studies.curvature_study.records_frame` output, ``min_noisy_alphas``
+the noisy α values a trend needs to be judged (fewer: ``None``, not evaluated), and
+``hessian_samples`` the samples each Hessian is taken on (stated in the evidence).
 
 Example:
     >>> STRONG_RISE, QNN_RATIO_CEILING
@@ -64,6 +67,9 @@ STRONG_RISE = 10.0
 #: The QNN's trace ratio must stay at or below this at every noisy α (the paper: "≤ 1").
 QNN_RATIO_CEILING = 1.0
 
+
+#: Claim 6's two shapes, as the tables head them: the QNN's and the MLP's.
+SHAPES = {"qnn": "≤ 1 and falling", "mlp": "rises strongly"}
 
 #: A negative-curvature share below this counts as "no negative curvature".
 NEGLIGIBLE_SHARE = 0.01
@@ -217,8 +223,6 @@ def shape_checks(
     """Both claim-6 shapes on every (scope, model, definition), without dead runs.
 
     :param readings: :func:`readings_frame` (or :func:`records_frame`) output.
-    :param min_noisy_alphas: noisy α values needed to judge a trend (else ``None``).
-    :param hessian_samples: samples each Hessian is taken on, for the tests' set sizes.
     :return: one row per (scope, model, definition): ``means`` (α → mean ratio), ``means_all``
         (with dead runs), ``dead``, ``clean_trace``, ``mlp_like`` (rises strongly) and
         ``qnn_like`` (≤ 1 and falling), each ``True``/``False``/``None`` on the point
@@ -268,9 +272,6 @@ def claim6_verdicts(
     (as the authors plotted); the evidence gives the ratios with dead runs too. Core: the
     real-Hessian verdicts of :data:`CORE_SCOPES`.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: noisy α values needed to judge a trend.
-    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdicts, filed (core flag and scorecard name on each).
     """
     checks = shape_checks(readings_frame(records), min_noisy_alphas, hessian_samples)
@@ -323,9 +324,6 @@ def controls_verdict(
     shows it and no gradient-trained control does (the same check, the same thresholds), under
     the uncertainty rule (three-valued: the QNN's tests and not any control's).
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
-    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdict, or ``None`` without controls in the records.
     """
     checks, controls = _si_checks(records, min_noisy_alphas, hessian_samples)
@@ -334,9 +332,6 @@ def controls_verdict(
         return None
     sharing = [m for m, ok in zip(controls["model"], controls["qnn_like"], strict=True) if ok]
     judged = qnn["qnn_like"].iloc[0] is not None and controls["qnn_like"].notna().all()
-    evidence = "; ".join(
-        f"{r.model}: {fmt_series(r.means)}" for r in checks.itertuples() if r.model != "mlp"
-    )
     ok = bool(qnn["qnn_like"].iloc[0]) and not sharing
     shows = [outcome_of(qnn["qnn_tests"].iloc[0])]
     shows += [tri_not(outcome_of(ts)) for ts in controls["qnn_tests"]]
@@ -346,8 +341,10 @@ def controls_verdict(
         if m != "mlp"
         for t in ts
     ]
+    ratios = "; ".join(f"{r.model}: {fmt_series(r.means)}" for r in checks.itertuples()
+                       if r.model != "mlp")  # fmt: skip
     evidence = (
-        f"mean ratio (real Hessian, without dead runs) {evidence}; sharing the QNN's shape: "
+        f"mean ratio (real Hessian, without dead runs) {ratios}; sharing the QNN's shape: "
         f"{', '.join(sharing) or 'none'}"
     )
     sizes = sizes_text(int(checks["runs"].min()), hessian_samples)
@@ -371,8 +368,6 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
     """The ``si`` models' mean trace ratios (real Hessian, without dead runs) and both claim-6
     shapes, the MLP and the QNN first, then the controls.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
     :return: one row per model: ``α = …`` columns, ``≤ 1 and falling`` and ``rises strongly``,
         each ``yes`` / ``no`` under the uncertainty rule (:func:`outcome_of`), ``?`` where a
         threshold lies inside its run-bootstrap interval, ``None`` where not judged.
@@ -382,11 +377,9 @@ def controls_table(records: pd.DataFrame, min_noisy_alphas: int = 3) -> pd.DataF
     for r in checks.itertuples():
         row = {"model": r.model, **{f"α = {a:g}": v for a, v in sorted(r.means.items())}}
         row["dead runs"] = r.dead
-        for column, point, tests in (
-            ("≤ 1 and falling", r.qnn_like, r.qnn_tests),
-            ("rises strongly", r.mlp_like, r.mlp_tests),
-        ):
-            row[column] = None if point is None else yes_no(outcome_of(tests))
+        for k, column in SHAPES.items():
+            tests = getattr(r, f"{k}_tests")
+            row[column] = None if getattr(r, f"{k}_like") is None else yes_no(outcome_of(tests))
         rows.append(row)
     order = {m: i for i, m in enumerate(MODEL_KINDS)}
     frame = pd.DataFrame(rows)
@@ -399,8 +392,6 @@ def curvature_sharing(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str |
     """Which gradient-trained controls share the QNN's claim-6 shape (``si``, real Hessian,
     the QNN check with the QNN's thresholds), and which the MLP's, as text for the scorecard.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
     :return: the text, or ``None`` without controls in the records.
     """
     _, controls = _si_checks(records, min_noisy_alphas)
@@ -422,8 +413,6 @@ def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
     marked ``?`` in :func:`controls_table` and :func:`curvature_sharing` — with the tests whose
     threshold lies inside the run-bootstrap interval.
 
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: see :func:`shape_checks`.
     :return: Markdown text (``""`` without judged controls).
     """
     _, controls = _si_checks(records, min_noisy_alphas)
@@ -434,7 +423,7 @@ def controls_open_text(records: pd.DataFrame, min_noisy_alphas: int = 3) -> str:
         f"{r.model} ({shape}: " + "; ".join(f"{t.name} {t.against}" for t in open_tests(tests))
         + ")"
         for r in controls.itertuples()
-        for shape, tests in (("≤ 1 and falling", r.qnn_tests), ("rises strongly", r.mlp_tests))
+        for shape, tests in ((v, getattr(r, f"{k}_tests")) for k, v in SHAPES.items())
         if outcome_of(tests) is None
     ]  # fmt: skip
     return open_note(
@@ -447,18 +436,10 @@ def claim_verdicts(
     records: pd.DataFrame, min_noisy_alphas: int = 3, hessian_samples: int | None = None
 ) -> list[Verdict]:
     """Every verdict of the chapter, filed for the scorecard: claim 6
-    (:func:`claim6_verdicts`, core on the real Hessian of :data:`CORE_SCOPES`; then
-    :func:`controls_verdict`) and the numerical side of claim 7 on the first reading (beyond
-    the paper's figure).
+    (:func:`claim6_verdicts`, then :func:`controls_verdict`) and the numerical side of claim 7
+    on the first reading (:func:`claim7_verdicts`); with fewer than ``min_noisy_alphas`` noisy
+    α values (the smoke profile) the trend verdicts are "not evaluated".
 
-    With fewer than ``min_noisy_alphas`` noisy α values (the smoke profile) the trend verdicts
-    are "not evaluated". Every number a verdict compares with a threshold carries its bootstrap
-    interval over runs, under the rule of :mod:`qmlr.report.uncertainty`.
-
-    :param records: :func:`records_frame` output.
-    :param min_noisy_alphas: noisy α values needed to judge a trend.
-    :param hessian_samples: samples each Hessian is taken on (the profile's
-        ``hessian_samples``), stated in the evidence.
     :return: the verdicts in chapter order.
     """
     out = claim6_verdicts(records, min_noisy_alphas, hessian_samples)
@@ -584,7 +565,6 @@ def claim7_verdicts(
 
     :param records: the first reading (:func:`qmlr.report.curvature_tables.first_reading`).
     :param min_noisy_alphas: noisy α values needed to judge the growth with label noise.
-    :param hessian_samples: samples each Hessian is taken on (stated in the evidence).
     :return: the verdicts (those whose models have no records are left out).
     """
     if records.empty:

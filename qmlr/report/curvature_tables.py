@@ -158,22 +158,10 @@ def ratio_table(records: pd.DataFrame, include_dead: bool = True) -> pd.DataFram
 
 def summary_table(records: pd.DataFrame) -> pd.DataFrame:
     """Means over runs per scope, model and α of the curvature measurements."""
-    cols = {
-        "trace": "mean",
-        "lam_max": "mean",
-        "lam_min": "mean",
-        "negative_share_slq": "mean",
-        "negative_share_exact": "mean",
-        "negative_mass_slq": "mean",
-        "negative_mass_exact": "mean",
-        "trace_gauss_newton": "mean",
-        "trace_residual": "mean",
-        "trace_residual_flipped": "mean",
-        "val_accuracy": "mean",
-        "train_accuracy": "mean",
-        "dead": "sum",
-        "run": "count",
-    }
+    means = ["trace", "lam_max", "lam_min", "negative_share_slq", "negative_share_exact"]
+    means += ["negative_mass_slq", "negative_mass_exact", "trace_gauss_newton", "trace_residual"]
+    means += ["trace_residual_flipped", "val_accuracy", "train_accuracy"]
+    cols = dict.fromkeys(means, "mean") | {"dead": "sum", "run": "count"}
     out = with_scope(records).groupby(["scope", "model", "alpha"]).agg(cols)
     return out.rename(columns={"run": "runs", "dead": "dead runs"})
 
@@ -188,10 +176,9 @@ def methods_table(profile: Profile) -> pd.DataFrame:
         seen.add((scope, spec.model.kind))
         if spec.model.kind == "mlp":
             arch = f"MLP 1024 → {' → '.join(map(str, spec.model.hidden))} → 1, ReLU"
-        elif spec.config == "si" and spec.model.kind == "qnn":
-            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY-RX + RZZ ring"
         elif spec.model.kind == "qnn":
-            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: RX-RY + CNOT ring"
+            gates = "RX-RY-RX + RZZ" if spec.config == "si" else "RX-RY + CNOT"
+            arch = f"QNN, {N_QUBITS} qubits, depth {spec.model.depth}: {gates} ring"
         else:
             arch = f"control: {spec.model.label}"
         split = (
@@ -219,6 +206,13 @@ def methods_table(profile: Profile) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def authors_readings(records: pd.DataFrame, model: str) -> pd.DataFrame:
+    """:func:`trace_ratios` (without dead runs) of one ``authors-code`` model in every reading
+    of :func:`readings_frame`."""
+    ratios = trace_ratios(readings_frame(records), include_dead=False)
+    return ratios[(ratios["config"] == "authors-code") & (ratios["model"] == model)]
+
+
 def readings_table(records: pd.DataFrame, model: str = "qnn") -> pd.DataFrame:
     """Mean trace ratio (without dead runs) of one ``authors-code`` model in every reading —
     flips × Hessian labels × trace definition — per noisy α, with the clean mean trace.
@@ -227,8 +221,7 @@ def readings_table(records: pd.DataFrame, model: str = "qnn") -> pd.DataFrame:
     :param model: ``"qnn"`` or ``"mlp"``.
     :return: a frame indexed by (flips, hessian_labels, definition).
     """
-    ratios = trace_ratios(readings_frame(records), include_dead=False)
-    sel = ratios[(ratios["config"] == "authors-code") & (ratios["model"] == model)]
+    sel = authors_readings(records, model)
     index = ["flips", "hessian_labels", "definition"]
     if sel.empty:
         return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=index))

@@ -20,7 +20,7 @@ from qmlr.report.curvature_tables import (
     DEFINITIONS,
     LABELS,
     MODEL_KINDS,
-    readings_frame,
+    authors_readings,
     trace_ratios,
     with_scope,
 )
@@ -43,10 +43,43 @@ def _alpha_axes(ax, ylabel: str, title: str, size: float | None = None, legend: 
     ax.legend(fontsize=legend)
 
 
-def _scope(records, scope: str):
-    """The paper's models of one scope."""
+def _scope(records, scope: str, kind: str | None = None):
+    """The paper's models of one scope (only ``kind`` where given)."""
     frame = with_scope(records)
-    return frame[(frame["scope"] == scope) & frame["model"].isin(MODEL_KINDS)]
+    frame = frame[(frame["scope"] == scope) & frame["model"].isin(MODEL_KINDS)]
+    return frame if kind is None else frame[frame["model"] == kind]
+
+
+def _runs(ax, part, column: str, kind: str, offset: float) -> None:
+    """Each run of ``part`` as a dot at its α (shifted by ``offset``), dead runs as red crosses."""
+    dead = part["dead"].astype(bool)
+    ax.scatter(part["alpha"][~dead] + offset, part[column][~dead], s=12,
+               color=model_color(kind), alpha=0.5)  # fmt: skip
+    if dead.any():
+        ax.scatter(part["alpha"][dead] + offset, part[column][dead], s=30, marker="x",
+                   color="tab:red", label=f"{LABELS[kind]} dead run")  # fmt: skip
+
+
+def _ratio_axes(ax, plotted: list, ylabel: str, title: str, size=None, legend: int = 7) -> None:
+    """A trace-ratio panel's line at 1, its log or symlog axis (of the ``plotted`` values) and
+    its labels (:func:`_alpha_axes`)."""
+    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
+    _log_or_symlog(ax, np.concatenate(plotted) if plotted else np.ones(1))
+    _alpha_axes(ax, ylabel, title, size, legend)
+
+
+def _mean_line(ax, part, column: str, style: str, **kwargs) -> np.ndarray:
+    """The mean of ``column`` per α as a line (markers of size 4 unless given); the means."""
+    mean = part.groupby("alpha")[column].mean()
+    ax.plot(mean.index, mean.to_numpy(), style, **({"markersize": 4} | kwargs))
+    return mean.to_numpy(float)
+
+
+def _error_bars(ax, part, column: str, style: str, **kwargs) -> None:
+    """The mean ± std over runs of ``column`` per α."""
+    stats = part.groupby("alpha")[column].agg(["mean", "std"])
+    ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=style, markersize=4,
+                capsize=2, **kwargs)  # fmt: skip
 
 
 def plot_trace_ratio(ax, records, config: str) -> None:
@@ -65,28 +98,18 @@ def plot_trace_ratio(ax, records, config: str) -> None:
         run = every[(every["model"] == kind) & (every["alpha"] > 0)]
         if run.empty:
             continue
-        offset = (i - 0.5) * 0.012
-        dead = run["dead"].astype(bool)
-        ax.scatter(run["alpha"][~dead] + offset, run["ratio"][~dead], s=12, color=color, alpha=0.5)
-        if dead.any():
-            ax.scatter(run["alpha"][dead] + offset, run["ratio"][dead], s=30, marker="x",
-                       color="tab:red", label=f"{LABELS[kind]} dead run")  # fmt: skip
+        _runs(ax, run, "ratio", kind, (i - 0.5) * 0.012)
+        _mean_line(ax, run, "ratio", "-o", color=color, label=f"{LABELS[kind]} (all runs)")
         stats = run.groupby("alpha")["ratio"].agg(["mean", "std"])
-        a = stats.index.to_numpy(float)
-        ax.plot(
-            a, stats["mean"], "-o", color=color, markersize=4, label=f"{LABELS[kind]} (all runs)"
-        )
         lo = np.maximum(stats["mean"] - stats["std"], stats["mean"] * 0.05)
-        ax.fill_between(a, lo, stats["mean"] + stats["std"], color=color, alpha=0.15, lw=0)
+        ax.fill_between(stats.index, lo, stats["mean"] + stats["std"], color=color, alpha=0.15,
+                        lw=0)  # fmt: skip
         alive_k = alive[(alive["model"] == kind) & (alive["alpha"] > 0)]
         if len(alive_k) != len(run):
-            m = alive_k.groupby("alpha")["ratio"].mean()
-            ax.plot(m.index, m.to_numpy(), "--s", color=color, markersize=3,
-                    label=f"{LABELS[kind]} (without dead runs)")  # fmt: skip
+            _mean_line(ax, alive_k, "ratio", "--s", color=color, markersize=3,
+                       label=f"{LABELS[kind]} (without dead runs)")  # fmt: skip
         plotted.append(run["ratio"].to_numpy(float))
-    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
-    _log_or_symlog(ax, np.concatenate(plotted) if plotted else np.ones(1))
-    _alpha_axes(ax, r"tr $H_\mathrm{noisy}$ / mean tr $H_\mathrm{clean}$", config)
+    _ratio_axes(ax, plotted, r"tr $H_\mathrm{noisy}$ / mean tr $H_\mathrm{clean}$", config)
 
 
 def spectra_frame(results: Sequence[CellResult], records):
@@ -149,8 +172,7 @@ def plot_density(ax, spectra_records, config: str, kind: str, alphas=(0.0, 0.4),
     :param alphas: the α values to overlay.
     :param scale: the ``asinh`` crossover (default: 1e-3 × the median clean ``λ_max``).
     """
-    sel = _scope(spectra_records, config)
-    sel = sel[sel["model"] == kind]
+    sel = _scope(spectra_records, config, kind)
     if scale is None:
         lam = sel[sel["alpha"] == alphas[0]]["lam_max"].abs()
         scale = 1e-3 * float(lam.median()) if len(lam) else 1.0
@@ -184,28 +206,19 @@ def plot_density(ax, spectra_records, config: str, kind: str, alphas=(0.0, 0.4),
 
 def plot_negative_share(ax, records, config: str) -> None:
     """Share of negative curvature vs α: QNN exact (solid) and SLQ (dotted), MLP SLQ."""
-    sel = _scope(records, config)
-    for kind, column, style in (
-        ("qnn", "negative_share_exact", "-o"),
-        ("qnn", "negative_share_slq", ":"),
-        ("mlp", "negative_share_slq", "-s"),
-    ):
-        part = sel[sel["model"] == kind]
-        if part.empty or part[column].isna().all():
-            continue
-        stats = part.groupby("alpha")[column].agg(["mean", "std"])
-        how = "exact" if column.endswith("exact") else "SLQ"
-        ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=style,
-                    color=model_color(kind),
-                    markersize=4, capsize=2, label=f"{LABELS[kind]} ({how})")  # fmt: skip
+    for kind, how, style in (("qnn", "exact", "-o"), ("qnn", "slq", ":"), ("mlp", "slq", "-s")):
+        part = _scope(records, config, kind)
+        column = f"negative_share_{how}"
+        if not part.empty and part[column].notna().any():
+            label = f"{LABELS[kind]} ({how.replace('slq', 'SLQ')})"
+            _error_bars(ax, part, column, style, color=model_color(kind), label=label)
     _alpha_axes(ax, r"negative share $\Sigma|\lambda_-| / \Sigma|\lambda|$", config, 9)
 
 
 def plot_term_split(ax, records, config: str) -> None:
     """QNN trace split vs α: Gauss–Newton part (Term A), Term B of the clean samples, Term B of
     the flipped samples (mean ± std over runs)."""
-    q = _scope(records, config)
-    q = q[q["model"] == "qnn"].copy()
+    q = _scope(records, config, "qnn").copy()
     if q.empty:
         return
     q["trace_residual_flipped"] = q["trace_residual_flipped"].fillna(0.0)
@@ -217,9 +230,7 @@ def plot_term_split(ax, records, config: str) -> None:
         ("trace", "tr H", "-"),
     )
     for column, label, style in parts:
-        stats = q.groupby("alpha")[column].agg(["mean", "std"])
-        ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=style, markersize=4,
-                    capsize=2, label=label)  # fmt: skip
+        _error_bars(ax, q, column, style, label=label)
     ax.axhline(0.0, color="0.4", lw=0.8)
     _alpha_axes(ax, "trace", f"{config}: QNN", 9)
 
@@ -231,16 +242,8 @@ def plot_lambda_max(ax, records, config: str) -> None:
         part = sel[sel["model"] == kind]
         if part.empty:
             continue
-        offset = (i - 0.5) * 0.012
-        dead = part["dead"].astype(bool)
-        ax.scatter(part["alpha"][~dead] + offset, part["lam_max"][~dead], s=12,
-                   color=model_color(kind), alpha=0.5)  # fmt: skip
-        if dead.any():
-            ax.scatter(part["alpha"][dead] + offset, part["lam_max"][dead], s=30, marker="x",
-                       color="tab:red", label=f"{LABELS[kind]} dead run")  # fmt: skip
-        mean = part.groupby("alpha")["lam_max"].mean()
-        ax.plot(mean.index, mean.to_numpy(), "-o", color=model_color(kind), markersize=4,
-                label=LABELS[kind])  # fmt: skip
+        _runs(ax, part, "lam_max", kind, (i - 0.5) * 0.012)
+        _mean_line(ax, part, "lam_max", "-o", color=model_color(kind), label=LABELS[kind])
     _log_or_symlog(ax, sel["lam_max"].to_numpy(float))
     _alpha_axes(ax, r"$\lambda_\max$", config)
 
@@ -262,20 +265,16 @@ def plot_readings(ax, records, model: str = "qnn") -> None:
     :param records: :func:`qmlr.studies.curvature_study.records_frame` output.
     :param model: ``"qnn"`` or ``"mlp"``.
     """
-    ratios = trace_ratios(readings_frame(records), include_dead=False)
-    sel = ratios[(ratios["config"] == "authors-code") & (ratios["model"] == model)]
     colors = {"train-unbalanced": "tab:green", "class-balanced": model_color(model)}
     plotted = [np.ones(1)]
-    for (flips, labels, definition), part in sel.groupby(["flips", "hessian_labels", "definition"]):
-        mean = part.groupby("alpha")["ratio"].mean()
-        ax.plot(mean.index, mean.to_numpy(), READING_STYLES[(labels, definition)],
-                color=colors[flips], markersize=4,
-                label=f"{flips}, {labels} labels, {definition}")  # fmt: skip
-        plotted.append(mean.to_numpy(float))
-    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
-    _log_or_symlog(ax, np.concatenate(plotted))
+    for (flips, labels, definition), part in authors_readings(records, model).groupby(
+        ["flips", "hessian_labels", "definition"]
+    ):
+        style = READING_STYLES[(labels, definition)]
+        label = f"{flips}, {labels} labels, {definition}"
+        plotted.append(_mean_line(ax, part, "ratio", style, color=colors[flips], label=label))
     title = f"authors-code: {LABELS.get(model, model)}, every reading"
-    _alpha_axes(ax, r"tr $H(\alpha)$ / mean tr $H(0)$", title, 9, legend=6)
+    _ratio_axes(ax, plotted, r"tr $H(\alpha)$ / mean tr $H(0)$", title, 9, legend=6)
 
 
 def plot_controls(ax, records) -> None:
@@ -284,12 +283,8 @@ def plot_controls(ax, records) -> None:
     ratios = trace_ratios(with_scope(records).query("scope == 'si'"), include_dead=False)
     plotted = [np.ones(1)]
     for model, part in ratios.groupby("model", sort=False):
-        mean = part.groupby("alpha")["ratio"].mean()
-        paper = model in MODEL_KINDS
-        ax.plot(mean.index, mean.to_numpy(), "-o" if paper else "--.", color=model_color(model),
-                lw=2 if paper else 1, markersize=4, label=LABELS.get(model, model))  # fmt: skip
-        plotted.append(mean.to_numpy(float))
-    ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
-    _log_or_symlog(ax, np.concatenate(plotted))
+        style, lw = ("-o", 2) if model in MODEL_KINDS else ("--.", 1)
+        kw = {"lw": lw, "color": model_color(model), "label": LABELS.get(model, model)}
+        plotted.append(_mean_line(ax, part, "ratio", style, **kw))
     ylabel = r"tr $H(\alpha)$ / mean tr $H(0)$ (" + DEFINITIONS["real"] + ")"
-    _alpha_axes(ax, ylabel, "si: the paper's models and the controls", 9, legend=6)
+    _ratio_axes(ax, plotted, ylabel, "si: the paper's models and the controls", 9, legend=6)

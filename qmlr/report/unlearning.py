@@ -29,7 +29,7 @@ import pandas as pd
 from qmlr.core.corrupt import corruption_count
 from qmlr.core.data import load_dataset
 from qmlr.core.unlearn_catalog import METHODS, METRICS
-from qmlr.report.uncertainty import mean_intervals
+from qmlr.report.uncertainty import mean_intervals, validation_size
 from qmlr.studies.study import load_results
 from qmlr.studies.unlearning_study import ALPHA, SERIES_COLUMNS, Series, records_frame
 
@@ -64,17 +64,35 @@ START_GAP = 0.2
 STARTS_AT_RETRAIN = "starts at Retrain's level"
 
 
-def starts_at_retrain(steps: int | None) -> bool:
-    """Whether a method's validation curve is at Retrain's level already at step 0.
+def step_of(steps: float | None) -> int | None:
+    """A step count of a :func:`summary_table` row as an ``int`` (``None`` or NaN: never).
 
-    ``steps`` is its ``steps_to_retrain`` (:func:`summary_table`); 0 means the poisoned model
-    starts at the level, so it has nothing to reach.
+    Example:
+        >>> step_of(3.0), step_of(float("nan")), step_of(None)
+        (3, None, None)
+    """
+    return None if steps is None or pd.isna(steps) else int(steps)
+
+
+def within(steps: float | None, limit: int = QUICK_STEPS) -> bool:
+    """Whether a step count (:func:`step_of`) is reached, by step ``limit`` at the latest.
+
+    Example:
+        >>> within(QUICK_STEPS), within(QUICK_STEPS + 1), within(None)
+        (True, False, False)
+    """
+    return (step := step_of(steps)) is not None and step <= limit
+
+
+def starts_at_retrain(steps: int | None) -> bool:
+    """Whether a method's validation curve is at Retrain's level already at step 0 (its
+    ``steps_to_retrain`` is 0: the poisoned model has nothing to reach).
 
     Example:
         >>> starts_at_retrain(0), starts_at_retrain(3), starts_at_retrain(None)
         (True, False, False)
     """
-    return steps is not None and not pd.isna(steps) and int(steps) == 0
+    return step_of(steps) == 0
 
 
 def steps_text(steps: int | None, total: int) -> str:
@@ -84,7 +102,7 @@ def steps_text(steps: int | None, total: int) -> str:
         >>> steps_text(3, 50), steps_text(None, 50)
         ('3', 'never in 50')
     """
-    return f"never in {total}" if steps is None or pd.isna(steps) else str(int(steps))
+    return f"never in {total}" if step_of(steps) is None else str(step_of(steps))
 
 
 def reach_text(row: pd.Series) -> str:
@@ -188,7 +206,6 @@ def summary_table(records: pd.DataFrame, tolerance: float = RETRAIN_TOLERANCE) -
             val_curve = means.loc[method]["val_accuracy"].to_numpy()
             forget_curve = means.loc[method]["forget_accuracy"].to_numpy()
             areas = g.groupby("run")["forget_accuracy"].apply(forgetting_area)
-            low = np.flatnonzero(forget_curve <= FORGOTTEN_LEVEL)
             rows.append(
                 {
                     **dict(zip(SERIES_COLUMNS, coords, strict=True)),
@@ -206,7 +223,7 @@ def summary_table(records: pd.DataFrame, tolerance: float = RETRAIN_TOLERANCE) -
                     "forget_final_std": float(final["forget_accuracy"].std(ddof=0)),
                     "forget_area_mean": float(areas.mean()),
                     "forget_area_std": float(areas.std(ddof=0)),
-                    "steps_to_forgotten": int(low[0]) if low.size else None,
+                    "steps_to_forgotten": steps_to_reach(-forget_curve, -FORGOTTEN_LEVEL, 0.0),
                 }
                 | method_intervals(matrices, method, QUICK_STEPS)
             )
@@ -340,11 +357,7 @@ def set_sizes(dataset: str) -> dict[str, int]:
     """
     n_train = len(load_dataset(dataset, "train"))
     forget = corruption_count(n_train, ALPHA, "label_flip")
-    return {
-        "validation": len(load_dataset(dataset, "val")),
-        "forget": forget,
-        "retain": n_train - forget,
-    }
+    return {"validation": validation_size(dataset), "forget": forget, "retain": n_train - forget}
 
 
 def sizes_text(dataset: str, sets: tuple[str, ...] = ("validation", "forget", "retain")) -> str:

@@ -1,11 +1,12 @@
 """The unlearning and forgetting chapters' checks (claim 5 of the paper) as rows, and the
 amenability to unlearning beyond the paper's QNN, under the uncertainty rule.
 
-Each check is judged on :func:`qmlr.report.unlearning.summary_table`; its thresholds are the
-named constants of :mod:`qmlr.report.unlearning`. Every number a check compares with a threshold
-carries its bootstrap interval over runs, and the rule of :mod:`qmlr.report.uncertainty`
-applies: a threshold inside the interval of the number it judges makes that test — and, unless
-another fails outright, the verdict — *inconclusive at this scale*.
+Each check is judged on ``summary``, :func:`qmlr.report.unlearning.summary_table` output
+(throughout); its thresholds are the named constants of :mod:`qmlr.report.unlearning`. Every
+number a check compares with a threshold carries its bootstrap interval over runs, and the rule
+of :mod:`qmlr.report.uncertainty` applies: a threshold inside the interval of the number it
+judges makes that test — and, unless another fails outright, the verdict — *inconclusive at
+this scale*.
 
 Amenability asks of the memorizing QNN and of the classical controls whether a series *starts at
 Retrain's level* (as the paper's QNNs do) and whether every approximate method *reaches it from
@@ -48,7 +49,9 @@ from qmlr.report.unlearning import (
     reach_text,
     sizes_text,
     starts_at_retrain,
+    step_of,
     steps_text,
+    within,
 )
 from qmlr.studies.unlearning_study import (
     APPROXIMATE,
@@ -84,7 +87,6 @@ def series_rows(
     """The summary rows of one series (every method), as the verdicts and the sources table
     select them.
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
     :param model: the records' model name, e.g. ``"qnn"``.
     :param setting: the unlearning setting.
     :param phase: XXZ phase convention; the default also keeps MNIST (which has none).
@@ -161,7 +163,7 @@ def lag_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "r
     −:data:`RETRAIN_TOLERANCE`."""
 
     def item(r: pd.Series, _: pd.DataFrame):
-        lags = r["steps_to_retrain"] is None or pd.isna(r["steps_to_retrain"])
+        lags = step_of(r["steps_to_retrain"]) is None
         t = _test(r, "val_gap_best", "best − Retrain", -RETRAIN_TOLERANCE, lags)
         return [t], f"{_label(r)} {r['val_final_mean']:.3f} (best − Retrain {t.value})"
 
@@ -178,12 +180,11 @@ def quick_tests(row: pd.Series) -> list[ThresholdTest]:
     −:data:`RETRAIN_TOLERANCE`) and the level is reached by step :data:`QUICK_STEPS` (best gap
     up to it ≥ −:data:`RETRAIN_TOLERANCE`)."""
     steps = row["steps_to_retrain"]
-    reached = steps is not None and not pd.isna(steps) and int(steps) <= QUICK_STEPS
-    start = not starts_at_retrain(steps)
+    what = f"best to step {QUICK_STEPS} − Retrain"
     return [
-        _test(row, "val_gap_start", "step 0 − Retrain", -RETRAIN_TOLERANCE, start),
-        _test(row, "val_gap_quick", f"best to step {QUICK_STEPS} − Retrain", -RETRAIN_TOLERANCE,
-              reached),
+        _test(row, "val_gap_start", "step 0 − Retrain", -RETRAIN_TOLERANCE,
+              not starts_at_retrain(steps)),
+        _test(row, "val_gap_quick", what, -RETRAIN_TOLERANCE, within(steps)),
     ]  # fmt: skip
 
 
@@ -239,9 +240,8 @@ def fast_measure(summary: pd.DataFrame, model: str, setting: str, phase: str = "
 
     def item(r: pd.Series, _: pd.DataFrame):
         steps = r["steps_to_forgotten"]
-        fast = steps is not None and not pd.isna(steps) and steps <= QUICK_STEPS
         what = f"lowest forgetting acc. to step {QUICK_STEPS}"
-        t = _test(r, "forget_min_quick", what, FORGOTTEN_LEVEL, fast)
+        t = _test(r, "forget_min_quick", what, FORGOTTEN_LEVEL, within(steps))
         return [t], (f"{_label(r)} {steps_text(steps, r['steps'])} "
                      f"(lowest to step {QUICK_STEPS}: {t.value})")  # fmt: skip
 
@@ -279,44 +279,33 @@ def easier_measure(summary: pd.DataFrame, *_: str):
     return _measured(parts, tests, summary)
 
 
-#: Each kind of unlearning check: its claim as tested (of model, setting, phase) and its
-#: measure (of the summary, model, setting, phase).
+#: Each kind of unlearning check: its claim as tested (a template of ``M``, the model's name in
+#: capitals, ``setting`` and ``note``, :func:`_phase_note`) and its measure (of the summary,
+#: model, setting, phase).
 KINDS = {
     "lag": (
-        lambda m, s, p: (
-            f"5: {m.upper()} approximate methods (Finetune, Scrub, Grad-Asc) lag "
-            f"Retrain: never within {RETRAIN_TOLERANCE} of its final validation accuracy"
-            + _phase_note(s, p)
-        ),
+        "5: {M} approximate methods (Finetune, Scrub, Grad-Asc) lag Retrain: never within "
+        f"{RETRAIN_TOLERANCE} of its final validation accuracy{{note}}",
         lag_measure,
     ),
     "quick": (
-        lambda m, s, p: (
-            f"5: {m.upper()} approximate methods reach Retrain-level validation "
-            f"accuracy quickly (≤ {QUICK_STEPS} steps) from a start below it [{s}]"
-        ),
+        "5: {M} approximate methods reach Retrain-level validation accuracy quickly "
+        f"(≤ {QUICK_STEPS} steps) from a start below it [{{setting}}]",
         quick_measure,
     ),
     "stubborn": (
-        lambda m, s, p: (
-            f"5 / SI §III: {m.upper()} Retrain forgets (≤ {FORGOTTEN_LEVEL}) while "
-            f"the approximate methods' forgetting accuracy stays ≥ {STUBBORN_GAP} above it "
-            "('stubborn memories')" + _phase_note(s, p)
-        ),
+        f"5 / SI §III: {{M}} Retrain forgets (≤ {FORGOTTEN_LEVEL}) while the approximate methods' "
+        f"forgetting accuracy stays ≥ {STUBBORN_GAP} above it ('stubborn memories'){{note}}",
         stubborn_measure,
     ),
     "fast": (
-        lambda m, s, p: (
-            f"5 / SI §III: {m.upper()} forgetting accuracy falls below "
-            f"{FORGOTTEN_LEVEL} within {QUICK_STEPS} steps for every method of the paper [{s}]"
-        ),
+        f"5 / SI §III: {{M}} forgetting accuracy falls below {FORGOTTEN_LEVEL} within "
+        f"{QUICK_STEPS} steps for every method of the paper [{{setting}}]",
         fast_measure,
     ),
     "easier": (
-        lambda m, s, p: (
-            "5: unlearning is easier for the QNN — smaller area under the "
-            "forgetting curve than the MLP for every approximate method"
-        ),
+        "5: unlearning is easier for the QNN — smaller area under the forgetting curve than the "
+        "MLP for every approximate method",
         easier_measure,
     ),
 }
@@ -333,22 +322,17 @@ def check_row(kind: str, model: str = "", setting: str = "", phase: str = "rando
     :param filed: ``(id, chapter, core, name)``; without an id the verdict is unfiled.
     """
     claim, measure = KINDS[kind]
+    claim = claim.format(M=model.upper(), setting=setting, note=_phase_note(setting, phase))
     check, chapter, core, name = filed
-    return CheckRow(check, 5, chapter, core, name, claim(model, setting, phase),
+    return CheckRow(check, 5, chapter, core, name, claim,
                     lambda summary: measure(summary, model, setting, phase))  # fmt: skip
 
 
 def verdict(
     kind: str, summary: pd.DataFrame, model: str = "", setting: str = "", phase: str = "random"
 ) -> Verdict:
-    """The claim-5 check of ``kind`` on one series (:func:`check_row`), judged unfiled.
-
-    :param kind: a key of :data:`KINDS`.
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
-    :param model: the records' model name, e.g. ``"qnn"``.
-    :param setting: the unlearning setting.
-    :param phase: XXZ phase convention.
-    :return: the verdict.
+    """The claim-5 check of ``kind`` on one series (:func:`check_row`, same arguments), judged
+    unfiled on ``summary`` (:func:`qmlr.report.unlearning.summary_table` output).
 
     Example:
         >>> empty = pd.DataFrame(columns=["dataset", "model", "setting", "phase", "method"])
@@ -399,8 +383,6 @@ def amenability_outcomes(summary: pd.DataFrame, series: Series) -> tuple | None:
     every approximate method reaches it from below within ``QUICK_STEPS`` steps, each
     ``True`` / ``False`` / ``None`` (inconclusive at this scale).
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
-    :param series: the series.
     :return: ``(starts, quick)``, or ``None`` without results.
     """
     tests = series_tests(summary, series)
@@ -449,7 +431,6 @@ def open_tests_text(summary: pd.DataFrame, series: Sequence[Series]) -> str:
     """The series whose amenability is inconclusive at this scale, with the tests whose
     threshold lies inside the run-bootstrap interval (``""`` where none is).
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
     :param series: the series to look at.
     :return: Markdown text.
     """
@@ -512,7 +493,6 @@ def amenability_paragraph(
     or below Retrain's level and reaching it quickly, under the uncertainty rule (a series whose
     answer is inconclusive is counted apart and marked ``?``).
 
-    :param summary: :func:`qmlr.report.unlearning.summary_table` output.
     :param memorizing: the memorizing-QNN series.
     :param controls: the control series.
     :return: Markdown text.

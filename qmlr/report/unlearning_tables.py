@@ -1,5 +1,7 @@
 """The unlearning and forgetting chapters' tables, prose and figure, from the summary of
-:mod:`qmlr.report.unlearning`.
+:mod:`qmlr.report.unlearning` (``summary`` throughout: its
+:func:`~qmlr.report.unlearning.summary_table`; ``series``: a
+:class:`~qmlr.studies.unlearning_study.Series`).
 
 Example:
     >>> setting_text("xxz", "mlp", "si")
@@ -16,7 +18,7 @@ import pandas as pd
 from qmlr.core.unlearn_catalog import METHOD_LABELS, METHODS, method_weights
 from qmlr.engine.runner import model_size
 from qmlr.engine.store import CellResult, ResultStore
-from qmlr.report.plots import band
+from qmlr.report import plots
 from qmlr.report.unlearning import (
     FORGOTTEN_LEVEL,
     QUICK_STEPS,
@@ -25,8 +27,9 @@ from qmlr.report.unlearning import (
     method_row,
     reach_text,
     set_sizes,
-    starts_at_retrain,
+    step_of,
     steps_text,
+    within,
 )
 from qmlr.studies.experiments import Profile, get_profile
 from qmlr.studies.unlearning_study import (
@@ -83,10 +86,19 @@ def sweep_cross_check(results: Iterable[CellResult], store: ResultStore) -> pd.D
     return pd.DataFrame(rows)
 
 
+def mean_std(row: pd.Series, name: str) -> str:
+    """``<name>_mean ± <name>_std`` of a summary row, as the chapters print it.
+
+    Example:
+        >>> mean_std(pd.Series({"x_mean": 0.5, "x_std": 0.01}), "x")
+        '0.500 ± 0.010'
+    """
+    return f"{row[f'{name}_mean']:.3f} ± {row[f'{name}_std']:.3f}"
+
+
 def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None) -> pd.DataFrame:
     """A readable table of one dataset's summary rows (mean ± std over runs).
 
-    :param summary: :func:`summary_table` output.
     :param dataset: ``"mnist"`` or ``"xxz"``.
     :param role: keep only ``"main"`` or ``"sensitivity"`` series (default: all).
     """
@@ -101,17 +113,15 @@ def display_summary(summary: pd.DataFrame, dataset: str, role: str | None = None
                 "model": f"{r['model'].upper()} ({r['setting']}{phase})",
                 "method": METHOD_LABELS[r["method"]],
                 "val. acc. step 0": f"{r['val_start']:.3f}",
-                f"val. acc. step {r['steps']}": f"{r['val_final_mean']:.3f} ± "
-                f"{r['val_final_std']:.3f}",
+                f"val. acc. step {r['steps']}": mean_std(r, "val_final"),
                 f"steps to Retrain − {RETRAIN_TOLERANCE}": (
                     reach_text(r)
                     if r["method"] != "retrain"
                     else steps_text(r["steps_to_retrain"], r["steps"])
                 ),
                 "forget acc. step 0": f"{r['forget_start']:.3f}",
-                f"forget acc. step {r['steps']}": f"{r['forget_final_mean']:.3f} ± "
-                f"{r['forget_final_std']:.3f}",
-                "forget area": f"{r['forget_area_mean']:.3f} ± {r['forget_area_std']:.3f}",
+                f"forget acc. step {r['steps']}": mean_std(r, "forget_final"),
+                "forget area": mean_std(r, "forget_area"),
                 f"steps to forget ≤ {FORGOTTEN_LEVEL}": steps_text(
                     r["steps_to_forgotten"], r["steps"]
                 ),
@@ -137,7 +147,6 @@ def amenability_table(summary: pd.DataFrame, series: Sequence[Series]) -> pd.Dat
     approximate method needs to reach that level from below
     (:func:`~qmlr.report.unlearning.reach_text`).
 
-    :param summary: :func:`summary_table` output.
     :param series: the series to show (those without results are skipped).
     :return: one row per series.
     """
@@ -163,8 +172,6 @@ def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
     """One sentence on whether a series' approximate methods reach Retrain's level from below
     within :data:`QUICK_STEPS` steps.
 
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
     :return: Markdown text (``""`` without results).
     """
     start = method_row(summary, series, "finetune")
@@ -179,10 +186,9 @@ def describe_amenability(summary: pd.DataFrame, series: Series) -> str:
     if start["val_start"] >= level:
         return head + " — it starts at that level, so the speed of unlearning is not tested."
     steps = int(start["steps"])
-    reach = {m: method_row(summary, series, m)["steps_to_retrain"] for m in APPROXIMATE}
-    reach = {m: None if n is None or pd.isna(n) else int(n) for m, n in reach.items()}
-    quick = [m for m, n in reach.items() if n is not None and n <= QUICK_STEPS]
-    slow = [m for m, n in reach.items() if n is None or n > QUICK_STEPS]
+    reach = {m: step_of(method_row(summary, series, m)["steps_to_retrain"]) for m in APPROXIMATE}
+    quick = [m for m, n in reach.items() if within(n)]
+    slow = [m for m, n in reach.items() if not within(n)]
 
     def listed(methods: list[str]) -> str:
         return ", ".join(f"{METHOD_LABELS[m]} {steps_text(reach[m], steps)}" for m in methods)
@@ -261,11 +267,10 @@ METHOD_COLORS = {
 }
 
 
-METRIC_LABELS = {
-    "val_accuracy": "validation accuracy",
+#: Axis labels of the unlearning metrics (those of the sweep's, :data:`plots.METRIC_LABELS`).
+METRIC_LABELS = plots.METRIC_LABELS | {
     "forget_accuracy": "forgetting accuracy",
     "retain_accuracy": "retain accuracy",
-    "train_accuracy": "train accuracy",
     "forget_loss": "forget-set BCE",
 }
 
@@ -293,7 +298,7 @@ def plot_methods(
             curve = stats.loc[(*key, method)]
         except KeyError:
             continue
-        band(
+        plots.band(
             ax,
             curve.index.to_numpy(),
             curve[f"{metric}_mean"],
@@ -318,8 +323,6 @@ def describe_validation(summary: pd.DataFrame, series: Series) -> str:
     """One sentence on a series' validation curves: where Retrain ends, where the approximate
     methods end and when (if ever) they reach Retrain level.
 
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
     :return: Markdown text (``""`` if the series has no results).
     """
     retrain = method_row(summary, series, "retrain")
@@ -328,22 +331,15 @@ def describe_validation(summary: pd.DataFrame, series: Series) -> str:
     steps = int(retrain["steps"])
     parts = []
     for method, r in _listed(summary, series):
-        reach = r["steps_to_retrain"]
-        if reach is None or pd.isna(reach):
-            when = f"never within {RETRAIN_TOLERANCE} of it"
-        elif starts_at_retrain(reach):
-            when = STARTS_AT_RETRAIN
-        else:
-            when = f"Retrain level at step {int(reach)}"
-        parts.append(
-            f"{METHOD_LABELS[method]} {r['val_final_mean']:.3f} ± {r['val_final_std']:.3f} ({when})"
+        reach = step_of(r["steps_to_retrain"])
+        when = {None: f"never within {RETRAIN_TOLERANCE} of it", 0: STARTS_AT_RETRAIN}.get(
+            reach, f"Retrain level at step {reach}"
         )
+        parts.append(f"{METHOD_LABELS[method]} {mean_std(r, 'val_final')} ({when})")
     return (
         f"**{series.label}.** The poisoned model starts at validation accuracy "
         f"{method_row(summary, series, 'finetune')['val_start']:.3f}; after {steps} steps Retrain "
-        f"reaches {retrain['val_final_mean']:.3f} ± {retrain['val_final_std']:.3f}, and "
-        + "; ".join(parts)
-        + "."
+        f"reaches {mean_std(retrain, 'val_final')}, and " + "; ".join(parts) + "."
     )
 
 
@@ -351,8 +347,6 @@ def describe_forgetting(summary: pd.DataFrame, series: Series) -> str:
     """One sentence on a series' forgetting curves: the poisoned model's forgetting accuracy,
     Retrain's and the approximate methods' at the last step, and their areas.
 
-    :param summary: :func:`summary_table` output.
-    :param series: the series.
     :return: Markdown text (``""`` if the series has no results).
     """
     retrain, start = method_row(summary, series, "retrain"), method_row(summary, series, "finetune")
