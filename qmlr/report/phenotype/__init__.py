@@ -61,17 +61,20 @@ from qmlr.report.phenotype.measures import (  # noqa: F401 (this package re-expo
 from qmlr.report.sharing import listed, marked
 from qmlr.report.uncertainty import tri_all, tri_any, tri_not, validation_size
 
+
+def _memorization(level: float, direction: str) -> Bound:
+    """The test that a model reproduces at most (``"<="``) or least (``">="``) ``level`` of the
+    flipped training labels."""
+    labels = f"{level} of the flipped training labels (0 < α ≤ {MEMORIZATION_MAX_ALPHA})"
+    sign = {"<=": "≤", ">=": "≥"}[direction]
+    return Bound("memorization", f"reproduces {sign} {labels}", (level,), direction)
+
+
 #: Every phenotype check, by stable id, as a threshold test on a :func:`phenotype_table` row
 #: (the QNN's phenotype: the first, a plateau, transition). A plateau's answer reads the
 #: plateau's end; its interval is that of the margin to the plateau tolerance.
 CHECKS: dict[str, Bound] = {
-    "no-memorization": Bound(
-        "memorization",
-        f"reproduces ≤ {NO_MEMORIZATION_LEVEL} of the flipped training labels "
-        f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
-        (NO_MEMORIZATION_LEVEL,),
-        "<=",
-    ),
+    "no-memorization": _memorization(NO_MEMORIZATION_LEVEL, "<="),
     **{
         f"plateau-{a:.1f}": Bound(
             f"plateau_margin_{a:.1f}",
@@ -93,13 +96,7 @@ CHECKS: dict[str, Bound] = {
     "learns": Bound(
         "clean_val", f"clean validation accuracy (α = 0) ≥ {LEARNS_LEVEL}", (LEARNS_LEVEL,), ">="
     ),
-    "memorizes": Bound(
-        "memorization",
-        f"reproduces ≥ {MEMORIZES_LEVEL} of the flipped training labels "
-        f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
-        (MEMORIZES_LEVEL,),
-        ">=",
-    ),
+    "memorizes": _memorization(MEMORIZES_LEVEL, ">="),
 }  # fmt: skip
 
 
