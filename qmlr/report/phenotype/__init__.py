@@ -288,9 +288,6 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     QNN passes, the MLP fails) — only then can it support a QNN-specific claim.
     :data:`INTERPRETATION_ID`: the paper's interpretation — the QNN shows its phenotype
     (:data:`QNN_PHENOTYPE`) on every dataset and no classical model (MLP or control) does.
-    Each is *inconclusive at this scale* where a threshold it rests on lies inside the
-    run-to-run interval of the number it judges and no part fails conclusively
-    (:mod:`qmlr.report.uncertainty`).
 
     :param table: :func:`phenotype_table` output.
     :param profile: the profile the records came from (only a ``judged`` profile is judged).
@@ -411,9 +408,8 @@ def per_dataset_marked(models: dict[str, list[tuple[str, bool | None]]]) -> str:
 def shared_behaviour(
     table: pd.DataFrame, unlearning: str | None = None, curvature: str | None = None
 ) -> dict[int, str]:
-    """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim,
-    under the uncertainty rule: a model whose sharing is inconclusive at this scale is marked
-    :data:`qmlr.report.sharing.SHARING_MARK` (:mod:`qmlr.report.sharing`).
+    """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim
+    (a model whose sharing is inconclusive at this scale marked, :mod:`qmlr.report.sharing`).
 
     Claims 1–3: :func:`sharing_outcomes` (claim 4: the capacity sweep runs no controls, so it
     reads the paper-size curves of claim 2); claim 5: ``unlearning`` when given (the unlearning
