@@ -412,18 +412,22 @@ def area_difference_test(
     return ThresholdTest(label, percentile_interval(diff, samples), (0.0,), diff > 0)
 
 
+def area_comparison(feature: pd.Series, flip: pd.Series, label: str) -> tuple[ThresholdTest, str]:
+    """:func:`area_difference_test` and its evidence: both areas and their difference."""
+    test = area_difference_test(feature, flip, label)
+    areas = f"{feature['val_area']:.3f} (features) vs {flip['val_area']:.3f} (labels)"
+    return test, f"{areas}, difference {test.value}"
+
+
 def corruption_measure(summary: pd.DataFrame, dataset: str, judged: bool) -> Measured:
     """Claim 3 on one dataset: both models' area differences (:func:`area_difference_test`)."""
     parts, tests = [], []
     for model in ("mlp", "qnn"):
         flip = curve_row(summary, dataset=dataset, model=model, corruption="label_flip")
         feat = curve_row(summary, dataset=dataset, model=model, corruption="feature_random")
-        test = area_difference_test(feat, flip, f"{model.upper()} area difference")
+        test, areas = area_comparison(feat, flip, f"{model.upper()} area difference")
         tests.append(test)
-        parts.append(
-            f"{model.upper()} area under validation curve {feat['val_area']:.3f} (features) "
-            f"vs {flip['val_area']:.3f} (labels), difference {test.value}"
-        )
+        parts.append(f"{model.upper()} area under validation curve {areas}")
     evidence = f"{DATASET_NAMES[dataset]}: " + "; ".join(parts)
     return Measured(evidence, tuple(tests), judged, validation_sizes(validation_size(dataset)))
 

@@ -33,7 +33,7 @@ from qmlr.report.analysis import (
     DATASET_NAMES,
     DECAYS,
     Verdict,
-    area_difference_test,
+    area_comparison,
     curve_row,
     curve_summary,
     mlp_claim_text,
@@ -213,12 +213,9 @@ def _at(records: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def _features_measure(here: pd.DataFrame, dataset: str, shots: int, judged: bool) -> Measured:
     flip = curve_row(here, corruption="label_flip")
     feat = curve_row(here, corruption="feature_random")
-    test = area_difference_test(feat, flip, "QNN area difference")
-    evidence = (
-        f"{DATASET_NAMES[dataset]}, {shots} shots per sample: area under the validation curve "
-        f"{feat['val_area']:.3f} (features) vs {flip['val_area']:.3f} (labels), difference "
-        f"{test.value}"
-    )
+    test, areas = area_comparison(feat, flip, "QNN area difference")
+    head = f"{DATASET_NAMES[dataset]}, {shots} shots per sample"
+    evidence = f"{head}: area under the validation curve {areas}"
     return Measured(evidence, (test,), judged, validation_sizes(validation_size(dataset)))
 
 
