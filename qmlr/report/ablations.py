@@ -114,13 +114,13 @@ def _val_at(records: pd.DataFrame, dataset: str, model: str, alpha: float) -> fl
 
 
 #: Claims 1 and 2 as the sweep rows compare them, by model: the claim, its headline number, that
-#: number's column of :func:`~qmlr.report.analysis.curve_summary` ...
+#: number's column of :func:`~qmlr.report.analysis.curve_summary`, the claim's verdict on a curve.
 SWEEP_CLAIMS = {
-    "mlp": ("1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)", "val_slope"),
-    "qnn": ("2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)", "alpha_c"),
-}
-#: ... and the claim's verdict on one curve.
-SWEEP_VERDICTS = {"mlp": mlp_claim, "qnn": qnn_claim}
+    "mlp": ("1: MLP memorizes, validation decays", "validation slope (α ≤ 0.5)", "val_slope",
+            mlp_claim),
+    "qnn": ("2: QNN plateau + transition near α = 0.5", "α_c (validation = 0.5)", "alpha_c",
+            qnn_claim),
+}  # fmt: skip
 
 
 def _sweep(
@@ -128,40 +128,12 @@ def _sweep(
 ) -> Comparison:
     """:data:`SWEEP_CLAIMS`' claim of ``model`` on the label-flipping curve of each reading
     (``code_model``: the model's kind in ``code``, default ``model``; no curve: not measured)."""
-    (claim, headline, column), verdict = SWEEP_CLAIMS[model], SWEEP_VERDICTS[model]
+    claim, headline, column, verdict = SWEEP_CLAIMS[model]
     name = DATASET_NAMES[dataset]
     rows = [_flip_summary(si, dataset, model), _flip_summary(code, dataset, code_model or model)]
     number = [float(r[column]) if r is not None else float("nan") for r in rows]
     judged = [verdict(r, name, profile) if r is not None else None for r in rows]
     return Comparison(f"{claim} ({name})", headline, *number, *judged)
-
-
-def normalization_comparisons(
-    resilience: pd.DataFrame, per_column: pd.DataFrame, profile: str
-) -> list[Comparison]:
-    """Claims 1 and 2 on MNIST with image (SI) and per-column (code) normalization.
-
-    :param resilience: the resilience study's records (the SI's normalization).
-    :param per_column: the normalization study's records.
-    :param profile: the profile both came from (verdicts are judged only where it is judged).
-    :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5) and the QNN's claim 2
-        (headline: α_c).
-    """
-    return [_sweep(resilience, per_column, "mnist", m, profile) for m in ("mlp", "qnn")]
-
-
-def mlp_comparisons(
-    resilience: pd.DataFrame, code_mlp: pd.DataFrame, profile: str
-) -> list[Comparison]:
-    """Claim 1 on MNIST with the SI's MLP ([16, 4], batch 128, lr 0.01) and the authors' code's
-    ([64, 16], batch 256, lr 0.005), both on the SI's normalization.
-
-    :param resilience: the resilience study's records.
-    :param code_mlp: the code-mlp study's records.
-    :param profile: the profile both came from.
-    :return: the MLP's claim 1 (headline: validation slope over α ≤ 0.5).
-    """
-    return [_sweep(resilience, code_mlp, "mnist", "mlp", profile)]
 
 
 def encoding_comparisons(
@@ -275,34 +247,31 @@ def input_comparisons(summary: pd.DataFrame, setting: str = "paper-figure") -> l
 # --------------------------------------------------------------------------------------------
 
 
-def _claim6(
-    records: pd.DataFrame, scope: str, kind: str, definition: str = "real", keep_dead: bool = False
-) -> Verdict | None:
-    """The curvature chapter's claim-6 verdict of one scope, model and trace definition."""
+def _trace_reading(
+    records: pd.DataFrame, kind: str, scope: str, definition: str = "real", with_dead: bool = False
+) -> tuple[float, Verdict | None]:
+    """One model's claim 6 in one reading (scope, trace definition; dead runs dropped unless
+    ``with_dead``): the mean trace ratio at the largest noisy α and the curvature chapter's
+    verdict (``nan`` and ``None`` where not measured)."""
     if records.empty:
-        return None
-    frame = records.assign(dead=False) if keep_dead else records
-    check = f"{kind}-trace-ratio/{scope}/{definition}"
-    found = [v for v in claim6_verdicts(frame) if v.check == check]
-    return found[0] if found else None
-
-
-def _top_ratio(
-    records: pd.DataFrame, scope: str, kind: str, definition: str = "real", with_dead: bool = False
-) -> float:
-    """Mean trace ratio at the largest noisy α (dead runs dropped unless ``with_dead``)."""
-    if records.empty:
-        return float("nan")
+        return float("nan"), None
     checks = shape_checks(readings_frame(records))
     row = checks[
         (checks["scope"] == scope)
         & (checks["model"] == kind)
         & (checks["definition"] == definition)
     ]
-    if row.empty:
-        return float("nan")
-    means = row.iloc[0]["means_all" if with_dead else "means"]
-    return float(means[max(means)]) if means else float("nan")
+    means = row.iloc[0]["means_all" if with_dead else "means"] if len(row) else None
+    check = f"{kind}-trace-ratio/{scope}/{definition}"
+    frame = records.assign(dead=False) if with_dead else records
+    found = [v for v in claim6_verdicts(frame) if v.check == check]
+    return float(means[max(means)]) if means else float("nan"), found[0] if found else None
+
+
+def _trace_comparison(records: pd.DataFrame, claim: str, si: tuple, code: tuple) -> Comparison:
+    """Claim 6 in two readings (``si``, ``code``: :func:`_trace_reading`'s arguments)."""
+    (a, a_verdict), (b, b_verdict) = _trace_reading(records, *si), _trace_reading(records, *code)
+    return Comparison(claim, "mean trace ratio at the largest α", a, b, a_verdict, b_verdict)
 
 
 #: Claim 6's wording per model, for the rows.
@@ -349,17 +318,7 @@ def scope_comparisons(records: pd.DataFrame, topic: str) -> list[Comparison]:
         ["6: QNN trace ratio ≤ 1 and falling (authors' code as it ran)"]
     """
     kinds, suffix, si, code = SCOPE_PAIRS[topic]
-    return [
-        Comparison(
-            f"{CLAIM6[k]}{suffix}",
-            "mean trace ratio at the largest α",
-            _top_ratio(records, si[0], k, si[1]),
-            _top_ratio(records, code[0], k, code[1]),
-            _claim6(records, si[0], k, si[1]),
-            _claim6(records, code[0], k, code[1]),
-        )
-        for k in kinds
-    ]
+    return [_trace_comparison(records, f"{CLAIM6[k]}{suffix}", (k, *si), (k, *code)) for k in kinds]
 
 
 def dead_run_comparisons(records: pd.DataFrame, scope: str = CODE_SCOPE) -> list[Comparison]:
@@ -377,16 +336,8 @@ def dead_run_comparisons(records: pd.DataFrame, scope: str = CODE_SCOPE) -> list
         scope = FIRST_READING
     mine = frame[(frame["scope"] == scope) & (frame["model"] == "mlp")]
     n_dead = int(mine["dead"].astype(bool).sum())
-    return [
-        Comparison(
-            f"{CLAIM6['mlp']} ({scope}; {n_dead} dead run(s))",
-            "mean trace ratio at the largest α",
-            _top_ratio(records, scope, "mlp", with_dead=True),
-            _top_ratio(records, scope, "mlp"),
-            _claim6(records, scope, "mlp", keep_dead=True),
-            _claim6(records, scope, "mlp"),
-        )
-    ]
+    claim = f"{CLAIM6['mlp']} ({scope}; {n_dead} dead run(s))"
+    return [_trace_comparison(records, claim, ("mlp", scope, "real", True), ("mlp", scope))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,12 +369,15 @@ class Readings:
 
 
 def measured(topic: str, readings: Readings) -> list[Comparison]:
-    """The comparisons the book has computed for a divergence ``topic`` (empty: none)."""
+    """The comparisons the book has computed for a divergence ``topic`` (empty: none): the MNIST
+    normalization compares claims 1 and 2 with image (SI) and per-column (code) normalization,
+    the MNIST MLP claim 1 with the SI's MLP ([16, 4], batch 128, lr 0.01) and the code's
+    ([64, 16], batch 256, lr 0.005), both on the SI's normalization (:func:`_sweep`)."""
     r = readings
     if topic == "MNIST normalization":
-        return normalization_comparisons(r.resilience, r.normalization, r.profile)
+        return [_sweep(r.resilience, r.normalization, "mnist", m, r.profile) for m in SWEEP_CLAIMS]
     if topic == "MNIST MLP of the α sweep (Fig. 2c)" and not r.code_mlp.empty:
-        return mlp_comparisons(r.resilience, r.code_mlp, r.profile)
+        return [_sweep(r.resilience, r.code_mlp, "mnist", "mlp", r.profile)]
     if topic == "Unlearning optimizer of the QNNs":
         return optimizer_comparisons(r.unlearning)
     if topic == "Input of the XXZ unlearning QNN":

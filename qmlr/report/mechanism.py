@@ -35,7 +35,7 @@ from qmlr.engine.store import flat_record
 from qmlr.report.analysis import PLATEAU_TOLERANCE, plateau_margin, run_matrix
 from qmlr.report.checks import Bound
 from qmlr.report.keyresult import KEY_RESULT_WORDS, word_count
-from qmlr.report.phenotype import LEARNS_LEVEL, MEMORIZATION_MAX_ALPHA, model_name
+from qmlr.report.phenotype import LEARNS_LEVEL, flipped_window, mean_interval, model_name
 from qmlr.report.uncertainty import Interval, bootstrap_interval
 from qmlr.studies.mechanism_predictions import (
     DECISION_LEVEL,
@@ -122,14 +122,6 @@ def existing_records(profile: str, results_dir: str | Path | None = None) -> pd.
     return records[records["corruption"] == "label_flip"].reset_index(drop=True)
 
 
-def _interval(group: pd.DataFrame, metric: str, keep: pd.Series) -> tuple[Interval, int]:
-    if not keep.any():
-        return Interval(math.nan, math.nan, math.nan), 0
-    _, matrix = run_matrix(group[keep], metric)
-    interval, _ = bootstrap_interval(lambda m: float(np.mean(m)), [matrix])
-    return interval, matrix.shape[0]
-
-
 def _plateau(group: pd.DataFrame) -> Interval:
     keep = group["alpha"].round(6).isin([0.0, PLATEAU_ALPHA])
     alphas, val = run_matrix(group[keep], "val_accuracy")
@@ -153,11 +145,9 @@ def curve_table(records: pd.DataFrame) -> pd.DataFrame:
     keys = ["study", "dataset", "model", "model_label"]
     for (study, dataset, model, label), group in records.groupby(keys, sort=False):
         alpha = group["alpha"].astype(float)
-        mem, runs = _interval(
-            group, "corrupted_memorized", (alpha > 0) & (alpha <= MEMORIZATION_MAX_ALPHA + 1e-9)
-        )
-        fit, _ = _interval(group, "train_accuracy", (alpha - RANDOM_ALPHA).abs() < 1e-9)
-        clean, _ = _interval(group, "val_accuracy", alpha == 0)
+        mem, runs = mean_interval(group, "corrupted_memorized", flipped_window(group))
+        fit, _ = mean_interval(group, "train_accuracy", (alpha - RANDOM_ALPHA).abs() < 1e-9)
+        clean, _ = mean_interval(group, "val_accuracy", alpha == 0)
         plateau = _plateau(group)
         row = {
             "study": study,

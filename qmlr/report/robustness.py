@@ -33,7 +33,7 @@ from qmlr.report.analysis import (
     DATASET_NAMES,
     DECAYS,
     Verdict,
-    area_difference_test,
+    area_comparison,
     curve_row,
     curve_summary,
     mlp_claim_text,
@@ -134,19 +134,14 @@ def split_sizes(records: pd.DataFrame) -> dict[str, int]:
 
 def _split_measure(summary: pd.DataFrame, model: str, split: str, n_val: int, judged: bool):
     r = summary[(summary["model"] == model) & (summary["split"] == split)].iloc[0]
-    head = f"XXZ {model.upper()} ({split}): clean validation {r['clean_val']:.3f}; "
+    plateau = f"lowest change from clean up to α = 0.3 {interval_of(r, 'plateau_margin')}"
     if model == "mlp":
-        evidence = head + (
-            f"slope {interval_of(r, 'val_slope')} per unit α over α ≤ 0.5; lowest change from "
-            f"clean up to α = 0.3 {interval_of(r, 'plateau_margin')}"
-        )
-        return Measured(evidence, tuple(b.test(r) for b in DECAYS), judged, validation_sizes(n_val))
-    evidence = head + (
-        f"lowest change from clean up to α = 0.3 {interval_of(r, 'plateau_margin')}; "
-        f"α_c = {interval_of(r, 'alpha_c')}"
-    )
-    tests = tuple(qnn_tests(r, with_train=False))
-    return Measured(evidence, tests, judged, validation_sizes(n_val))
+        shown = f"slope {interval_of(r, 'val_slope')} per unit α over α ≤ 0.5; {plateau}"
+        tests = [b.test(r) for b in DECAYS]
+    else:
+        shown, tests = f"{plateau}; α_c = {interval_of(r, 'alpha_c')}", qnn_tests(r, False)
+    evidence = f"XXZ {model.upper()} ({split}): clean validation {r['clean_val']:.3f}; {shown}"
+    return Measured(evidence, tuple(tests), judged, validation_sizes(n_val))
 
 
 #: Per split other than the paper's, what is checked of each model (claim, scorecard name,
@@ -194,14 +189,22 @@ def split_verdicts(
 TABLE_ALPHAS = (0.0, 0.3, 0.5)
 
 
-def _at(records: pd.DataFrame, by: list[str], alphas=TABLE_ALPHAS) -> pd.DataFrame:
-    """Mean ± std (over runs) of validation accuracy at ``alphas``, one row per group."""
+def _val_at(records: pd.DataFrame, column: str = "α = ", spread: bool = True) -> dict[str, str]:
+    """Validation accuracy of ``records`` at each α of :data:`TABLE_ALPHAS` (columns ``column``
+    and the α): the mean, ± the std over runs where ``spread``; – where no record has that α."""
+    cells = {}
+    for a in TABLE_ALPHAS:
+        v = records.loc[(records["alpha"] - a).abs() < 1e-9, "val_accuracy"]
+        std = f" ± {v.std(ddof=0):.3f}" if spread else ""
+        cells[f"{column}{a}"] = f"{v.mean():.3f}{std}" if len(v) else "–"
+    return cells
+
+
+def _at(records: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Mean ± std (over runs) of validation accuracy at :data:`TABLE_ALPHAS`, one row per group."""
     rows = []
     for key, g in records.groupby(by, sort=True):
-        row = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
-        for a in alphas:
-            v = g.loc[(g["alpha"] - a).abs() < 1e-9, "val_accuracy"]
-            row[f"α = {a}"] = f"{v.mean():.3f} ± {v.std(ddof=0):.3f}" if len(v) else "–"
+        row = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)) | _val_at(g)
         row["runs"] = int(g["run"].nunique())
         rows.append(row)
     return pd.DataFrame(rows)
@@ -210,12 +213,9 @@ def _at(records: pd.DataFrame, by: list[str], alphas=TABLE_ALPHAS) -> pd.DataFra
 def _features_measure(here: pd.DataFrame, dataset: str, shots: int, judged: bool) -> Measured:
     flip = curve_row(here, corruption="label_flip")
     feat = curve_row(here, corruption="feature_random")
-    test = area_difference_test(feat, flip, "QNN area difference")
-    evidence = (
-        f"{DATASET_NAMES[dataset]}, {shots} shots per sample: area under the validation curve "
-        f"{feat['val_area']:.3f} (features) vs {flip['val_area']:.3f} (labels), difference "
-        f"{test.value}"
-    )
+    test, areas = area_comparison(feat, flip, "QNN area difference")
+    head = f"{DATASET_NAMES[dataset]}, {shots} shots per sample"
+    evidence = f"{head}: area under the validation curve {areas}"
     return Measured(evidence, (test,), judged, validation_sizes(validation_size(dataset)))
 
 
@@ -328,6 +328,12 @@ def split_phenotypes(records: pd.DataFrame) -> pd.DataFrame:
     return table.rename_axis("model").reset_index()
 
 
+def _xxz_mlp(name: str, records: pd.DataFrame, profile: str) -> Measured:
+    """Claim 1 (:func:`~qmlr.report.analysis.mlp_measure`) on one XXZ MLP curve's records."""
+    row = curve_summary(records, ["model"]).iloc[0]
+    return mlp_measure(row, name, profile_judged(profile), validation_size("xxz"))
+
+
 def realization_verdict(records: pd.DataFrame, profile: str) -> Verdict:
     """Claim 1 for the XXZ MLP whose runs each read another phase realization
     (:mod:`qmlr.studies.realizations_study`): its intervals now include the spread over
@@ -338,11 +344,10 @@ def realization_verdict(records: pd.DataFrame, profile: str) -> Verdict:
     :param profile: the profile the records came from.
     """
     name = "XXZ, one phase realization per run"
-    n_val = validation_size("xxz")
     row = _row("phase-realizations/mlp", 1, "XXZ: MLP with one phase realization per run",
                "Beyond the paper: " + mlp_claim_text(name),
-               lambda r: mlp_measure(r, name, profile_judged(profile), n_val))  # fmt: skip
-    return replace(judge(row, curve_summary(records, ["model"]).iloc[0]), tests=())
+               lambda records: _xxz_mlp(name, records, profile))  # fmt: skip
+    return replace(judge(row, records), tests=())
 
 
 def realization_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -355,10 +360,7 @@ def realization_table(records: pd.DataFrame) -> pd.DataFrame:
     for (run, seed), g in records.groupby(["run", "phase_seed"], sort=True):
         row = {"run": int(run), "phase seed": int(seed)}
         row["lowest train accuracy"] = f"{g['train_accuracy'].min():.3f}"
-        for a in TABLE_ALPHAS:
-            v = g.loc[(g["alpha"] - a).abs() < 1e-9, "val_accuracy"]
-            row[f"validation, α = {a}"] = f"{v.mean():.3f}" if len(v) else "–"
-        rows.append(row)
+        rows.append(row | _val_at(g, "validation, α = ", spread=False))
     return pd.DataFrame(rows)
 
 
@@ -374,11 +376,6 @@ def realization_table(records: pd.DataFrame) -> pd.DataFrame:
 #: threshold lies inside its run-bootstrap interval leaves the answer inconclusive
 #: (:func:`qmlr.report.phenotype.phenotype_outcome`).
 AUGMENTED_QNN_LIKE_CHECKS = P.QNN_PHENOTYPE
-
-
-def _augmented_mlp(records: pd.DataFrame, profile: str) -> Measured | None:
-    row = curve_summary(records, ["model"]).iloc[0]
-    return mlp_measure(row, AUGMENTED, profile_judged(profile), validation_size("xxz"))
 
 
 def _augmented_phenotype(records: pd.DataFrame, profile: str) -> Measured:
@@ -410,7 +407,7 @@ AUGMENTED = "XXZ, phase augmentation"
 #: uncertainty rule, so "not reproduced" means augmentation made the MLP QNN-like).
 AUGMENTATION_ROWS = (
     _row("phase-augmentation/mlp", 1, "XXZ: MLP with phase augmentation (memorization, decay)",
-         "Beyond the paper: " + mlp_claim_text(AUGMENTED), lambda x: _augmented_mlp(*x)),
+         "Beyond the paper: " + mlp_claim_text(AUGMENTED), lambda x: _xxz_mlp(AUGMENTED, *x)),
     _row("phase-augmentation/phenotype", 2,
          "XXZ: MLP with phase augmentation lacks the QNN's phenotype",
          f"Beyond the paper: {AUGMENTED}: the MLP still lacks the QNN's phenotype",

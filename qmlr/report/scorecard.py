@@ -189,11 +189,7 @@ def load_phenotype(profile: str, results_dir: str | Path | None = None) -> pd.Da
 
 def robustness_verdicts(profile: str, results_dir: str | Path | None = None) -> list[Verdict]:
     """The resilience chapter's finite-shot, split, phase-realization and phase-augmentation
-    verdicts, beyond the paper (:func:`qmlr.report.robustness.shots_verdicts`,
-    :func:`~qmlr.report.robustness.shots_feature_verdicts`,
-    :func:`~qmlr.report.robustness.split_verdicts`,
-    :func:`~qmlr.report.robustness.realization_verdict`,
-    :func:`~qmlr.report.robustness.augmentation_verdicts`).
+    verdicts, beyond the paper (:mod:`qmlr.report.robustness`).
 
     :param profile: the profile.
     :param results_dir: results folder override.
@@ -211,12 +207,8 @@ def robustness_verdicts(profile: str, results_dir: str | Path | None = None) -> 
 
 def collect_checks(profile: str = "paper", results_dir: str | Path | None = None) -> list[Verdict]:
     """Every check of every chapter at ``profile``: each study loaded as its chapter loads it and
-    judged by the chapter's own verdict function (claims 1–3 :func:`resilience_checks`; claim 4
-    :func:`qmlr.report.analysis.capacity_verdicts`, with the canonical-phase MLP widths of the
-    phase-sensitivity study; claim 5 :func:`unlearning_checks`; claims 6–7
-    :func:`qmlr.report.curvature.claim_verdicts` and :func:`qmlr.report.analytic.claim_verdicts`;
-    claim 2 beyond the paper :func:`qmlr.report.phenotype.phenotype_verdicts`; and
-    :func:`robustness_verdicts`).
+    judged by the chapter's own verdict function (claim 4 with the canonical-phase MLP widths of
+    the phase-sensitivity study).
 
     :param profile: ``"paper"`` (committed results) or ``"smoke"`` (small live runs, whose
         trend verdicts are *not evaluated*, as in the chapters).

@@ -32,6 +32,7 @@ from qmlr.report.ablations import (
     measured,
 )
 from qmlr.report.analysis import curves
+from qmlr.report.markdown import _markdown_table
 from qmlr.report.markdown import escape_markdown as esc
 from qmlr.report.plots import accuracy_vs_alpha
 from qmlr.report.reproducibility import divergence_table
@@ -191,11 +192,8 @@ def sources_markdown(table: pd.DataFrame) -> str:
         if (rows["claim"] == "—").all():
             parts.append(f"*{esc(NOT_MEASURED).capitalize()}:* {esc(first['headline number'])}.\n")
             continue
-        header = "| " + " | ".join(esc(c) for c in CLAIM_COLUMNS) + " |"
-        lines = [header, "|" + "---|" * len(CLAIM_COLUMNS)]
-        for _, row in rows.iterrows():
-            lines.append("| " + " | ".join(esc(str(row[c])) for c in CLAIM_COLUMNS) + " |")
-        parts.append("\n".join(lines) + "\n")
+        cells = [[esc(str(row[c])) for c in CLAIM_COLUMNS] for _, row in rows.iterrows()]
+        parts.append(_markdown_table([esc(c) for c in CLAIM_COLUMNS], cells) + "\n")
     return "\n".join(parts)
 
 

@@ -50,7 +50,9 @@ from qmlr.report.phenotype.measures import (  # noqa: F401 (this package re-expo
     SHARP_DROP_LEVEL,
     TRANSITION_WINDOW,
     curve_intervals,
+    flipped_window,
     load_records,
+    mean_interval,
     memorization,
     model_name,
     model_order,
@@ -61,17 +63,20 @@ from qmlr.report.phenotype.measures import (  # noqa: F401 (this package re-expo
 from qmlr.report.sharing import listed, marked
 from qmlr.report.uncertainty import tri_all, tri_any, tri_not, validation_size
 
+
+def _memorization(level: float, direction: str) -> Bound:
+    """The test that a model reproduces at most (``"<="``) or least (``">="``) ``level`` of the
+    flipped training labels."""
+    labels = f"{level} of the flipped training labels (0 < α ≤ {MEMORIZATION_MAX_ALPHA})"
+    sign = {"<=": "≤", ">=": "≥"}[direction]
+    return Bound("memorization", f"reproduces {sign} {labels}", (level,), direction)
+
+
 #: Every phenotype check, by stable id, as a threshold test on a :func:`phenotype_table` row
 #: (the QNN's phenotype: the first, a plateau, transition). A plateau's answer reads the
 #: plateau's end; its interval is that of the margin to the plateau tolerance.
 CHECKS: dict[str, Bound] = {
-    "no-memorization": Bound(
-        "memorization",
-        f"reproduces ≤ {NO_MEMORIZATION_LEVEL} of the flipped training labels "
-        f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
-        (NO_MEMORIZATION_LEVEL,),
-        "<=",
-    ),
+    "no-memorization": _memorization(NO_MEMORIZATION_LEVEL, "<="),
     **{
         f"plateau-{a:.1f}": Bound(
             f"plateau_margin_{a:.1f}",
@@ -93,13 +98,7 @@ CHECKS: dict[str, Bound] = {
     "learns": Bound(
         "clean_val", f"clean validation accuracy (α = 0) ≥ {LEARNS_LEVEL}", (LEARNS_LEVEL,), ">="
     ),
-    "memorizes": Bound(
-        "memorization",
-        f"reproduces ≥ {MEMORIZES_LEVEL} of the flipped training labels "
-        f"(0 < α ≤ {MEMORIZATION_MAX_ALPHA})",
-        (MEMORIZES_LEVEL,),
-        ">=",
-    ),
+    "memorizes": _memorization(MEMORIZES_LEVEL, ">="),
 }  # fmt: skip
 
 
@@ -289,9 +288,6 @@ def phenotype_verdicts(table: pd.DataFrame, profile: str) -> dict[str, Verdict]:
     QNN passes, the MLP fails) — only then can it support a QNN-specific claim.
     :data:`INTERPRETATION_ID`: the paper's interpretation — the QNN shows its phenotype
     (:data:`QNN_PHENOTYPE`) on every dataset and no classical model (MLP or control) does.
-    Each is *inconclusive at this scale* where a threshold it rests on lies inside the
-    run-to-run interval of the number it judges and no part fails conclusively
-    (:mod:`qmlr.report.uncertainty`).
 
     :param table: :func:`phenotype_table` output.
     :param profile: the profile the records came from (only a ``judged`` profile is judged).
@@ -412,9 +408,8 @@ def per_dataset_marked(models: dict[str, list[tuple[str, bool | None]]]) -> str:
 def shared_behaviour(
     table: pd.DataFrame, unlearning: str | None = None, curvature: str | None = None
 ) -> dict[int, str]:
-    """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim,
-    under the uncertainty rule: a model whose sharing is inconclusive at this scale is marked
-    :data:`qmlr.report.sharing.SHARING_MARK` (:mod:`qmlr.report.sharing`).
+    """For claims 1–6 of the paper: which models share the QNN's behaviour, as text per claim
+    (a model whose sharing is inconclusive at this scale marked, :mod:`qmlr.report.sharing`).
 
     Claims 1–3: :func:`sharing_outcomes` (claim 4: the capacity sweep runs no controls, so it
     reads the paper-size curves of claim 2); claim 5: ``unlearning`` when given (the unlearning

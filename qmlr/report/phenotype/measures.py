@@ -155,9 +155,24 @@ def memorization(records: pd.DataFrame, max_alpha: float = MEMORIZATION_MAX_ALPH
         ...                            "corrupted_memorized": [np.nan, 0.1, 0.3, 1.0]}))
         0.2
     """
-    keep = (records["alpha"] > 0) & (records["alpha"] <= max_alpha + 1e-9)
-    values = records.loc[keep, "corrupted_memorized"].astype(float)
+    values = records.loc[flipped_window(records, max_alpha), "corrupted_memorized"].astype(float)
     return float(round(values.mean(), 12)) if len(values) else float("nan")
+
+
+def flipped_window(records: pd.DataFrame, max_alpha: float = MEMORIZATION_MAX_ALPHA) -> pd.Series:
+    """Which ``records`` lie at 0 < α ≤ ``max_alpha``, where memorization is measured."""
+    alpha = records["alpha"].astype(float)
+    return (alpha > 0) & (alpha <= max_alpha + 1e-9)
+
+
+def mean_interval(records: pd.DataFrame, metric: str, keep: pd.Series) -> tuple[Interval, int]:
+    """The mean of ``metric`` over the records ``keep`` selects (its runs' mean over their α),
+    with its run-bootstrap interval, and the runs (``nan`` and 0 where none is selected)."""
+    if not keep.any():
+        return Interval(np.nan, np.nan, np.nan), 0
+    _, matrix = run_matrix(records[keep], metric)
+    interval, _ = bootstrap_interval(RowStatistic(lambda m: np.mean(m, axis=1)), [matrix])
+    return interval, matrix.shape[0]
 
 
 def paper_n_params(dataset: str, kind: str) -> int:
@@ -205,14 +220,9 @@ def curve_intervals(group: pd.DataFrame, alphas: np.ndarray, val: np.ndarray) ->
     :param alphas: its α grid; ``val``: validation accuracy per run and α.
     :return: the columns.
     """
-    out: dict[str, float] = {}
-    keep = (group["alpha"] > 0) & (group["alpha"] <= MEMORIZATION_MAX_ALPHA + 1e-9)
-    if keep.any():
-        _, mem = run_matrix(group[keep], "corrupted_memorized")
-        interval, _ = bootstrap_interval(RowStatistic(lambda m: np.mean(m, axis=1)), [mem])
-        out |= _bounds("memorization", interval)
-    else:
-        out |= {"memorization_low": np.nan, "memorization_high": np.nan}
+    out = _bounds(
+        "memorization", mean_interval(group, "corrupted_memorized", flipped_window(group))[0]
+    )
     stats = {
         "clean_val": RowStatistic(lambda v: v[:, 0]),
         "steepest_drop": RowStatistic(lambda v: steepest_drop_rows(alphas, v)),
