@@ -32,6 +32,8 @@ from typing import Any
 _OPENED: set[str] = set()
 #: ``(path, size, mtime_ns)`` -> SHA-256 of the file's bytes, so a file is read once.
 _DIGESTS: dict[tuple[str, int, int], str] = {}
+#: Each recorded path, resolved (links and ``..`` followed).
+_RESOLVED: dict[str, str] = {}
 _INSTALLED: list[bool] = []
 
 
@@ -53,13 +55,11 @@ def opened_under(root: str | os.PathLike[str]) -> list[Path]:
     :param root: a folder.
     :return: their resolved paths.
     """
-    base = Path(root).resolve()
-    found = set()
-    for name in list(_OPENED):
-        path = Path(name).resolve()
-        if path.is_relative_to(base) and path.is_file():
-            found.add(path)
-    return sorted(found)
+    base = os.path.join(os.path.realpath(root), "")
+    for name in _OPENED.difference(_RESOLVED):  # each path resolved once
+        _RESOLVED[name] = os.path.realpath(name)
+    inside = {path for path in _RESOLVED.values() if path.startswith(base)}
+    return [Path(path) for path in sorted(inside) if os.path.isfile(path)]
 
 
 def file_digests(paths: list[Path], root: str | os.PathLike[str]) -> dict[str, str]:
