@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+from qmlr.engine import reads  # noqa: E402
 from qmlr.report import figure_cache as FC  # noqa: E402
 from qmlr.report import source_data as SD  # noqa: E402
 
@@ -19,6 +20,7 @@ CELLS = ['profile = "smoke"', "fig = draw()"]
 
 @pytest.fixture()
 def kernel(monkeypatch, tmp_path):
+    monkeypatch.setattr(FC, "_REUSED", {"code": {}, "files": {}})
     """A fake kernel: its executed cells are ``CELLS`` (a list the test may change), and the
     smoke profile's results folder is ``tmp_path``."""
     cells = list(CELLS)
@@ -101,3 +103,51 @@ def test_show_figure_draws_once_per_key(kernel, monkeypatch, tmp_path) -> None:
     kernel[0].append("# another cell")
     show()
     assert len(drawn) == 2
+
+
+def test_show_drawn_reuses_a_figure_until_what_its_drawing_read_changes(
+    kernel, monkeypatch, tmp_path
+) -> None:
+    _, store = kernel
+    source = store / "demo" / "cells" / "a.json"
+    source.parent.mkdir(parents=True)
+    subprocess.run(["sh", "-c", f"echo '[0, 1]' > {source}"], check=True)
+    calls: list[int] = []
+    shown: list[bytes] = []
+    monkeypatch.setattr("IPython.display.display", lambda image: shown.append(image.data))
+
+    def draw():
+        calls.append(1)
+        ys = [float(v) for v in source.read_text().strip("[]\n").split(",")]  # read while drawing
+        fig, ax = plt.subplots(figsize=(2, 1.5), dpi=40)
+        ax.plot([0, 1], ys, label="QNN")
+        return fig
+
+    csv = tmp_path / "data" / "fig-drawn.smoke.csv"
+    fresh_kernel = set(reads._OPENED)
+    SD.show_drawn(draw, "fig-drawn", "smoke", tmp_path / "data")
+    after_drawing = FC.figure_key("smoke")
+    first_csv = csv.read_bytes()
+    csv.unlink()
+    reads._OPENED.intersection_update(fresh_kernel)  # a new kernel: the drawing's read unseen
+    SD.show_drawn(draw, "fig-drawn", "smoke", tmp_path / "data")
+    assert len(calls) == 1 and shown[0] == shown[1]
+    assert csv.read_bytes() == first_csv  # the kept source data, written again
+    assert FC.figure_key("smoke") == after_drawing  # the next figure's key as if it had drawn
+    subprocess.run(["sh", "-c", f"echo '[1, 0]' > {source}"], check=True)  # the input changes
+    SD.show_drawn(draw, "fig-drawn", "smoke", tmp_path / "data")
+    assert len(calls) == 2 and csv.read_bytes() != first_csv
+
+
+def test_added_inputs_are_what_a_drawing_read_after_the_key(kernel) -> None:
+    _, store = kernel
+    store.mkdir(parents=True)
+    before = FC.kernel_inputs("smoke")
+    late = store / "late.json"
+    subprocess.run(["sh", "-c", f"echo '{{}}' > {late}"], check=True)
+    late.read_text()
+    added = FC.added_inputs(before, FC.kernel_inputs("smoke"))
+    assert added["files"]["store"] == {"late.json": FC.source_digest(late)}
+    assert FC.unchanged(added, "smoke")
+    subprocess.run(["sh", "-c", f"echo '[]' > {late}"], check=True)
+    assert not FC.unchanged(added, "smoke")

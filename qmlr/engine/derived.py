@@ -55,6 +55,7 @@ import pandas as pd
 from qmlr.engine.atomic import write_atomic
 from qmlr.engine.loading import store_for
 from qmlr.engine.profiles import get_profile
+from qmlr.engine.reads import file_sha256
 from qmlr.engine.store import REPO_ROOT, CorruptResultError, seal
 
 SCHEMA_VERSION = 1
@@ -98,7 +99,7 @@ def study_digest(root: str | os.PathLike[str], study: str) -> str:
     digest = hashlib.sha256()
     folder = Path(root) / study / "cells"
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        digest.update(path.name.encode() + b"\0" + bytes.fromhex(file_sha256(path)))
     return digest.hexdigest()
 
 

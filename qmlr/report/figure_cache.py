@@ -37,13 +37,17 @@ import sys
 from pathlib import Path
 
 from qmlr.engine.atomic import write_atomic
-from qmlr.engine.derived import DERIVED_FOLDER, loaded_code
+from qmlr.engine.derived import DERIVED_FOLDER, loaded_code, source_digest
 from qmlr.engine.loading import store_for
 from qmlr.engine.reads import file_digests, opened_under
 from qmlr.engine.store import DEFAULT_RESULTS_DIR
 
 #: Sub-folder of a profile's derived folder holding the figures.
 FIGURES_FOLDER = "figures"
+#: What the drawings this kernel reused instead of running had read (:func:`kept_figure`): the
+#: kernel's inputs include them, so a figure after a reused one has the key it had after a drawn
+#: one.
+_REUSED: dict[str, dict] = {"code": {}, "files": {}}
 #: The libraries whose versions enter the key (the drawing, the numbers it reads).
 KEYED_LIBRARIES = ("matplotlib", "numpy", "pandas")
 
@@ -83,6 +87,24 @@ def _inputs(root: Path) -> list[Path]:
     return [p for p in opened_under(root) if p.parent.name != FIGURES_FOLDER]
 
 
+def kernel_inputs(profile: str, results_dir: str | os.PathLike[str] | None = None) -> dict:
+    """What a figure drawn now in this kernel can depend on (module docstring): the ``qmlr``
+    modules loaded and the result files opened so far, each with its digest.
+
+    :param profile: the chapter's profile (whose results folder is read).
+    :param results_dir: that folder's override.
+    :return: ``{"code": {path: digest}, "files": {"results" | "store": {path: digest}}}``.
+    """
+    store = store_for(profile, results_dir).root.resolve()
+    roots = {"results": DEFAULT_RESULTS_DIR.resolve(), "store": store}
+    if store == roots["results"]:  # a stored profile (paper): one folder
+        del roots["store"]
+    files = {label: file_digests(_inputs(root), root) for label, root in roots.items()}
+    for label, found in _REUSED["files"].items():  # a reused drawing counts as having run
+        files[label] = dict(sorted({**files.get(label, {}), **found}.items()))
+    return {"code": dict(sorted({**loaded_code(), **_REUSED["code"]}.items())), "files": files}
+
+
 def figure_key(profile: str, results_dir: str | os.PathLike[str] | None = None) -> str | None:
     """The digest of everything a figure drawn now in this kernel can depend on (module
     docstring), ``None`` outside IPython.
@@ -95,20 +117,58 @@ def figure_key(profile: str, results_dir: str | os.PathLike[str] | None = None) 
     if cells is None:
         return None
     cells = [cell for cell in cells if not injects_only_profile(cell, profile)]
-    store = store_for(profile, results_dir).root.resolve()
-    roots = {"results": DEFAULT_RESULTS_DIR.resolve(), "store": store}  # the same for paper
     document = {
         "profile": profile,
         "cells": hashlib.sha256("\0".join(cells).encode()).hexdigest(),
-        "code": loaded_code(),
-        "files": {label: file_digests(_inputs(root), root) for label, root in roots.items()},
+        **kernel_inputs(profile, results_dir),
         "versions": {name: importlib.metadata.version(name) for name in KEYED_LIBRARIES},
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
+def added_inputs(before: dict, after: dict) -> dict:
+    """The inputs of ``after`` that ``before`` lacks or holds with another digest: what a
+    drawing read that the key computed before it could not name.
+
+    Example:
+        >>> added_inputs({"code": {"a": "1"}, "files": {"store": {}}},
+        ...              {"code": {"a": "1", "b": "2"}, "files": {"store": {"c": "3"}}})
+        {'code': {'b': '2'}, 'files': {'store': {'c': '3'}}}
+    """
+    return {
+        "code": {k: v for k, v in after["code"].items() if before["code"].get(k) != v},
+        "files": {
+            label: {k: v for k, v in found.items() if before["files"].get(label, {}).get(k) != v}
+            for label, found in after["files"].items()
+        },
+    }
+
+
+def unchanged(
+    inputs: dict, profile: str, results_dir: str | os.PathLike[str] | None = None
+) -> bool:
+    """Whether every module and file of ``inputs`` (:func:`added_inputs`) still has its digest.
+
+    :param inputs: the recorded inputs.
+    :param profile: the chapter's profile.
+    :param results_dir: results folder override.
+    :return: ``True`` when none changed or went missing.
+    """
+    package_parent = Path(__file__).resolve().parents[2]
+    for path, digest in inputs.get("code", {}).items():
+        if source_digest(package_parent / path) != digest:
+            return False
+    roots = {"results": DEFAULT_RESULTS_DIR, "store": store_for(profile, results_dir).root}
+    for label, files in inputs.get("files", {}).items():
+        for path, digest in files.items():
+            if source_digest(Path(roots[label]) / path) != digest:
+                return False
+    return True
+
+
 def figure_path(name: str, profile: str, results_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Where the figure ``name`` of ``profile`` is kept (its key beside it, ``.json``).
+    """Where the figure ``name`` of ``profile`` is kept (its key beside it, ``.json``; where it
+    was drawn by :func:`qmlr.report.source_data.show_drawn`, its source data, ``.csv``).
 
     Example:
         >>> figure_path("fig-a", "paper").relative_to(DEFAULT_RESULTS_DIR).as_posix()
@@ -118,10 +178,44 @@ def figure_path(name: str, profile: str, results_dir: str | os.PathLike[str] | N
     return root / DERIVED_FOLDER / profile / FIGURES_FOLDER / f"{name}.png"
 
 
+def kept_figure(
+    name: str, profile: str, key: str | None, results_dir: str | os.PathLike[str] | None = None
+) -> dict[str, bytes] | None:
+    """The kept figure ``name`` if it was drawn under ``key`` and what its drawing read has not
+    changed since, else ``None``.
+
+    :param name: the figure's label.
+    :param profile: the chapter's profile.
+    :param key: :func:`figure_key` (``None`` never matches).
+    :param results_dir: results folder override.
+    :return: ``{"png": bytes}``, with ``"csv"`` where the source data was kept too.
+    """
+    path = figure_path(name, profile, results_dir)
+    try:
+        stored = json.loads(path.with_suffix(".json").read_text())
+        if key is None or stored.get("key") != key:
+            return None
+        if not unchanged(stored.get("drawing_read", {}), profile, results_dir):
+            return None
+        read = stored.get("drawing_read", {})
+        kept = {"png": path.read_bytes()}
+        if "csv_sha256" in stored:
+            kept["csv"] = path.with_suffix(".csv").read_bytes()
+    except (OSError, ValueError):
+        return None
+    for kind, data in kept.items():
+        if hashlib.sha256(data).hexdigest() != stored.get(f"{kind}_sha256"):
+            return None
+    _REUSED["code"].update(read.get("code", {}))
+    for label, files in read.get("files", {}).items():
+        _REUSED["files"].setdefault(label, {}).update(files)
+    return kept
+
+
 def cached_png(
     name: str, profile: str, key: str | None, results_dir: str | os.PathLike[str] | None = None
 ) -> bytes | None:
-    """The stored PNG of figure ``name`` if it was drawn under ``key``, else ``None``.
+    """The PNG of :func:`kept_figure`, or ``None``.
 
     :param name: the figure's label.
     :param profile: the chapter's profile.
@@ -129,15 +223,8 @@ def cached_png(
     :param results_dir: results folder override.
     :return: the PNG's bytes or ``None``.
     """
-    path = figure_path(name, profile, results_dir)
-    try:
-        stored = json.loads(path.with_suffix(".json").read_text())
-        if key is None or stored.get("key") != key:
-            return None
-        png = path.read_bytes()
-    except (OSError, ValueError):
-        return None
-    return png if hashlib.sha256(png).hexdigest() == stored.get("png_sha256") else None
+    kept = kept_figure(name, profile, key, results_dir)
+    return None if kept is None else kept["png"]
 
 
 def store_png(
@@ -146,6 +233,8 @@ def store_png(
     key: str | None,
     png: bytes,
     results_dir: str | os.PathLike[str] | None = None,
+    csv: bytes | None = None,
+    drawing_read: dict | None = None,
 ) -> None:
     """Keep a drawn figure under ``key`` (nothing for ``None``; an unwritable folder is
     reported on stderr and skipped: the figure is simply drawn again next time).
@@ -155,15 +244,22 @@ def store_png(
     :param key: :func:`figure_key`.
     :param png: the PNG's bytes.
     :param results_dir: results folder override.
+    :param csv: the figure's source data, where it is shown without drawing.
+    :param drawing_read: :func:`added_inputs` of the drawing, where it ran after the key.
     """
     if key is None:
         return
     path = figure_path(name, profile, results_dir)
-    record = {"figure": name, "profile": profile, "key": key}
+    record: dict = {"figure": name, "profile": profile, "key": key}
     record["png_sha256"] = hashlib.sha256(png).hexdigest()
+    if csv is not None:
+        record["csv_sha256"] = hashlib.sha256(csv).hexdigest()
+    record["drawing_read"] = drawing_read or {}
     record["versions"] = {lib: importlib.metadata.version(lib) for lib in KEYED_LIBRARIES}
     try:
         write_atomic(path, png)
+        if csv is not None:
+            write_atomic(path.with_suffix(".csv"), csv)
         write_atomic(path.with_suffix(".json"), (json.dumps(record, indent=1) + "\n").encode())
     except OSError as err:
         print(f"figure {name!r} not kept ({err}); it is drawn again next time", file=sys.stderr)

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +240,60 @@ def display_figure(fig: Any, name: str, profile: str) -> None:
         figure_cache.store_png(name, profile, key, png)
     display(Image(png))
     plt.close(fig)
+
+
+def drawn_png(
+    draw: Callable[[], Any], name: str, profile: str, directory: str | Path = DATA_DIR
+) -> bytes:
+    """The PNG of the figure ``draw()`` returns, fitted to the text column, with its source data
+    written (:func:`write_source_data`); ``draw`` is not called where the figure was kept from
+    the same inputs: what the kernel read and ran before (the key of
+    :mod:`qmlr.report.figure_cache`) and what the drawing itself read (recorded while it ran,
+    checked again on reuse). The source data is kept with it.
+
+    :param draw: makes the figure (its arguments are fixed by the cells executed before, which
+        the key holds; whatever else it reads is recorded).
+    :param name: its label.
+    :param profile: the chapter's profile.
+    :param directory: where the CSV goes.
+    :return: the PNG's bytes.
+    """
+    key = figure_cache.figure_key(profile)
+    kept = figure_cache.kept_figure(name, profile, key)
+    if kept is not None and "csv" in kept:
+        path = data_path(name, profile, directory)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(kept["csv"])
+        return kept["png"]
+    import matplotlib.pyplot as plt  # here: a kept figure needs no matplotlib
+
+    before = figure_cache.kernel_inputs(profile) if key is not None else None
+    fig = draw()
+    path = write_source_data(figure_frame(fig), name, profile, directory)
+    fit_to_column(fig)
+    png = figure_png(fig)
+    plt.close(fig)
+    if before is not None:
+        read = figure_cache.added_inputs(before, figure_cache.kernel_inputs(profile))
+        figure_cache.store_png(name, profile, key, png, csv=path.read_bytes(), drawing_read=read)
+    return png
+
+
+def show_drawn(
+    draw: Callable[[], Any], name: str, profile: str, directory: str | Path = DATA_DIR
+) -> None:
+    """Display :func:`drawn_png`: the figure ``draw()`` returns, drawn only where it was not kept
+    from the same inputs. For a figure cell whose drawing reads or computes much; a cell that
+    needs the figure's objects afterwards draws it itself and calls :func:`show_figure`.
+
+    :param draw: makes the figure.
+    :param name: its label.
+    :param profile: the chapter's profile.
+    :param directory: where the CSV goes.
+    """
+    from IPython.display import Image, display
+
+    display(Image(drawn_png(draw, name, profile, directory)))
 
 
 def source_data_link(name: str, profile: str, directory: str | Path = DATA_DIR) -> None:
