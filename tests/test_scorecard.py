@@ -176,8 +176,10 @@ def test_every_verdict_has_a_unique_identity(paper_checks: list[Verdict]) -> Non
 def test_chapters_call_the_functions_the_scorecard_calls() -> None:
     """Guard against a chapter drifting to its own verdict logic."""
     analytic = (BOOK / "analytic-curvature.md").read_text()
-    assert "AR.claim_verdicts(profile, disc)" in analytic  # disc: the stored discrepancy table
+    # disc and proof: the stored discrepancy table and identity proof
+    assert "AR.claim_verdicts(profile, disc, proof)" in analytic
     assert "disc = stored_discrepancy_table(profile)" in analytic
+    assert "proof = stored_identity_table(profile)" in analytic
     capacity = re.sub(r'"\s*\n\s*"', "", (BOOK / "capacity.md").read_text())
     assert "capacity_verdicts(" in capacity or analysis.CANONICAL_CAPACITY_CLAIM in capacity
     assert "resilience_verdicts(summary, profile)" in (BOOK / "resilience.md").read_text()
