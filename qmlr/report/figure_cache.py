@@ -9,13 +9,17 @@ Laying out and rasterizing a chapter's figures is the largest part of its execut
 - the chapter's cells executed so far, the figure's own included (IPython's input history),
 - the versions of matplotlib, numpy and pandas.
 
-:func:`figure_key` digests all four; :func:`cached_png` returns the PNG stored under the same
-key and name, else ``None``; :func:`store_png` keeps a new drawing. The files lie beside the
-derived values (``<results>/derived/<profile>/figures/<name>.png``, its key in ``<name>.json``),
-so the committed paper-profile figures come with a clone and a build on a fresh machine shows
-them without drawing. A change to any input changes the key, and the figure is drawn again and
-replaces the stored one. Outside IPython (a script, a doctest) there is no cell history to
-digest: :func:`figure_key` returns ``None`` and every figure is drawn.
+:func:`figure_key` digests all four (:func:`kernel_inputs` the first two); :func:`kept_figure`
+returns the figure stored under the same key and name, else ``None``; :func:`store_png` keeps a
+new drawing. A figure drawn by a function after the key was taken
+(:func:`qmlr.report.source_data.show_drawn`, which then skips the drawing on reuse) is kept with
+what that drawing read (:func:`added_inputs`), and reused only while all of it is
+:func:`unchanged`. The files lie beside the derived values
+(``<results>/derived/<profile>/figures/<name>.png``, its record in ``<name>.json``, its source
+data in ``<name>.csv``), so the committed paper-profile figures come with a clone and a build on a
+fresh machine shows them without drawing. A change to any input changes the key, and the figure
+is drawn again and replaces the kept one. Outside IPython (a script, a doctest) there is no cell
+history to digest: :func:`figure_key` returns ``None`` and every figure is drawn.
 
 Example:
     >>> import tempfile

@@ -1,8 +1,10 @@
 """Source data for every figure: the numbers a matplotlib figure plots, as a CSV beside it.
 
-A chapter shows a figure with :func:`show_figure` and, in the next cell, :func:`source_data_link`:
-the figure, and under it a link to a CSV of exactly the numbers drawn — read off the figure's
-own artists (:func:`figure_frame`), so the file cannot disagree with the picture. The CSV is
+A chapter shows a figure with :func:`show_drawn` (a function that draws it; the drawing is
+skipped where :mod:`qmlr.report.figure_cache` kept the figure from the same inputs) or
+:func:`show_figure` (a drawn figure), and, in the next cell, :func:`source_data_link`: the figure,
+and under it a link to a CSV of exactly the numbers drawn — read off the figure's own artists
+(:func:`figure_frame`), so the file cannot disagree with the picture. The CSV is
 written at execution time under ``book/_data/`` (git-ignored; the chapters execute with
 ``book/`` as working directory) with the profile in its name, and linked with Sphinx's
 ``{download}`` role, which copies it into the built site (``_build/html/_downloads/``). A smoke
