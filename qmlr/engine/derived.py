@@ -104,13 +104,14 @@ def study_digest(root: str | os.PathLike[str], study: str) -> str:
 
 
 def source_digest(path: str | os.PathLike[str]) -> str | None:
-    """SHA-256 of a source file's bytes, ``None`` where the file is gone.
+    """SHA-256 of a source file's bytes (:func:`qmlr.engine.reads.file_sha256`, read once while
+    the file stays the same), ``None`` where the file is gone.
 
     :param path: the file.
     :return: the hex digest or ``None``.
     """
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError:
         return None
 

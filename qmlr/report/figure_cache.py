@@ -80,9 +80,7 @@ def injects_only_profile(cell: str, profile: str) -> bool:
         False
     """
     lines = [line.strip() for line in cell.strip().splitlines()]
-    return lines[:1] == ["# Parameters"] and lines[1:] == [
-        f"profile = {profile!r}".replace("'", '"')
-    ]
+    return lines == ["# Parameters", f'profile = "{profile}"']
 
 
 def _inputs(root: Path) -> list[Path]:
@@ -109,12 +107,15 @@ def kernel_inputs(profile: str, results_dir: str | os.PathLike[str] | None = Non
     return {"code": dict(sorted({**loaded_code(), **_REUSED["code"]}.items())), "files": files}
 
 
-def figure_key(profile: str, results_dir: str | os.PathLike[str] | None = None) -> str | None:
+def figure_key(
+    profile: str, results_dir: str | os.PathLike[str] | None = None, inputs: dict | None = None
+) -> str | None:
     """The digest of everything a figure drawn now in this kernel can depend on (module
     docstring), ``None`` outside IPython.
 
     :param profile: the chapter's profile (whose results folder is read).
     :param results_dir: that folder's override.
+    :param inputs: :func:`kernel_inputs`, where the caller has just taken them.
     :return: a SHA-256 hex digest.
     """
     cells = executed_cells()
@@ -124,7 +125,7 @@ def figure_key(profile: str, results_dir: str | os.PathLike[str] | None = None) 
     document = {
         "profile": profile,
         "cells": hashlib.sha256("\0".join(cells).encode()).hexdigest(),
-        **kernel_inputs(profile, results_dir),
+        **(inputs if inputs is not None else kernel_inputs(profile, results_dir)),
         "versions": {name: importlib.metadata.version(name) for name in KEYED_LIBRARIES},
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()

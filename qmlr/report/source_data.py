@@ -218,8 +218,10 @@ def show_figure(fig: Any, name: str, profile: str, directory: str | Path = DATA_
     :param profile: the chapter's profile.
     :param directory: where the CSV goes.
     """
-    write_source_data(figure_frame(fig), name, profile, directory)
-    display_figure(fig, name, profile)
+    from IPython.display import Image, display
+
+    display(Image(drawn_png(lambda: fig, name, profile, directory)))
+    _close(fig)
 
 
 def display_figure(fig: Any, name: str, profile: str) -> None:
@@ -231,21 +233,20 @@ def display_figure(fig: Any, name: str, profile: str) -> None:
     :param name: its label.
     :param profile: the chapter's profile.
     """
-    import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    key = figure_cache.figure_key(profile)
-    png = figure_cache.cached_png(name, profile, key)
-    if png is None:
-        fit_to_column(fig)
-        png = figure_png(fig)
-        figure_cache.store_png(name, profile, key, png)
-    display(Image(png))
+    display(Image(drawn_png(lambda: fig, name, profile, directory=None)))
+    _close(fig)
+
+
+def _close(fig: Any) -> None:
+    import matplotlib.pyplot as plt
+
     plt.close(fig)
 
 
 def drawn_png(
-    draw: Callable[[], Any], name: str, profile: str, directory: str | Path = DATA_DIR
+    draw: Callable[[], Any], name: str, profile: str, directory: str | Path | None = DATA_DIR
 ) -> bytes:
     """The PNG of the figure ``draw()`` returns, fitted to the text column, with its source data
     written (:func:`write_source_data`); ``draw`` is not called where the figure was kept from
@@ -257,27 +258,28 @@ def drawn_png(
         the key holds; whatever else it reads is recorded).
     :param name: its label.
     :param profile: the chapter's profile.
-    :param directory: where the CSV goes.
+    :param directory: where the CSV goes; ``None`` for a figure without source data (a diagram).
     :return: the PNG's bytes.
     """
-    key = figure_cache.figure_key(profile)
+    before = figure_cache.kernel_inputs(profile)
+    key = figure_cache.figure_key(profile, inputs=before)
     kept = figure_cache.kept_figure(name, profile, key)
-    if kept is not None and "csv" in kept:
-        path = data_path(name, profile, directory)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(kept["csv"])
+    if kept is not None and (directory is None or "csv" in kept):
+        if directory is not None:
+            path = data_path(name, profile, directory)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(kept["csv"])
         return kept["png"]
-    import matplotlib.pyplot as plt  # here: a kept figure needs no matplotlib
-
-    before = figure_cache.kernel_inputs(profile) if key is not None else None
     fig = draw()
-    path = write_source_data(figure_frame(fig), name, profile, directory)
+    csv = None
+    if directory is not None:
+        csv = write_source_data(figure_frame(fig), name, profile, directory).read_bytes()
     fit_to_column(fig)
     png = figure_png(fig)
-    plt.close(fig)
-    if before is not None:
+    _close(fig)
+    if key is not None:
         read = figure_cache.added_inputs(before, figure_cache.kernel_inputs(profile))
-        figure_cache.store_png(name, profile, key, png, csv=path.read_bytes(), drawing_read=read)
+        figure_cache.store_png(name, profile, key, png, csv=csv, drawing_read=read)
     return png
 
 
